@@ -1,0 +1,72 @@
+#pragma once
+// The storage seam: an ordered key-value store with columns and atomic batches.
+// RocksDB in production (one directory per channel), in-memory for tests and the simulator.
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/bytes.hpp"
+#include "base/result.hpp"
+
+namespace cx::storage {
+
+// Each column is a RocksDB column family. Adding a column is a format change: append only.
+enum class Column : uint8_t {
+  kMeta = 0,         // chain metadata: last committed height, genesis hash, format version
+  kBlocks = 1,       // block hash -> encoded block
+  kHeightIndex = 2,  // height (8 bytes BE) -> block hash
+  kTxIndex = 3,      // tx hash -> (height, index)
+  kReceipts = 4,     // tx hash -> encoded receipt
+  kTrieNodes = 5,    // node hash -> encoded trie node (content addressed, never overwritten)
+  kResults = 6,      // height (8 bytes BE) -> execution result of that block (state root, ...)
+  kConsensus = 7,    // consensus write-ahead log (last vote/proposal per round)
+};
+inline constexpr size_t kColumnCount = 8;
+const char* column_name(Column c);
+
+class WriteBatch {
+ public:
+  struct Op {
+    Column column;
+    bool is_delete;
+    Bytes key;
+    Bytes value;
+  };
+  void put(Column c, BytesView key, BytesView value);
+  void del(Column c, BytesView key);
+  const std::vector<Op>& ops() const { return m_ops; }
+  size_t byte_size() const { return m_bytes; }
+  bool empty() const { return m_ops.empty(); }
+  void clear() { m_ops.clear(); m_bytes = 0; }
+
+ private:
+  std::vector<Op> m_ops;
+  size_t m_bytes = 0;
+};
+
+enum class Durability { kSync, kNoSync };
+
+class KvStore {
+ public:
+  virtual ~KvStore() = default;
+  virtual Result<std::optional<Bytes>> get(Column c, BytesView key) const = 0;
+  // All ops land or none do. kSync returns only after the data is on stable storage (fsync of the WAL).
+  virtual Status write(const WriteBatch& batch, Durability durability) = 0;
+  // Visits keys in byte order starting at `from` (inclusive) until `fn` returns false.
+  virtual Status scan(Column c, BytesView from,
+                      const std::function<bool(BytesView key, BytesView value)>& fn) const = 0;
+};
+
+struct RocksOptions {
+  size_t block_cache_bytes = 256u << 20;
+  size_t write_buffer_bytes = 64u << 20;
+  bool create_if_missing = true;
+};
+
+// Opens (or creates) a RocksDB database at `path`; the error says which path and why.
+Result<std::unique_ptr<KvStore>> open_rocksdb(const std::string& path, const RocksOptions& options = {});
+std::unique_ptr<KvStore> make_memory_store();
+
+}  // namespace cx::storage

@@ -1,0 +1,42 @@
+#!/usr/bin/env python3
+"""Module layering lint (DESIGN.md §2): a module may include only modules to its left.
+Also keeps the deterministic core free of sockets, threads, RocksDB and the HTTP library."""
+import pathlib
+import re
+import sys
+
+ORDER = ["base", "crypto", "codec", "core", "storage", "state", "contracts", "execution",
+         "mempool", "consensus", "p2p", "channel", "rpc", "node", "cli"]
+DETERMINISTIC = {"codec", "core", "state", "contracts", "execution", "consensus"}
+FORBIDDEN_IN_CORE = [r"<boost/asio", r"<boost/beast", r"<rocksdb/", r"<thread>", r"<chrono>"]
+INCLUDE = re.compile(r'^\s*#\s*include\s*([<"])([^>"]+)[>"]', re.M)
+
+
+def main(src: pathlib.Path) -> int:
+    problems = []
+    rank = {m: i for i, m in enumerate(ORDER)}
+    for path in sorted(src.rglob("*.[ch]pp")):
+        module = path.relative_to(src).parts[0]
+        if module not in rank:
+            problems.append(f"{path}: directory '{module}' is not a module listed in DESIGN.md §2")
+            continue
+        is_test = path.name.endswith("_test.cpp")
+        text = path.read_text(errors="replace")
+        for m in INCLUDE.finditer(text):
+            bracket, target = m.groups()
+            if bracket == '"':
+                other = target.split("/")[0]
+                if other in rank and rank[other] > rank[module] and not is_test:
+                    problems.append(f"{path}: includes \"{target}\" but {module} may not depend on {other}")
+            if module in DETERMINISTIC and not is_test:
+                for pat in FORBIDDEN_IN_CORE:
+                    if re.match(pat, "<" + target):
+                        problems.append(f"{path}: deterministic module {module} includes <{target}>")
+    for p in problems:
+        print(p)
+    print(f"layering: {len(problems)} problem(s)")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(pathlib.Path(sys.argv[1])))
