@@ -1,1 +1,49 @@
-int main() { return 0; }
+// complexchain: one binary for the node, the local network, the wallet and the tools.
+#include <cstdio>
+#include <string>
+#include <string_view>
+
+#include "cli/commands.hpp"
+
+namespace {
+constexpr const char* kUsage =
+    "usage: complexchain <command> [options]\n"
+    "\n"
+    "node:\n"
+    "  init       create a node directory: node key and a genesis for a new channel\n"
+    "  start      run a node from its directory\n"
+    "  localnet   run a local network with funded development accounts\n"
+    "wallet and client:\n"
+    "  ks         keystores: gen | show | inspect\n"
+    "  tx         transactions: transfer | message | send-raw\n"
+    "  query      read the chain: balance | block | tx | result\n"
+    "  bench      load generator: pre-signed transfers over JSON-RPC\n"
+    "\n"
+    "Run 'complexchain <command> --help' for a command's options.\n";
+}
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::fputs(kUsage, stderr);
+    return 2;
+  }
+  std::string_view cmd = argv[1];
+  cx::cli::Argv rest(argv + 2, argv + argc);
+  if (cmd == "--help" || cmd == "-h" || cmd == "help") {
+    std::fputs(kUsage, stdout);
+    return 0;
+  }
+  if (cmd == "--version") {
+    std::puts("complexchain 0.1.0");
+    return 0;
+  }
+  if (cmd == "init") return cx::cli::cmd_init(rest);
+  if (cmd == "start") return cx::cli::cmd_start(rest);
+  if (cmd == "localnet") return cx::cli::cmd_localnet(rest);
+  if (cmd == "ks") return cx::cli::cmd_ks(rest);
+  if (cmd == "tx") return cx::cli::cmd_tx(rest);
+  if (cmd == "query") return cx::cli::cmd_query(rest);
+  if (cmd == "bench") return cx::cli::cmd_bench(rest);
+  std::fprintf(stderr, "complexchain: unknown command '%.*s'\n\n%s", static_cast<int>(cmd.size()), cmd.data(), kUsage);
+  return 2;
+}

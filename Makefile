@@ -1,0 +1,49 @@
+# Complexchain: the two commands a newcomer runs are `make localnet` and `make test`.
+BUILD      ?= build
+FUZZ_BUILD ?= build-fuzz
+JOBS       ?= $(shell nproc)
+FUZZ_RUNS  ?= 20000
+
+.PHONY: all deps build localnet localnet-stop test test-unit test-fuzz test-functional test-long bench fuzz-build clean
+
+all: build
+
+deps:
+	@bash scripts/install-deps.sh
+
+$(BUILD)/build.ninja: CMakeLists.txt
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
+
+build: deps $(BUILD)/build.ninja
+	cmake --build $(BUILD) -j $(JOBS)
+
+localnet: build
+	./$(BUILD)/complexchain localnet start --dir localnet
+
+localnet-stop:
+	./$(BUILD)/complexchain localnet stop --dir localnet
+
+# Every test: unit tests and lint (ctest), fuzz targets for a fixed number of runs, and the
+# functional tests that start real node processes and drive them with icon-sdk-js.
+test: build fuzz-build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+	bash tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_RUNS)
+	bash tests/functional/run.sh $(BUILD)
+
+test-unit: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+fuzz-build: deps
+	@[ -f $(FUZZ_BUILD)/build.ninja ] || CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD) -G Ninja \
+	  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCX_FUZZ=ON -DCX_TESTS=OFF
+	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_tx_json fuzz_block_decode
+
+test-long: build fuzz-build
+	bash tests/fuzz/run.sh $(FUZZ_BUILD) 2000000
+	CX_LONG=1 bash tests/functional/run.sh $(BUILD)
+
+bench: build
+	./$(BUILD)/complexchain bench --accounts-file localnet/accounts.json
+
+clean:
+	rm -rf $(BUILD) $(FUZZ_BUILD)

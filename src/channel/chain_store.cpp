@@ -1,0 +1,143 @@
+#include "channel/chain_store.hpp"
+
+#include "base/log.hpp"
+#include "codec/binary.hpp"
+
+namespace cx::channel {
+
+using storage::Column;
+
+namespace {
+const Bytes kLastHeightKey = {'l', 'a', 's', 't'};
+const Bytes kGenesisKey = {'g', 'e', 'n', 'e', 's', 'i', 's'};
+const Bytes kFormatKey = {'f', 'o', 'r', 'm', 'a', 't'};
+
+Bytes u64_bytes(uint64_t v) {
+  codec::Writer w;
+  w.u64(v);
+  return w.take();
+}
+}  // namespace
+
+Bytes height_key(uint64_t height) { return u64_bytes(height); }
+
+Bytes CommittedResult::encode() const {
+  codec::Writer w;
+  w.fixed(result.state_root);
+  w.fixed(result.receipts_root);
+  w.fixed(result.logs_bloom);
+  w.u64(qc.height);
+  w.u32(qc.round);
+  w.fixed(qc.block_hash);
+  w.varint(qc.votes.size());
+  for (const auto& v : qc.votes) w.bytes(v.encode());
+  return w.take();
+}
+
+std::optional<CommittedResult> CommittedResult::decode(BytesView b) {
+  codec::Reader r(b);
+  CommittedResult c;
+  c.result.state_root = r.fixed<32>();
+  c.result.receipts_root = r.fixed<32>();
+  c.result.logs_bloom = r.fixed<256>();
+  c.qc.height = r.u64();
+  c.qc.round = r.u32();
+  c.qc.block_hash = r.fixed<32>();
+  uint64_t n = r.count(core::kValidatorsMax);
+  for (uint64_t i = 0; i < n && !r.failed(); ++i) {
+    auto vb = r.bytes(512);
+    auto v = core::Vote::decode(vb);
+    if (!v) r.fail("bad vote");
+    else c.qc.votes.push_back(*v);
+  }
+  if (!r.finish()) return std::nullopt;
+  return c;
+}
+
+std::optional<Bytes> ChainStore::get(Column c, BytesView key) const {
+  auto r = m_kv.get(c, key);
+  if (!r) {
+    CX_ERROR("store", "read from " << storage::column_name(c) << " failed: " << r.message());
+    CX_ASSERT_MSG(false, "storage read failed; refusing to serve possibly wrong data");
+  }
+  return std::move(r.value());
+}
+
+std::optional<uint64_t> ChainStore::last_height() const {
+  auto v = get(Column::kMeta, kLastHeightKey);
+  if (!v) return std::nullopt;
+  codec::Reader r(*v);
+  uint64_t h = r.u64();
+  CX_ASSERT_MSG(r.finish(), "corrupted last height");
+  return h;
+}
+
+std::optional<Hash32> ChainStore::genesis_id() const {
+  auto v = get(Column::kMeta, kGenesisKey);
+  if (!v) return std::nullopt;
+  return Hash32::from_view(*v);
+}
+
+std::optional<Hash32> ChainStore::hash_at(uint64_t height) const {
+  auto v = get(Column::kHeightIndex, height_key(height));
+  if (!v) return std::nullopt;
+  return Hash32::from_view(*v);
+}
+
+std::shared_ptr<const core::Block> ChainStore::block(const Hash32& hash) const {
+  auto v = get(Column::kBlocks, hash.view());
+  if (!v) return nullptr;
+  auto b = core::Block::decode(*v);
+  CX_ASSERT_MSG(b.is_ok(), "stored block does not decode");
+  return std::make_shared<const core::Block>(std::move(b).value());
+}
+
+std::optional<CommittedResult> ChainStore::result_at(uint64_t height) const {
+  auto v = get(Column::kResults, height_key(height));
+  if (!v) return std::nullopt;
+  auto r = CommittedResult::decode(*v);
+  CX_ASSERT_MSG(r.has_value(), "stored result does not decode");
+  return r;
+}
+
+std::optional<TxPosition> ChainStore::tx_position(const Hash32& tx_hash) const {
+  auto v = get(Column::kTxIndex, tx_hash.view());
+  if (!v) return std::nullopt;
+  codec::Reader r(*v);
+  TxPosition p{r.u64(), r.u32()};
+  CX_ASSERT_MSG(r.finish(), "corrupted tx index entry");
+  return p;
+}
+
+std::optional<core::Receipt> ChainStore::receipt(const Hash32& tx_hash) const {
+  auto v = get(Column::kReceipts, tx_hash.view());
+  if (!v) return std::nullopt;
+  auto r = core::Receipt::decode(*v);
+  CX_ASSERT_MSG(r.has_value(), "stored receipt does not decode");
+  return r;
+}
+
+void ChainStore::stage_block(const core::Block& block, const std::vector<core::Receipt>& receipts,
+                             const CommittedResult& result, storage::WriteBatch& batch) const {
+  CX_ASSERT(receipts.size() == block.txs.size());
+  Hash32 hash = block.hash();
+  uint64_t height = block.header.height;
+  batch.put(Column::kBlocks, hash.view(), block.encode());
+  batch.put(Column::kHeightIndex, height_key(height), hash.view());
+  for (size_t i = 0; i < block.txs.size(); ++i) {
+    codec::Writer w;
+    w.u64(height);
+    w.u32(static_cast<uint32_t>(i));
+    batch.put(Column::kTxIndex, block.txs[i]->hash.view(), w.out());
+    batch.put(Column::kReceipts, block.txs[i]->hash.view(), receipts[i].encode());
+  }
+  batch.put(Column::kResults, height_key(height), result.encode());
+  batch.put(Column::kMeta, kLastHeightKey, u64_bytes(height));
+}
+
+void ChainStore::stage_genesis_id(const Hash32& id, storage::WriteBatch& batch) const {
+  batch.put(Column::kMeta, kGenesisKey, id.view());
+  batch.put(Column::kMeta, kFormatKey, u64_bytes(kStorageFormat));
+}
+
+}  // namespace cx::channel

@@ -1,0 +1,56 @@
+#pragma once
+// The channel's on-disk layout over a KvStore (docs/storage.md). A committed block, its tx index,
+// receipts, execution result and state nodes go into one WriteBatch written with fsync: after a
+// crash either all of a block is there or none of it.
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "core/block.hpp"
+#include "core/receipt.hpp"
+#include "storage/kv_store.hpp"
+
+namespace cx::channel {
+
+inline constexpr uint32_t kStorageFormat = 1;
+
+struct TxPosition {
+  uint64_t height = 0;
+  uint32_t index = 0;
+};
+
+// Stored per committed height: what executing the block produced, and the QC that finalised it.
+struct CommittedResult {
+  core::ExecResult result;
+  core::QuorumCertificate qc;  // empty for genesis
+  Bytes encode() const;
+  static std::optional<CommittedResult> decode(BytesView b);
+};
+
+class ChainStore {
+ public:
+  explicit ChainStore(storage::KvStore& kv) : m_kv(kv) {}
+
+  // Environment failures while reading a committed chain are fatal corruption: they abort with
+  // the key that was missing, since continuing would serve wrong data.
+  std::optional<uint64_t> last_height() const;
+  std::optional<Hash32> genesis_id() const;
+  std::optional<Hash32> hash_at(uint64_t height) const;
+  std::shared_ptr<const core::Block> block(const Hash32& hash) const;
+  std::optional<CommittedResult> result_at(uint64_t height) const;
+  std::optional<TxPosition> tx_position(const Hash32& tx_hash) const;
+  std::optional<core::Receipt> receipt(const Hash32& tx_hash) const;
+
+  // Adds a committed block to `batch` (the caller adds state nodes and writes it).
+  void stage_block(const core::Block& block, const std::vector<core::Receipt>& receipts,
+                   const CommittedResult& result, storage::WriteBatch& batch) const;
+  void stage_genesis_id(const Hash32& id, storage::WriteBatch& batch) const;
+
+ private:
+  std::optional<Bytes> get(storage::Column c, BytesView key) const;
+  storage::KvStore& m_kv;
+};
+
+Bytes height_key(uint64_t height);
+
+}  // namespace cx::channel

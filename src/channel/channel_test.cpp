@@ -1,0 +1,164 @@
+#include "channel/channel.hpp"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <future>
+#include <thread>
+
+#include "core/test_tx.hpp"
+
+using namespace cx;
+using namespace cx::core::testing;
+using namespace std::chrono_literals;
+
+namespace {
+
+Uint256 icx(uint64_t n) { return *Uint256(n).checked_mul(*Uint256::from_dec("1000000000000000000")); }
+
+struct Fixture {
+  crypto::PrivateKey node_key = test_key(100);
+  crypto::PrivateKey alice = test_key(1);
+  crypto::PrivateKey bob = test_key(2);
+  core::Address treasury = *core::Address::parse("hx1000000000000000000000000000000000000000");
+
+  channel::ChannelOptions options(const std::string& dir = "") {
+    channel::ChannelOptions o;
+    o.data_dir = dir;
+    o.node_key = node_key;
+    o.params.channel = "test";
+    o.params.nid = 3;
+    o.params.treasury = treasury;
+    o.params.validators = {address_of(node_key)};
+    o.params.block_interval_ms = 20;
+    o.params.accounts = {{address_of(alice), icx(1000)}};
+    o.mempool.verify_threads = 2;
+    return o;
+  }
+
+  TxSpec transfer_to(const crypto::PrivateKey& to, uint64_t nonce, Uint256 value = icx(1)) {
+    TxSpec s;
+    s.to = address_of(to);
+    s.value = value;
+    s.nonce = nonce;
+    s.timestamp_us = system_clock().now_us();
+    return s;
+  }
+};
+
+channel::TxLookup wait_committed(channel::ChannelApi& ch, const Hash32& h) {
+  std::promise<channel::TxLookup> p;
+  auto f = p.get_future();
+  ch.watch_tx(h, [&](const channel::TxLookup& l) { p.set_value(l); });
+  EXPECT_EQ(f.wait_for(10s), std::future_status::ready) << "tx not committed in 10 s";
+  return f.get();
+}
+
+}  // namespace
+
+TEST(Channel, TransfersCommitWithReceiptsFeesAndHistory) {
+  Fixture fx;
+  auto ch = channel::Channel::open(fx.options(), system_clock());
+  ASSERT_TRUE(ch) << ch.message();
+  auto& c = *ch.value();
+  c.start();
+  EXPECT_EQ(c.last_height(), 0u);
+  EXPECT_EQ(*c.total_supply(std::nullopt), icx(1000));
+
+  auto params = signed_params(fx.alice, fx.transfer_to(fx.bob, 1, icx(5)));
+  auto sub = c.submit_tx(params);
+  ASSERT_FALSE(sub.rejection) << sub.rejection->detail;
+  // Submitting the same tx again is a duplicate whether it is still pending or already in a block.
+  auto dup = c.submit_tx(params);
+  ASSERT_TRUE(dup.rejection);
+  EXPECT_EQ(dup.rejection->reason, core::TxReject::kDuplicate);
+
+  auto l = wait_committed(c, sub.hash);
+  ASSERT_EQ(l.status, channel::TxStatus::kCommitted);
+  ASSERT_TRUE(l.receipt);
+  EXPECT_TRUE(l.receipt->success);
+  EXPECT_EQ(l.receipt->step_used, Uint256(100000));
+  ASSERT_EQ(l.receipt->logs.size(), 1u);
+  EXPECT_EQ(l.receipt->logs[0].indexed[0], "ICXTransfer(Address,Address,int)");
+
+  Uint256 fee = *Uint256(100000).checked_mul(c.params().step_price);
+  EXPECT_EQ(*c.balance(address_of(fx.bob), std::nullopt), icx(5));
+  EXPECT_EQ(*c.balance(fx.treasury, std::nullopt), fee);
+  EXPECT_EQ(*c.balance(address_of(fx.alice), std::nullopt), *icx(995).checked_sub(fee));
+  EXPECT_EQ(*c.total_supply(std::nullopt), icx(1000));
+  // History: at genesis bob had nothing.
+  EXPECT_EQ(*c.balance(address_of(fx.bob), 0), Uint256(0));
+  EXPECT_FALSE(c.balance(address_of(fx.bob), c.last_height() + 100));
+  auto replay = c.submit_tx(params);
+  ASSERT_TRUE(replay.rejection);
+  EXPECT_EQ(replay.rejection->reason, core::TxReject::kDuplicate);
+
+  auto blk = c.block_by_height(l.height);
+  ASSERT_TRUE(blk);
+  EXPECT_EQ(blk->hash(), l.block_hash);
+  EXPECT_EQ(c.receipts_of(l.height)->size(), blk->txs.size());
+  c.stop();
+}
+
+TEST(Channel, RejectsWrongNidOldTimestampAndUnfundedSender) {
+  Fixture fx;
+  auto ch = channel::Channel::open(fx.options(), system_clock());
+  ASSERT_TRUE(ch);
+  auto& c = *ch.value();
+  auto s = fx.transfer_to(fx.bob, 1);
+  s.nid = 7;
+  EXPECT_EQ(c.submit_tx(signed_params(fx.alice, s)).rejection->reason, core::TxReject::kWrongNid);
+  s = fx.transfer_to(fx.bob, 2);
+  s.timestamp_us -= 10ll * 60 * 1000000;
+  auto r = c.submit_tx(signed_params(fx.alice, s)).rejection;
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->reason, core::TxReject::kTimestampOutOfRange);
+  r = c.submit_tx(signed_params(fx.bob, fx.transfer_to(fx.alice, 3))).rejection;
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->reason, core::TxReject::kInsufficientBalance);
+  EXPECT_NE(r->detail.find(address_of(fx.bob).to_string()), std::string::npos);
+}
+
+TEST(Channel, ManyTxsFromManySendersAllCommitAndSurviveRestart) {
+  Fixture fx;
+  auto dir = std::filesystem::temp_directory_path() / ("cx-channel-test-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  std::vector<Hash32> hashes;
+  Hash32 head_hash;
+  uint64_t head = 0;
+  {
+    auto ch = channel::Channel::open(fx.options(dir.string()), system_clock());
+    ASSERT_TRUE(ch) << ch.message();
+    auto& c = *ch.value();
+    c.start();
+    std::vector<boost::json::object> batch;
+    for (uint64_t i = 0; i < 300; ++i) batch.push_back(signed_params(fx.alice, fx.transfer_to(test_key(10 + i % 7), i, 1)));
+    std::vector<const boost::json::object*> ptrs;
+    for (auto& b : batch) ptrs.push_back(&b);
+    for (auto& r : c.submit_txs(ptrs)) {
+      ASSERT_FALSE(r.rejection) << r.rejection->detail;
+      hashes.push_back(r.hash);
+    }
+    for (auto& h : hashes) EXPECT_EQ(wait_committed(c, h).status, channel::TxStatus::kCommitted);
+    head = c.last_height();
+    head_hash = c.block_by_height(head)->hash();
+    c.stop();
+  }
+  auto ch = channel::Channel::open(fx.options(dir.string()), system_clock());
+  ASSERT_TRUE(ch) << ch.message();
+  auto& c = *ch.value();
+  EXPECT_EQ(c.last_height(), head);
+  EXPECT_EQ(c.block_by_height(head)->hash(), head_hash);
+  for (auto& h : hashes) EXPECT_EQ(c.lookup_tx(h).status, channel::TxStatus::kCommitted);
+  EXPECT_EQ(*c.balance(address_of(test_key(10)), std::nullopt), Uint256(43));  // 300 / 7 rounded up
+  ch.value().reset();
+  // A different genesis cannot open this directory.
+  auto other = fx.options(dir.string());
+  other.params.nid = 4;
+  auto bad = channel::Channel::open(other, system_clock());
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.message().find("genesis"), std::string::npos);
+  std::filesystem::remove_all(dir);
+}

@@ -1,0 +1,369 @@
+// complexchain init | start | localnet
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <thread>
+
+#include <boost/json.hpp>
+
+#include "base/clock.hpp"
+#include "cli/args.hpp"
+#include "cli/commands.hpp"
+#include "crypto/keystore.hpp"
+#include "node/config.hpp"
+#include "node/node.hpp"
+
+namespace cx::cli {
+namespace fs = std::filesystem;
+namespace json = boost::json;
+
+namespace {
+
+constexpr const char* kTreasury = "hx1000000000000000000000000000000000000000";  // ICON's treasury address
+constexpr const char* kLocalnetPassword = "localnet";
+
+struct DevAccount {
+  crypto::PrivateKey key;
+  core::Address address;
+};
+
+struct InitSpec {
+  std::string dir;
+  std::string channel = "localnet";
+  uint64_t nid = 3;
+  uint16_t port = 9000;
+  std::string host = "127.0.0.1";
+  uint64_t block_interval_ms = 200;
+  std::vector<DevAccount> funded;
+  Uint256 fund_each;
+};
+
+Uint256 icx(uint64_t n) { return *Uint256(n).checked_mul(*Uint256::from_dec("1000000000000000000")); }
+
+// Writes node.key, genesis.json and config.json. Refuses to overwrite an existing node.
+Status init_node_dir(const InitSpec& spec, core::Address& validator_out) {
+  if (fs::exists(spec.dir + "/config.json"))
+    return Status::error(spec.dir + " already holds a node (config.json exists); use another --dir or remove it");
+  std::error_code ec;
+  fs::create_directories(spec.dir, ec);
+  if (ec) return Status::error("cannot create " + spec.dir + ": " + ec.message());
+  auto key = crypto::generate_private_key(os_random());
+  if (auto s = node::write_node_key(spec.dir + "/node.key", key); !s) return s;
+  core::Address validator = core::Address::of_public_key(*crypto::public_key_of(key));
+  validator_out = validator;
+
+  core::ChainParams p;
+  p.channel = spec.channel;
+  p.nid = spec.nid;
+  p.treasury = *core::Address::parse(kTreasury);
+  p.validators = {validator};
+  p.block_interval_ms = spec.block_interval_ms;
+  p.genesis_timestamp_us = system_clock().now_us();
+  p.genesis_message = "complexchain genesis for " + spec.channel;
+  for (const auto& a : spec.funded) p.accounts.push_back({a.address, spec.fund_each});
+  if (auto s = node::write_file_atomic(spec.dir + "/genesis.json", p.to_json() + "\n"); !s) return s;
+
+  node::NodeConfig c;
+  c.rpc.host = spec.host;
+  c.rpc.port = spec.port;
+  c.channels.push_back({spec.channel, "genesis.json"});
+  return node::write_file_atomic(spec.dir + "/config.json", node::config_to_json(c));
+}
+
+uint16_t free_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  socklen_t len = sizeof addr;
+  uint16_t port = 0;
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0)
+    port = ntohs(addr.sin_port);
+  ::close(fd);
+  return port;
+}
+
+bool port_accepts(uint16_t port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(port);
+  bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  ::close(fd);
+  return ok;
+}
+
+bool pid_alive(pid_t pid) { return pid > 0 && ::kill(pid, 0) == 0; }
+
+pid_t read_pid(const std::string& path) {
+  auto t = node::read_file(path, 64);
+  if (!t) return 0;
+  try {
+    return static_cast<pid_t>(std::stol(*t));
+  } catch (...) {
+    return 0;
+  }
+}
+
+std::string self_exe() {
+  std::error_code ec;
+  auto p = fs::read_symlink("/proc/self/exe", ec);
+  return ec ? "complexchain" : p.string();
+}
+
+// Starts `complexchain start --dir D` detached, logging to D/node.log; returns its pid.
+pid_t spawn_node(const std::string& dir) {
+  pid_t pid = ::fork();
+  if (pid != 0) return pid;
+  ::setsid();
+  int log = ::open((dir + "/node.log").c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+  int null = ::open("/dev/null", O_RDONLY);
+  if (log >= 0) {
+    ::dup2(log, 1);
+    ::dup2(log, 2);
+  }
+  if (null >= 0) ::dup2(null, 0);
+  std::string exe = self_exe();
+  ::execl(exe.c_str(), exe.c_str(), "start", "--dir", dir.c_str(), static_cast<char*>(nullptr));
+  std::perror("exec complexchain start");
+  ::_exit(127);
+}
+
+int fail(const std::string& msg) {
+  std::fprintf(stderr, "error: %s\n", msg.c_str());
+  return 1;
+}
+
+}  // namespace
+
+int cmd_init(const Argv& argv) {
+  Args args("complexchain init --dir DIR [options]",
+            "Creates a node directory: a node key (node.key), a genesis for a new single-validator channel with this\n"
+            "node as validator (genesis.json) and config.json. Funded development accounts are optional.",
+            {{"dir", "DIR", "node directory to create", ""},
+             {"channel", "NAME", "channel name", "localnet"},
+             {"nid", "HEX", "network id", "0x3"},
+             {"port", "PORT", "JSON-RPC port", "9000"},
+             {"host", "ADDR", "JSON-RPC listen address", "127.0.0.1"},
+             {"block-interval-ms", "MS", "time between blocks", "200"},
+             {"dev-accounts", "N", "create N funded development accounts (keys in DIR/accounts.json)", "0"},
+             {"json", "", "print the result as JSON", ""}});
+  int code = 0;
+  if (!args.parse(argv, code)) return code;
+  auto dir = args.get("dir");
+  if (!dir) return fail("--dir is required");
+  InitSpec spec;
+  spec.dir = *dir;
+  spec.channel = *args.get("channel");
+  auto nid = Uint256::from_icon_hex(*args.get("nid"));
+  if (!nid || nid->is_zero() || !nid->fits_u64()) return fail("--nid must be a non-zero 0x-hex number");
+  spec.nid = nid->low_u64();
+  spec.host = *args.get("host");
+  try {
+    unsigned long port = std::stoul(*args.get("port"));
+    if (port > 65535) throw std::out_of_range("port");
+    spec.port = static_cast<uint16_t>(port);
+    spec.block_interval_ms = std::stoull(*args.get("block-interval-ms"));
+    unsigned long n = std::stoul(*args.get("dev-accounts"));
+    if (n > 1000) return fail("--dev-accounts is limited to 1000");
+    for (unsigned long i = 0; i < n; ++i) {
+      auto k = crypto::generate_private_key(os_random());
+      spec.funded.push_back({k, core::Address::of_public_key(*crypto::public_key_of(k))});
+    }
+  } catch (const std::exception&) {
+    return fail("--port, --block-interval-ms and --dev-accounts must be numbers");
+  }
+  spec.fund_each = icx(1'000'000);
+  core::Address validator;
+  if (auto s = init_node_dir(spec, validator); !s) return fail(s.message());
+  json::array accs;
+  for (const auto& a : spec.funded)
+    accs.push_back(json::object{{"address", a.address.to_string()}, {"private_key", a.key.hex()}});
+  if (!spec.funded.empty()) {
+    json::object doc{{"nid", Uint256(spec.nid).to_icon_hex()}, {"channel", spec.channel}, {"accounts", accs}};
+    if (auto s = node::write_file_atomic(spec.dir + "/accounts.json", json::serialize(doc) + "\n", 0600); !s)
+      return fail(s.message());
+  }
+  if (args.flag("json")) {
+    std::printf("%s\n", json::serialize(json::object{{"dir", spec.dir}, {"validator", validator.to_string()},
+                                                     {"channel", spec.channel}, {"accounts", accs}}).c_str());
+  } else {
+    std::printf("initialised %s\n  validator  %s\n  channel    %s (nid %s)\n  start with complexchain start --dir %s\n",
+                spec.dir.c_str(), validator.to_string().c_str(), spec.channel.c_str(), Uint256(spec.nid).to_icon_hex().c_str(),
+                spec.dir.c_str());
+  }
+  return 0;
+}
+
+int cmd_start(const Argv& argv) {
+  Args args("complexchain start --dir DIR", "Runs the node in DIR (created by 'complexchain init') until SIGINT/SIGTERM.",
+            {{"dir", "DIR", "node directory", ""}});
+  int code = 0;
+  if (!args.parse(argv, code)) return code;
+  auto dir = args.get("dir");
+  if (!dir) return fail("--dir is required");
+  auto config = node::load_config(*dir);
+  if (!config) return fail(config.message());
+  auto n = node::start_node(*config);
+  if (!n) return fail(n.message());
+  n.value()->run_until_signal();
+  return 0;
+}
+
+int cmd_localnet(const Argv& argv) {
+  Args args("complexchain localnet [start|stop|status|reset] [options]",
+            "Runs a local network on 127.0.0.1 with funded development accounts. 'start' (the default) creates it\n"
+            "on first use, starts the node(s) in the background and prints the endpoints; keys of the funded\n"
+            "accounts are written to DIR/accounts.json (keystores, password 'localnet', in DIR/keystores/).",
+            {{"dir", "DIR", "where the network lives", "localnet"},
+             {"port", "PORT", "JSON-RPC port of the first node (0 = pick a free one)", "9000"},
+             {"accounts", "N", "funded development accounts", "10"},
+             {"validators", "N", "validator nodes (only 1 until multi-validator consensus lands)", "1"},
+             {"block-interval-ms", "MS", "time between blocks", "200"},
+             {"foreground", "", "run the node in this process instead of in the background", ""},
+             {"json", "", "print endpoints and accounts as JSON", ""}});
+  int code = 0;
+  if (!args.parse(argv, code)) return code;
+  std::string action = args.positionals().empty() ? "start" : args.positionals()[0];
+  std::string dir = *args.get("dir");
+  std::string node_dir = dir + "/node0";
+  std::string pid_path = node_dir + "/node.pid";
+
+  if (action == "stop" || action == "reset") {
+    pid_t pid = read_pid(pid_path);
+    if (pid_alive(pid)) {
+      ::kill(pid, SIGTERM);
+      for (int i = 0; i < 100 && pid_alive(pid); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      if (pid_alive(pid)) ::kill(pid, SIGKILL);
+      std::printf("stopped node0 (pid %d)\n", pid);
+    } else {
+      std::printf("localnet in %s is not running\n", dir.c_str());
+    }
+    std::error_code ec;
+    fs::remove(pid_path, ec);
+    if (action == "reset") {
+      fs::remove_all(dir, ec);
+      if (ec) return fail("cannot remove " + dir + ": " + ec.message());
+      std::printf("removed %s\n", dir.c_str());
+    }
+    return 0;
+  }
+  if (action == "status") {
+    pid_t pid = read_pid(pid_path);
+    auto config = node::load_config(node_dir);
+    if (!config) return fail("no localnet in " + dir);
+    bool up = pid_alive(pid) && port_accepts(config->rpc.port);
+    std::printf("node0  %s  pid %d  http://127.0.0.1:%u/api/v3\n", up ? "running" : "stopped", pid, config->rpc.port);
+    return up ? 0 : 3;
+  }
+  if (action != "start") return fail("unknown localnet action '" + action + "' (start, stop, status, reset)");
+
+  if (args.get("validators") != "1")
+    return fail("--validators: only 1 validator is supported until multi-validator consensus lands (issue #3)");
+  if (pid_alive(read_pid(pid_path))) return fail("localnet in " + dir + " is already running; 'complexchain localnet stop' first");
+
+  if (!fs::exists(node_dir + "/config.json")) {
+    InitSpec spec;
+    spec.dir = node_dir;
+    try {
+      unsigned long port = std::stoul(*args.get("port"));
+      if (port > 65535) throw std::out_of_range("port");
+      spec.port = port == 0 ? free_port() : static_cast<uint16_t>(port);
+      spec.block_interval_ms = std::stoull(*args.get("block-interval-ms"));
+      unsigned long n = std::stoul(*args.get("accounts"));
+      if (n == 0 || n > 1000) return fail("--accounts must be between 1 and 1000");
+      for (unsigned long i = 0; i < n; ++i) {
+        auto k = crypto::generate_private_key(os_random());
+        spec.funded.push_back({k, core::Address::of_public_key(*crypto::public_key_of(k))});
+      }
+    } catch (const std::exception&) {
+      return fail("--port, --accounts and --block-interval-ms must be numbers");
+    }
+    if (port_accepts(spec.port)) return fail("port " + std::to_string(spec.port) + " is in use; pass --port 0 for a free one");
+    spec.fund_each = icx(1'000'000);
+    core::Address validator;
+    if (auto s = init_node_dir(spec, validator); !s) return fail(s.message());
+    fs::create_directories(dir + "/keystores");
+    json::array accs;
+    crypto::KeystoreOptions ko;
+    for (const auto& a : spec.funded) {
+      std::string ks_path = dir + "/keystores/" + a.address.to_string() + ".json";
+      if (auto s = node::write_file_atomic(ks_path, crypto::keystore_encrypt(a.key, kLocalnetPassword, os_random(), ko), 0600); !s)
+        return fail(s.message());
+      accs.push_back(json::object{{"address", a.address.to_string()}, {"private_key", a.key.hex()}, {"keystore", ks_path},
+                                  {"balance", spec.fund_each.to_icon_hex()}});
+    }
+    json::object doc{{"rpc", "http://127.0.0.1:" + std::to_string(spec.port) + "/api/v3"},
+                     {"nid", Uint256(spec.nid).to_icon_hex()},
+                     {"channel", spec.channel},
+                     {"keystore_password", kLocalnetPassword},
+                     {"accounts", accs}};
+    if (auto s = node::write_file_atomic(dir + "/accounts.json", json::serialize(doc) + "\n", 0600); !s) return fail(s.message());
+  }
+  auto config = node::load_config(node_dir);
+  if (!config) return fail(config.message());
+  if (port_accepts(config->rpc.port))
+    return fail("port " + std::to_string(config->rpc.port) + " is already in use by another program");
+
+  if (args.flag("foreground")) {
+    auto n = node::start_node(*config);
+    if (!n) return fail(n.message());
+    std::printf("localnet running in the foreground: http://127.0.0.1:%u/api/v3 (Ctrl-C stops)\n", n.value()->rpc_port());
+    std::fflush(stdout);
+    n.value()->run_until_signal();
+    return 0;
+  }
+
+  pid_t pid = spawn_node(node_dir);
+  if (pid < 0) return fail("cannot start the node process");
+  if (auto s = node::write_file_atomic(pid_path, std::to_string(pid) + "\n"); !s) return fail(s.message());
+  bool up = false;
+  for (int i = 0; i < 300 && !up; ++i) {
+    int status = 0;
+    if (::waitpid(pid, &status, WNOHANG) == pid)
+      return fail("the node exited at start; see " + node_dir + "/node.log");
+    up = port_accepts(config->rpc.port);
+    if (!up) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  if (!up) return fail("the node did not open port " + std::to_string(config->rpc.port) + " within 30 s; see " + node_dir + "/node.log");
+
+  std::string url = "http://127.0.0.1:" + std::to_string(config->rpc.port) + "/api/v3";
+  auto accounts_text = node::read_file(dir + "/accounts.json");
+  if (args.flag("json")) {
+    json::object out{{"rpc", url}, {"pid", pid}, {"log", node_dir + "/node.log"}};
+    if (accounts_text) out["accounts"] = json::parse(*accounts_text).as_object()["accounts"];
+    std::printf("%s\n", json::serialize(out).c_str());
+    return 0;
+  }
+  std::printf("localnet is running (1 validator, pid %d, log %s/node.log)\n\n", pid, node_dir.c_str());
+  std::printf("  JSON-RPC   %s\n", url.c_str());
+  std::printf("  channel    %s  %s/api/v3/%s\n", config->channels[0].name.c_str(),
+              ("http://127.0.0.1:" + std::to_string(config->rpc.port)).c_str(), config->channels[0].name.c_str());
+  std::printf("  debug      http://127.0.0.1:%u/api/v3d\n", config->rpc.port);
+  std::printf("  websocket  ws://127.0.0.1:%u/api/v3/%s/block\n\n", config->rpc.port, config->channels[0].name.c_str());
+  if (accounts_text) {
+    auto doc = json::parse(*accounts_text).as_object();
+    std::printf("Funded development accounts (1,000,000 each; keys in %s/accounts.json, keystore password '%s'):\n",
+                dir.c_str(), kLocalnetPassword);
+    for (const auto& a : doc["accounts"].as_array())
+      std::printf("  %s  %s\n", std::string(a.as_object().at("address").as_string()).c_str(),
+                  std::string(a.as_object().at("private_key").as_string()).c_str());
+  }
+  std::printf("\nThese keys are public: never use them outside this local network.\n"
+              "Stop with: complexchain localnet stop --dir %s\n", dir.c_str());
+  return 0;
+}
+
+}  // namespace cx::cli

@@ -1,0 +1,76 @@
+#pragma once
+// Consensus as a deterministic state machine (DESIGN.md §4, STYLE.md "Shape"): events in
+// (proposal, vote, timeout, block executed), actions out (build a proposal, broadcast, execute,
+// commit, set a timer, persist). It owns no socket, thread, clock or file; the channel carries out
+// the actions in order, and persists a kPersist record durably before any later action is done.
+#include <memory>
+#include <optional>
+#include <variant>
+#include <vector>
+
+#include "core/block.hpp"
+#include "crypto/secp256k1.hpp"
+
+namespace cx::consensus {
+
+using BlockPtr = std::shared_ptr<const core::Block>;
+
+enum class TimerKind { kPropose, kRound };
+struct Timer {
+  TimerKind kind;
+  uint64_t height;
+  uint32_t round;
+  bool operator==(const Timer&) const = default;
+};
+
+// Build a block on `parent` at (height, round) carrying `parent_qc`, then feed it to on_proposal().
+struct ActBuildProposal { uint64_t height; uint32_t round; BlockPtr parent; core::QuorumCertificate parent_qc; };
+struct ActBroadcastProposal { BlockPtr block; };
+struct ActBroadcastVote { core::Vote vote; };
+// The block is certified (new candidate): execute it and report with on_block_executed().
+struct ActExecute { BlockPtr block; core::QuorumCertificate qc; };
+// The block is final (its certified child exists).
+struct ActCommit { BlockPtr block; core::QuorumCertificate qc; };
+struct ActSetTimer { Timer timer; uint64_t delay_ms; };
+// Must be durable (fsync) before any following action runs; replayed through restore() after a crash.
+struct ActPersist { Bytes record; };
+
+using Action = std::variant<ActBuildProposal, ActBroadcastProposal, ActBroadcastVote, ActExecute, ActCommit,
+                            ActSetTimer, ActPersist>;
+using Actions = std::vector<Action>;
+
+// What the channel knows at start: the last committed block (with the QC that finalised it, if
+// any) and the certified-but-uncommitted candidate on top of it, if any.
+struct ChainTip {
+  BlockPtr committed;
+  core::QuorumCertificate committed_qc;
+  BlockPtr candidate;
+  core::QuorumCertificate candidate_qc;
+};
+
+struct EngineOptions {
+  std::vector<core::Address> validators;
+  crypto::PrivateKey key;      // this node's validator key (signing is pure computation)
+  uint64_t block_interval_ms = 200;
+  uint64_t round_timeout_ms = 2000;
+};
+
+class Engine {
+ public:
+  virtual ~Engine() = default;
+  virtual Actions start(const ChainTip& tip, const std::vector<Bytes>& persisted_records) = 0;
+  virtual Actions on_timeout(const Timer& timer) = 0;
+  virtual Actions on_proposal(const BlockPtr& block) = 0;
+  virtual Actions on_vote(const core::Vote& vote) = 0;
+  virtual Actions on_block_executed(const Hash32& block_hash) = 0;
+};
+
+// Quorum arithmetic (DESIGN.md §4): f = ⌊(n−1)/3⌋, q = n − f.
+inline size_t max_faulty(size_t n) { return n == 0 ? 0 : (n - 1) / 3; }
+inline size_t quorum(size_t n) { return n - max_faulty(n); }
+
+// The single-validator engine: the LFT rules with n = 1 (propose, self-vote, certify, commit the
+// previous candidate). The multi-validator LFT engine replaces it behind this interface.
+std::unique_ptr<Engine> make_solo_engine(const EngineOptions& options);
+
+}  // namespace cx::consensus

@@ -1,0 +1,91 @@
+#include "consensus/engine.hpp"
+
+#include "base/assert.hpp"
+
+namespace cx::consensus {
+namespace {
+
+class SoloEngine final : public Engine {
+ public:
+  explicit SoloEngine(const EngineOptions& o) : m_options(o) {
+    CX_ASSERT_MSG(o.validators.size() == 1, "solo engine needs exactly one validator");
+    m_self = core::Address::of_public_key(*crypto::public_key_of(o.key));
+    CX_ASSERT_MSG(m_self == o.validators[0], "this node's key is not the channel's validator");
+  }
+
+  Actions start(const ChainTip& tip, const std::vector<Bytes>&) override {
+    CX_ASSERT(tip.committed);
+    m_committed = tip.committed;
+    m_candidate = tip.candidate;
+    m_candidate_qc = tip.candidate_qc;
+    m_committed_qc = tip.committed_qc;
+    // A candidate restored at start was executed before it was recorded.
+    m_candidate_executed = true;
+    return {ActSetTimer{Timer{TimerKind::kPropose, next_height(), 0}, m_options.block_interval_ms}};
+  }
+
+  Actions on_timeout(const Timer& t) override {
+    if (t.kind != TimerKind::kPropose || t.height != next_height() || m_proposing) return {};
+    if (!m_candidate_executed) return {};  // on_block_executed() re-arms
+    m_proposing = true;
+    BlockPtr parent = m_candidate ? m_candidate : m_committed;
+    const auto& qc = m_candidate ? m_candidate_qc : m_committed_qc;
+    return {ActBuildProposal{next_height(), 0, parent, qc}};
+  }
+
+  Actions on_proposal(const BlockPtr& block) override {
+    BlockPtr parent = m_candidate ? m_candidate : m_committed;
+    const auto& h = block->header;
+    if (h.height != next_height() || h.prev_hash != parent->hash() || h.proposer != m_self) {
+      m_proposing = false;
+      return {ActSetTimer{Timer{TimerKind::kPropose, next_height(), 0}, m_options.block_interval_ms}};
+    }
+    m_proposing = false;
+    core::Vote v;
+    v.height = h.height;
+    v.round = h.round;
+    v.kind = core::VoteKind::kBlock;
+    v.block_hash = block->hash();
+    v.voter = m_self;
+    v.timestamp_us = h.timestamp_us;
+    v.signature = crypto::sign(v.signing_hash(), m_options.key);
+    core::QuorumCertificate qc{h.height, h.round, v.block_hash, {v}};
+    Actions out;
+    // With one validator its own vote is a quorum: the block is certified at once, and replacing
+    // the candidate finalises the previous one.
+    if (m_candidate) out.push_back(ActCommit{m_candidate, m_candidate_qc});
+    m_committed = m_candidate ? m_candidate : m_committed;
+    m_committed_qc = m_candidate ? m_candidate_qc : m_committed_qc;
+    m_candidate = block;
+    m_candidate_qc = qc;
+    m_candidate_executed = false;
+    out.push_back(ActExecute{block, qc});
+    return out;
+  }
+
+  Actions on_vote(const core::Vote&) override { return {}; }
+
+  Actions on_block_executed(const Hash32& hash) override {
+    if (!m_candidate || m_candidate->hash() != hash) return {};
+    m_candidate_executed = true;
+    return {ActSetTimer{Timer{TimerKind::kPropose, next_height(), 0}, m_options.block_interval_ms}};
+  }
+
+ private:
+  uint64_t next_height() const { return (m_candidate ? m_candidate : m_committed)->header.height + 1; }
+
+  EngineOptions m_options;
+  core::Address m_self;
+  BlockPtr m_committed;
+  core::QuorumCertificate m_committed_qc;
+  BlockPtr m_candidate;
+  core::QuorumCertificate m_candidate_qc;
+  bool m_candidate_executed = true;
+  bool m_proposing = false;
+};
+
+}  // namespace
+
+std::unique_ptr<Engine> make_solo_engine(const EngineOptions& options) { return std::make_unique<SoloEngine>(options); }
+
+}  // namespace cx::consensus

@@ -1,0 +1,193 @@
+#include "core/block.hpp"
+
+#include "codec/binary.hpp"
+#include "crypto/hash.hpp"
+
+namespace cx::core {
+namespace {
+
+void put_address(codec::Writer& w, const Address& a) { w.raw(a.to_bytes()); }
+
+Address get_address(codec::Reader& r) {
+  auto raw = r.raw(21);
+  if (r.failed()) return {};
+  auto a = Address::from_bytes(raw);
+  if (!a) {
+    r.fail("bad address");
+    return {};
+  }
+  return *a;
+}
+
+void encode_vote_body(codec::Writer& w, const Vote& v) {
+  w.u64(v.height);
+  w.u32(v.round);
+  w.u8(static_cast<uint8_t>(v.kind));
+  w.fixed(v.block_hash);
+  put_address(w, v.voter);
+  w.i64(v.timestamp_us);
+}
+
+void encode_vote(codec::Writer& w, const Vote& v) {
+  encode_vote_body(w, v);
+  w.fixed(v.signature);
+}
+
+Vote decode_vote(codec::Reader& r) {
+  Vote v;
+  v.height = r.u64();
+  v.round = r.u32();
+  uint8_t k = r.u8();
+  if (k > 1) r.fail("bad vote kind");
+  v.kind = static_cast<VoteKind>(k);
+  v.block_hash = r.fixed<32>();
+  v.voter = get_address(r);
+  v.timestamp_us = r.i64();
+  v.signature = r.fixed<65>();
+  return v;
+}
+
+void encode_header(codec::Writer& w, const Header& h) {
+  w.u32(h.version);
+  w.u64(h.height);
+  w.u32(h.round);
+  w.fixed(h.prev_hash);
+  w.i64(h.timestamp_us);
+  put_address(w, h.proposer);
+  w.fixed(h.tx_root);
+  w.fixed(h.prev_result.state_root);
+  w.fixed(h.prev_result.receipts_root);
+  w.fixed(h.prev_result.logs_bloom);
+  w.fixed(h.validators_hash);
+  w.fixed(h.prev_qc_hash);
+}
+
+Hash32 hash_pair(const Hash32& a, const Hash32& b) {
+  uint8_t buf[64];
+  std::memcpy(buf, a.data(), 32);
+  std::memcpy(buf + 32, b.data(), 32);
+  return crypto::sha3_256({buf, 64});
+}
+
+}  // namespace
+
+Hash32 Vote::signing_hash() const {
+  codec::Writer w;
+  w.str("complexchain/vote");
+  encode_vote_body(w, *this);
+  return crypto::sha3_256(w.out());
+}
+
+Bytes Vote::encode() const {
+  codec::Writer w;
+  encode_vote(w, *this);
+  return w.take();
+}
+
+std::optional<Vote> Vote::decode(BytesView b) {
+  codec::Reader r(b);
+  Vote v = decode_vote(r);
+  if (!r.finish()) return std::nullopt;
+  return v;
+}
+
+Hash32 QuorumCertificate::hash() const {
+  codec::Writer w;
+  w.u64(height);
+  w.u32(round);
+  w.fixed(block_hash);
+  w.varint(votes.size());
+  for (const auto& v : votes) encode_vote(w, v);
+  return crypto::sha3_256(w.out());
+}
+
+Hash32 Header::hash() const {
+  codec::Writer w;
+  encode_header(w, *this);
+  return crypto::sha3_256(w.out());
+}
+
+Bytes Block::encode() const {
+  codec::Writer w;
+  encode_header(w, header);
+  w.u64(prev_qc.height);
+  w.u32(prev_qc.round);
+  w.fixed(prev_qc.block_hash);
+  w.varint(prev_qc.votes.size());
+  for (const auto& v : prev_qc.votes) encode_vote(w, v);
+  w.varint(txs.size());
+  for (const auto& tx : txs) w.str(tx->params_json);
+  w.fixed(proposer_signature);
+  return w.take();
+}
+
+Result<Block> Block::decode(BytesView b) {
+  if (b.size() > kBlockBytesMax) return Result<Block>::error("block is larger than the limit");
+  codec::Reader r(b);
+  Block blk;
+  auto& h = blk.header;
+  h.version = r.u32();
+  h.height = r.u64();
+  h.round = r.u32();
+  h.prev_hash = r.fixed<32>();
+  h.timestamp_us = r.i64();
+  h.proposer = get_address(r);
+  h.tx_root = r.fixed<32>();
+  h.prev_result.state_root = r.fixed<32>();
+  h.prev_result.receipts_root = r.fixed<32>();
+  h.prev_result.logs_bloom = r.fixed<256>();
+  h.validators_hash = r.fixed<32>();
+  h.prev_qc_hash = r.fixed<32>();
+  blk.prev_qc.height = r.u64();
+  blk.prev_qc.round = r.u32();
+  blk.prev_qc.block_hash = r.fixed<32>();
+  uint64_t nvotes = r.count(kValidatorsMax);
+  blk.prev_qc.votes.reserve(nvotes);
+  for (uint64_t i = 0; i < nvotes && !r.failed(); ++i) blk.prev_qc.votes.push_back(decode_vote(r));
+  uint64_t ntx = r.count(kBlockTxCountMax);
+  blk.txs.reserve(ntx);
+  for (uint64_t i = 0; i < ntx && !r.failed(); ++i) {
+    std::string json = r.str(kTxJsonBytesMax);
+    if (r.failed()) break;
+    auto parsed = parse_transaction_json(json);
+    if (auto* rej = std::get_if<TxRejection>(&parsed))
+      return Result<Block>::error("block tx " + std::to_string(i) + " is invalid: " + rej->detail);
+    blk.txs.push_back(std::make_shared<const Transaction>(std::move(std::get<Transaction>(parsed))));
+  }
+  blk.proposer_signature = r.fixed<65>();
+  if (!r.finish()) return Result<Block>::error(std::string("block decode: ") + r.error());
+  if (h.version != kBlockVersion) return Result<Block>::error("block version " + std::to_string(h.version) + " is unknown");
+  if (tx_root(blk.txs) != h.tx_root) return Result<Block>::error("block tx_root does not match its txs");
+  if (blk.prev_qc.hash() != h.prev_qc_hash) return Result<Block>::error("block prev_qc does not match prev_qc_hash");
+  return blk;
+}
+
+Hash32 merkle_root(const std::vector<Hash32>& leaves) {
+  if (leaves.empty()) return Hash32{};
+  std::vector<Hash32> level = leaves;
+  while (level.size() > 1) {
+    std::vector<Hash32> next;
+    next.reserve((level.size() + 1) / 2);
+    for (size_t i = 0; i + 1 < level.size(); i += 2) next.push_back(hash_pair(level[i], level[i + 1]));
+    // An odd last node is promoted unchanged.
+    if (level.size() % 2) next.push_back(level.back());
+    level = std::move(next);
+  }
+  return level[0];
+}
+
+Hash32 tx_root(const std::vector<TxPtr>& txs) {
+  std::vector<Hash32> leaves;
+  leaves.reserve(txs.size());
+  for (const auto& tx : txs) leaves.push_back(tx->hash);
+  return merkle_root(leaves);
+}
+
+Hash32 validators_hash(const std::vector<Address>& validators) {
+  codec::Writer w;
+  w.varint(validators.size());
+  for (const auto& v : validators) w.raw(v.to_bytes());
+  return crypto::sha3_256(w.out());
+}
+
+}  // namespace cx::core

@@ -1,0 +1,88 @@
+#pragma once
+// Blocks, votes and quorum certificates in our canonical binary encoding (codec/binary.hpp).
+// The header commits to: the previous block, the tx list, the result of executing the *previous*
+// block (execution is off the consensus critical path, DESIGN.md §4), the validator set, and the
+// quorum certificate of the parent (the votes that certified block N travel in block N+1).
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/bytes.hpp"
+#include "base/result.hpp"
+#include "core/transaction.hpp"
+
+namespace cx::core {
+
+inline constexpr uint32_t kBlockVersion = 1;
+inline constexpr size_t kBlockTxCountMax = 20000;
+inline constexpr size_t kBlockBytesMax = 32u << 20;
+inline constexpr size_t kValidatorsMax = 1000;
+
+using LogsBloom = FixedBytes<256>;
+
+// What executing one block produced; block N+1's header carries the result of block N.
+struct ExecResult {
+  Hash32 state_root;     // world state after the block
+  Hash32 receipts_root;  // Merkle root of the block's receipts
+  LogsBloom logs_bloom;  // union of the receipts' blooms
+  bool operator==(const ExecResult&) const = default;
+};
+
+enum class VoteKind : uint8_t { kBlock = 0, kNone = 1 };
+
+struct Vote {
+  uint64_t height = 0;
+  uint32_t round = 0;
+  VoteKind kind = VoteKind::kBlock;
+  Hash32 block_hash;          // zero for a none vote
+  Address voter;
+  int64_t timestamp_us = 0;   // voter's time; the block time is derived from votes (median)
+  crypto::Signature signature;
+
+  Hash32 signing_hash() const;  // sha3 over the encoding without the signature
+  Bytes encode() const;
+  static std::optional<Vote> decode(BytesView b);
+};
+
+struct QuorumCertificate {
+  uint64_t height = 0;
+  uint32_t round = 0;
+  Hash32 block_hash;
+  std::vector<Vote> votes;  // sorted by voter address
+  bool empty() const { return votes.empty(); }
+  Hash32 hash() const;
+};
+
+struct Header {
+  uint32_t version = kBlockVersion;
+  uint64_t height = 0;
+  uint32_t round = 0;
+  Hash32 prev_hash;
+  int64_t timestamp_us = 0;
+  Address proposer;
+  Hash32 tx_root;            // Merkle root of tx hashes
+  ExecResult prev_result;    // result of executing block height-1 (genesis state for height 1)
+  Hash32 validators_hash;    // validator set that must certify this block
+  Hash32 prev_qc_hash;       // hash of the QC for block height-1 carried in this block
+
+  Hash32 hash() const;       // block hash
+};
+
+struct Block {
+  Header header;
+  QuorumCertificate prev_qc;
+  std::vector<TxPtr> txs;
+  crypto::Signature proposer_signature;  // over header.hash()
+
+  Hash32 hash() const { return header.hash(); }
+  Bytes encode() const;
+  // Decodes and re-parses every tx; checks tx_root and prev_qc_hash consistency (not signatures).
+  static Result<Block> decode(BytesView b);
+};
+
+Hash32 merkle_root(const std::vector<Hash32>& leaves);
+Hash32 tx_root(const std::vector<TxPtr>& txs);
+Hash32 validators_hash(const std::vector<Address>& validators);
+
+}  // namespace cx::core

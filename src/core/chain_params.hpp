@@ -1,0 +1,50 @@
+#pragma once
+// A channel's genesis: identity, validators, economic parameters and initial balances.
+// Read from genesis.json by node/, validated there; execution reads only these values.
+#include <string>
+#include <vector>
+
+#include "base/result.hpp"
+#include "base/uint256.hpp"
+#include "crypto/address.hpp"
+
+namespace cx::core {
+
+using crypto::Address;
+
+// ICON step schedule (goloop's names). Costs in steps; fee = steps * step_price loop.
+struct StepCosts {
+  uint64_t default_cost = 100000;     // every tx
+  uint64_t input_per_byte = 200;      // per byte of data
+  uint64_t contract_call = 25000;     // calls to contracts
+  uint64_t event_log = 100;           // per event log... scaled by bytes in goloop; flat here
+  uint64_t get = 25;                  // per storage read by contracts
+  uint64_t set = 320;                 // per storage write by contracts
+};
+
+struct GenesisAccount {
+  Address address;
+  Uint256 balance;
+};
+
+struct ChainParams {
+  std::string channel = "icon_dex";     // the default channel name in ICON's tools
+  uint64_t nid = 3;
+  Uint256 step_price = Uint256(12500000000ull);  // loop per step (ICON mainnet default)
+  uint64_t step_limit_max = 2500000000ull;       // per tx
+  StepCosts step_costs;
+  Address treasury;                   // receives fees
+  int64_t tx_timestamp_window_us = 5ll * 60 * 1000 * 1000;
+  uint64_t block_interval_ms = 200;
+  uint32_t block_tx_max = 10000;
+  std::vector<Address> validators;
+  std::vector<GenesisAccount> accounts;
+  int64_t genesis_timestamp_us = 0;
+  std::string genesis_message;
+
+  // Canonical JSON (stable key order); its SHA3 identifies the chain.
+  std::string to_json() const;
+  static Result<ChainParams> from_json(std::string_view json);
+};
+
+}  // namespace cx::core

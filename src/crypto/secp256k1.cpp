@@ -1,0 +1,88 @@
+#include "crypto/secp256k1.hpp"
+
+#include <secp256k1.h>
+#include <secp256k1_recovery.h>
+
+#include <array>
+
+#include "base/assert.hpp"
+
+namespace cx::crypto {
+
+namespace {
+
+// One context for the whole process. libsecp256k1 documents that a context may be used
+// concurrently by any number of threads for signing, verification and recovery once it has
+// been created and randomized; only randomize/destroy need exclusive access, and we do both
+// exactly once (creation) or never (it lives until exit).
+const secp256k1_context* context() {
+  static const secp256k1_context* ctx = [] {
+    secp256k1_context* c = secp256k1_context_create(SECP256K1_CONTEXT_NONE);
+    CX_ASSERT(c != nullptr);
+    // Blinding protects signing against side channels; it does not affect results.
+    std::array<uint8_t, 32> seed{};
+    os_random().fill(seed);
+    const int randomized = secp256k1_context_randomize(c, seed.data());
+    CX_ASSERT(randomized == 1);
+    return c;
+  }();
+  return ctx;
+}
+
+PublicKey serialize_uncompressed(const secp256k1_pubkey& pk) {
+  PublicKey out;
+  size_t len = out.size();
+  const int ok = secp256k1_ec_pubkey_serialize(context(), out.data(), &len, &pk, SECP256K1_EC_UNCOMPRESSED);
+  CX_ASSERT(ok == 1);
+  CX_ASSERT(len == out.size() && out.bytes[0] == 0x04);
+  return out;
+}
+
+}  // namespace
+
+bool is_valid_private_key(const PrivateKey& key) {
+  return secp256k1_ec_seckey_verify(context(), key.data()) == 1;
+}
+
+std::optional<PublicKey> public_key_of(const PrivateKey& key) {
+  secp256k1_pubkey pk;
+  if (secp256k1_ec_pubkey_create(context(), &pk, key.data()) != 1) return std::nullopt;
+  return serialize_uncompressed(pk);
+}
+
+PrivateKey generate_private_key(Random& random) {
+  // Rejection sampling: a uniform 256-bit value is out of range with probability ~2^-128.
+  PrivateKey key;
+  do random.fill(key.bytes); while (!is_valid_private_key(key));
+  return key;
+}
+
+Signature sign(const Hash32& digest, const PrivateKey& key) {
+  secp256k1_ecdsa_recoverable_signature rsig;
+  // Null nonce function selects the library default, RFC 6979 with HMAC-SHA256.
+  int ok = secp256k1_ecdsa_sign_recoverable(context(), &rsig, digest.data(), key.data(), nullptr, nullptr);
+  // An invalid key here means the caller skipped is_valid_private_key on its input: a bug.
+  CX_ASSERT_MSG(ok == 1, "sign with an invalid private key");
+  Signature out;
+  int recid = -1;
+  ok = secp256k1_ecdsa_recoverable_signature_serialize_compact(context(), out.data(), &recid, &rsig);
+  CX_ASSERT(ok == 1);
+  CX_ASSERT(recid >= 0 && recid <= 3);
+  out.bytes[64] = static_cast<uint8_t>(recid);
+  return out;
+}
+
+std::optional<PublicKey> recover(const Hash32& digest, const Signature& sig) {
+  const uint8_t recid = sig.bytes[64];
+  // The library asserts on recid > 3 instead of failing, so untrusted input is checked here.
+  if (recid > 3) return std::nullopt;
+  secp256k1_ecdsa_recoverable_signature rsig;
+  if (secp256k1_ecdsa_recoverable_signature_parse_compact(context(), &rsig, sig.data(), recid) != 1) {
+    return std::nullopt;
+  }
+  secp256k1_pubkey pk;
+  if (secp256k1_ecdsa_recover(context(), &pk, &rsig, digest.data()) != 1) return std::nullopt;
+  return serialize_uncompressed(pk);
+}
+
+}  // namespace cx::crypto

@@ -1,0 +1,29 @@
+#pragma once
+// State layout of accounts (docs/state.md): key "a" + 21-byte address -> account encoding;
+// key "s/total_supply" -> supply. Contract storage: "c" + 21-byte address + key.
+#include "base/uint256.hpp"
+#include "core/chain_params.hpp"
+#include "state/world_state.hpp"
+
+namespace cx::execution {
+
+using core::Address;
+
+Bytes account_key(const Address& a);
+Bytes contract_storage_key(const Address& contract, BytesView key);
+extern const Bytes kTotalSupplyKey;
+
+struct Account {
+  Uint256 balance;
+  Bytes encode() const;
+  // Undecodable account bytes mean a corrupted state: that is a bug, so it asserts.
+  static Account decode(BytesView b);
+};
+
+Account read_account(const state::StateReader& view, const Address& a);
+Uint256 read_total_supply(const state::StateReader& view);
+
+// Initial state of a channel from its genesis: balances and total supply.
+state::StateChanges genesis_changes(const core::ChainParams& params);
+
+}  // namespace cx::execution

@@ -1,0 +1,47 @@
+#pragma once
+// Execution is pure: given a state view, the block context and txs, it returns receipts and the
+// ordered state diff. It never reads the clock (block time comes from the header) and never writes
+// storage; the channel applies the diff to the world state and writes it with the block.
+#include <optional>
+#include <vector>
+
+#include "contracts/host.hpp"
+#include "core/block.hpp"
+#include "core/receipt.hpp"
+#include "execution/journal.hpp"
+
+namespace cx::execution {
+
+struct BlockContext {
+  const core::ChainParams* params = nullptr;
+  uint64_t height = 0;
+  int64_t timestamp_us = 0;
+};
+
+// Checks a tx against state and chain params: nid, stepLimit bounds and minimum, timestamp window
+// around `now_us` (the node's time at admission, the block time in a block), and that `from` can
+// pay value + stepLimit * stepPrice. Signature and shape were checked when parsing/admitting.
+std::optional<core::TxRejection> validate_tx(const state::StateReader& view, const core::ChainParams& params,
+                                             int64_t now_us, const core::Transaction& tx);
+
+// Minimum steps a tx needs before any contract runs (default + input bytes).
+Uint256 intrinsic_steps(const core::ChainParams& params, const core::Transaction& tx);
+
+// Applies one tx to the journal. A failing tx still pays its fee and gets a failure receipt; the
+// journal is rolled back to before the tx except for the fee.
+core::Receipt apply_tx(Journal& journal, const BlockContext& ctx, const core::Transaction& tx, uint32_t index,
+                       Uint256& cumulative_steps);
+
+struct BlockOutput {
+  std::vector<core::Receipt> receipts;
+  state::StateChanges changes;
+  Hash32 receipts_root;
+  core::LogsBloom logs_bloom;
+};
+
+BlockOutput apply_block(const state::StateReader& base, const BlockContext& ctx, const std::vector<core::TxPtr>& txs);
+
+// Read-only contract call (icx_call) against a state view.
+contracts::CallResult query(const state::StateReader& view, const BlockContext& ctx, const contracts::CallRequest& req);
+
+}  // namespace cx::execution

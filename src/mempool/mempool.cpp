@@ -1,0 +1,215 @@
+#include "mempool/mempool.hpp"
+
+#include <deque>
+#include <map>
+#include <mutex>
+#include <shared_mutex>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "base/assert.hpp"
+#include "base/thread_pool.hpp"
+
+namespace cx::mempool {
+
+using core::TxPtr;
+using core::TxReject;
+using core::TxRejection;
+
+namespace {
+
+// Hashes whose signature checked out, bounded FIFO.
+class VerifiedCache {
+ public:
+  explicit VerifiedCache(size_t max) : m_max(max) {}
+  bool contains(const Hash32& h) const {
+    std::shared_lock lock(m_mutex);
+    return m_set.count(h) > 0;
+  }
+  void insert(const Hash32& h) {
+    std::unique_lock lock(m_mutex);
+    if (!m_set.insert(h).second) return;
+    m_order.push_back(h);
+    while (m_order.size() > m_max) {
+      m_set.erase(m_order.front());
+      m_order.pop_front();
+    }
+  }
+
+ private:
+  size_t m_max;
+  mutable std::shared_mutex m_mutex;
+  std::unordered_set<Hash32, FixedBytesHasher> m_set;
+  std::deque<Hash32> m_order;
+};
+
+class MempoolImpl final : public Mempool {
+ public:
+  MempoolImpl(const MempoolOptions& o, const AdmissionChecks& checks)
+      : m_options(o), m_checks(checks), m_pool(o.verify_threads, "verify"), m_verified(o.verified_cache_entries) {}
+
+  std::vector<std::optional<TxRejection>> admit(const std::vector<TxPtr>& txs) override {
+    std::vector<std::optional<TxRejection>> out(txs.size());
+    m_pool.parallel_for(txs.size(), [&](size_t i) {
+      const auto& tx = *txs[i];
+      if (m_verified.contains(tx.hash)) return;
+      if (auto bad = core::verify_signature(tx)) {
+        out[i] = std::move(bad);
+        return;
+      }
+      m_verified.insert(tx.hash);
+    });
+    // Chain and state checks run without the pool lock: they read the channel's head.
+    for (size_t i = 0; i < txs.size(); ++i) {
+      if (out[i]) continue;
+      const auto& tx = *txs[i];
+      if (m_checks.is_known_on_chain(tx.hash)) {
+        out[i] = TxRejection{TxReject::kDuplicate, "tx 0x" + tx.hash.hex() + " is already on the chain"};
+        continue;
+      }
+      out[i] = m_checks.check(tx);
+    }
+    std::lock_guard lock(m_mutex);
+    for (size_t i = 0; i < txs.size(); ++i) {
+      if (!out[i]) out[i] = insert_locked(txs[i]);
+    }
+    return out;
+  }
+
+  std::vector<TxPtr> take(size_t max_count, size_t max_bytes) override {
+    std::lock_guard lock(m_mutex);
+    std::vector<TxPtr> out;
+    size_t bytes = 0;
+    while (out.size() < max_count && !m_ring.empty()) {
+      core::Address sender = m_ring.front();
+      m_ring.pop_front();
+      auto qit = m_queues.find(sender);
+      CX_ASSERT(qit != m_queues.end());
+      auto& q = qit->second;
+      // Invariant: every queued tx is in m_by_hash and every sender in m_ring has a non-empty queue.
+      CX_ASSERT(!q.empty());
+      TxPtr picked = q.front();
+      q.pop_front();
+      if (picked && bytes + picked->params_json.size() > max_bytes && !out.empty()) {
+        q.push_front(picked);
+        m_ring.push_front(sender);
+        break;
+      }
+      if (picked) {
+        bytes += picked->params_json.size();
+        erase_locked(picked);
+        out.push_back(std::move(picked));
+      }
+      if (!q.empty()) m_ring.push_back(sender);
+      else m_queues.erase(qit);
+    }
+    return out;
+  }
+
+  void restore(const std::vector<TxPtr>& txs) override {
+    std::lock_guard lock(m_mutex);
+    for (auto it = txs.rbegin(); it != txs.rend(); ++it) {
+      const TxPtr& tx = *it;
+      if (m_by_hash.count(tx->hash)) continue;
+      auto [qit, fresh] = m_queues.try_emplace(tx->from);
+      if (fresh || qit->second.empty()) m_ring.push_front(tx->from);
+      qit->second.push_front(tx);
+      account_locked(tx);
+    }
+  }
+
+  void remove(const std::vector<Hash32>& hashes) override {
+    std::lock_guard lock(m_mutex);
+    for (const auto& h : hashes) {
+      auto it = m_by_hash.find(h);
+      if (it == m_by_hash.end()) continue;
+      TxPtr tx = it->second;
+      erase_locked(tx);
+      auto qit = m_queues.find(tx->from);
+      CX_ASSERT(qit != m_queues.end());
+      auto& q = qit->second;
+      for (auto e = q.begin(); e != q.end(); ++e)
+        if (*e == tx) {
+          q.erase(e);
+          break;
+        }
+      if (q.empty()) {
+        m_queues.erase(qit);
+        std::erase(m_ring, tx->from);
+      }
+    }
+  }
+
+  bool contains(const Hash32& hash) const override {
+    std::lock_guard lock(m_mutex);
+    return m_by_hash.count(hash) > 0;
+  }
+  TxPtr find(const Hash32& hash) const override {
+    std::lock_guard lock(m_mutex);
+    auto it = m_by_hash.find(hash);
+    return it == m_by_hash.end() ? nullptr : it->second;
+  }
+  size_t size() const override {
+    std::lock_guard lock(m_mutex);
+    return m_by_hash.size();
+  }
+  size_t bytes() const override {
+    std::lock_guard lock(m_mutex);
+    return m_bytes;
+  }
+  bool is_verified(const Hash32& hash) const override { return m_verified.contains(hash); }
+
+ private:
+  std::optional<TxRejection> insert_locked(const TxPtr& tx) {
+    if (m_by_hash.count(tx->hash))
+      return TxRejection{TxReject::kDuplicate, "tx 0x" + tx->hash.hex() + " is already in the pool"};
+    if (m_by_hash.size() >= m_options.count_max)
+      return TxRejection{TxReject::kPoolFull, "pool holds the maximum of " + std::to_string(m_options.count_max) + " txs"};
+    if (m_bytes + tx->params_json.size() > m_options.bytes_max)
+      return TxRejection{TxReject::kPoolFull, "pool holds the maximum of " + std::to_string(m_options.bytes_max) + " bytes"};
+    auto& count = m_per_sender[tx->from];
+    if (count >= m_options.per_sender_max)
+      return TxRejection{TxReject::kPoolFull, "sender " + tx->from.to_string() + " has the maximum of " +
+                                                  std::to_string(m_options.per_sender_max) + " txs in the pool"};
+    auto [qit, fresh] = m_queues.try_emplace(tx->from);
+    if (fresh || qit->second.empty()) m_ring.push_back(tx->from);
+    qit->second.push_back(tx);
+    account_locked(tx);
+    return std::nullopt;
+  }
+
+  void account_locked(const TxPtr& tx) {
+    m_by_hash.emplace(tx->hash, tx);
+    m_bytes += tx->params_json.size();
+    ++m_per_sender[tx->from];
+  }
+
+  // Removes from the index and the accounting; the caller maintains the sender queue.
+  void erase_locked(const TxPtr& tx) {
+    if (!m_by_hash.erase(tx->hash)) return;
+    m_bytes -= tx->params_json.size();
+    auto it = m_per_sender.find(tx->from);
+    CX_ASSERT(it != m_per_sender.end() && it->second > 0);
+    if (--it->second == 0) m_per_sender.erase(it);
+  }
+
+  MempoolOptions m_options;
+  const AdmissionChecks& m_checks;
+  ThreadPool m_pool;
+  VerifiedCache m_verified;
+
+  mutable std::mutex m_mutex;
+  std::unordered_map<Hash32, TxPtr, FixedBytesHasher> m_by_hash;
+  std::map<core::Address, std::deque<TxPtr>> m_queues;
+  std::deque<core::Address> m_ring;  // senders with queued txs, in round-robin order
+  std::map<core::Address, size_t> m_per_sender;
+  size_t m_bytes = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<Mempool> make_mempool(const MempoolOptions& options, const AdmissionChecks& checks) {
+  return std::make_unique<MempoolImpl>(options, checks);
+}
+
+}  // namespace cx::mempool

@@ -1,0 +1,104 @@
+#include "mempool/mempool.hpp"
+
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "core/test_tx.hpp"
+
+using namespace cx;
+using namespace cx::core::testing;
+using cx::core::TxReject;
+
+namespace {
+struct Checks : mempool::AdmissionChecks {
+  std::set<Hash32> on_chain;
+  bool is_known_on_chain(const Hash32& h) const override { return on_chain.count(h) > 0; }
+  std::optional<core::TxRejection> check(const core::Transaction& tx) const override {
+    if (tx.nid != 3) return core::TxRejection{TxReject::kWrongNid, "nid"};
+    return std::nullopt;
+  }
+};
+
+core::TxPtr tx_from(uint8_t key, uint64_t nonce) {
+  TxSpec s;
+  s.to = address_of(test_key(200));
+  s.nonce = nonce;
+  return signed_tx(test_key(key), s);
+}
+}  // namespace
+
+TEST(Mempool, AdmitsVerifiedAndRejectsDuplicatesAndBadSignatures) {
+  Checks checks;
+  auto pool = mempool::make_mempool({}, checks);
+  auto a = tx_from(1, 1);
+  auto r = pool->admit({a});
+  ASSERT_FALSE(r[0]) << r[0]->detail;
+  EXPECT_TRUE(pool->contains(a->hash));
+  EXPECT_TRUE(pool->is_verified(a->hash));
+  EXPECT_EQ(pool->admit({a})[0]->reason, TxReject::kDuplicate);
+
+  // Same params signed by another key: signer mismatch.
+  auto params = signed_params(test_key(2), TxSpec{address_of(test_key(3))});
+  params["from"] = address_of(test_key(4)).to_string();
+  auto forged = std::make_shared<const core::Transaction>(std::get<core::Transaction>(core::parse_transaction(params)));
+  EXPECT_EQ(pool->admit({forged})[0]->reason, TxReject::kSignerMismatch);
+
+  auto c = tx_from(5, 1);
+  checks.on_chain.insert(c->hash);
+  EXPECT_EQ(pool->admit({c})[0]->reason, TxReject::kDuplicate);
+  EXPECT_EQ(pool->size(), 1u);
+}
+
+TEST(Mempool, BoundsGivePoolFull) {
+  Checks checks;
+  mempool::MempoolOptions o;
+  o.count_max = 5;
+  o.per_sender_max = 3;
+  auto pool = mempool::make_mempool(o, checks);
+  std::vector<core::TxPtr> txs;
+  for (int i = 0; i < 4; ++i) txs.push_back(tx_from(1, i));
+  auto r = pool->admit(txs);
+  EXPECT_FALSE(r[0] || r[1] || r[2]);
+  ASSERT_TRUE(r[3]);
+  EXPECT_EQ(r[3]->reason, TxReject::kPoolFull);
+  EXPECT_NE(r[3]->detail.find("sender"), std::string::npos);
+  r = pool->admit({tx_from(2, 0), tx_from(2, 1), tx_from(2, 2)});
+  EXPECT_FALSE(r[0] || r[1]);
+  EXPECT_EQ(r[2]->reason, TxReject::kPoolFull);
+  EXPECT_EQ(pool->size(), 5u);
+}
+
+TEST(Mempool, TakeIsRoundRobinAcrossSendersAndFifoWithin) {
+  Checks checks;
+  auto pool = mempool::make_mempool({}, checks);
+  std::vector<core::TxPtr> busy, quiet;
+  for (int i = 0; i < 10; ++i) busy.push_back(tx_from(1, i));
+  quiet.push_back(tx_from(2, 0));
+  quiet.push_back(tx_from(3, 0));
+  pool->admit(busy);
+  pool->admit(quiet);
+  auto taken = pool->take(4, 1 << 20);
+  ASSERT_EQ(taken.size(), 4u);
+  // The two quiet senders get in within the first round despite arriving after ten busy txs.
+  EXPECT_EQ(taken[0]->hash, busy[0]->hash);
+  std::set<Hash32> first;
+  for (auto& t : taken) first.insert(t->hash);
+  EXPECT_TRUE(first.count(quiet[0]->hash));
+  EXPECT_TRUE(first.count(quiet[1]->hash));
+  EXPECT_EQ(taken[3]->hash, busy[1]->hash);
+  EXPECT_EQ(pool->size(), 8u);
+
+  pool->restore(taken);
+  EXPECT_EQ(pool->size(), 12u);
+  pool->remove({busy[0]->hash, quiet[0]->hash});
+  auto all = pool->take(100, 1 << 20);
+  EXPECT_EQ(all.size(), 10u);
+  std::vector<Hash32> busy_order;
+  for (auto& t : all)
+    if (t->from == busy[0]->from) busy_order.push_back(t->hash);
+  ASSERT_EQ(busy_order.size(), 9u);
+  for (size_t i = 0; i < 9; ++i) EXPECT_EQ(busy_order[i], busy[i + 1]->hash);
+  EXPECT_EQ(pool->size(), 0u);
+  EXPECT_EQ(pool->bytes(), 0u);
+}

@@ -1,0 +1,164 @@
+#include "node/config.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <boost/json.hpp>
+
+namespace cx::node {
+namespace json = boost::json;
+
+Result<std::string> read_file(const std::string& path, size_t max_bytes) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) return Result<std::string>::error("cannot open " + path + ": " + std::strerror(errno));
+  std::ostringstream ss;
+  ss << f.rdbuf();
+  std::string s = ss.str();
+  if (s.size() > max_bytes) return Result<std::string>::error(path + " is larger than " + std::to_string(max_bytes) + " bytes");
+  return s;
+}
+
+Status write_file_atomic(const std::string& path, const std::string& content, unsigned mode) {
+  std::string tmp = path + ".tmp";
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, mode);
+  if (fd < 0) return Status::error("cannot create " + tmp + ": " + std::strerror(errno));
+  size_t done = 0;
+  while (done < content.size()) {
+    ssize_t n = ::write(fd, content.data() + done, content.size() - done);
+    if (n <= 0) {
+      ::close(fd);
+      return Status::error("cannot write " + tmp + ": " + std::strerror(errno));
+    }
+    done += static_cast<size_t>(n);
+  }
+  if (::fsync(fd) != 0 || ::close(fd) != 0) return Status::error("cannot sync " + tmp + ": " + std::strerror(errno));
+  if (::rename(tmp.c_str(), path.c_str()) != 0) return Status::error("cannot rename " + tmp + ": " + std::strerror(errno));
+  return Status::ok();
+}
+
+Result<crypto::PrivateKey> load_node_key(const std::string& path) {
+  auto text = read_file(path, 4096);
+  if (!text) return text.status();
+  std::string s = *text;
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.pop_back();
+  auto key = crypto::PrivateKey::from_hex_string(s);
+  if (!key || !crypto::is_valid_private_key(*key))
+    return Result<crypto::PrivateKey>::error(path + " does not hold a secp256k1 private key (64 hex digits)");
+  return *key;
+}
+
+Status write_node_key(const std::string& path, const crypto::PrivateKey& key) {
+  return write_file_atomic(path, key.hex() + "\n", 0600);
+}
+
+namespace {
+struct ConfigError {
+  std::string message;
+};
+
+uint64_t get_u64(const json::object& o, std::string_view key, uint64_t fallback, uint64_t max, const std::string& where) {
+  auto it = o.find(key);
+  if (it == o.end()) return fallback;
+  const auto& v = it->value();
+  int64_t x;
+  if (v.is_int64()) x = v.get_int64();
+  else if (v.is_uint64() && v.get_uint64() <= static_cast<uint64_t>(INT64_MAX)) x = static_cast<int64_t>(v.get_uint64());
+  else throw ConfigError{where + ": '" + std::string(key) + "' must be an integer"};
+  if (x < 0 || static_cast<uint64_t>(x) > max)
+    throw ConfigError{where + ": '" + std::string(key) + "' must be between 0 and " + std::to_string(max)};
+  return static_cast<uint64_t>(x);
+}
+
+std::string get_str(const json::object& o, std::string_view key, std::string fallback, const std::string& where) {
+  auto it = o.find(key);
+  if (it == o.end()) return fallback;
+  if (!it->value().is_string()) throw ConfigError{where + ": '" + std::string(key) + "' must be a string"};
+  return std::string(it->value().get_string());
+}
+}  // namespace
+
+Result<NodeConfig> load_config(const std::string& dir) {
+  std::string path = dir + "/config.json";
+  auto text = read_file(path, 1 << 20);
+  if (!text) return Result<NodeConfig>::error(text.message() + " (run 'complexchain init --dir " + dir + "' first)");
+  boost::system::error_code ec;
+  auto doc = json::parse(*text, ec);
+  if (ec || !doc.is_object()) return Result<NodeConfig>::error(path + ": not a JSON object: " + ec.message());
+  NodeConfig c;
+  c.dir = dir;
+  try {
+    const auto& o = doc.get_object();
+    static constexpr std::string_view kKnown[] = {"keyFile", "logLevel", "rpc", "channels", "mempool", "blockCacheMB"};
+    for (const auto& kv : o) {
+      bool known = false;
+      for (auto k : kKnown) known |= kv.key() == k;
+      if (!known) throw ConfigError{path + ": unknown field '" + std::string(kv.key()) + "'"};
+    }
+    c.key_path = get_str(o, "keyFile", c.key_path, path);
+    c.log_level = get_str(o, "logLevel", c.log_level, path);
+    if (c.log_level != "debug" && c.log_level != "info" && c.log_level != "warn" && c.log_level != "error")
+      throw ConfigError{path + ": logLevel must be debug, info, warn or error"};
+    c.block_cache_mb = get_u64(o, "blockCacheMB", c.block_cache_mb, 65536, path);
+    if (auto it = o.find("rpc"); it != o.end()) {
+      if (!it->value().is_object()) throw ConfigError{path + ": rpc must be an object"};
+      const auto& r = it->value().get_object();
+      std::string where = path + " rpc";
+      c.rpc.host = get_str(r, "host", c.rpc.host, where);
+      c.rpc.port = static_cast<uint16_t>(get_u64(r, "port", c.rpc.port, 65535, where));
+      c.rpc.io_threads = static_cast<unsigned>(get_u64(r, "ioThreads", c.rpc.io_threads, 64, where));
+      if (c.rpc.io_threads == 0) throw ConfigError{where + ": ioThreads must be at least 1"};
+      c.rpc.body_bytes_max = get_u64(r, "bodyBytesMax", c.rpc.body_bytes_max, 256u << 20, where);
+      c.rpc.batch_max = get_u64(r, "batchMax", c.rpc.batch_max, 100000, where);
+      c.rpc.connections_max = get_u64(r, "connectionsMax", c.rpc.connections_max, 100000, where);
+    }
+    if (auto it = o.find("mempool"); it != o.end()) {
+      if (!it->value().is_object()) throw ConfigError{path + ": mempool must be an object"};
+      const auto& m = it->value().get_object();
+      std::string where = path + " mempool";
+      c.mempool.count_max = get_u64(m, "countMax", c.mempool.count_max, 10'000'000, where);
+      c.mempool.bytes_max = get_u64(m, "bytesMax", c.mempool.bytes_max, 16ull << 30, where);
+      c.mempool.per_sender_max = get_u64(m, "perSenderMax", c.mempool.per_sender_max, 10'000'000, where);
+      c.mempool.verify_threads = static_cast<unsigned>(get_u64(m, "verifyThreads", c.mempool.verify_threads, 64, where));
+    }
+    auto it = o.find("channels");
+    if (it == o.end() || !it->value().is_array() || it->value().get_array().empty())
+      throw ConfigError{path + ": channels must be a non-empty list of {name, genesis}"};
+    for (const auto& ch : it->value().get_array()) {
+      if (!ch.is_object()) throw ConfigError{path + ": each channel must be {name, genesis}"};
+      ChannelConfig cc;
+      cc.name = get_str(ch.get_object(), "name", "", path + " channel");
+      cc.genesis_path = get_str(ch.get_object(), "genesis", "", path + " channel");
+      if (cc.name.empty() || cc.genesis_path.empty()) throw ConfigError{path + ": a channel needs name and genesis"};
+      for (const auto& seen : c.channels)
+        if (seen.name == cc.name) throw ConfigError{path + ": channel " + cc.name + " is listed twice"};
+      c.channels.push_back(cc);
+    }
+  } catch (const ConfigError& e) {
+    return Result<NodeConfig>::error(e.message);
+  }
+  c.rpc.default_channel = c.channels.front().name;
+  return c;
+}
+
+std::string config_to_json(const NodeConfig& c) {
+  json::object o;
+  o["keyFile"] = c.key_path;
+  o["logLevel"] = c.log_level;
+  json::object r;
+  r["host"] = c.rpc.host;
+  r["port"] = c.rpc.port;
+  r["ioThreads"] = c.rpc.io_threads;
+  o["rpc"] = std::move(r);
+  json::array chans;
+  for (const auto& ch : c.channels) chans.push_back(json::object{{"name", ch.name}, {"genesis", ch.genesis_path}});
+  o["channels"] = std::move(chans);
+  return json::serialize(o) + "\n";
+}
+
+}  // namespace cx::node

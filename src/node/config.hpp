@@ -1,0 +1,38 @@
+#pragma once
+// Node configuration: the only place that reads config files. Turns <dir>/config.json into the
+// plain option structs of the components.
+#include <string>
+#include <vector>
+
+#include "base/result.hpp"
+#include "channel/channel.hpp"
+#include "rpc/server.hpp"
+
+namespace cx::node {
+
+struct ChannelConfig {
+  std::string name;
+  std::string genesis_path;  // relative to the node directory
+};
+
+struct NodeConfig {
+  std::string dir;
+  std::string key_path = "node.key";    // hex private key, mode 0600
+  std::string log_level = "info";
+  rpc::ServerOptions rpc;
+  std::vector<ChannelConfig> channels;  // the first is the default channel (/api/v3)
+  mempool::MempoolOptions mempool;
+  size_t block_cache_mb = 256;
+};
+
+// Reads <dir>/config.json; every error names the file and the field.
+Result<NodeConfig> load_config(const std::string& dir);
+std::string config_to_json(const NodeConfig& config);
+
+Result<crypto::PrivateKey> load_node_key(const std::string& path);
+Status write_node_key(const std::string& path, const crypto::PrivateKey& key);
+
+Result<std::string> read_file(const std::string& path, size_t max_bytes = 16u << 20);
+Status write_file_atomic(const std::string& path, const std::string& content, unsigned mode = 0644);
+
+}  // namespace cx::node

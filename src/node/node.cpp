@@ -1,0 +1,105 @@
+#include "node/node.hpp"
+
+#include <signal.h>
+
+#include <filesystem>
+#include <map>
+
+#include "base/log.hpp"
+
+namespace cx::node {
+namespace {
+
+// The wiring: components in dependency order. Destruction runs in reverse, so RPC stops taking
+// requests before the channels close their databases.
+struct NodeContext {
+  std::vector<std::unique_ptr<channel::Channel>> channels;
+  std::unique_ptr<rpc::Server> rpc;
+};
+
+class NodeImpl final : public Node {
+ public:
+  explicit NodeImpl(NodeContext ctx) : m_ctx(std::move(ctx)) {}
+  ~NodeImpl() override { shutdown(); }
+
+  uint16_t rpc_port() const override { return m_ctx.rpc->port(); }
+
+  void run_until_signal() override {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    int sig = 0;
+    sigwait(&set, &sig);
+    CX_INFO("node", "signal " << sig << " received, shutting down");
+    shutdown();
+  }
+
+ private:
+  void shutdown() {
+    if (m_ctx.rpc) m_ctx.rpc->stop();
+    m_ctx.rpc.reset();
+    for (auto& ch : m_ctx.channels) ch->stop();
+    m_ctx.channels.clear();
+  }
+  NodeContext m_ctx;
+};
+
+log::Level level_of(const std::string& s) {
+  if (s == "debug") return log::Level::kDebug;
+  if (s == "warn") return log::Level::kWarn;
+  if (s == "error") return log::Level::kError;
+  return log::Level::kInfo;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Node>> start_node(const NodeConfig& config) {
+  log::set_level(level_of(config.log_level));
+  // Signals are taken synchronously by run_until_signal(); block them in every thread we start.
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  auto key = load_node_key(config.dir + "/" + config.key_path);
+  if (!key) return key.status();
+
+  NodeContext ctx;
+  std::map<std::string, channel::ChannelApi*> apis;
+  for (const auto& cc : config.channels) {
+    std::string gpath = config.dir + "/" + cc.genesis_path;
+    auto text = read_file(gpath);
+    if (!text) return text.status();
+    auto params = core::ChainParams::from_json(*text);
+    if (!params) return Status::error(gpath + ": " + params.message());
+    if (params->channel != cc.name)
+      return Status::error(gpath + " defines channel '" + params->channel + "' but config.json names it '" + cc.name + "'");
+    channel::ChannelOptions co;
+    co.data_dir = config.dir + "/data/" + cc.name;
+    std::error_code ec;
+    std::filesystem::create_directories(co.data_dir, ec);
+    if (ec) return Status::error("cannot create " + co.data_dir + ": " + ec.message());
+    co.params = std::move(params.value());
+    co.node_key = *key;
+    co.mempool = config.mempool;
+    co.rocks.block_cache_bytes = config.block_cache_mb << 20;
+    auto ch = channel::Channel::open(co, system_clock());
+    if (!ch) return Status::error("channel " + cc.name + ": " + ch.message());
+    apis[cc.name] = ch.value().get();
+    ctx.channels.push_back(std::move(ch.value()));
+  }
+  for (auto& ch : ctx.channels) ch->start();
+  auto server = rpc::Server::start(config.rpc, apis);
+  if (!server) {
+    for (auto& ch : ctx.channels) ch->stop();
+    return Status::error("rpc: " + server.message());
+  }
+  ctx.rpc = std::move(server.value());
+  CX_INFO("node", "JSON-RPC listening on http://" << config.rpc.host << ":" << ctx.rpc->port() << "/api/v3");
+  return std::unique_ptr<Node>(std::make_unique<NodeImpl>(std::move(ctx)));
+}
+
+}  // namespace cx::node

@@ -1,0 +1,73 @@
+#pragma once
+// JSON-RPC 2.0 over one HTTP body: single requests and batches, goloop's error codes, the v3
+// method table. Transport-free apart from an executor on which asynchronous replies are delivered.
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include "channel/api.hpp"
+#include "rpc/server.hpp"
+
+namespace cx::rpc {
+
+// goloop server/jsonrpc/error.go.
+namespace error_code {
+inline constexpr int kParse = -32700;
+inline constexpr int kInvalidRequest = -32600;
+inline constexpr int kMethodNotFound = -32601;
+inline constexpr int kInvalidParams = -32602;
+inline constexpr int kInternal = -32603;
+inline constexpr int kSystem = -31000;
+inline constexpr int kPoolOverflow = -31001;
+inline constexpr int kPending = -31002;
+inline constexpr int kExecuting = -31003;
+inline constexpr int kNotFound = -31004;
+inline constexpr int kTimeout = -31006;
+inline constexpr int kScore = -30000;  // contract failure code N is reported as -30000 - N
+}  // namespace error_code
+
+struct RpcError {
+  int code = error_code::kInternal;
+  std::string message;  // starts with the kind ("invalid params: ...") and names the bad input
+};
+
+// Callbacks from channel threads must never reach an io_context that is gone: they take this
+// lock, check `alive` and only then post. Server::stop() clears `alive` before stopping the threads.
+struct LifeGuard {
+  std::mutex mutex;
+  bool alive = true;
+  boost::asio::io_context* io = nullptr;
+};
+
+struct RequestContext {
+  channel::ChannelApi* channel = nullptr;
+  bool debug = false;                          // /api/v3d: debug_* methods allowed
+  std::optional<int64_t> requested_timeout_ms;  // "Icon-Options: timeout=<ms>"
+  boost::asio::any_io_executor executor;       // the connection's strand
+};
+
+// Called exactly once with the HTTP status and the response body, on the context's executor
+// (possibly before Dispatcher::handle returns).
+using ReplyFn = std::function<void(unsigned http_status, std::string body)>;
+
+class Dispatcher {
+ public:
+  Dispatcher(const ServerOptions& options, std::shared_ptr<LifeGuard> guard);
+  void handle(std::string_view body, const RequestContext& ctx, ReplyFn reply);
+
+  // A complete error response (id null), e.g. for HTTP-level failures.
+  static std::string error_body(const RpcError& error);
+
+ private:
+  struct Impl;
+  std::shared_ptr<Impl> m_impl;
+};
+
+}  // namespace cx::rpc

@@ -1,0 +1,146 @@
+// RocksDB implementation of KvStore: one column family per Column, one shared block cache.
+#include <rocksdb/cache.h>
+#include <rocksdb/convenience.h>
+#include <rocksdb/db.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/options.h>
+#include <rocksdb/table.h>
+#include <rocksdb/write_batch.h>
+
+#include <algorithm>
+
+#include "storage/kv_store.hpp"
+
+namespace cx::storage {
+namespace {
+
+rocksdb::Slice to_slice(BytesView b) { return {reinterpret_cast<const char*>(b.data()), b.size()}; }
+BytesView to_view(const rocksdb::Slice& s) { return {reinterpret_cast<const uint8_t*>(s.data()), s.size()}; }
+
+// 10 bits per key gives about a 1% false-positive rate: most misses (e.g. unknown tx hashes) never
+// touch a data block.
+constexpr double kBloomBitsPerKey = 10.0;
+
+// LZ4 is cheap enough for the write path and Debian's librocksdb links it; fall back to no
+// compression on a build without it rather than failing to open.
+rocksdb::CompressionType pick_compression() {
+  const auto supported = rocksdb::GetSupportedCompressions();
+  const bool has_lz4 =
+      std::find(supported.begin(), supported.end(), rocksdb::kLZ4Compression) != supported.end();
+  return has_lz4 ? rocksdb::kLZ4Compression : rocksdb::kNoCompression;
+}
+
+class RocksStore final : public KvStore {
+ public:
+  RocksStore(std::string path, rocksdb::DB* db, std::vector<rocksdb::ColumnFamilyHandle*> handles)
+      : m_path(std::move(path)), m_db(db), m_handles(std::move(handles)) {
+    // Index 0 is RocksDB's mandatory "default" family; ours follow in Column order.
+    CX_ASSERT(m_handles.size() == kColumnCount + 1);
+  }
+
+  ~RocksStore() override {
+    for (auto* h : m_handles) {
+      const auto s = m_db->DestroyColumnFamilyHandle(h);
+      CX_ASSERT(s.ok());
+    }
+    // Close() flushes nothing we rely on (the WAL already holds every write) but releases the LOCK
+    // file before the object goes away, so the directory can be reopened at once.
+    (void)m_db->Close();
+    delete m_db;
+  }
+
+  Result<std::optional<Bytes>> get(Column c, BytesView key) const override {
+    rocksdb::PinnableSlice value;
+    const auto s = m_db->Get(rocksdb::ReadOptions(), handle(c), to_slice(key), &value);
+    if (s.IsNotFound()) return std::optional<Bytes>{};
+    if (!s.ok()) return Result<std::optional<Bytes>>::error(describe("get", c, s));
+    const auto v = to_view(value);
+    return std::optional<Bytes>{Bytes(v.begin(), v.end())};
+  }
+
+  Status write(const WriteBatch& batch, Durability durability) override {
+    rocksdb::WriteBatch wb;
+    for (const auto& op : batch.ops()) {
+      const auto s = op.is_delete ? wb.Delete(handle(op.column), to_slice(op.key))
+                                  : wb.Put(handle(op.column), to_slice(op.key), to_slice(op.value));
+      if (!s.ok()) return Status::error(describe("batch", op.column, s));
+    }
+    rocksdb::WriteOptions wo;
+    wo.sync = durability == Durability::kSync;
+    const auto s = m_db->Write(wo, &wb);
+    if (!s.ok()) {
+      return Status::error("RocksDB write of " + std::to_string(batch.ops().size()) + " ops at '" + m_path +
+                           "' failed: " + s.ToString());
+    }
+    return Status::ok();
+  }
+
+  Status scan(Column c, BytesView from,
+              const std::function<bool(BytesView key, BytesView value)>& fn) const override {
+    std::unique_ptr<rocksdb::Iterator> it(m_db->NewIterator(rocksdb::ReadOptions(), handle(c)));
+    for (it->Seek(to_slice(from)); it->Valid(); it->Next()) {
+      if (!fn(to_view(it->key()), to_view(it->value()))) break;
+    }
+    if (!it->status().ok()) return Status::error(describe("scan", c, it->status()));
+    return Status::ok();
+  }
+
+ private:
+  rocksdb::ColumnFamilyHandle* handle(Column c) const {
+    const auto i = static_cast<size_t>(c);
+    CX_ASSERT(i < kColumnCount);
+    return m_handles[i + 1];
+  }
+
+  std::string describe(const char* what, Column c, const rocksdb::Status& s) const {
+    return std::string("RocksDB ") + what + " in column '" + column_name(c) + "' at '" + m_path +
+           "' failed: " + s.ToString();
+  }
+
+  std::string m_path;
+  rocksdb::DB* m_db;  // owned; deleted after its handles
+  std::vector<rocksdb::ColumnFamilyHandle*> m_handles;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<KvStore>> open_rocksdb(const std::string& path, const RocksOptions& options) {
+  rocksdb::DBOptions db_options;
+  db_options.create_if_missing = options.create_if_missing;
+  db_options.create_missing_column_families = true;
+  db_options.max_background_jobs = 4;
+  db_options.bytes_per_sync = 1u << 20;
+
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = rocksdb::NewLRUCache(options.block_cache_bytes);
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(kBloomBitsPerKey));
+  table.cache_index_and_filter_blocks = true;
+  table.pin_l0_filter_and_index_blocks_in_cache = true;
+
+  rocksdb::ColumnFamilyOptions cf_options;
+  cf_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  cf_options.write_buffer_size = options.write_buffer_bytes;
+  cf_options.compression = pick_compression();
+
+  std::vector<rocksdb::ColumnFamilyDescriptor> families;
+  families.emplace_back(rocksdb::kDefaultColumnFamilyName, cf_options);
+  for (size_t i = 0; i < kColumnCount; ++i) {
+    families.emplace_back(column_name(static_cast<Column>(i)), cf_options);
+  }
+
+  rocksdb::DB* db = nullptr;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  const auto s = rocksdb::DB::Open(db_options, path, families, &handles, &db);
+  if (!s.ok()) {
+    std::string message = "cannot open RocksDB database at '" + path + "': " + s.ToString();
+    // RocksDB reports a held LOCK file as a generic IOError; say what it means for an operator.
+    if (s.ToString().find("lock") != std::string::npos || s.ToString().find("LOCK") != std::string::npos) {
+      message += " (the directory is in use by another process or another open store)";
+    }
+    return Result<std::unique_ptr<KvStore>>::error(std::move(message));
+  }
+  CX_ASSERT(db != nullptr);
+  return std::unique_ptr<KvStore>(std::make_unique<RocksStore>(path, db, std::move(handles)));
+}
+
+}  // namespace cx::storage

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Runs every fuzz target for a fixed number of inputs from its seed corpus. A crash fails the run and
+# leaves the reproducer (crash-*) in the build directory.
+set -euo pipefail
+build=${1:-build-fuzz}
+runs=${2:-20000}
+here=$(cd "$(dirname "$0")" && pwd)
+failed=0
+passed=0
+for target in fuzz_tx_json fuzz_block_decode; do
+  corpus="$here/corpus/${target#fuzz_}"
+  work=$(mktemp -d)
+  cp -r "$corpus/." "$work/" 2>/dev/null || true
+  echo "fuzz: $target, $runs runs"
+  if (cd "$build" && "./$target" -runs="$runs" -seed=1 -max_len=65536 -rss_limit_mb=2048 "$work" > "$target.log" 2>&1); then
+    passed=$((passed + 1))
+    tail -n 1 "$build/$target.log"
+  else
+    failed=$((failed + 1))
+    echo "fuzz: $target FAILED; see $build/$target.log"
+    tail -n 40 "$build/$target.log"
+  fi
+  rm -rf "$work"
+done
+echo "fuzz: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
