@@ -262,7 +262,7 @@ class ChannelImpl final : public Channel, private mempool::AdmissionChecks {
     boost::json::object p = tx_params;
     // Estimation needs no signature and no stepLimit: fill both so the tx parses.
     p["stepLimit"] = Uint256(m_options.params.step_limit_max).to_icon_hex();
-    p["signature"] = std::string(88, 'A');
+    p["signature"] = std::string(87, 'A') + "=";  // base64 of 65 zero bytes
     p.erase("txHash");
     auto r = core::parse_transaction(p);
     if (auto* rej = std::get_if<core::TxRejection>(&r)) return Result<Uint256>::error(rej->detail);

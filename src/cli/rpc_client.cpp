@@ -9,6 +9,7 @@
 #include <boost/json.hpp>
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <thread>
 
 namespace cx::cli {
@@ -112,6 +113,17 @@ std::string rpc_request_json(uint64_t id, std::string_view method, const json::v
   return json::serialize(req);
 }
 
+namespace {
+
+// beast::tcp_stream enforces its expiry only on asynchronous operations, so each blocking step is an
+// async operation run to completion on the connection's private io_context.
+void run_io(asio::io_context& io) {
+  io.restart();
+  io.run();
+}
+
+}  // namespace
+
 struct RpcClient::Connection {
   asio::io_context io;
   beast::tcp_stream stream{io};
@@ -138,7 +150,8 @@ Status RpcClient::connect() {
   auto endpoints = resolver.resolve(m_url.host, m_url.port, ec);
   if (ec) return Status::error("cannot resolve " + m_url.host + ": " + ec.message());
   conn->stream.expires_after(m_options.timeout);
-  conn->stream.connect(endpoints, ec);
+  conn->stream.async_connect(endpoints, [&](beast::error_code e, const tcp::endpoint&) { ec = e; });
+  run_io(conn->io);
   if (ec) return Status::error("cannot connect to " + m_url.to_string() + ": " + ec.message());
   conn->stream.socket().set_option(tcp::no_delay(true), ec);  // batches are latency-measured; no Nagle
   m_conn = std::move(conn);
@@ -157,11 +170,17 @@ Result<HttpReply> RpcClient::exchange(std::string_view body) {
   beast::error_code ec;
   // The stream's timer covers the whole write+read; a timed-out exchange closes the socket.
   m_conn->stream.expires_after(m_options.timeout);
-  http::write(m_conn->stream, req, ec);
-  if (ec) return Result<HttpReply>::error("write: " + ec.message());
+  http::async_write(m_conn->stream, req, [&](beast::error_code e, size_t) { ec = e; });
+  run_io(m_conn->io);
+  if (ec) {
+    if (ec == beast::error::timeout)
+      return Result<HttpReply>::error("timeout after " + std::to_string(m_options.timeout.count()) + " ms");
+    return Result<HttpReply>::error("write: " + ec.message());
+  }
   http::response_parser<http::string_body> parser;
   parser.body_limit(m_options.response_bytes_max);
-  http::read(m_conn->stream, m_conn->buffer, parser, ec);
+  http::async_read(m_conn->stream, m_conn->buffer, parser, [&](beast::error_code e, size_t) { ec = e; });
+  run_io(m_conn->io);
   if (ec) {
     if (ec == beast::error::timeout)
       return Result<HttpReply>::error("timeout after " + std::to_string(m_options.timeout.count()) + " ms");
@@ -370,6 +389,17 @@ void pretty_into(const json::value& v, std::string& out, int indent) {
       }
       pad(indent);
       out += ']';
+      return;
+    }
+    case json::kind::double_: {
+      // Shortest text that reads back as the same double: "6534.2", not Boost's "6.5342E3".
+      char buf[64];
+      auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v.get_double());
+      if (ec == std::errc{} && std::isfinite(v.get_double())) {
+        out.append(buf, end);
+      } else {
+        out += json::serialize(v);
+      }
       return;
     }
     default:

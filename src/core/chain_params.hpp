@@ -1,6 +1,6 @@
 #pragma once
 // A channel's genesis: identity, validators, economic parameters and initial balances.
-// Read from genesis.json by node/, validated there; execution reads only these values.
+// Read from genesis.json by node/ (node/genesis.hpp), validated there; execution reads only these values.
 #include <string>
 #include <vector>
 
@@ -42,9 +42,8 @@ struct ChainParams {
   int64_t genesis_timestamp_us = 0;
   std::string genesis_message;
 
-  // Canonical JSON (stable key order); its SHA3 identifies the chain.
+  // Canonical JSON (stable key order); its SHA3 identifies the chain. Parsed by node/genesis.hpp.
   std::string to_json() const;
-  static Result<ChainParams> from_json(std::string_view json);
 };
 
 }  // namespace cx::core

@@ -6,6 +6,7 @@
 #include <map>
 
 #include "base/log.hpp"
+#include "node/genesis.hpp"
 
 namespace cx::node {
 namespace {
@@ -73,7 +74,7 @@ Result<std::unique_ptr<Node>> start_node(const NodeConfig& config) {
     std::string gpath = config.dir + "/" + cc.genesis_path;
     auto text = read_file(gpath);
     if (!text) return text.status();
-    auto params = core::ChainParams::from_json(*text);
+    auto params = parse_genesis(*text);
     if (!params) return Status::error(gpath + ": " + params.message());
     if (params->channel != cc.name)
       return Status::error(gpath + " defines channel '" + params->channel + "' but config.json names it '" + cc.name + "'");

@@ -58,12 +58,6 @@ std::string clip(std::string_view s) {
   return std::string(s.substr(0, kQuotedBytesMax)) + "...";
 }
 
-// How a value appears in an error message: strings as they are, anything else as JSON.
-std::string describe(const json::value& v) {
-  if (auto* s = v.if_string()) return clip(*s);
-  return clip(json::serialize(v));
-}
-
 std::string quoted(std::string_view s) {
   std::string out;
   append_json_string(out, s);
@@ -338,7 +332,8 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
         fail(ec::kMethodNotFound, "method not found: " + clip(*method_name) + " (served at /api/v3d only)");
       }
       if (m.async) {
-        Complete complete = [done, id = std::move(*id)](Outcome o) mutable {
+        // `id` is copied: a validation error thrown below still needs it.
+        Complete complete = [done, id = *id](Outcome o) mutable {
           bool is_error = !o.ok;
           done(response_text(id, o), is_error);
         };

@@ -301,13 +301,14 @@ class PersistenceTest : public ::testing::TestWithParam<StoreKind> {
       if (!m_memory) m_memory = storage::make_memory_store();
       return nullptr;  // the memory store lives in m_memory across "reopens"
     }
-    auto r = storage::open_rocksdb(m_dir.path());
+    if (!m_dir) m_dir = std::make_unique<TempDir>();  // only RocksDB runs need a directory
+    auto r = storage::open_rocksdb(m_dir->path());
     CX_ASSERT_MSG(r.is_ok(), r.message().c_str());
     return std::move(r.value());
   }
   storage::KvStore& store(std::unique_ptr<storage::KvStore>& opened) { return opened ? *opened : *m_memory; }
 
-  TempDir m_dir;
+  std::unique_ptr<TempDir> m_dir;
   std::unique_ptr<storage::KvStore> m_memory;
 };
 
@@ -416,9 +417,13 @@ TEST_P(PersistenceTest, DiscardPendingDropsAbandonedForks) {
   auto fresh = make_world_state(kv);
   EXPECT_EQ(fresh->get(fork_a, b("c")), b("from a"));
   EXPECT_EQ(fresh->get(fork_a, b("b")), b("2"));
-  // RocksDB runs background threads: re-execute the binary instead of forking a threaded process.
-  GTEST_FLAG_SET(death_test_style, "threadsafe");
-  EXPECT_DEATH(fresh->get(fork_b, b("c")), "missing");
+  // The discarded fork's own nodes were never written, so reading it is a missing-node abort. Checked
+  // on the memory store only: a death test's child aborts without cleaning up a RocksDB directory.
+  // "threadsafe" re-executes the test instead of forking: earlier RocksDB tests leave pool threads.
+  if (GetParam() == StoreKind::kMemory) {
+    GTEST_FLAG_SET(death_test_style, "threadsafe");
+    EXPECT_DEATH(fresh->get(fork_b, b("c")), "missing");
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Stores, PersistenceTest, ::testing::Values(StoreKind::kMemory, StoreKind::kRocks),

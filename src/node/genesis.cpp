@@ -1,0 +1,117 @@
+#include "node/genesis.hpp"
+
+#include <cctype>
+
+#include <boost/json.hpp>
+
+namespace cx::node {
+namespace json = boost::json;
+using core::Address;
+
+namespace {
+struct FieldError {
+  std::string message;
+};
+
+const json::value& field(const json::object& o, std::string_view key) {
+  auto it = o.find(key);
+  if (it == o.end()) throw FieldError{"genesis: missing field '" + std::string(key) + "'"};
+  return it->value();
+}
+
+Uint256 hex_field(const json::object& o, std::string_view key, std::optional<Uint256> fallback = std::nullopt) {
+  if (!o.contains(key) && fallback) return *fallback;
+  const auto& v = field(o, key);
+  if (!v.is_string()) throw FieldError{"genesis: '" + std::string(key) + "' must be a 0x-hex string"};
+  auto n = Uint256::from_icon_hex(v.get_string());
+  if (!n) throw FieldError{"genesis: '" + std::string(key) + "' is not a 0x-hex number: " + std::string(v.get_string())};
+  return *n;
+}
+
+uint64_t u64_field(const json::object& o, std::string_view key, uint64_t fallback, uint64_t max) {
+  if (!o.contains(key)) return fallback;
+  const auto& v = o.at(key);
+  uint64_t r;
+  if (v.is_uint64()) r = v.get_uint64();
+  else if (v.is_int64() && v.get_int64() >= 0) r = static_cast<uint64_t>(v.get_int64());
+  else throw FieldError{"genesis: '" + std::string(key) + "' must be a non-negative integer"};
+  if (r > max) throw FieldError{"genesis: '" + std::string(key) + "' is above " + std::to_string(max)};
+  return r;
+}
+
+uint64_t small_hex(const json::object& o, std::string_view key, uint64_t fallback) {
+  Uint256 v = hex_field(o, key, Uint256(fallback));
+  if (!v.fits_u64()) throw FieldError{"genesis: '" + std::string(key) + "' is too large"};
+  return v.low_u64();
+}
+
+Address address_of(const json::value& v, std::string_view what) {
+  if (!v.is_string()) throw FieldError{"genesis: " + std::string(what) + " must be an address string"};
+  auto a = Address::parse(v.get_string());
+  if (!a) throw FieldError{"genesis: " + std::string(what) + " is not an hx/cx address: " + std::string(v.get_string())};
+  return *a;
+}
+}  // namespace
+
+Result<core::ChainParams> parse_genesis(std::string_view text) {
+  boost::system::error_code ec;
+  auto doc = json::parse(text, ec);
+  if (ec) return Result<core::ChainParams>::error("genesis: invalid JSON: " + ec.message());
+  if (!doc.is_object()) return Result<core::ChainParams>::error("genesis: top level must be an object");
+  const auto& o = doc.get_object();
+  core::ChainParams p;
+  try {
+    const auto& ch = field(o, "channel");
+    if (!ch.is_string() || ch.get_string().empty() || ch.get_string().size() > 64)
+      throw FieldError{"genesis: channel must be a name of 1..64 characters"};
+    for (char c : ch.get_string())
+      if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-'))
+        throw FieldError{"genesis: channel name may use only letters, digits, '_' and '-'"};
+    p.channel = std::string(ch.get_string());
+    p.nid = small_hex(o, "nid", 0);
+    if (p.nid == 0) throw FieldError{"genesis: nid must be non-zero"};
+    p.step_price = hex_field(o, "stepPrice", p.step_price);
+    p.step_limit_max = small_hex(o, "stepLimitMax", p.step_limit_max);
+    if (o.contains("stepCosts")) {
+      if (!o.at("stepCosts").is_object()) throw FieldError{"genesis: stepCosts must be an object"};
+      const auto& c = o.at("stepCosts").get_object();
+      p.step_costs.default_cost = small_hex(c, "default", p.step_costs.default_cost);
+      p.step_costs.input_per_byte = small_hex(c, "input", p.step_costs.input_per_byte);
+      p.step_costs.contract_call = small_hex(c, "contractCall", p.step_costs.contract_call);
+      p.step_costs.event_log = small_hex(c, "eventLog", p.step_costs.event_log);
+      p.step_costs.get = small_hex(c, "get", p.step_costs.get);
+      p.step_costs.set = small_hex(c, "set", p.step_costs.set);
+    }
+    p.treasury = address_of(field(o, "treasury"), "treasury");
+    p.tx_timestamp_window_us = static_cast<int64_t>(
+        u64_field(o, "txTimestampWindowUs", static_cast<uint64_t>(p.tx_timestamp_window_us), 24ull * 3600 * 1000000));
+    p.block_interval_ms = u64_field(o, "blockIntervalMs", p.block_interval_ms, 60000);
+    p.block_tx_max = static_cast<uint32_t>(u64_field(o, "blockTxMax", p.block_tx_max, 20000));
+    if (p.block_tx_max == 0) throw FieldError{"genesis: blockTxMax must be at least 1"};
+    const auto& vals = field(o, "validators");
+    if (!vals.is_array() || vals.get_array().empty() || vals.get_array().size() > 1000)
+      throw FieldError{"genesis: validators must be a list of 1..1000 addresses"};
+    for (const auto& v : vals.get_array()) {
+      Address a = address_of(v, "validator");
+      for (const auto& seen : p.validators)
+        if (seen == a) throw FieldError{"genesis: validator " + a.to_string() + " is listed twice"};
+      p.validators.push_back(a);
+    }
+    if (o.contains("accounts")) {
+      if (!o.at("accounts").is_array()) throw FieldError{"genesis: accounts must be a list"};
+      for (const auto& a : o.at("accounts").get_array()) {
+        if (!a.is_object()) throw FieldError{"genesis: each account must be {address, balance}"};
+        core::GenesisAccount acc{address_of(field(a.get_object(), "address"), "account address"),
+                           hex_field(a.get_object(), "balance")};
+        p.accounts.push_back(acc);
+      }
+    }
+    p.genesis_timestamp_us = static_cast<int64_t>(small_hex(o, "timestamp", 0));
+    if (o.contains("message") && o.at("message").is_string()) p.genesis_message = std::string(o.at("message").get_string());
+  } catch (const FieldError& e) {
+    return Result<core::ChainParams>::error(e.message);
+  }
+  return p;
+}
+
+}  // namespace cx::node

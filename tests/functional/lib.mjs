@@ -1,0 +1,121 @@
+// Shared helpers for functional tests: real complexchain processes on loopback.
+import { spawn, execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import net from 'node:net';
+
+export const BIN = process.env.CX_BIN || path.resolve(import.meta.dirname, '../../build/complexchain');
+
+export function tmpdir(name) {
+  return fs.mkdtempSync(path.join(os.tmpdir(), `cx-${name}-`));
+}
+
+export function cx(args, opts = {}) {
+  return execFileSync(BIN, args, { encoding: 'utf8', ...opts });
+}
+
+export async function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+    srv.on('error', reject);
+  });
+}
+
+export async function waitFor(fn, { timeoutMs = 30000, intervalMs = 50, what = 'condition' } = {}) {
+  const end = Date.now() + timeoutMs;
+  let last;
+  while (Date.now() < end) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (e) {
+      last = e;
+    }
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${last.message}` : ''}`);
+}
+
+// Starts `complexchain localnet` in the background in a fresh directory; returns its JSON summary.
+export function startLocalnet(accounts = 5) {
+  const dir = tmpdir('localnet');
+  const out = cx(['localnet', 'start', '--dir', dir, '--port', '0', '--accounts', String(accounts), '--json']);
+  const info = JSON.parse(out);
+  return { dir, ...info, stop: () => cx(['localnet', 'stop', '--dir', dir]) };
+}
+
+// A node started with `complexchain init` + `complexchain start` as a child we can SIGKILL.
+export class NodeProcess {
+  constructor(dir, port) {
+    this.dir = dir;
+    this.port = port;
+    this.url = `http://127.0.0.1:${port}/api/v3`;
+    this.child = null;
+  }
+
+  static async init(devAccounts) {
+    const dir = tmpdir('node');
+    const port = await freePort();
+    const out = cx(['init', '--dir', dir, '--port', String(port), '--dev-accounts', String(devAccounts), '--json',
+      '--block-interval-ms', '100']);
+    const node = new NodeProcess(dir, port);
+    node.accounts = JSON.parse(out).accounts;
+    return node;
+  }
+
+  async start() {
+    const log = fs.openSync(path.join(this.dir, 'node.log'), 'a');
+    this.child = spawn(BIN, ['start', '--dir', this.dir], { stdio: ['ignore', log, log] });
+    this.exited = new Promise((resolve) => this.child.on('exit', (code, signal) => resolve({ code, signal })));
+    await waitFor(() => rpc(this.url, 'icx_getLastBlock', undefined).then(() => true), { what: `node on ${this.port}` });
+  }
+
+  async kill(signal = 'SIGKILL') {
+    this.child.kill(signal);
+    return this.exited;
+  }
+
+  log() {
+    try {
+      return fs.readFileSync(path.join(this.dir, 'node.log'), 'utf8');
+    } catch {
+      return '';
+    }
+  }
+}
+
+let nextId = 1;
+// Raw JSON-RPC over fetch: returns {status, body} without interpreting errors.
+export async function rawRpc(url, body, headers = {}) {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await res.text();
+  let json;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return { status: res.status, body: json, text };
+}
+
+export async function rpc(url, method, params) {
+  const req = { jsonrpc: '2.0', id: nextId++, method };
+  if (params !== undefined) req.params = params;
+  const { body, text } = await rawRpc(url, req);
+  if (!body) throw new Error(`not JSON: ${text.slice(0, 200)}`);
+  if (body.error) {
+    const e = new Error(body.error.message);
+    e.code = body.error.code;
+    throw e;
+  }
+  return body.result;
+}
