@@ -2,7 +2,7 @@
 BUILD      ?= build
 FUZZ_BUILD ?= build-fuzz
 JOBS       ?= $(shell nproc)
-FUZZ_RUNS  ?= 20000
+FUZZ_RUNS  ?= 500000
 
 .PHONY: all deps build localnet localnet-stop test test-unit test-fuzz test-functional test-long bench fuzz-build clean
 

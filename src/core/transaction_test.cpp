@@ -141,3 +141,24 @@ TEST(Receipt, RoundTrip) {
   EXPECT_EQ(d->encode(), r.encode());
   EXPECT_FALSE(r.logs_bloom.is_zero());
 }
+
+// Regenerates the block fuzzer's seed corpus: CX_WRITE_CORPUS=1 ./core_test --gtest_filter=*FuzzSeed*
+TEST(Block, FuzzSeed) {
+  if (!std::getenv("CX_WRITE_CORPUS")) GTEST_SKIP() << "set CX_WRITE_CORPUS=1 to write tests/fuzz/corpus/block_decode";
+  Block b;
+  b.header.height = 2;
+  b.txs.push_back(std::make_shared<const Transaction>(parse_ok(kTransfer)));
+  b.header.tx_root = tx_root(b.txs);
+  Vote v;
+  v.height = 1;
+  v.voter = b.txs[0]->from;
+  b.prev_qc.height = 1;
+  b.prev_qc.votes.push_back(v);
+  b.header.prev_qc_hash = b.prev_qc.hash();
+  auto enc = b.encode();
+  std::ofstream(std::string(CX_SOURCE_DIR) + "/tests/fuzz/corpus/block_decode/block-1tx.bin", std::ios::binary)
+      .write(reinterpret_cast<const char*>(enc.data()), static_cast<std::streamsize>(enc.size()));
+  auto ve = v.encode();
+  std::ofstream(std::string(CX_SOURCE_DIR) + "/tests/fuzz/corpus/block_decode/vote.bin", std::ios::binary)
+      .write(reinterpret_cast<const char*>(ve.data()), static_cast<std::streamsize>(ve.size()));
+}

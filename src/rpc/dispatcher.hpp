@@ -51,6 +51,9 @@ struct RequestContext {
   bool debug = false;                          // /api/v3d: debug_* methods allowed
   std::optional<int64_t> requested_timeout_ms;  // "Icon-Options: timeout=<ms>"
   boost::asio::any_io_executor executor;       // the connection's strand
+  // Set by batch handling: this icx_sendTransaction was already submitted together with the rest
+  // of its batch (signatures verified in parallel); use the result instead of submitting again.
+  const channel::SubmitResult* presubmitted = nullptr;
 };
 
 // Called exactly once with the HTTP status and the response body, on the context's executor

@@ -147,6 +147,14 @@ class FakeChannel final : public channel::ChannelApi {
     return info;
   }
 
+  std::vector<channel::SubmitResult> submit_txs(const std::vector<const json::object*>& txs) override {
+    ++batch_submits;
+    batch_sizes.push_back(txs.size());
+    return ChannelApi::submit_txs(txs);
+  }
+  std::atomic<int> batch_submits{0};
+  std::vector<size_t> batch_sizes;
+
   channel::SubmitResult submit_tx(const json::object& params) override {
     channel::SubmitResult r;
     std::string text = json::serialize(params);
@@ -641,6 +649,31 @@ TEST_F(ServerTest, TransactionResultCodesFollowGoloop) {
   EXPECT_EQ(tx.json.at("result").at("from"), "hx0000000000000000000000000000000000000001");
   Reply tx_pending = c.post("/api/v3", request("icx_getTransactionByHash", hash_param(m_channel.pending_hash())));
   EXPECT_EQ(code_of(tx_pending), -31004);
+}
+
+TEST_F(ServerTest, BatchedSendTransactionsAreSubmittedTogetherAndAnsweredInOrder) {
+  Client c(port());
+  auto tx = [](int n) {
+    return R"({"version":"0x3","from":"hx0000000000000000000000000000000000000009","to":"hx0000000000000000000000000000000000000002","value":"0x)" +
+           std::to_string(n) + "\"}";
+  };
+  std::string bad_envelope = R"({"jsonrpc":"1.0","id":2,"method":"icx_sendTransaction","params":)" + tx(2) + "}";
+  std::string body = "[" + request("icx_sendTransaction", tx(1), "1") + "," + bad_envelope + "," +
+                     request("icx_sendTransaction", tx(3), "3") + "," + request("icx_sendTransaction", tx(1), "4") + "]";
+  Reply r = c.post("/api/v3", body);
+  ASSERT_EQ(r.status, 200u) << r.body;
+  const auto& a = r.json.as_array();
+  ASSERT_EQ(a.size(), 4u);
+  EXPECT_EQ(a[0].at("result").as_string().size(), 66u);
+  EXPECT_EQ(a[1].at("error").at("code"), -32600);
+  EXPECT_EQ(a[2].at("result").as_string().size(), 66u);
+  EXPECT_EQ(a[3].at("error").at("code"), -31000);  // the same tx twice in one batch: the second is a duplicate
+  EXPECT_EQ(m_channel.batch_submits.load(), 1);
+  ASSERT_EQ(m_channel.batch_sizes.size(), 1u);
+  EXPECT_EQ(m_channel.batch_sizes[0], 3u);
+  // The element with the bad envelope was never submitted.
+  Reply alone = c.post("/api/v3", request("icx_sendTransaction", tx(2)));
+  EXPECT_EQ(alone.status, 200u) << alone.body;
 }
 
 TEST_F(ServerTest, SendTransactionMapsRejections) {

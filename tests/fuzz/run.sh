@@ -2,7 +2,7 @@
 # Runs every fuzz target for a fixed number of inputs from its seed corpus. A crash fails the run and
 # leaves the reproducer (crash-*) in the build directory.
 set -euo pipefail
-build=${1:-build-fuzz}
+build=$(cd "${1:-build-fuzz}" && pwd)/tests/fuzz
 runs=${2:-20000}
 here=$(cd "$(dirname "$0")" && pwd)
 failed=0

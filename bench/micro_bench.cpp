@@ -1,0 +1,95 @@
+// Microbenchmarks of the per-tx hot path (Google Benchmark). Run: ./build/cx_microbench
+// They say where a committed transfer's CPU time goes; they assert nothing.
+#include <benchmark/benchmark.h>
+
+#include <boost/json.hpp>
+
+#include "codec/icon_serialize.hpp"
+#include "core/test_tx.hpp"
+#include "crypto/hash.hpp"
+#include "execution/accounts.hpp"
+#include "execution/execute.hpp"
+#include "state/world_state.hpp"
+#include "storage/kv_store.hpp"
+
+using namespace cx;
+using namespace cx::core::testing;
+
+namespace {
+
+core::ChainParams params_with(size_t accounts) {
+  core::ChainParams p;
+  p.treasury = *core::Address::parse("hx1000000000000000000000000000000000000000");
+  for (size_t i = 0; i < accounts; ++i) {
+    crypto::PrivateKey k;
+    k.bytes[0] = 1;
+    k.bytes[28] = static_cast<uint8_t>(i >> 16);
+    k.bytes[29] = static_cast<uint8_t>(i >> 8);
+    k.bytes[30] = static_cast<uint8_t>(i);
+    p.accounts.push_back({address_of(k), *Uint256::from_dec("1000000000000000000000000")});
+  }
+  return p;
+}
+
+TxSpec spec(uint64_t nonce) {
+  TxSpec s;
+  s.to = address_of(test_key(9));
+  s.nonce = nonce;
+  return s;
+}
+
+void BM_Sha3_256_200B(benchmark::State& st) {
+  Bytes data(200, 0x5a);
+  for (auto _ : st) benchmark::DoNotOptimize(crypto::sha3_256(data));
+}
+BENCHMARK(BM_Sha3_256_200B);
+
+void BM_SignatureRecover(benchmark::State& st) {
+  Hash32 h = crypto::sha3_256(as_bytes("complexchain"));
+  auto sig = crypto::sign(h, test_key(1));
+  for (auto _ : st) benchmark::DoNotOptimize(crypto::recover(h, sig));
+}
+BENCHMARK(BM_SignatureRecover);
+
+void BM_TxJsonParseAndHash(benchmark::State& st) {
+  std::string json = boost::json::serialize(signed_params(test_key(1), spec(1)));
+  for (auto _ : st) benchmark::DoNotOptimize(core::parse_transaction_json(json));
+}
+BENCHMARK(BM_TxJsonParseAndHash);
+
+void BM_TxVerifySignature(benchmark::State& st) {
+  auto tx = signed_tx(test_key(1), spec(1));
+  for (auto _ : st) benchmark::DoNotOptimize(core::verify_signature(*tx));
+}
+BENCHMARK(BM_TxVerifySignature);
+
+// Execution plus the trie update of one block of `range(0)` transfers among 10,000 accounts.
+void BM_ApplyBlockTransfers(benchmark::State& st) {
+  auto kv = storage::make_memory_store();
+  auto ws = state::make_world_state(*kv);
+  auto p = params_with(200);
+  Hash32 root = ws->apply(state::empty_root(), execution::genesis_changes(p));
+  std::vector<core::TxPtr> txs;
+  for (int64_t i = 0; i < st.range(0); ++i) {
+    crypto::PrivateKey k;
+    k.bytes[0] = 1;
+    k.bytes[30] = static_cast<uint8_t>(i % 200);
+    TxSpec s;
+    s.to = address_of(test_key(static_cast<uint8_t>(i % 250)));
+    s.nonce = static_cast<uint64_t>(i);
+    txs.push_back(signed_tx(k, s));
+  }
+  execution::BlockContext ctx{&p, 1, 1'700'000'000'000'000};
+  for (auto _ : st) {
+    auto reader = ws->reader_at(root);
+    auto out = execution::apply_block(*reader, ctx, txs);
+    benchmark::DoNotOptimize(ws->apply(root, out.changes));
+    ws->discard_pending({root});
+  }
+  st.SetItemsProcessed(st.iterations() * st.range(0));
+}
+BENCHMARK(BM_ApplyBlockTransfers)->Arg(1000)->Arg(5000)->Unit(benchmark::kMillisecond);
+
+}  // namespace
+
+BENCHMARK_MAIN();
