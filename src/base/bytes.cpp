@@ -12,7 +12,7 @@ std::string to_hex(BytesView b) {
   return out;
 }
 
-static int hex_value(char c) {
+int hex_digit_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
   if (c >= 'A' && c <= 'F') return c - 'A' + 10;
@@ -23,7 +23,7 @@ std::optional<Bytes> from_hex(std::string_view s) {
   if (s.size() % 2) return std::nullopt;
   Bytes out(s.size() / 2);
   for (size_t i = 0; i < out.size(); ++i) {
-    int hi = hex_value(s[2 * i]), lo = hex_value(s[2 * i + 1]);
+    int hi = hex_digit_value(s[2 * i]), lo = hex_digit_value(s[2 * i + 1]);
     if (hi < 0 || lo < 0) return std::nullopt;
     out[i] = static_cast<uint8_t>(hi << 4 | lo);
   }

@@ -17,6 +17,9 @@ using BytesView = std::span<const uint8_t>;
 inline BytesView as_bytes(std::string_view s) { return {reinterpret_cast<const uint8_t*>(s.data()), s.size()}; }
 inline std::string_view as_string_view(BytesView b) { return {reinterpret_cast<const char*>(b.data()), b.size()}; }
 
+// Value of one hex digit (either case), or -1.
+int hex_digit_value(char c);
+
 // Lower-case hex without prefix.
 std::string to_hex(BytesView b);
 // Accepts upper/lower case, no prefix; nullopt on odd length or a non-hex digit.

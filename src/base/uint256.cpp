@@ -97,13 +97,6 @@ Uint256 Uint256::div(const Uint256& d, Uint256* rem) const {
   return q;
 }
 
-static int hex_digit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 std::optional<Uint256> Uint256::from_icon_hex(std::string_view s) {
   if (s.size() < 3 || s[0] != '0' || s[1] != 'x') return std::nullopt;
   s.remove_prefix(2);
@@ -117,7 +110,7 @@ std::optional<Uint256> Uint256::from_icon_hex(std::string_view s) {
   Uint256 r;
   size_t n = s.size();
   for (size_t i = 0; i < n; ++i) {
-    int v = hex_digit(s[n - 1 - i]);
+    int v = hex_digit_value(s[n - 1 - i]);
     if (v < 0) return std::nullopt;
     r.m_limbs[i / 16] |= static_cast<uint64_t>(v) << (4 * (i % 16));
   }

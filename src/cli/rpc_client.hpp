@@ -14,18 +14,19 @@
 #include <boost/json/value.hpp>
 
 #include "base/result.hpp"
+#include "rpc/error_codes.hpp"
 
 namespace cx::cli {
 
 inline constexpr const char* kDefaultRpcUrl = "http://127.0.0.1:9000/api/v3";
 
-// goloop's JSON-RPC error codes that clients act on.
-inline constexpr int64_t kRpcMethodNotFound = -32601;
-inline constexpr int64_t kRpcPoolOverflow = -31001;
-inline constexpr int64_t kRpcPending = -31002;
-inline constexpr int64_t kRpcExecuting = -31003;
-inline constexpr int64_t kRpcNotFound = -31004;
-inline constexpr int64_t kRpcTimeout = -31006;
+// goloop's JSON-RPC error codes that clients act on (the server's own table).
+inline constexpr int64_t kRpcMethodNotFound = rpc::error_code::kMethodNotFound;
+inline constexpr int64_t kRpcPoolOverflow = rpc::error_code::kPoolOverflow;
+inline constexpr int64_t kRpcPending = rpc::error_code::kPending;
+inline constexpr int64_t kRpcExecuting = rpc::error_code::kExecuting;
+inline constexpr int64_t kRpcNotFound = rpc::error_code::kNotFound;
+inline constexpr int64_t kRpcTimeout = rpc::error_code::kTimeout;
 // Not a JSON-RPC code: the request never got a JSON-RPC answer (connect, I/O, timeout, bad HTTP).
 inline constexpr int64_t kTransportFailure = 1;
 

@@ -53,11 +53,6 @@ using Complete = std::function<void(Outcome)>;
 [[noreturn]] void fail(int code, std::string message) { throw RpcError{code, std::move(message)}; }
 [[noreturn]] void bad_param(std::string message) { fail(ec::kInvalidParams, "invalid params: " + message); }
 
-std::string clip(std::string_view s) {
-  if (s.size() <= kQuotedBytesMax) return std::string(s);
-  return std::string(s.substr(0, kQuotedBytesMax)) + "...";
-}
-
 std::string quoted(std::string_view s) {
   std::string out;
   append_json_string(out, s);
@@ -145,15 +140,6 @@ Hash32 hash_param(const json::object* o, std::string_view key) {
   if (text.starts_with("0x")) h = Hash32::from_hex_string(text);
   if (!h) bad_param("'" + std::string(key) + "' is not a 0x-prefixed 32-byte hash: " + clip(text));
   return *h;
-}
-
-// ICON T_INT: "0x" + hex digits.
-std::optional<uint64_t> parse_hex_u64(std::string_view s) {
-  if (!s.starts_with("0x") || s.size() == 2) return std::nullopt;
-  uint64_t v = 0;
-  auto [end, err] = std::from_chars(s.data() + 2, s.data() + s.size(), v, 16);
-  if (err != std::errc() || end != s.data() + s.size()) return std::nullopt;
-  return v;
 }
 
 std::optional<uint64_t> height_param(const json::object* o, bool required) {

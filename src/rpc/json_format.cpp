@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include <charconv>
+
 #include <boost/json.hpp>
 
 #include "crypto/base64.hpp"
@@ -73,6 +75,19 @@ std::string_view string_or_empty_if_zero(const crypto::Signature& sig, std::stri
 }
 
 }  // namespace
+
+std::optional<uint64_t> parse_hex_u64(std::string_view s) {
+  if (!s.starts_with("0x") || s.size() == 2) return std::nullopt;
+  uint64_t v = 0;
+  auto [end, err] = std::from_chars(s.data() + 2, s.data() + s.size(), v, 16);
+  if (err != std::errc() || end != s.data() + s.size()) return std::nullopt;
+  return v;
+}
+
+std::string clip(std::string_view s) {
+  constexpr size_t kMax = 80;
+  return s.size() <= kMax ? std::string(s) : std::string(s.substr(0, kMax)) + "...";
+}
 
 std::string hex_u64(uint64_t v) {
   std::string out;

@@ -10,6 +10,7 @@
 // The *_text functions write JSON text directly (a block can hold 10k txs whose params are already
 // stored as JSON text, so re-parsing them into objects would be wasted work).
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -30,6 +31,11 @@ struct TxLocation {
 };
 
 // "0x" + lower-case hex without leading zeros ("0x0" for zero), ICON's T_INT.
+// ICON T_INT: "0x" + hex digits, fitting in 64 bits.
+std::optional<uint64_t> parse_hex_u64(std::string_view s);
+// Client input quoted in an error message, cut to a readable length.
+std::string clip(std::string_view s);
+
 std::string hex_u64(uint64_t v);
 // "0x" + 64 lower-case hex digits, ICON's T_HASH.
 std::string hash_hex(const Hash32& h);

@@ -36,19 +36,6 @@ constexpr size_t kBlocksPerTurn = 256;
 constexpr size_t kLiveBlocksMax = 256;
 constexpr auto kHandshakeTimeout = std::chrono::seconds(30);
 
-std::string clip(std::string_view s) {
-  constexpr size_t kMax = 80;
-  return s.size() <= kMax ? std::string(s) : std::string(s.substr(0, kMax)) + "...";
-}
-
-std::optional<uint64_t> parse_hex_u64(std::string_view s) {
-  if (!s.starts_with("0x") || s.size() == 2) return std::nullopt;
-  uint64_t v = 0;
-  auto [end, err] = std::from_chars(s.data() + 2, s.data() + s.size(), v, 16);
-  if (err != std::errc() || end != s.data() + s.size()) return std::nullopt;
-  return v;
-}
-
 Status bad(std::string message) { return Status::error("invalid params: " + std::move(message)); }
 
 Status check_keys(const json::object& o, std::initializer_list<std::string_view> allowed, std::string_view where) {

@@ -90,5 +90,6 @@ test('no acknowledged tx is lost across SIGKILLs under load', { timeout: 300000 
     throw e;
   } finally {
     if (node.child && node.child.exitCode === null) await node.kill('SIGKILL');
+    node.remove();
   }
 });

@@ -46,7 +46,7 @@ export function startLocalnet(accounts = 5) {
   const dir = tmpdir('localnet');
   const out = cx(['localnet', 'start', '--dir', dir, '--port', '0', '--accounts', String(accounts), '--json']);
   const info = JSON.parse(out);
-  return { dir, ...info, stop: () => cx(['localnet', 'stop', '--dir', dir]) };
+  return { dir, ...info, stop: () => cx(['localnet', 'reset', '--dir', dir]) };
 }
 
 // A node started with `complexchain init` + `complexchain start` as a child we can SIGKILL.
@@ -78,6 +78,10 @@ export class NodeProcess {
   async kill(signal = 'SIGKILL') {
     this.child.kill(signal);
     return this.exited;
+  }
+
+  remove() {
+    fs.rmSync(this.dir, { recursive: true, force: true });
   }
 
   log() {
