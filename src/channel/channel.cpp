@@ -406,7 +406,7 @@ class ChannelImpl final : public Channel, private mempool::AdmissionChecks {
       if (auto* t = std::get_if<consensus::ActSetTimer>(&a)) {
         set_timer(t->timer, t->delay_ms);
       } else if (auto* b = std::get_if<consensus::ActBuildProposal>(&a)) {
-        more = m_engine->on_proposal(build_proposal(*b));
+        more = m_engine->on_proposal(build_proposal(*b), /*contents_valid=*/true);
       } else if (auto* e = std::get_if<consensus::ActExecute>(&a)) {
         execute(e->block, e->qc);
         more = m_engine->on_block_executed(e->block->hash());
@@ -520,7 +520,12 @@ class ChannelImpl final : public Channel, private mempool::AdmissionChecks {
       m_head_result = f.result;
       m_head_qc = qc;
       m_recent[block->header.height] = block;
-      while (m_recent.size() > m_options.recent_blocks_cached) m_recent.erase(m_recent.begin());
+      m_recent_txs += block->txs.size();
+      while (m_recent.size() > 1 &&
+             (m_recent.size() > m_options.recent_blocks_cached || m_recent_txs > m_options.recent_txs_cached)) {
+        m_recent_txs -= m_recent.begin()->second->txs.size();
+        m_recent.erase(m_recent.begin());
+      }
       for (const auto& tx : block->txs) m_inflight_txs.erase(tx->hash);
       m_inflight.erase(block->hash());
     }
@@ -574,6 +579,7 @@ class ChannelImpl final : public Channel, private mempool::AdmissionChecks {
   core::ExecResult m_head_result;
   core::QuorumCertificate m_head_qc;
   std::map<uint64_t, BlockPtr> m_recent;
+  size_t m_recent_txs = 0;  // txs in m_recent
   std::map<Hash32, InFlight> m_inflight;
   std::unordered_map<Hash32, std::pair<BlockPtr, uint32_t>, FixedBytesHasher> m_inflight_txs;
 

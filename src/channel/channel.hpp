@@ -18,7 +18,9 @@ struct ChannelOptions {
   mempool::MempoolOptions mempool;
   storage::RocksOptions rocks;
   size_t block_bytes_max = 16u << 20;   // txs' JSON per block
-  size_t recent_blocks_cached = 1024;
+  // Recently committed blocks kept decoded for RPC; bounded by count and by txs held (blocks can be large).
+  size_t recent_blocks_cached = 256;
+  size_t recent_txs_cached = 20000;
 };
 
 class Channel : public ChannelApi {

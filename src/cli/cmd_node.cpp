@@ -146,6 +146,37 @@ int fail(const std::string& msg) {
   return 1;
 }
 
+// Prints the endpoints and funded accounts of a running localnet.
+int print_localnet(const std::string& dir, const std::string& node_dir, const node::NodeConfig& config, pid_t pid,
+                   bool as_json, bool already) {
+  std::string url = "http://127.0.0.1:" + std::to_string(config.rpc.port) + "/api/v3";
+  auto accounts_text = node::read_file(dir + "/accounts.json");
+  if (as_json) {
+    json::object out{{"rpc", url}, {"pid", pid}, {"log", node_dir + "/node.log"}};
+    if (accounts_text) out["accounts"] = json::parse(*accounts_text).as_object()["accounts"];
+    std::printf("%s\n", json::serialize(out).c_str());
+    return 0;
+  }
+  std::printf("localnet %s (1 validator, pid %d, log %s/node.log)\n\n", already ? "was already running" : "is running", pid,
+              node_dir.c_str());
+  std::printf("  JSON-RPC   %s\n", url.c_str());
+  std::printf("  channel    %s  %s/api/v3/%s\n", config.channels[0].name.c_str(),
+              ("http://127.0.0.1:" + std::to_string(config.rpc.port)).c_str(), config.channels[0].name.c_str());
+  std::printf("  debug      http://127.0.0.1:%u/api/v3d\n", config.rpc.port);
+  std::printf("  websocket  ws://127.0.0.1:%u/api/v3/%s/block\n\n", config.rpc.port, config.channels[0].name.c_str());
+  if (accounts_text) {
+    auto doc = json::parse(*accounts_text).as_object();
+    std::printf("Funded development accounts (1,000,000 each; keys in %s/accounts.json, keystore password '%s'):\n",
+                dir.c_str(), kLocalnetPassword);
+    for (const auto& a : doc["accounts"].as_array())
+      std::printf("  %s  %s\n", std::string(a.as_object().at("address").as_string()).c_str(),
+                  std::string(a.as_object().at("private_key").as_string()).c_str());
+  }
+  std::printf("\nThese keys are public: never use them outside this local network.\n"
+              "Stop with: complexchain localnet stop --dir %s\n", dir.c_str());
+  return 0;
+}
+
 }  // namespace
 
 int cmd_init(const Argv& argv) {
@@ -272,7 +303,11 @@ int cmd_localnet(const Argv& argv) {
 
   if (args.get("validators") != "1")
     return fail("--validators: only 1 validator is supported until multi-validator consensus lands (issue #3)");
-  if (pid_alive(read_pid(pid_path))) return fail("localnet in " + dir + " is already running; 'complexchain localnet stop' first");
+  if (pid_t running = read_pid(pid_path); pid_alive(running)) {
+    auto config = node::load_config(node_dir);
+    if (!config) return fail(config.message());
+    return print_localnet(dir, node_dir, *config, running, args.flag("json"), /*already=*/true);
+  }
 
   if (!fs::exists(node_dir + "/config.json")) {
     InitSpec spec;
@@ -339,31 +374,7 @@ int cmd_localnet(const Argv& argv) {
   }
   if (!up) return fail("the node did not open port " + std::to_string(config->rpc.port) + " within 30 s; see " + node_dir + "/node.log");
 
-  std::string url = "http://127.0.0.1:" + std::to_string(config->rpc.port) + "/api/v3";
-  auto accounts_text = node::read_file(dir + "/accounts.json");
-  if (args.flag("json")) {
-    json::object out{{"rpc", url}, {"pid", pid}, {"log", node_dir + "/node.log"}};
-    if (accounts_text) out["accounts"] = json::parse(*accounts_text).as_object()["accounts"];
-    std::printf("%s\n", json::serialize(out).c_str());
-    return 0;
-  }
-  std::printf("localnet is running (1 validator, pid %d, log %s/node.log)\n\n", pid, node_dir.c_str());
-  std::printf("  JSON-RPC   %s\n", url.c_str());
-  std::printf("  channel    %s  %s/api/v3/%s\n", config->channels[0].name.c_str(),
-              ("http://127.0.0.1:" + std::to_string(config->rpc.port)).c_str(), config->channels[0].name.c_str());
-  std::printf("  debug      http://127.0.0.1:%u/api/v3d\n", config->rpc.port);
-  std::printf("  websocket  ws://127.0.0.1:%u/api/v3/%s/block\n\n", config->rpc.port, config->channels[0].name.c_str());
-  if (accounts_text) {
-    auto doc = json::parse(*accounts_text).as_object();
-    std::printf("Funded development accounts (1,000,000 each; keys in %s/accounts.json, keystore password '%s'):\n",
-                dir.c_str(), kLocalnetPassword);
-    for (const auto& a : doc["accounts"].as_array())
-      std::printf("  %s  %s\n", std::string(a.as_object().at("address").as_string()).c_str(),
-                  std::string(a.as_object().at("private_key").as_string()).c_str());
-  }
-  std::printf("\nThese keys are public: never use them outside this local network.\n"
-              "Stop with: complexchain localnet stop --dir %s\n", dir.c_str());
-  return 0;
+  return print_localnet(dir, node_dir, *config, pid, args.flag("json"), /*already=*/false);
 }
 
 }  // namespace cx::cli

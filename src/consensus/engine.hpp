@@ -32,11 +32,16 @@ struct ActExecute { BlockPtr block; core::QuorumCertificate qc; };
 // The block is final (its certified child exists).
 struct ActCommit { BlockPtr block; core::QuorumCertificate qc; };
 struct ActSetTimer { Timer timer; uint64_t delay_ms; };
-// Must be durable (fsync) before any following action runs; replayed through restore() after a crash.
+// Must be durable (fsync) before any following action runs. The channel keeps the latest record
+// (each supersedes the ones before) and hands it back to start() after a restart.
 struct ActPersist { Bytes record; };
+// A quorum certified a block at `height`, above the height this node is deciding: fetch from peers
+// the blocks up to it (committed ones, and the certified candidate with its QC if a peer has it),
+// execute and store them, then call on_synced() with the new tip.
+struct ActSync { uint64_t height; };
 
 using Action = std::variant<ActBuildProposal, ActBroadcastProposal, ActBroadcastVote, ActExecute, ActCommit,
-                            ActSetTimer, ActPersist>;
+                            ActSetTimer, ActPersist, ActSync>;
 using Actions = std::vector<Action>;
 
 // What the channel knows at start: the last committed block (with the QC that finalised it, if
@@ -55,14 +60,32 @@ struct EngineOptions {
   uint64_t round_timeout_ms = 2000;
 };
 
+// What the engine is doing, for tests, the simulator and monitoring.
+struct EngineStatus {
+  uint64_t height = 0;                  // the height being decided (candidate or committed + 1)
+  uint32_t round = 0;
+  std::optional<uint64_t> behind_to;    // a certified height above `height` was seen (see ActSync)
+  uint64_t equivocations = 0;           // second, different votes from one voter for one (height, round)
+};
+
 class Engine {
  public:
   virtual ~Engine() = default;
+  // `persisted_records`: the ActPersist records kept durable, latest last (an empty list on first start).
   virtual Actions start(const ChainTip& tip, const std::vector<Bytes>& persisted_records) = 0;
   virtual Actions on_timeout(const Timer& timer) = 0;
-  virtual Actions on_proposal(const BlockPtr& block) = 0;
+  // A proposal received from a peer or built after ActBuildProposal. The channel has checked what
+  // needs the chain: decoding, the proposer's signature, the txs, and header.prev_result against its
+  // own execution of the parent. It can judge that only once it has executed the parent; before
+  // then it may still deliver the block with contents_valid=false (the engine never votes on a
+  // proposal whose parent it has not seen executed; it keeps the body and the QC it carries), and
+  // must deliver it again with the real verdict after on_block_executed(parent).
+  virtual Actions on_proposal(const BlockPtr& block, bool contents_valid) = 0;
   virtual Actions on_vote(const core::Vote& vote) = 0;
   virtual Actions on_block_executed(const Hash32& block_hash) = 0;
+  // After an ActSync: the channel caught up to `tip` (its candidate, if any, already executed).
+  virtual Actions on_synced(const ChainTip& tip) = 0;
+  virtual EngineStatus status() const = 0;
 };
 
 // Quorum arithmetic (DESIGN.md §4): f = ⌊(n−1)/3⌋, q = n − f.
@@ -72,5 +95,9 @@ inline size_t quorum(size_t n) { return n - max_faulty(n); }
 // The single-validator engine: the LFT rules with n = 1 (propose, self-vote, certify, commit the
 // previous candidate). The multi-validator LFT engine replaces it behind this interface.
 std::unique_ptr<Engine> make_solo_engine(const EngineOptions& options);
+
+// LFT for any n (lft_engine.cpp has the rules). `options.key` need not belong to a validator: such a
+// node follows the chain and relays votes but never signs.
+std::unique_ptr<Engine> make_lft_engine(const EngineOptions& options);
 
 }  // namespace cx::consensus

@@ -33,10 +33,10 @@ class SoloEngine final : public Engine {
     return {ActBuildProposal{next_height(), 0, parent, qc}};
   }
 
-  Actions on_proposal(const BlockPtr& block) override {
+  Actions on_proposal(const BlockPtr& block, bool contents_valid) override {
     BlockPtr parent = m_candidate ? m_candidate : m_committed;
     const auto& h = block->header;
-    if (h.height != next_height() || h.prev_hash != parent->hash() || h.proposer != m_self) {
+    if (!contents_valid || h.height != next_height() || h.prev_hash != parent->hash() || h.proposer != m_self) {
       m_proposing = false;
       return {ActSetTimer{Timer{TimerKind::kPropose, next_height(), 0}, m_options.block_interval_ms}};
     }
@@ -64,6 +64,11 @@ class SoloEngine final : public Engine {
   }
 
   Actions on_vote(const core::Vote&) override { return {}; }
+
+  // Nobody else certifies blocks, so there is nothing to catch up to.
+  Actions on_synced(const ChainTip&) override { return {}; }
+
+  EngineStatus status() const override { return EngineStatus{next_height(), 0, std::nullopt, 0}; }
 
   Actions on_block_executed(const Hash32& hash) override {
     if (!m_candidate || m_candidate->hash() != hash) return {};

@@ -27,7 +27,7 @@ class StateReader {
 };
 
 struct WorldStateOptions {
-  size_t node_cache_entries = 1u << 20;  // decoded clean nodes kept in memory (LRU)
+  size_t node_cache_entries = 1u << 18;  // decoded clean nodes kept in memory (CLOCK ≈ LRU)
 };
 
 class WorldState {

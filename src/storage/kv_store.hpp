@@ -61,7 +61,8 @@ class KvStore {
 
 struct RocksOptions {
   size_t block_cache_bytes = 256u << 20;
-  size_t write_buffer_bytes = 64u << 20;
+  size_t write_buffer_bytes = 32u << 20;     // per column family memtable
+  size_t memtable_bytes_total = 128u << 20;  // all memtables together
   bool create_if_missing = true;
 };
 

@@ -6,6 +6,7 @@
 #include <rocksdb/options.h>
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
+#include <rocksdb/write_buffer_manager.h>
 
 #include <algorithm>
 
@@ -110,6 +111,8 @@ Result<std::unique_ptr<KvStore>> open_rocksdb(const std::string& path, const Roc
   db_options.create_missing_column_families = true;
   db_options.max_background_jobs = 4;
   db_options.bytes_per_sync = 1u << 20;
+  // All memtables of all columns share one budget, so memory stays bounded however many columns are hot.
+  db_options.write_buffer_manager = std::make_shared<rocksdb::WriteBufferManager>(options.memtable_bytes_total);
 
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = rocksdb::NewLRUCache(options.block_cache_bytes);
