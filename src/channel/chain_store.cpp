@@ -26,11 +26,7 @@ Bytes CommittedResult::encode() const {
   w.fixed(result.state_root);
   w.fixed(result.receipts_root);
   w.fixed(result.logs_bloom);
-  w.u64(qc.height);
-  w.u32(qc.round);
-  w.fixed(qc.block_hash);
-  w.varint(qc.votes.size());
-  for (const auto& v : qc.votes) w.bytes(v.encode());
+  w.bytes(qc.encode());
   return w.take();
 }
 
@@ -40,16 +36,9 @@ std::optional<CommittedResult> CommittedResult::decode(BytesView b) {
   c.result.state_root = r.fixed<32>();
   c.result.receipts_root = r.fixed<32>();
   c.result.logs_bloom = r.fixed<256>();
-  c.qc.height = r.u64();
-  c.qc.round = r.u32();
-  c.qc.block_hash = r.fixed<32>();
-  uint64_t n = r.count(core::kValidatorsMax);
-  for (uint64_t i = 0; i < n && !r.failed(); ++i) {
-    auto vb = r.bytes(512);
-    auto v = core::Vote::decode(vb);
-    if (!v) r.fail("bad vote");
-    else c.qc.votes.push_back(*v);
-  }
+  auto qc = core::QuorumCertificate::decode(r.bytes(core::kValidatorsMax * 256));
+  if (!qc) r.fail("bad quorum certificate");
+  else c.qc = std::move(*qc);
   if (!r.finish()) return std::nullopt;
   return c;
 }

@@ -1,8 +1,10 @@
 #include "channel/channel.hpp"
 
 #include <condition_variable>
+#include <deque>
 #include <map>
 #include <mutex>
+#include <set>
 #include <shared_mutex>
 #include <thread>
 #include <unordered_map>
@@ -12,6 +14,7 @@
 #include "base/log.hpp"
 #include "base/thread_pool.hpp"
 #include "channel/chain_store.hpp"
+#include "channel/wire.hpp"
 #include "consensus/engine.hpp"
 #include "crypto/hash.hpp"
 #include "execution/accounts.hpp"
@@ -36,7 +39,7 @@ struct InFlight {
   std::shared_ptr<std::vector<core::Receipt>> receipts;
 };
 
-class ChannelImpl final : public Channel, private mempool::AdmissionChecks {
+class ChannelImpl final : public Channel, private mempool::AdmissionChecks, private p2p::Handler {
  public:
   ChannelImpl(const ChannelOptions& o, Clock& clock, std::unique_ptr<storage::KvStore> kv)
       : m_options(o), m_clock(clock), m_kv(std::move(kv)), m_store(*m_kv),
@@ -72,10 +75,19 @@ class ChannelImpl final : public Channel, private mempool::AdmissionChecks {
     eo.validators = m_options.params.validators;
     eo.key = m_options.node_key;
     eo.block_interval_ms = m_options.params.block_interval_ms;
-    if (m_options.params.validators.size() != 1 || m_options.params.validators[0] != m_self)
-      return Status::error("this node (" + m_self.to_string() +
-                           ") is not the channel's single validator; multi-validator consensus is not enabled yet");
-    m_engine = consensus::make_solo_engine(eo);
+    eo.round_timeout_ms = m_options.round_timeout_ms;
+    const auto& vals = m_options.params.validators;
+    if (std::find(vals.begin(), vals.end(), m_self) == vals.end())
+      return Status::error("this node (" + m_self.to_string() + ") is not a validator of channel " +
+                           m_options.params.channel + "; non-validator nodes are not supported yet");
+    if (vals.size() == 1) {
+      m_engine = consensus::make_solo_engine(eo);
+    } else {
+      if (!m_options.network)
+        return Status::error("channel " + m_options.params.channel + " has " + std::to_string(vals.size()) +
+                             " validators: the node needs p2p settings (listen address and peers)");
+      m_engine = consensus::make_lft_engine(eo);
+    }
     CX_INFO(kLog, m_options.params.channel << ": opened at height " << *height << ", state root "
                                            << m_head_result.state_root.hex());
     return Status::ok();
@@ -83,6 +95,14 @@ class ChannelImpl final : public Channel, private mempool::AdmissionChecks {
 
   // ---- lifecycle ----
   void start() override {
+    if (m_options.network) {
+      auto net = p2p::Network::start(*m_options.network, *this);
+      // A validator that cannot listen cannot take part; fail loudly rather than run alone.
+      if (!net) fatal("p2p: " + net.message());
+      m_network = std::move(net.value());
+      CX_INFO(kLog, m_options.params.channel << ": p2p listening on " << m_options.network->listen_host << ":"
+                                             << m_network->port());
+    }
     m_thread = std::thread([this] {
       set_thread_name("chan-" + m_options.params.channel);
       loop();
@@ -96,6 +116,7 @@ class ChannelImpl final : public Channel, private mempool::AdmissionChecks {
     }
     m_loop_cv.notify_all();
     if (m_thread.joinable()) m_thread.join();
+    if (m_network) m_network->stop();
   }
 
   // ---- ChannelApi ----
@@ -131,7 +152,12 @@ class ChannelImpl final : public Channel, private mempool::AdmissionChecks {
       slot.push_back(i);
     }
     auto verdicts = m_mempool->admit(parsed);
-    for (size_t k = 0; k < parsed.size(); ++k) out[slot[k]].rejection = std::move(verdicts[k]);
+    std::vector<TxPtr> admitted;
+    for (size_t k = 0; k < parsed.size(); ++k) {
+      if (!verdicts[k]) admitted.push_back(parsed[k]);
+      out[slot[k]].rejection = std::move(verdicts[k]);
+    }
+    queue_gossip(std::move(admitted));
     return out;
   }
 
@@ -355,14 +381,59 @@ class ChannelImpl final : public Channel, private mempool::AdmissionChecks {
   }
 
   // ---- the channel thread ----
+
+  // Network callbacks run on the p2p thread: they only queue the message for the channel thread.
+  void on_message(const core::Address& from, p2p::Message message) override {
+    enqueue(NetEvent{from, std::move(message), false});
+  }
+  void on_peer_up(const core::Address& peer) override { enqueue(NetEvent{peer, {}, true}); }
+  void on_peer_down(const core::Address&) override {}
+
+  struct NetEvent {
+    core::Address from;
+    p2p::Message message;
+    bool peer_up = false;
+  };
+
+  void enqueue(NetEvent ev) {
+    {
+      std::lock_guard lock(m_loop_mutex);
+      // Bounded: a flood from peers cannot grow memory; consensus recovers lost messages by timeouts
+      // and sync.
+      if (m_events.size() >= kEventsMax) {
+        ++m_events_dropped;
+        return;
+      }
+      m_events.push_back(std::move(ev));
+    }
+    m_loop_cv.notify_one();
+  }
+
+  std::vector<Bytes> persisted_records() const {
+    auto r = m_kv->get(storage::Column::kConsensus, as_bytes("wal"));
+    if (!r) fatal("reading the consensus log: " + r.message());
+    if (!r.value()) return {};
+    return {std::move(*r.value())};
+  }
+
   void loop() {
     consensus::ChainTip tip;
     tip.committed = m_head_block;
     tip.committed_qc = m_head_qc;
-    run(m_engine->start(tip, {}));
+    run(m_engine->start(tip, persisted_records()));
+    int64_t next_gossip = m_clock.monotonic_us();
+    int64_t next_status = next_gossip;
     std::unique_lock lock(m_loop_mutex);
     while (!m_stop) {
       int64_t now = m_clock.monotonic_us();
+      if (!m_events.empty()) {
+        NetEvent ev = std::move(m_events.front());
+        m_events.pop_front();
+        lock.unlock();
+        handle(ev);
+        lock.lock();
+        continue;
+      }
       if (!m_timers.empty() && m_timers.begin()->first <= now) {
         consensus::Timer t = m_timers.begin()->second;
         m_timers.erase(m_timers.begin());
@@ -371,15 +442,30 @@ class ChannelImpl final : public Channel, private mempool::AdmissionChecks {
         lock.lock();
         continue;
       }
-      if (m_timers.empty()) m_loop_cv.wait(lock);
-      else m_loop_cv.wait_for(lock, std::chrono::microseconds(m_timers.begin()->first - now));
+      if (m_network && now >= next_gossip) {
+        next_gossip = now + static_cast<int64_t>(m_options.gossip_interval_ms) * 1000;
+        lock.unlock();
+        flush_gossip();
+        lock.lock();
+        continue;
+      }
+      if (m_network && now >= next_status) {
+        next_status = now + static_cast<int64_t>(m_options.status_interval_ms) * 1000;
+        lock.unlock();
+        m_network->broadcast({p2p::MessageType::kStatus, wire::encode(my_status())});
+        lock.lock();
+        continue;
+      }
+      int64_t wake = m_timers.empty() ? now + 1'000'000 : m_timers.begin()->first;
+      if (m_network) wake = std::min({wake, next_gossip, next_status});
+      m_loop_cv.wait_for(lock, std::chrono::microseconds(std::max<int64_t>(wake - now, 0)));
     }
   }
 
   void on_timer(const consensus::Timer& t) {
     // Single-validator policy: no empty blocks while idle. A candidate with txs still gets a
-    // successor, because that is what makes it final.
-    if (t.kind == consensus::TimerKind::kPropose && m_mempool->size() == 0 && !candidate_has_txs()) {
+    // successor, because that is what makes it final. (With peers, LFT keeps a steady pace.)
+    if (!m_network && t.kind == consensus::TimerKind::kPropose && m_mempool->size() == 0 && !candidate_has_txs()) {
       set_timer(t, m_options.params.block_interval_ms);
       return;
     }
@@ -399,7 +485,8 @@ class ChannelImpl final : public Channel, private mempool::AdmissionChecks {
   }
 
   void run(consensus::Actions actions) {
-    // Actions may produce more actions (e.g. a built proposal is fed back to the engine).
+    // Actions run in order; an ActPersist is on disk before the actions after it (votes, proposals)
+    // leave the node. Actions may produce more actions (a built proposal is fed back to the engine).
     for (size_t i = 0; i < actions.size(); ++i) {
       consensus::Action a = std::move(actions[i]);
       consensus::Actions more;
@@ -410,19 +497,325 @@ class ChannelImpl final : public Channel, private mempool::AdmissionChecks {
       } else if (auto* e = std::get_if<consensus::ActExecute>(&a)) {
         execute(e->block, e->qc);
         more = m_engine->on_block_executed(e->block->hash());
+        deliver_buffered_proposals(e->block->hash(), more);
       } else if (auto* c = std::get_if<consensus::ActCommit>(&a)) {
         commit(c->block, c->qc);
       } else if (auto* p = std::get_if<consensus::ActPersist>(&a)) {
         storage::WriteBatch batch;
         batch.put(storage::Column::kConsensus, as_bytes("wal"), p->record);
         if (auto s = m_kv->write(batch, storage::Durability::kSync); !s) fatal("consensus log write failed: " + s.message());
+      } else if (auto* bp = std::get_if<consensus::ActBroadcastProposal>(&a)) {
+        if (m_network) m_network->broadcast({p2p::MessageType::kProposal, bp->block->encode()});
+      } else if (auto* bv = std::get_if<consensus::ActBroadcastVote>(&a)) {
+        if (m_network) m_network->broadcast({p2p::MessageType::kVote, bv->vote.encode()});
+      } else if (auto* sy = std::get_if<consensus::ActSync>(&a)) {
+        request_sync(std::nullopt, sy->height);
       }
-      // Broadcasts need peers; with a single validator there is nobody to send to.
       for (auto& m : more) actions.push_back(std::move(m));
     }
   }
 
-  [[noreturn]] void fatal(const std::string& why) {
+  // ---- messages from peers ----
+
+  void handle(const NetEvent& ev) {
+    if (ev.peer_up) {
+      m_network->send(ev.from, {p2p::MessageType::kStatus, wire::encode(my_status())});
+      return;
+    }
+    const Bytes& payload = ev.message.payload;
+    switch (ev.message.type) {
+      case p2p::MessageType::kProposal: {
+        auto b = core::Block::decode(payload);
+        if (!b) {
+          CX_WARN(kLog, "bad proposal from " << ev.from.to_string() << ": " << b.message());
+          return;
+        }
+        on_peer_proposal(ev.from, std::make_shared<const core::Block>(std::move(b).value()));
+        return;
+      }
+      case p2p::MessageType::kVote: {
+        auto v = core::Vote::decode(payload);
+        if (!v) {
+          CX_WARN(kLog, "bad vote from " << ev.from.to_string());
+          return;
+        }
+        run(m_engine->on_vote(*v));
+        return;
+      }
+      case p2p::MessageType::kTxs:
+        on_gossiped_txs(ev.from, payload);
+        return;
+      case p2p::MessageType::kBlockRequest:
+        serve_blocks(ev.from, payload);
+        return;
+      case p2p::MessageType::kBlockResponse:
+        apply_synced_blocks(ev.from, payload);
+        return;
+      case p2p::MessageType::kStatus: {
+        auto st = wire::decode_status(payload);
+        if (!st) return;
+        if (st->committed_height > last_height() + 1 || st->candidate_height > next_height() ) {
+          request_sync(ev.from, st->candidate_height);
+        }
+        return;
+      }
+    }
+  }
+
+  wire::Status my_status() const {
+    std::shared_lock lock(m_head_mutex);
+    wire::Status s;
+    s.committed_height = m_head_block->header.height;
+    s.candidate_height = s.committed_height;
+    for (const auto& [hash, f] : m_inflight) s.candidate_height = std::max(s.candidate_height, f.block->header.height);
+    return s;
+  }
+
+  // Height of the next block to agree on: one above the candidate (or the committed head).
+  uint64_t next_height() const { return my_status().candidate_height + 1; }
+
+  // The block a proposal must extend if it is to be judged now: our candidate or committed head.
+  std::optional<std::pair<BlockPtr, core::ExecResult>> executed_block(const Hash32& hash) const {
+    std::shared_lock lock(m_head_mutex);
+    if (auto it = m_inflight.find(hash); it != m_inflight.end() && it->second.executed)
+      return std::make_pair(it->second.block, it->second.result);
+    if (m_head_block->hash() == hash) return std::make_pair(m_head_block, m_head_result);
+    return std::nullopt;
+  }
+
+  void on_peer_proposal(const core::Address& from, const BlockPtr& block) {
+    uint64_t h = block->header.height;
+    if (h <= last_height()) return;  // old news
+    if (!executed_block(block->header.prev_hash)) {
+      // Its parent is not certified here yet (its votes may still be on the way): keep it a little.
+      if (h > next_height() + 1) request_sync(from, h - 1);
+      if (m_buffered_proposals.size() >= kBufferedProposalsMax) m_buffered_proposals.erase(m_buffered_proposals.begin());
+      m_buffered_proposals.emplace(block->header.prev_hash, block);
+      return;
+    }
+    bool valid = check_proposal(*block);
+    run(m_engine->on_proposal(block, valid));
+  }
+
+  void deliver_buffered_proposals(const Hash32& parent, consensus::Actions& out) {
+    auto range = m_buffered_proposals.equal_range(parent);
+    std::vector<BlockPtr> ready;
+    for (auto it = range.first; it != range.second; ++it) ready.push_back(it->second);
+    m_buffered_proposals.erase(range.first, range.second);
+    for (const auto& b : ready) {
+      bool valid = check_proposal(*b);
+      for (auto& a : m_engine->on_proposal(b, valid)) out.push_back(std::move(a));
+    }
+  }
+
+  // Contents of a peer's proposal, checked before the engine votes on it. The engine checks the
+  // consensus fields (height, round, leader, parent QC).
+  bool check_proposal(const core::Block& b) {
+    const auto& p = m_options.params;
+    const auto& h = b.header;
+    auto why = [&](const std::string& reason) {
+      CX_WARN(kLog, "proposal " << h.height << "/" << h.round << " by " << h.proposer.to_string() << " is invalid: " << reason);
+      return false;
+    };
+    auto parent = executed_block(h.prev_hash);
+    if (!parent) return why("its parent is unknown");
+    auto signer = crypto::recover(h.hash(), b.proposer_signature);
+    if (!signer || core::Address::of_public_key(*signer) != h.proposer) return why("proposer signature does not match");
+    if (h.prev_result != parent->second) return why("prev_result differs from this node's execution of the parent");
+    if (h.validators_hash != core::validators_hash(p.validators)) return why("validators_hash does not match the channel");
+    if (h.timestamp_us <= parent->first->header.timestamp_us) return why("timestamp does not advance");
+    if (h.timestamp_us > m_clock.now_us() + p.tx_timestamp_window_us) return why("timestamp is too far in the future");
+    if (b.txs.size() > p.block_tx_max) return why("too many txs");
+    std::set<Hash32> seen;
+    for (const auto& tx : b.txs) {
+      if (tx->nid != p.nid) return why("tx 0x" + tx->hash.hex() + " has another nid");
+      int64_t diff = tx->timestamp_us - h.timestamp_us;
+      if (diff > p.tx_timestamp_window_us || -diff > p.tx_timestamp_window_us)
+        return why("tx 0x" + tx->hash.hex() + " is outside the time window of the block");
+      if (!seen.insert(tx->hash).second) return why("tx 0x" + tx->hash.hex() + " appears twice");
+      if (committed_or_certified(tx->hash)) return why("tx 0x" + tx->hash.hex() + " is already on the chain");
+    }
+    auto verdicts = m_mempool->verify(b.txs);
+    for (size_t i = 0; i < verdicts.size(); ++i)
+      if (verdicts[i]) return why("tx 0x" + b.txs[i]->hash.hex() + ": " + verdicts[i]->detail);
+    return true;
+  }
+
+  // On the chain, or in a certified in-flight block (not in a mere proposal).
+  bool committed_or_certified(const Hash32& tx_hash) const {
+    {
+      std::shared_lock lock(m_head_mutex);
+      auto it = m_inflight_txs.find(tx_hash);
+      if (it != m_inflight_txs.end() && it->second.first && m_inflight.count(it->second.first->hash())) return true;
+    }
+    return m_store.tx_position(tx_hash).has_value();
+  }
+
+  // ---- tx gossip ----
+
+  void queue_gossip(std::vector<core::TxPtr> txs) {
+    if (!m_network || txs.empty()) return;
+    std::lock_guard lock(m_gossip_mutex);
+    for (auto& t : txs) {
+      if (m_gossip.size() >= kGossipQueueMax) break;  // peers still get them from the block
+      m_gossip.push_back(std::move(t));
+    }
+  }
+
+  void flush_gossip() {
+    std::vector<core::TxPtr> out;
+    {
+      std::lock_guard lock(m_gossip_mutex);
+      out.swap(m_gossip);
+    }
+    for (size_t i = 0; i < out.size(); i += wire::kGossipTxsMax) {
+      std::vector<core::TxPtr> chunk(out.begin() + static_cast<long>(i),
+                                     out.begin() + static_cast<long>(std::min(out.size(), i + wire::kGossipTxsMax)));
+      m_network->broadcast({p2p::MessageType::kTxs, wire::encode_txs(chunk)});
+    }
+  }
+
+  void on_gossiped_txs(const core::Address& from, const Bytes& payload) {
+    auto jsons = wire::decode_txs(payload);
+    if (!jsons) {
+      CX_WARN(kLog, "bad tx gossip from " << from.to_string());
+      return;
+    }
+    std::vector<core::TxPtr> txs;
+    txs.reserve(jsons->size());
+    for (const auto& j : *jsons) {
+      auto r = core::parse_transaction_json(j);
+      if (auto* tx = std::get_if<core::Transaction>(&r)) txs.push_back(std::make_shared<const core::Transaction>(std::move(*tx)));
+    }
+    // Rejections (duplicates, mostly) are expected: every validator forwards what its clients sent.
+    (void)m_mempool->admit(txs);
+  }
+
+  // ---- block sync ----
+
+  void request_sync(std::optional<core::Address> peer, uint64_t target) {
+    if (!m_network) return;
+    int64_t now = m_clock.monotonic_us();
+    if (now < m_sync_quiet_until_us) return;  // one request in flight at a time
+    m_sync_quiet_until_us = now + 500'000;
+    if (!peer) {
+      auto peers = m_network->connected();
+      if (peers.empty()) return;
+      peer = peers[m_sync_rr++ % peers.size()];
+    }
+    wire::BlockRequest q{last_height() + 1, static_cast<uint32_t>(wire::kSyncBlocksMax)};
+    CX_INFO(kLog, "behind: asking " << peer->to_string() << " for blocks from " << q.from_height << " (target " << target << ")");
+    m_network->send(*peer, {p2p::MessageType::kBlockRequest, wire::encode(q)});
+  }
+
+  void serve_blocks(const core::Address& from, const Bytes& payload) {
+    auto q = wire::decode_block_request(payload);
+    if (!q) return;
+    std::vector<wire::CertifiedBlock> out;
+    uint64_t last = last_height();
+    size_t bytes = 0;
+    for (uint64_t h = q->from_height; h <= last && out.size() < q->count && bytes < (8u << 20); ++h) {
+      auto b = block_by_height(h);
+      auto r = m_store.result_at(h);
+      if (!b || !r) break;
+      wire::CertifiedBlock c{b->encode(), r->qc.encode()};
+      bytes += c.block.size();
+      out.push_back(std::move(c));
+    }
+    // The candidate too: certified, so safe to adopt, and without it a laggard stays one block behind.
+    if (out.size() < q->count && q->from_height <= last + 1) {
+      std::shared_lock lock(m_head_mutex);
+      for (const auto& [hash, f] : m_inflight)
+        if (f.block->header.height == last + 1 && f.executed) out.push_back({f.block->encode(), f.qc.encode()});
+    }
+    if (!out.empty()) m_network->send(from, {p2p::MessageType::kBlockResponse, wire::encode(out)});
+  }
+
+  // A QC certifies `block` if q distinct validators signed block votes for it at its height.
+  bool certifies(const core::QuorumCertificate& qc, const core::Block& block) const {
+    const auto& vals = m_options.params.validators;
+    if (qc.block_hash != block.hash() || qc.height != block.header.height) return false;
+    std::set<core::Address> voters;
+    for (const auto& v : qc.votes) {
+      if (v.kind != core::VoteKind::kBlock || v.block_hash != qc.block_hash || v.height != qc.height || v.round != qc.round)
+        return false;
+      if (std::find(vals.begin(), vals.end(), v.voter) == vals.end()) return false;
+      auto pub = crypto::recover(v.signing_hash(), v.signature);
+      if (!pub || core::Address::of_public_key(*pub) != v.voter) return false;
+      voters.insert(v.voter);
+    }
+    return voters.size() >= consensus::quorum(vals.size());
+  }
+
+  void apply_synced_blocks(const core::Address& from, const Bytes& payload) {
+    auto blocks = wire::decode_block_response(payload);
+    if (!blocks) {
+      CX_WARN(kLog, "bad block response from " << from.to_string());
+      return;
+    }
+    m_sync_quiet_until_us = 0;
+    // Each block is checked (QC, parent link, execution result of its parent) before it is used.
+    std::vector<std::pair<BlockPtr, core::QuorumCertificate>> certified;
+    for (const auto& c : *blocks) {
+      auto b = core::Block::decode(c.block);
+      auto qc = core::QuorumCertificate::decode(c.qc);
+      if (!b || !qc || !certifies(*qc, *b)) {
+        CX_WARN(kLog, "block response from " << from.to_string() << " holds an uncertified block; ignored");
+        return;
+      }
+      certified.emplace_back(std::make_shared<const core::Block>(std::move(b).value()), std::move(*qc));
+    }
+    bool progressed = false;
+    for (size_t i = 0; i < certified.size(); ++i) {
+      const auto& [block, qc] = certified[i];
+      uint64_t h = block->header.height;
+      if (h <= last_height()) continue;
+      if (h != last_height() + 1 || block->header.prev_hash != head_block()->hash()) break;
+      auto have = executed_block(block->hash());
+      if (!have) {
+        auto parent = executed_block(block->header.prev_hash);
+        if (!parent || block->header.prev_result != parent->second) {
+          CX_ERROR(kLog, "synced block " << h << " disagrees with this node's execution of its parent; not applied");
+          return;
+        }
+        drop_inflight_from(h);
+        execute(block, qc);
+      }
+      progressed = true;
+      // A certified block with a certified child is final; the last one stays the candidate.
+      if (i + 1 < certified.size()) commit(block, qc);
+    }
+    if (!progressed) return;
+    consensus::ChainTip tip;
+    {
+      std::shared_lock lock(m_head_mutex);
+      tip.committed = m_head_block;
+      tip.committed_qc = m_head_qc;
+      for (const auto& [hash, f] : m_inflight)
+        if (f.block->header.height == m_head_block->header.height + 1 && f.executed) {
+          tip.candidate = f.block;
+          tip.candidate_qc = f.qc;
+        }
+    }
+    CX_INFO(kLog, "synced to height " << tip.committed->header.height << (tip.candidate ? " (+ candidate)" : ""));
+    run(m_engine->on_synced(tip));
+    if (certified.size() >= wire::kSyncBlocksMax) request_sync(from, 0);
+  }
+
+  // Forgets in-flight blocks at `height` and above (replaced by what the network certified).
+  void drop_inflight_from(uint64_t height) {
+    std::unique_lock lock(m_head_mutex);
+    for (auto it = m_inflight.begin(); it != m_inflight.end();) {
+      if (it->second.block->header.height >= height) {
+        for (const auto& tx : it->second.block->txs) m_inflight_txs.erase(tx->hash);
+        it = m_inflight.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+
+  [[noreturn]] void fatal(const std::string& why) const {
     CX_ERROR(kLog, m_options.params.channel << ": " << why << "; stopping to keep the chain consistent");
     std::abort();
   }
@@ -467,6 +860,7 @@ class ChannelImpl final : public Channel, private mempool::AdmissionChecks {
     block->proposer_signature = crypto::sign(h.hash(), m_options.node_key);
     BlockPtr out = block;
     for (uint32_t i = 0; i < out->txs.size(); ++i) m_inflight_txs[out->txs[i]->hash] = {out, i};
+    m_own_proposals.emplace(out->header.height, out);
     if (dropped) CX_WARN(kLog, "dropped " << dropped << " txs whose timestamp left the window");
     return out;
   }
@@ -495,9 +889,32 @@ class ChannelImpl final : public Channel, private mempool::AdmissionChecks {
     f.executed = true;
     f.result = core::ExecResult{root, out.receipts_root, out.logs_bloom};
     f.receipts = std::make_shared<std::vector<core::Receipt>>(std::move(out.receipts));
-    std::unique_lock lock(m_head_mutex);
-    for (uint32_t i = 0; i < block->txs.size(); ++i) m_inflight_txs[block->txs[i]->hash] = {block, i};
-    m_inflight[block->hash()] = std::move(f);
+    std::vector<TxPtr> abandoned;
+    {
+      std::unique_lock lock(m_head_mutex);
+      for (uint32_t i = 0; i < block->txs.size(); ++i) m_inflight_txs[block->txs[i]->hash] = {block, i};
+      m_inflight[block->hash()] = std::move(f);
+      // Our own proposals at this height or below that lost: their txs go back to the pool.
+      for (auto it = m_own_proposals.begin(); it != m_own_proposals.end() && it->first <= block->header.height;) {
+        const BlockPtr& mine = it->second;
+        if (mine->hash() != block->hash()) {
+          for (const auto& tx : mine->txs) {
+            auto t = m_inflight_txs.find(tx->hash);
+            if (t != m_inflight_txs.end() && t->second.first == mine) {
+              m_inflight_txs.erase(t);
+              abandoned.push_back(tx);
+            }
+          }
+        }
+        it = m_own_proposals.erase(it);
+      }
+    }
+    if (!abandoned.empty()) m_mempool->restore(abandoned);
+    // Txs of a peer's block leave our pool: they are in flight now.
+    std::vector<Hash32> included;
+    included.reserve(block->txs.size());
+    for (const auto& tx : block->txs) included.push_back(tx->hash);
+    m_mempool->remove(included);
   }
 
   void commit(const BlockPtr& block, const core::QuorumCertificate& qc) {
@@ -593,7 +1010,22 @@ class ChannelImpl final : public Channel, private mempool::AdmissionChecks {
   SubscriptionId m_next_sub = 0;
   std::map<SubscriptionId, std::function<void(const BlockEvent&)>> m_subscribers;
 
+  static constexpr size_t kEventsMax = 100000;
+  static constexpr size_t kBufferedProposalsMax = 64;
+  static constexpr size_t kGossipQueueMax = 200000;
+
+  std::unique_ptr<p2p::Network> m_network;
+  std::multimap<Hash32, BlockPtr> m_buffered_proposals;  // waiting for their parent; channel thread only
+  std::multimap<uint64_t, BlockPtr> m_own_proposals;     // proposed here, not yet certified (m_head_mutex)
+  int64_t m_sync_quiet_until_us = 0;                     // channel thread only
+  size_t m_sync_rr = 0;
+
+  std::mutex m_gossip_mutex;
+  std::vector<core::TxPtr> m_gossip;
+
   std::mutex m_loop_mutex;
+  std::deque<NetEvent> m_events;
+  uint64_t m_events_dropped = 0;
   std::condition_variable m_loop_cv;
   std::multimap<int64_t, consensus::Timer> m_timers;
   bool m_stop = false;

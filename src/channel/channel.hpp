@@ -2,11 +2,13 @@
 // One ledger: storage, world state, mempool, execution and consensus wired together and driven by
 // one channel thread ("chan-<name>"). RPC reaches it through ChannelApi.
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "base/clock.hpp"
 #include "channel/api.hpp"
 #include "mempool/mempool.hpp"
+#include "p2p/network.hpp"
 #include "storage/kv_store.hpp"
 
 namespace cx::channel {
@@ -14,7 +16,12 @@ namespace cx::channel {
 struct ChannelOptions {
   std::string data_dir;                 // RocksDB directory of this channel; empty = in memory (tests)
   core::ChainParams params;
-  crypto::PrivateKey node_key;          // must be the (single) validator for now
+  crypto::PrivateKey node_key;          // must be one of the channel's validators
+  // Required when the channel has more than one validator: where to listen and where the others are.
+  std::optional<p2p::NetworkOptions> network;
+  uint64_t round_timeout_ms = 2000;     // LFT round timeout before backoff
+  uint64_t gossip_interval_ms = 20;     // admitted txs are forwarded to peers in batches this often
+  uint64_t status_interval_ms = 1000;   // heights announced to peers so laggards notice
   mempool::MempoolOptions mempool;
   storage::RocksOptions rocks;
   size_t block_bytes_max = 16u << 20;   // txs' JSON per block

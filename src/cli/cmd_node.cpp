@@ -146,26 +146,138 @@ int fail(const std::string& msg) {
   return 1;
 }
 
+// Node directories of a localnet: DIR/node0, DIR/node1, ... as far as they exist.
+std::vector<std::string> localnet_nodes(const std::string& dir) {
+  std::vector<std::string> out;
+  for (int i = 0; fs::exists(dir + "/node" + std::to_string(i) + "/config.json"); ++i) out.push_back(dir + "/node" + std::to_string(i));
+  return out;
+}
+
+// Creates DIR with `n` validators sharing one genesis; each node's config names the others as peers.
+Status create_localnet(const std::string& dir, size_t n, uint16_t base_port, uint64_t block_interval_ms, size_t accounts) {
+  std::vector<crypto::PrivateKey> keys;
+  std::vector<core::Address> validators;
+  for (size_t i = 0; i < n; ++i) {
+    keys.push_back(crypto::generate_private_key(os_random()));
+    validators.push_back(core::Address::of_public_key(*crypto::public_key_of(keys.back())));
+  }
+  std::vector<uint16_t> rpc_ports, p2p_ports;
+  for (size_t i = 0; i < n; ++i) {
+    rpc_ports.push_back(base_port == 0 ? free_port() : static_cast<uint16_t>(base_port + i));
+    p2p_ports.push_back(base_port == 0 ? free_port() : static_cast<uint16_t>(base_port + 100 + i));
+  }
+  for (size_t i = 0; i < n; ++i) {
+    if (port_accepts(rpc_ports[i])) return Status::error("port " + std::to_string(rpc_ports[i]) + " is in use; pass --port 0 for free ones");
+    if (n > 1 && port_accepts(p2p_ports[i])) return Status::error("port " + std::to_string(p2p_ports[i]) + " is in use; pass --port 0 for free ones");
+  }
+  std::vector<DevAccount> funded;
+  for (size_t i = 0; i < accounts; ++i) {
+    auto k = crypto::generate_private_key(os_random());
+    funded.push_back({k, core::Address::of_public_key(*crypto::public_key_of(k))});
+  }
+  core::ChainParams p;
+  p.channel = "localnet";
+  p.nid = 3;
+  p.treasury = *core::Address::parse(kTreasury);
+  p.validators = validators;
+  p.block_interval_ms = block_interval_ms;
+  p.genesis_timestamp_us = system_clock().now_us();
+  p.genesis_message = "complexchain localnet";
+  Uint256 fund_each = icx(1'000'000);
+  for (const auto& a : funded) p.accounts.push_back({a.address, fund_each});
+  std::string genesis = p.to_json() + "\n";
+
+  for (size_t i = 0; i < n; ++i) {
+    std::string nd = dir + "/node" + std::to_string(i);
+    std::error_code ec;
+    fs::create_directories(nd, ec);
+    if (ec) return Status::error("cannot create " + nd + ": " + ec.message());
+    if (auto s = node::write_node_key(nd + "/node.key", keys[i]); !s) return s;
+    if (auto s = node::write_file_atomic(nd + "/genesis.json", genesis); !s) return s;
+    node::NodeConfig c;
+    c.rpc.port = rpc_ports[i];
+    c.channels.push_back({p.channel, "genesis.json"});
+    if (n > 1) {
+      node::P2pConfig pc;
+      pc.port = p2p_ports[i];
+      for (size_t j = 0; j < n; ++j)
+        if (j != i) pc.peers.push_back({validators[j], "127.0.0.1", p2p_ports[j]});
+      c.p2p = std::move(pc);
+      c.round_timeout_ms = 1000;
+    }
+    if (auto s = node::write_file_atomic(nd + "/config.json", node::config_to_json(c)); !s) return s;
+  }
+
+  std::error_code ec;
+  fs::create_directories(dir + "/keystores", ec);
+  json::array accs;
+  crypto::KeystoreOptions ko;
+  for (const auto& a : funded) {
+    std::string ks_path = dir + "/keystores/" + a.address.to_string() + ".json";
+    if (auto s = node::write_file_atomic(ks_path, crypto::keystore_encrypt(a.key, kLocalnetPassword, os_random(), ko), 0600); !s)
+      return s;
+    accs.push_back(json::object{{"address", a.address.to_string()}, {"private_key", a.key.hex()}, {"keystore", ks_path},
+                                {"balance", fund_each.to_icon_hex()}});
+  }
+  json::array nodes;
+  for (size_t i = 0; i < n; ++i)
+    nodes.push_back(json::object{{"rpc", "http://127.0.0.1:" + std::to_string(rpc_ports[i]) + "/api/v3"},
+                                 {"validator", validators[i].to_string()},
+                                 {"dir", dir + "/node" + std::to_string(i)}});
+  json::object doc{{"rpc", "http://127.0.0.1:" + std::to_string(rpc_ports[0]) + "/api/v3"},
+                   {"nid", Uint256(p.nid).to_icon_hex()},
+                   {"channel", p.channel},
+                   {"keystore_password", kLocalnetPassword},
+                   {"nodes", nodes},
+                   {"accounts", accs}};
+  return node::write_file_atomic(dir + "/accounts.json", json::serialize(doc) + "\n", 0600);
+}
+
+// Stops one node: SIGTERM, then SIGKILL after 10 s.
+void stop_node(const std::string& node_dir) {
+  std::string pid_path = node_dir + "/node.pid";
+  pid_t pid = read_pid(pid_path);
+  if (pid_alive(pid)) {
+    ::kill(pid, SIGTERM);
+    for (int i = 0; i < 100 && pid_alive(pid); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    if (pid_alive(pid)) ::kill(pid, SIGKILL);
+    std::printf("stopped %s (pid %d)\n", fs::path(node_dir).filename().c_str(), pid);
+  }
+  std::error_code ec;
+  fs::remove(pid_path, ec);
+}
+
 // Prints the endpoints and funded accounts of a running localnet.
-int print_localnet(const std::string& dir, const std::string& node_dir, const node::NodeConfig& config, pid_t pid,
-                   bool as_json, bool already) {
-  std::string url = "http://127.0.0.1:" + std::to_string(config.rpc.port) + "/api/v3";
+int print_localnet(const std::string& dir, const std::vector<std::string>& nodes, bool as_json, bool already) {
   auto accounts_text = node::read_file(dir + "/accounts.json");
+  json::object doc;
+  if (accounts_text) doc = json::parse(*accounts_text).as_object();
+  std::vector<node::NodeConfig> configs;
+  for (const auto& nd : nodes) configs.push_back(node::load_config(nd).value());
+  std::string url = "http://127.0.0.1:" + std::to_string(configs[0].rpc.port) + "/api/v3";
   if (as_json) {
-    json::object out{{"rpc", url}, {"pid", pid}, {"log", node_dir + "/node.log"}};
-    if (accounts_text) out["accounts"] = json::parse(*accounts_text).as_object()["accounts"];
+    json::array ns;
+    for (size_t i = 0; i < nodes.size(); ++i)
+      ns.push_back(json::object{{"rpc", "http://127.0.0.1:" + std::to_string(configs[i].rpc.port) + "/api/v3"},
+                                {"pid", read_pid(nodes[i] + "/node.pid")},
+                                {"log", nodes[i] + "/node.log"}});
+    json::object out{{"rpc", url}, {"nodes", ns}, {"pid", read_pid(nodes[0] + "/node.pid")}};
+    if (doc.contains("accounts")) out["accounts"] = doc["accounts"];
     std::printf("%s\n", json::serialize(out).c_str());
     return 0;
   }
-  std::printf("localnet %s (1 validator, pid %d, log %s/node.log)\n\n", already ? "was already running" : "is running", pid,
-              node_dir.c_str());
-  std::printf("  JSON-RPC   %s\n", url.c_str());
-  std::printf("  channel    %s  %s/api/v3/%s\n", config.channels[0].name.c_str(),
-              ("http://127.0.0.1:" + std::to_string(config.rpc.port)).c_str(), config.channels[0].name.c_str());
-  std::printf("  debug      http://127.0.0.1:%u/api/v3d\n", config.rpc.port);
-  std::printf("  websocket  ws://127.0.0.1:%u/api/v3/%s/block\n\n", config.rpc.port, config.channels[0].name.c_str());
-  if (accounts_text) {
-    auto doc = json::parse(*accounts_text).as_object();
+  std::printf("localnet %s: %zu validator%s\n\n", already ? "was already running" : "is running", nodes.size(),
+              nodes.size() == 1 ? "" : "s");
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    std::printf("  node%zu  JSON-RPC http://127.0.0.1:%u/api/v3", i, configs[i].rpc.port);
+    if (configs[i].p2p) std::printf("  p2p 127.0.0.1:%u", configs[i].p2p->port);
+    std::printf("  pid %d  log %s/node.log\n", read_pid(nodes[i] + "/node.pid"), nodes[i].c_str());
+  }
+  std::printf("\n  JSON-RPC   %s   (channel: %s/api/v3/%s)\n", url.c_str(),
+              ("http://127.0.0.1:" + std::to_string(configs[0].rpc.port)).c_str(), configs[0].channels[0].name.c_str());
+  std::printf("  debug      http://127.0.0.1:%u/api/v3d\n", configs[0].rpc.port);
+  std::printf("  websocket  ws://127.0.0.1:%u/api/v3/%s/block\n\n", configs[0].rpc.port, configs[0].channels[0].name.c_str());
+  if (doc.contains("accounts")) {
     std::printf("Funded development accounts (1,000,000 each; keys in %s/accounts.json, keystore password '%s'):\n",
                 dir.c_str(), kLocalnetPassword);
     for (const auto& a : doc["accounts"].as_array())
@@ -256,35 +368,26 @@ int cmd_start(const Argv& argv) {
 int cmd_localnet(const Argv& argv) {
   Args args("complexchain localnet [start|stop|status|reset] [options]",
             "Runs a local network on 127.0.0.1 with funded development accounts. 'start' (the default) creates it\n"
-            "on first use, starts the node(s) in the background and prints the endpoints; keys of the funded\n"
-            "accounts are written to DIR/accounts.json (keystores, password 'localnet', in DIR/keystores/).",
+            "on first use, starts the validator processes in the background and prints the endpoints; keys of the\n"
+            "funded accounts are written to DIR/accounts.json (keystores, password 'localnet', in DIR/keystores/).",
             {{"dir", "DIR", "where the network lives", "localnet"},
-             {"port", "PORT", "JSON-RPC port of the first node (0 = pick a free one)", "9000"},
+             {"port", "PORT", "JSON-RPC port of node0; node i uses PORT+i and p2p PORT+100+i (0 = free ports)", "9000"},
              {"accounts", "N", "funded development accounts", "10"},
-             {"validators", "N", "validator nodes (only 1 until multi-validator consensus lands)", "1"},
+             {"validators", "N", "validator nodes (when the network is created)", "1"},
              {"block-interval-ms", "MS", "time between blocks", "200"},
-             {"foreground", "", "run the node in this process instead of in the background", ""},
+             {"foreground", "", "run node0 in this process instead of in the background (1 validator only)", ""},
              {"json", "", "print endpoints and accounts as JSON", ""}});
   int code = 0;
   if (!args.parse(argv, code)) return code;
   std::string action = args.positionals().empty() ? "start" : args.positionals()[0];
   std::string dir = *args.get("dir");
-  std::string node_dir = dir + "/node0";
-  std::string pid_path = node_dir + "/node.pid";
 
   if (action == "stop" || action == "reset") {
-    pid_t pid = read_pid(pid_path);
-    if (pid_alive(pid)) {
-      ::kill(pid, SIGTERM);
-      for (int i = 0; i < 100 && pid_alive(pid); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-      if (pid_alive(pid)) ::kill(pid, SIGKILL);
-      std::printf("stopped node0 (pid %d)\n", pid);
-    } else {
-      std::printf("localnet in %s is not running\n", dir.c_str());
-    }
-    std::error_code ec;
-    fs::remove(pid_path, ec);
+    auto nodes = localnet_nodes(dir);
+    if (nodes.empty()) std::printf("no localnet in %s\n", dir.c_str());
+    for (const auto& nd : nodes) stop_node(nd);
     if (action == "reset") {
+      std::error_code ec;
       fs::remove_all(dir, ec);
       if (ec) return fail("cannot remove " + dir + ": " + ec.message());
       std::printf("removed %s\n", dir.c_str());
@@ -292,67 +395,48 @@ int cmd_localnet(const Argv& argv) {
     return 0;
   }
   if (action == "status") {
-    pid_t pid = read_pid(pid_path);
-    auto config = node::load_config(node_dir);
-    if (!config) return fail("no localnet in " + dir);
-    bool up = pid_alive(pid) && port_accepts(config->rpc.port);
-    std::printf("node0  %s  pid %d  http://127.0.0.1:%u/api/v3\n", up ? "running" : "stopped", pid, config->rpc.port);
-    return up ? 0 : 3;
+    auto nodes = localnet_nodes(dir);
+    if (nodes.empty()) return fail("no localnet in " + dir);
+    bool all_up = true;
+    for (size_t i = 0; i < nodes.size(); ++i) {
+      auto config = node::load_config(nodes[i]);
+      if (!config) return fail(config.message());
+      pid_t pid = read_pid(nodes[i] + "/node.pid");
+      bool up = pid_alive(pid) && port_accepts(config->rpc.port);
+      all_up &= up;
+      std::printf("node%zu  %s  pid %d  http://127.0.0.1:%u/api/v3\n", i, up ? "running" : "stopped", pid, config->rpc.port);
+    }
+    return all_up ? 0 : 3;
   }
   if (action != "start") return fail("unknown localnet action '" + action + "' (start, stop, status, reset)");
 
-  if (args.get("validators") != "1")
-    return fail("--validators: only 1 validator is supported until multi-validator consensus lands (issue #3)");
-  if (pid_t running = read_pid(pid_path); pid_alive(running)) {
-    auto config = node::load_config(node_dir);
-    if (!config) return fail(config.message());
-    return print_localnet(dir, node_dir, *config, running, args.flag("json"), /*already=*/true);
+  auto nodes = localnet_nodes(dir);
+  if (nodes.empty()) {
+    unsigned long validators = 0, accounts = 0, port = 0;
+    uint64_t interval = 0;
+    try {
+      validators = std::stoul(*args.get("validators"));
+      accounts = std::stoul(*args.get("accounts"));
+      port = std::stoul(*args.get("port"));
+      interval = std::stoull(*args.get("block-interval-ms"));
+    } catch (const std::exception&) {
+      return fail("--validators, --accounts, --port and --block-interval-ms must be numbers");
+    }
+    if (validators == 0 || validators > 32) return fail("--validators must be between 1 and 32");
+    if (accounts == 0 || accounts > 1000) return fail("--accounts must be between 1 and 1000");
+    if (port > 65535 - 100 - validators) return fail("--port is too high for " + std::to_string(validators) + " validators");
+    if (auto s = create_localnet(dir, validators, static_cast<uint16_t>(port), interval, accounts); !s) return fail(s.message());
+    nodes = localnet_nodes(dir);
   }
 
-  if (!fs::exists(node_dir + "/config.json")) {
-    InitSpec spec;
-    spec.dir = node_dir;
-    try {
-      unsigned long port = std::stoul(*args.get("port"));
-      if (port > 65535) throw std::out_of_range("port");
-      spec.port = port == 0 ? free_port() : static_cast<uint16_t>(port);
-      spec.block_interval_ms = std::stoull(*args.get("block-interval-ms"));
-      unsigned long n = std::stoul(*args.get("accounts"));
-      if (n == 0 || n > 1000) return fail("--accounts must be between 1 and 1000");
-      for (unsigned long i = 0; i < n; ++i) {
-        auto k = crypto::generate_private_key(os_random());
-        spec.funded.push_back({k, core::Address::of_public_key(*crypto::public_key_of(k))});
-      }
-    } catch (const std::exception&) {
-      return fail("--port, --accounts and --block-interval-ms must be numbers");
-    }
-    if (port_accepts(spec.port)) return fail("port " + std::to_string(spec.port) + " is in use; pass --port 0 for a free one");
-    spec.fund_each = icx(1'000'000);
-    core::Address validator;
-    if (auto s = init_node_dir(spec, validator); !s) return fail(s.message());
-    fs::create_directories(dir + "/keystores");
-    json::array accs;
-    crypto::KeystoreOptions ko;
-    for (const auto& a : spec.funded) {
-      std::string ks_path = dir + "/keystores/" + a.address.to_string() + ".json";
-      if (auto s = node::write_file_atomic(ks_path, crypto::keystore_encrypt(a.key, kLocalnetPassword, os_random(), ko), 0600); !s)
-        return fail(s.message());
-      accs.push_back(json::object{{"address", a.address.to_string()}, {"private_key", a.key.hex()}, {"keystore", ks_path},
-                                  {"balance", spec.fund_each.to_icon_hex()}});
-    }
-    json::object doc{{"rpc", "http://127.0.0.1:" + std::to_string(spec.port) + "/api/v3"},
-                     {"nid", Uint256(spec.nid).to_icon_hex()},
-                     {"channel", spec.channel},
-                     {"keystore_password", kLocalnetPassword},
-                     {"accounts", accs}};
-    if (auto s = node::write_file_atomic(dir + "/accounts.json", json::serialize(doc) + "\n", 0600); !s) return fail(s.message());
-  }
-  auto config = node::load_config(node_dir);
-  if (!config) return fail(config.message());
-  if (port_accepts(config->rpc.port))
-    return fail("port " + std::to_string(config->rpc.port) + " is already in use by another program");
+  bool all_running = true;
+  for (const auto& nd : nodes) all_running &= pid_alive(read_pid(nd + "/node.pid"));
+  if (all_running) return print_localnet(dir, nodes, args.flag("json"), /*already=*/true);
 
   if (args.flag("foreground")) {
+    if (nodes.size() != 1) return fail("--foreground runs a single-validator localnet only");
+    auto config = node::load_config(nodes[0]);
+    if (!config) return fail(config.message());
     auto n = node::start_node(*config);
     if (!n) return fail(n.message());
     std::printf("localnet running in the foreground: http://127.0.0.1:%u/api/v3 (Ctrl-C stops)\n", n.value()->rpc_port());
@@ -361,20 +445,30 @@ int cmd_localnet(const Argv& argv) {
     return 0;
   }
 
-  pid_t pid = spawn_node(node_dir);
-  if (pid < 0) return fail("cannot start the node process");
-  if (auto s = node::write_file_atomic(pid_path, std::to_string(pid) + "\n"); !s) return fail(s.message());
-  bool up = false;
-  for (int i = 0; i < 300 && !up; ++i) {
-    int status = 0;
-    if (::waitpid(pid, &status, WNOHANG) == pid)
-      return fail("the node exited at start; see " + node_dir + "/node.log");
-    up = port_accepts(config->rpc.port);
-    if (!up) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  std::vector<std::pair<pid_t, uint16_t>> started;
+  for (const auto& nd : nodes) {
+    if (pid_alive(read_pid(nd + "/node.pid"))) continue;  // a partly running network: start the rest
+    auto config = node::load_config(nd);
+    if (!config) return fail(config.message());
+    if (port_accepts(config->rpc.port))
+      return fail("port " + std::to_string(config->rpc.port) + " of " + nd + " is already in use by another program");
+    pid_t pid = spawn_node(nd);
+    if (pid < 0) return fail("cannot start the node process for " + nd);
+    if (auto s = node::write_file_atomic(nd + "/node.pid", std::to_string(pid) + "\n"); !s) return fail(s.message());
+    started.emplace_back(pid, config->rpc.port);
   }
-  if (!up) return fail("the node did not open port " + std::to_string(config->rpc.port) + " within 30 s; see " + node_dir + "/node.log");
-
-  return print_localnet(dir, node_dir, *config, pid, args.flag("json"), /*already=*/false);
+  for (size_t k = 0; k < started.size(); ++k) {
+    auto [pid, port] = started[k];
+    bool up = false;
+    for (int i = 0; i < 300 && !up; ++i) {
+      int status = 0;
+      if (::waitpid(pid, &status, WNOHANG) == pid) return fail("a node exited at start; see its node.log in " + dir);
+      up = port_accepts(port);
+      if (!up) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    if (!up) return fail("a node did not open port " + std::to_string(port) + " within 30 s; see the node.log files in " + dir);
+  }
+  return print_localnet(dir, nodes, args.flag("json"), /*already=*/false);
 }
 
 }  // namespace cx::cli

@@ -35,8 +35,9 @@ struct ActSetTimer { Timer timer; uint64_t delay_ms; };
 // Must be durable (fsync) before any following action runs. The channel keeps the latest record
 // (each supersedes the ones before) and hands it back to start() after a restart.
 struct ActPersist { Bytes record; };
-// A quorum certified a block at `height`, above the height this node is deciding: fetch from peers
-// the blocks up to it (committed ones, and the certified candidate with its QC if a peer has it),
+// A quorum certified a block at `height` that this node does not have (a height above the one it is
+// deciding, or that height when the certified block's proposal never arrived): fetch from peers the
+// blocks up to it (committed ones, and the certified candidate with its QC if a peer has it),
 // execute and store them, then call on_synced() with the new tip.
 struct ActSync { uint64_t height; };
 
@@ -64,7 +65,7 @@ struct EngineOptions {
 struct EngineStatus {
   uint64_t height = 0;                  // the height being decided (candidate or committed + 1)
   uint32_t round = 0;
-  std::optional<uint64_t> behind_to;    // a certified height above `height` was seen (see ActSync)
+  std::optional<uint64_t> behind_to;    // a certified height this node lacks the block of (see ActSync)
   uint64_t equivocations = 0;           // second, different votes from one voter for one (height, round)
 };
 

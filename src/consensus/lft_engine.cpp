@@ -12,20 +12,31 @@
 // - A block with q kBlock votes at one (height, round) becomes the candidate; replacing the
 //   candidate commits the previous one (block N is final when N+1 is certified).
 // - A round ends without a block when its votes prove no block can reach q (max block votes + votes
-//   still missing < q). f+1 votes for a later round of this height prove an honest validator got
-//   there, which it did only through such a proof, so this node joins that round.
+//   still missing < q). f+1 votes for a later round of this height show an honest validator got
+//   there, so this node joins that round. And (LFT2's "lazy votes") a round that holds q votes but
+//   no decision at two consecutive round timeouts ends too: otherwise f silent validators plus one
+//   honest none vote (a proposal that arrived late) would stall the chain for good.
 // - Timeout of round r = round_timeout_ms · 2^min(r, 5) (+ block_interval_ms in round 0, while the
 //   leader waits out the block interval). Timing out without a vote casts a kNone vote; timing out
-//   with one re-broadcasts it and the votes of this node's candidate QC (for peers still deciding the
-//   previous height) and re-arms the timer. Rounds never advance on a timer alone.
+//   with one re-broadcasts it. Either way the timer is re-armed and the evidence laggards need is
+//   sent again: the votes of this node's candidate QC (for peers still deciding the previous height)
+//   and the votes that ended the previous round. A timeout while this height is certified but its
+//   block has not arrived asks the channel to fetch it (ActSync).
 // - Write-ahead record before every signature that leaves the node (see encode_record()). Signing
 //   is monotonic: after a restart nothing is signed at or below the recorded (height, round) except
 //   the recorded vote itself, re-broadcast unchanged.
 //
-// Safety sketch: two blocks certified at one (height, round) would need f+1 voters to sign twice;
-// a certified block at round r means no honest node ever holds the proof that r was lost, so no
-// honest validator votes at a later round of that height; hence one certified block per height, and
-// honest votes extend it. Everything kept from outside is bounded (kVoteKeysMax, kProposalKeysMax).
+// Safety (what is final never conflicts), with at most f faulty validators: block N is committed
+// only when a child of N is certified, i.e. q validators voted for that child, each while N was its
+// candidate. An honest validator signs one vote per (height, round), votes only for children of
+// its candidate, and never changes its candidate for a height (it only moves to higher heights,
+// after certifying or syncing). Two conflicting commits at one height would need two quorums of
+// child votes, which share f+1 validators, one of them honest with two candidates for one height.
+// This does not depend on how rounds end, which is why the round-ending rules above may be
+// liveness-driven. (Two blocks can be certified at one height in different rounds when a faulty
+// validator sends different votes to different peers; the node left with the orphan candidate
+// stops finding children it can vote for, sees QCs above its height and syncs to the chain.)
+// Everything kept from outside is bounded (kVoteKeysMax, kProposalKeysMax).
 #include <algorithm>
 #include <limits>
 #include <map>
@@ -139,18 +150,40 @@ class LftEngine final : public Engine {
     if (!m_started || t.height != m_height || t.round != m_round) return out;
     if (t.kind == TimerKind::kPropose) {
       if (is_leader(m_height, m_round)) m_propose_due = true;
-    } else if (!m_my_vote) {
-      if (can_sign_vote()) cast_vote(VoteKind::kNone, Hash32{}, parent()->header.timestamp_us, out);
-      out.push_back(ActSetTimer{t, round_timeout_ms(m_round)});
-    } else {
-      // Stuck: peers may have lost our vote, or still be deciding the height our candidate was
-      // certified at (they need its votes; we no longer take part in that height).
-      out.push_back(ActBroadcastVote{*m_my_vote});
-      if (m_candidate)
-        for (const auto& v : m_candidate_qc.votes) out.push_back(ActBroadcastVote{v});
-      out.push_back(ActSetTimer{t, round_timeout_ms(m_round)});
+      settle(out);
+      return out;
     }
+    // This height is certified but the block never reached us (its proposal was lost): fetch it.
+    if (m_pending_qc) out.push_back(ActSync{m_height});
+    if (!m_my_vote) {
+      if (can_sign_vote()) cast_vote(VoteKind::kNone, Hash32{}, parent()->header.timestamp_us, out);
+    } else {
+      out.push_back(ActBroadcastVote{*m_my_vote});  // peers may have lost it
+    }
+    // Peers still deciding the previous height need our candidate's votes, and peers still in the
+    // previous round need the votes that ended it; we no longer take part in either, so nobody
+    // else would send them again.
+    if (m_candidate)
+      for (const auto& v : m_candidate_qc.votes) out.push_back(ActBroadcastVote{v});
+    for (const auto& v : m_round_proof) out.push_back(ActBroadcastVote{v});
     settle(out);
+    if (current() != Key{t.height, t.round}) return out;  // our vote decided the round
+    // LFT2's lazy rule: a quorum voted and no block can be certified from what arrived, e.g. f
+    // validators are down and one that missed the proposal voted none (q−1 block votes, one none
+    // vote: neither certified nor provably lost, forever). After a whole further timeout with such a
+    // quorum, the round ends. Commits stay safe without a proof here (see the header comment).
+    auto tally = m_votes.find(current());
+    bool quorum_undecided = !m_pending_qc && tally != m_votes.end() && tally->second.votes.size() >= m_q;
+    if (quorum_undecided && m_undecided_at_timeout && m_round < std::numeric_limits<uint32_t>::max()) {
+      std::vector<Vote> proof;
+      for (const auto& [voter, v] : tally->second.votes) proof.push_back(v);
+      enter_round(m_round + 1, out);
+      m_round_proof = std::move(proof);
+      settle(out);
+      return out;
+    }
+    m_undecided_at_timeout = quorum_undecided;
+    out.push_back(ActSetTimer{t, round_timeout_ms(m_round)});
     return out;
   }
 
@@ -171,7 +204,7 @@ class LftEngine final : public Engine {
     Actions out;
     if (!m_started || !m_index.contains(v.voter)) return out;
     if ((v.kind == VoteKind::kNone) != v.block_hash.is_zero()) return out;
-    if (key_of(v) < current()) return out;
+    if (v.height < m_height) return out;
     // A copy already counted needs no signature check, and is never relayed twice.
     if (auto t = m_votes.find(key_of(v)); t != m_votes.end()) {
       auto e = t->second.votes.find(v.voter);
@@ -207,6 +240,7 @@ class LftEngine final : public Engine {
     s.height = m_height;
     s.round = m_round;
     if (m_behind_qc) s.behind_to = m_behind_qc->height;
+    else if (m_pending_qc) s.behind_to = m_pending_qc->height;
     s.equivocations = m_equivocations;
     return s;
   }
@@ -256,11 +290,14 @@ class LftEngine final : public Engine {
 
   void enter_round(uint32_t round, Actions& out) {
     m_round = round;
+    m_round_proof.clear();
+    m_undecided_at_timeout = false;
     m_my_vote.reset();
     m_propose_due = false;
     m_build_requested = false;
-    m_votes.erase(m_votes.begin(), m_votes.lower_bound(current()));
-    m_proposals.erase(m_proposals.begin(), m_proposals.lower_bound(current()));
+    // Earlier rounds of this height stay: a block certified in one of them is still certified.
+    m_votes.erase(m_votes.begin(), m_votes.lower_bound(Key{m_height, 0}));
+    m_proposals.erase(m_proposals.begin(), m_proposals.lower_bound(Key{m_height, 0}));
     out.push_back(ActSetTimer{Timer{TimerKind::kRound, m_height, m_round}, round_timeout_ms(m_round)});
     if (m_signed && key_of(*m_signed) == current()) {
       // Already signed here before a restart: that vote stands, and is sent again unchanged.
@@ -313,7 +350,7 @@ class LftEngine final : public Engine {
     if (!certifies) {
       // Only the round's leader proposes; anything else is not this round's proposal.
       if (hd.proposer != m_options.validators[leader_index(hd.height, hd.round)]) return;
-      if (key < current() || hd.height > m_height + 1) return;
+      if (hd.height < m_height || hd.height > m_height + 1) return;
     }
     bool verdict_known = hd.height == m_height && m_parent_executed && hd.prev_hash == parent()->hash();
     bool own = m_build_requested && key == current() && hd.proposer == m_self;
@@ -327,11 +364,7 @@ class LftEngine final : public Engine {
       if (!certifies || p.block->hash() == block->hash()) return;
       m_proposals.erase(it);  // the certified block replaces a different one stored at its key
     }
-    if (m_proposals.size() >= kProposalKeysMax) {
-      auto last = std::prev(m_proposals.end());
-      if (key > last->first) return;
-      m_proposals.erase(last);
-    }
+    if (!make_room(m_proposals, key, kProposalKeysMax)) return;
     m_proposals.emplace(key, StoredProposal{block, verdict_known, contents_valid, own});
   }
 
@@ -377,16 +410,29 @@ class LftEngine final : public Engine {
     return pub && Address::of_public_key(*pub) == v.voter;
   }
 
+  // Bounds what is kept per (height, round) key: earlier rounds of this height give way first
+  // (oldest first), then the farthest key ahead; the current round is never evicted. False: the
+  // new key is not kept (and what is not kept is not relayed either).
+  template <typename Map>
+  bool make_room(Map& m, Key key, size_t max_keys) const {
+    if (m.size() < max_keys) return true;
+    if (m.begin()->first < current()) {
+      m.erase(m.begin());
+      return true;
+    }
+    if (key < current()) return false;
+    auto last = std::prev(m.end());
+    if (key > last->first || last->first == current()) return false;
+    m.erase(last);
+    return true;
+  }
+
   void add_vote(const Vote& v, bool relay, Actions& out) {
     Key key = key_of(v);
-    if (key < current()) return;
+    if (key.first < m_height) return;
     auto t = m_votes.find(key);
     if (t == m_votes.end()) {
-      if (m_votes.size() >= kVoteKeysMax) {
-        auto last = std::prev(m_votes.end());
-        if (key > last->first) return;  // too far ahead to keep; not kept, so not relayed either
-        m_votes.erase(last);
-      }
+      if (!make_room(m_votes, key, kVoteKeysMax)) return;
       t = m_votes.emplace(key, Tally{}).first;
     }
     auto& tally = t->second;
@@ -488,8 +534,13 @@ class LftEngine final : public Engine {
         return true;
       }
       size_t missing = m_n - tally.votes.size();
+      if (key.second < m_round) continue;  // an earlier round only matters for a QC
       if (best + missing < m_q && key.second < std::numeric_limits<uint32_t>::max()) {
-        enter_round(key.second + 1, out);  // the round is lost: no block can reach q in it
+        // The round is lost: no block can reach q in it. Its votes are the proof, kept for peers.
+        std::vector<Vote> proof;
+        for (const auto& [voter, v] : tally.votes) proof.push_back(v);
+        enter_round(key.second + 1, out);
+        m_round_proof = std::move(proof);
         return true;
       }
       if (key.second > m_round && tally.votes.size() >= m_f + 1) {
@@ -528,9 +579,11 @@ class LftEngine final : public Engine {
   bool m_build_requested = false;
   std::optional<Vote> m_my_vote;  // this node's vote at (m_height, m_round)
   std::optional<Vote> m_signed;   // the last vote this node signed (the write-ahead record)
+  std::vector<Vote> m_round_proof;  // the votes that ended the previous round of this height, if any
+  bool m_undecided_at_timeout = false;  // the last round timeout found q votes and no decision
 
-  std::map<Key, Tally> m_votes;                  // keys >= current()
-  std::map<Key, StoredProposal> m_proposals;     // keys >= current(), heights m_height and m_height+1
+  std::map<Key, Tally> m_votes;                  // heights >= m_height
+  std::map<Key, StoredProposal> m_proposals;     // heights m_height and m_height+1
   std::optional<QuorumCertificate> m_pending_qc; // certifies a block at m_height whose body is awaited
   std::optional<QuorumCertificate> m_behind_qc;  // the highest QC seen above m_height
   std::set<Hash32> m_verified_qcs;

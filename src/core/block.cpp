@@ -47,6 +47,25 @@ Vote decode_vote(codec::Reader& r) {
   return v;
 }
 
+void encode_qc(codec::Writer& w, const QuorumCertificate& qc) {
+  w.u64(qc.height);
+  w.u32(qc.round);
+  w.fixed(qc.block_hash);
+  w.varint(qc.votes.size());
+  for (const auto& v : qc.votes) encode_vote(w, v);
+}
+
+QuorumCertificate decode_qc(codec::Reader& r) {
+  QuorumCertificate qc;
+  qc.height = r.u64();
+  qc.round = r.u32();
+  qc.block_hash = r.fixed<32>();
+  uint64_t n = r.count(kValidatorsMax);
+  qc.votes.reserve(n);
+  for (uint64_t i = 0; i < n && !r.failed(); ++i) qc.votes.push_back(decode_vote(r));
+  return qc;
+}
+
 void encode_header(codec::Writer& w, const Header& h) {
   w.u32(h.version);
   w.u64(h.height);
@@ -91,14 +110,19 @@ std::optional<Vote> Vote::decode(BytesView b) {
   return v;
 }
 
-Hash32 QuorumCertificate::hash() const {
+Hash32 QuorumCertificate::hash() const { return crypto::sha3_256(encode()); }
+
+Bytes QuorumCertificate::encode() const {
   codec::Writer w;
-  w.u64(height);
-  w.u32(round);
-  w.fixed(block_hash);
-  w.varint(votes.size());
-  for (const auto& v : votes) encode_vote(w, v);
-  return crypto::sha3_256(w.out());
+  encode_qc(w, *this);
+  return w.take();
+}
+
+std::optional<QuorumCertificate> QuorumCertificate::decode(BytesView b) {
+  codec::Reader r(b);
+  QuorumCertificate qc = decode_qc(r);
+  if (!r.finish()) return std::nullopt;
+  return qc;
 }
 
 Hash32 Header::hash() const {
@@ -110,11 +134,7 @@ Hash32 Header::hash() const {
 Bytes Block::encode() const {
   codec::Writer w;
   encode_header(w, header);
-  w.u64(prev_qc.height);
-  w.u32(prev_qc.round);
-  w.fixed(prev_qc.block_hash);
-  w.varint(prev_qc.votes.size());
-  for (const auto& v : prev_qc.votes) encode_vote(w, v);
+  encode_qc(w, prev_qc);
   w.varint(txs.size());
   for (const auto& tx : txs) w.str(tx->params_json);
   w.fixed(proposer_signature);
@@ -138,12 +158,7 @@ Result<Block> Block::decode(BytesView b) {
   h.prev_result.logs_bloom = r.fixed<256>();
   h.validators_hash = r.fixed<32>();
   h.prev_qc_hash = r.fixed<32>();
-  blk.prev_qc.height = r.u64();
-  blk.prev_qc.round = r.u32();
-  blk.prev_qc.block_hash = r.fixed<32>();
-  uint64_t nvotes = r.count(kValidatorsMax);
-  blk.prev_qc.votes.reserve(nvotes);
-  for (uint64_t i = 0; i < nvotes && !r.failed(); ++i) blk.prev_qc.votes.push_back(decode_vote(r));
+  blk.prev_qc = decode_qc(r);
   uint64_t ntx = r.count(kBlockTxCountMax);
   blk.txs.reserve(ntx);
   for (uint64_t i = 0; i < ntx && !r.failed(); ++i) {

@@ -52,6 +52,8 @@ struct QuorumCertificate {
   std::vector<Vote> votes;  // sorted by voter address
   bool empty() const { return votes.empty(); }
   Hash32 hash() const;
+  Bytes encode() const;
+  static std::optional<QuorumCertificate> decode(BytesView b);
 };
 
 struct Header {

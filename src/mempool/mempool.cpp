@@ -48,7 +48,7 @@ class MempoolImpl final : public Mempool {
   MempoolImpl(const MempoolOptions& o, const AdmissionChecks& checks)
       : m_options(o), m_checks(checks), m_pool(o.verify_threads, "verify"), m_verified(o.verified_cache_entries) {}
 
-  std::vector<std::optional<TxRejection>> admit(const std::vector<TxPtr>& txs) override {
+  std::vector<std::optional<TxRejection>> verify(const std::vector<TxPtr>& txs) override {
     std::vector<std::optional<TxRejection>> out(txs.size());
     m_pool.parallel_for(txs.size(), [&](size_t i) {
       const auto& tx = *txs[i];
@@ -59,6 +59,11 @@ class MempoolImpl final : public Mempool {
       }
       m_verified.insert(tx.hash);
     });
+    return out;
+  }
+
+  std::vector<std::optional<TxRejection>> admit(const std::vector<TxPtr>& txs) override {
+    std::vector<std::optional<TxRejection>> out = verify(txs);
     // Chain and state checks run without the pool lock: they read the channel's head.
     for (size_t i = 0; i < txs.size(); ++i) {
       if (out[i]) continue;

@@ -51,6 +51,9 @@ class Mempool {
   virtual size_t bytes() const = 0;
   // Signature previously verified and cached (for txs that arrive again inside a block).
   virtual bool is_verified(const Hash32& hash) const = 0;
+  // Verifies signatures (cache first, then in parallel on the pool) without admitting: for the txs
+  // of a block proposed by a peer. nullopt = valid.
+  virtual std::vector<std::optional<core::TxRejection>> verify(const std::vector<core::TxPtr>& txs) = 0;
 };
 
 std::unique_ptr<Mempool> make_mempool(const MempoolOptions& options, const AdmissionChecks& checks);

@@ -94,7 +94,8 @@ Result<NodeConfig> load_config(const std::string& dir) {
   c.dir = dir;
   try {
     const auto& o = doc.get_object();
-    static constexpr std::string_view kKnown[] = {"keyFile", "logLevel", "rpc", "channels", "mempool", "blockCacheMB"};
+    static constexpr std::string_view kKnown[] = {"keyFile", "logLevel", "rpc",           "channels",
+                                                  "mempool", "blockCacheMB", "p2p", "roundTimeoutMs"};
     for (const auto& kv : o) {
       bool known = false;
       for (auto k : kKnown) known |= kv.key() == k;
@@ -125,6 +126,30 @@ Result<NodeConfig> load_config(const std::string& dir) {
       c.mempool.bytes_max = get_u64(m, "bytesMax", c.mempool.bytes_max, 16ull << 30, where);
       c.mempool.per_sender_max = get_u64(m, "perSenderMax", c.mempool.per_sender_max, 10'000'000, where);
       c.mempool.verify_threads = static_cast<unsigned>(get_u64(m, "verifyThreads", c.mempool.verify_threads, 64, where));
+    }
+    c.round_timeout_ms = get_u64(o, "roundTimeoutMs", c.round_timeout_ms, 600000, path);
+    if (c.round_timeout_ms < 50) throw ConfigError{path + ": roundTimeoutMs must be at least 50"};
+    if (auto pit = o.find("p2p"); pit != o.end()) {
+      if (!pit->value().is_object()) throw ConfigError{path + ": p2p must be an object"};
+      const auto& po = pit->value().get_object();
+      std::string where = path + " p2p";
+      P2pConfig pc;
+      pc.host = get_str(po, "host", pc.host, where);
+      pc.port = static_cast<uint16_t>(get_u64(po, "port", 0, 65535, where));
+      if (auto peers = po.find("peers"); peers != po.end()) {
+        if (!peers->value().is_array() || peers->value().get_array().size() > 1000)
+          throw ConfigError{where + ": peers must be a list of at most 1000 {address, host, port}"};
+        for (const auto& pv : peers->value().get_array()) {
+          if (!pv.is_object()) throw ConfigError{where + ": each peer must be {address, host, port}"};
+          const auto& peer = pv.get_object();
+          auto addr = core::Address::parse(get_str(peer, "address", "", where + " peer"));
+          if (!addr || addr->is_contract) throw ConfigError{where + ": a peer's address must be an hx address"};
+          p2p::PeerAddress pa{*addr, get_str(peer, "host", "127.0.0.1", where + " peer"),
+                              static_cast<uint16_t>(get_u64(peer, "port", 0, 65535, where + " peer"))};
+          pc.peers.push_back(std::move(pa));
+        }
+      }
+      c.p2p = std::move(pc);
     }
     auto it = o.find("channels");
     if (it == o.end() || !it->value().is_array() || it->value().get_array().empty())
@@ -158,6 +183,13 @@ std::string config_to_json(const NodeConfig& c) {
   json::array chans;
   for (const auto& ch : c.channels) chans.push_back(json::object{{"name", ch.name}, {"genesis", ch.genesis_path}});
   o["channels"] = std::move(chans);
+  if (c.p2p) {
+    json::array peers;
+    for (const auto& p : c.p2p->peers)
+      peers.push_back(json::object{{"address", p.id.to_string()}, {"host", p.host}, {"port", p.port}});
+    o["p2p"] = json::object{{"host", c.p2p->host}, {"port", c.p2p->port}, {"peers", std::move(peers)}};
+  }
+  if (c.round_timeout_ms != NodeConfig{}.round_timeout_ms) o["roundTimeoutMs"] = c.round_timeout_ms;
   return json::serialize(o) + "\n";
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 // Node configuration: the only place that reads config files. Turns <dir>/config.json into the
 // plain option structs of the components.
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,13 @@ struct ChannelConfig {
   std::string genesis_path;  // relative to the node directory
 };
 
+// Where this node listens for its fellow validators and where they are (config.json "p2p").
+struct P2pConfig {
+  std::string host = "127.0.0.1";
+  uint16_t port = 0;
+  std::vector<p2p::PeerAddress> peers;
+};
+
 struct NodeConfig {
   std::string dir;
   std::string key_path = "node.key";    // hex private key, mode 0600
@@ -23,6 +31,8 @@ struct NodeConfig {
   std::vector<ChannelConfig> channels;  // the first is the default channel (/api/v3)
   mempool::MempoolOptions mempool;
   size_t block_cache_mb = 256;
+  std::optional<P2pConfig> p2p;
+  uint64_t round_timeout_ms = 2000;
 };
 
 // Reads <dir>/config.json; every error names the file and the field.

@@ -87,6 +87,16 @@ Result<std::unique_ptr<Node>> start_node(const NodeConfig& config) {
     co.node_key = *key;
     co.mempool = config.mempool;
     co.rocks.block_cache_bytes = config.block_cache_mb << 20;
+    co.round_timeout_ms = config.round_timeout_ms;
+    if (config.p2p) {
+      p2p::NetworkOptions no;
+      no.channel = cc.name;
+      no.listen_host = config.p2p->host;
+      no.listen_port = config.p2p->port;
+      no.node_key = *key;
+      no.peers = config.p2p->peers;
+      co.network = std::move(no);
+    }
     auto ch = channel::Channel::open(co, system_clock());
     if (!ch) return Status::error("channel " + cc.name + ": " + ch.message());
     apis[cc.name] = ch.value().get();

@@ -72,7 +72,7 @@ struct Connection {
 using ConnPtr = std::shared_ptr<Connection>;
 
 struct Peer {
-  Peer(asio::io_context& io, PeerAddress a) : address(std::move(a)), redial(io) {}
+  Peer(asio::io_context& io, PeerAddress a) : address(std::move(a)), redial(io), down_grace(io) {}
 
   PeerAddress address;
   // I/O thread only.
@@ -83,6 +83,7 @@ struct Peer {
   uint32_t failures = 0;
   asio::steady_timer redial;
   bool redial_armed = false;
+  asio::steady_timer down_grace;  // bounds how long a lost session may wait for its replacement
   // Guarded by NetworkImpl::m_mutex (send() runs on caller threads).
   bool open = false;   // accepting messages
   std::deque<FramePtr> queue;
@@ -115,8 +116,7 @@ class NetworkImpl final : public Network {
   }
 
   ~NetworkImpl() override {
-    CX_ASSERT_MSG(!m_thread.joinable() || std::this_thread::get_id() != m_thread.get_id(),
-                  "p2p Network destroyed on its own I/O thread");
+    CX_ASSERT_MSG(std::this_thread::get_id() != m_io_thread_id, "p2p Network destroyed on its own I/O thread");
     stop();
   }
 
@@ -149,6 +149,7 @@ class NetworkImpl final : public Network {
       set_thread_name("p2p-" + m_options.channel);
       m_io.run();
     });
+    m_io_thread_id = m_thread.get_id();
   }
 
   uint16_t port() const override { return m_port; }
@@ -180,7 +181,7 @@ class NetworkImpl final : public Network {
   }
 
   void stop() override {
-    const bool on_io_thread = m_thread.joinable() && std::this_thread::get_id() == m_thread.get_id();
+    const bool on_io_thread = std::this_thread::get_id() == m_io_thread_id;
     if (!m_stop_requested.exchange(true)) {
       if (on_io_thread) {
         shutdown();
@@ -262,6 +263,7 @@ class NetworkImpl final : public Network {
     m_accept_retry.cancel();
     for (auto& p : m_peers) {
       p->redial.cancel();
+      p->down_grace.cancel();
       p->session.reset();
       p->dialing.reset();
     }
@@ -497,6 +499,7 @@ class NetworkImpl final : public Network {
     }
     if (p.dialing == conn) p.dialing.reset();
     p.failures = 0;
+    p.down_grace.cancel();
     conn->tokens = m_options.frames_per_sec_max;
     conn->tokens_at_us = system_clock().monotonic_us();
 
@@ -507,7 +510,7 @@ class NetworkImpl final : public Network {
       const bool same_dialer = p.session->direction == conn->direction;
       const core::Address& dialer = conn->direction == Direction::kOutbound ? m_self : p.address.id;
       const bool keep_new = same_dialer || dialer == std::min(m_self, p.address.id);
-      CX_DEBUG(m_log, "duplicate connection with " << p.address.id.to_string() << ": keeping the "
+      CX_INFO(m_log, "duplicate connection with " << p.address.id.to_string() << ": keeping the "
                                                    << (keep_new ? "new" : "old") << " one");
       if (!keep_new) return close(conn);
       auto old = p.session;
@@ -642,9 +645,18 @@ class NetworkImpl final : public Network {
       p.dialing.reset();
       if (!was_active) p.failures = std::min(p.failures + 1, kFailuresMax);
     }
-    if (p.session == conn) p.session.reset();
-    // A lost session whose replacement is already in its handshake (the other half of a simultaneous
-    // dial) does not count as the peer going down.
+    if (p.session == conn) {
+      p.session.reset();
+      if (p.pending > 0) {
+        // The replacement is already in its handshake (the other half of a simultaneous dial): the peer
+        // is not reported down unless that handshake fails. Bounded in time, so Hellos that merely claim
+        // the peer's address cannot keep a dead peer "up".
+        p.down_grace.expires_after(std::chrono::milliseconds(m_options.handshake_timeout_ms));
+        p.down_grace.async_wait([this, &p](const ErrorCode& ec) {
+          if (!ec && !m_stopping && p.up && !p.session) peer_down(p);
+        });
+      }
+    }
     if (!p.session && p.up && p.pending == 0) peer_down(p);
     maybe_schedule_dial(p);
   }
@@ -652,6 +664,7 @@ class NetworkImpl final : public Network {
   void peer_down(Peer& p) {
     CX_ASSERT(p.up && !p.session);
     p.up = false;
+    p.down_grace.cancel();
     {
       std::lock_guard lock(m_mutex);
       p.open = false;
@@ -687,6 +700,7 @@ class NetworkImpl final : public Network {
   std::atomic<bool> m_stop_requested{false};
   std::mutex m_join_mutex;
   std::thread m_thread;
+  std::thread::id m_io_thread_id;  // set before start() returns, then constant
 };
 
 Status check_options(const NetworkOptions& o) {
