@@ -18,7 +18,7 @@ build: deps $(BUILD)/build.ninja
 	cmake --build $(BUILD) -j $(JOBS)
 
 localnet: build
-	./$(BUILD)/complexchain localnet start --dir localnet
+	./$(BUILD)/complexchain localnet start --dir localnet --validators 4
 
 localnet-stop:
 	./$(BUILD)/complexchain localnet stop --dir localnet
@@ -36,7 +36,7 @@ test-unit: build
 fuzz-build: deps
 	@[ -f $(FUZZ_BUILD)/build.ninja ] || CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD) -G Ninja \
 	  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCX_FUZZ=ON -DCX_TESTS=OFF
-	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_tx_json fuzz_block_decode
+	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_tx_json fuzz_block_decode fuzz_p2p_messages
 
 test-long: build fuzz-build
 	bash tests/fuzz/run.sh $(FUZZ_BUILD) 2000000

@@ -68,6 +68,9 @@ Result<std::unique_ptr<Node>> start_node(const NodeConfig& config) {
   auto key = load_node_key(config.dir + "/" + config.key_path);
   if (!key) return key.status();
 
+  // One p2p listener per channel: until channels share a listener, a node with peers hosts one channel.
+  if (config.p2p && config.channels.size() > 1)
+    return Status::error(config.dir + "/config.json: p2p with more than one channel is not supported yet");
   NodeContext ctx;
   std::map<std::string, channel::ChannelApi*> apis;
   for (const auto& cc : config.channels) {

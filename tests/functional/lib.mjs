@@ -42,9 +42,10 @@ export async function waitFor(fn, { timeoutMs = 30000, intervalMs = 50, what = '
 }
 
 // Starts `complexchain localnet` in the background in a fresh directory; returns its JSON summary.
-export function startLocalnet(accounts = 5) {
+export function startLocalnet(accounts = 5, validators = 1) {
   const dir = tmpdir('localnet');
-  const out = cx(['localnet', 'start', '--dir', dir, '--port', '0', '--accounts', String(accounts), '--json']);
+  const out = cx(['localnet', 'start', '--dir', dir, '--port', '0', '--accounts', String(accounts),
+    '--validators', String(validators), '--json']);
   const info = JSON.parse(out);
   return { dir, ...info, stop: () => cx(['localnet', 'reset', '--dir', dir]) };
 }

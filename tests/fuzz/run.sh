@@ -7,7 +7,7 @@ runs=${2:-20000}
 here=$(cd "$(dirname "$0")" && pwd)
 failed=0
 passed=0
-for target in fuzz_tx_json fuzz_block_decode; do
+for target in fuzz_tx_json fuzz_block_decode fuzz_p2p_messages; do
   corpus="$here/corpus/${target#fuzz_}"
   work=$(mktemp -d)
   cp -r "$corpus/." "$work/" 2>/dev/null || true

@@ -1,0 +1,51 @@
+// Fuzz target: what a peer can send. The first byte picks the decoder (handshake, frame header,
+// vote, QC, and the channel's gossip/sync/status payloads); the rest is the input. Decoders must
+// never crash, and whatever decodes must re-encode to the same bytes.
+#include <cstdint>
+#include <cstring>
+
+#include "base/assert.hpp"
+#include "channel/wire.hpp"
+#include "p2p/wire.hpp"
+
+using namespace cx;
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  if (size == 0) return 0;
+  BytesView in(data + 1, size - 1);
+  switch (data[0] % 8) {
+    case 0: {
+      std::string error;
+      if (auto h = p2p::decode_hello(in, &error)) CX_ASSERT(p2p::encode_hello(*h) == Bytes(in.begin(), in.end()));
+      break;
+    }
+    case 1: {
+      if (in.size() < p2p::kFrameHeaderBytes) break;
+      uint8_t header[p2p::kFrameHeaderBytes];
+      std::memcpy(header, in.data(), sizeof header);
+      (void)p2p::decode_frame_header(header);
+      break;
+    }
+    case 2:
+      (void)p2p::decode_auth(in);
+      break;
+    case 3:
+      if (auto q = core::QuorumCertificate::decode(in)) CX_ASSERT(q->encode() == Bytes(in.begin(), in.end()));
+      break;
+    case 4:
+      if (auto t = channel::wire::decode_txs(in)) {
+        for (const auto& j : *t) (void)core::parse_transaction_json(j);
+      }
+      break;
+    case 5:
+      if (auto r = channel::wire::decode_block_request(in)) CX_ASSERT(channel::wire::encode(*r) == Bytes(in.begin(), in.end()));
+      break;
+    case 6:
+      if (auto r = channel::wire::decode_block_response(in)) CX_ASSERT(channel::wire::encode(*r) == Bytes(in.begin(), in.end()));
+      break;
+    case 7:
+      if (auto s = channel::wire::decode_status(in)) CX_ASSERT(channel::wire::encode(*s) == Bytes(in.begin(), in.end()));
+      break;
+  }
+  return 0;
+}
