@@ -28,13 +28,8 @@ inline constexpr size_t kHandshakeFrameBytesMax = 512;  // Hello with the longes
 inline constexpr size_t kChannelNameBytesMax = 128;
 inline constexpr size_t kNonceBytes = 32;
 
+// Frame types 1..6 are the application's MessageType values (network.hpp); these are the transport's own.
 enum class FrameType : uint8_t {
-  kProposal = 1,
-  kVote = 2,
-  kTxs = 3,
-  kBlockRequest = 4,
-  kBlockResponse = 5,
-  kStatus = 6,
   kHello = 0xF0,
   kAuth = 0xF1,
   kPing = 0xF2,

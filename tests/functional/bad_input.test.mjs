@@ -2,9 +2,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import IconService from 'icon-sdk-js';
-import { startLocalnet, rawRpc, rpc, waitFor } from './lib.mjs';
+import { startLocalnet, rawRpc, rpc, waitFor, signedTransfer } from './lib.mjs';
 
-const { IconWallet, IconBuilder, IconConverter, SignedTransaction } = IconService.default || IconService;
+const { IconWallet } = IconService.default || IconService;
 
 let net;
 let dev;
@@ -14,19 +14,7 @@ before(() => {
 });
 after(() => net && net.stop());
 
-function signedTransfer(nonce) {
-  const b = new IconBuilder.IcxTransactionBuilder()
-    .from(dev.getAddress())
-    .to(net.accounts[1].address)
-    .value(IconConverter.toBigNumber(12345))
-    .stepLimit(IconConverter.toBigNumber(100000))
-    .nid(IconConverter.toBigNumber(3))
-    .nonce(IconConverter.toBigNumber(nonce))
-    .version(IconConverter.toBigNumber(3))
-    .timestamp(Date.now() * 1000)
-    .build();
-  return new SignedTransaction(b, dev).getProperties();
-}
+const transferParams = (nonce) => signedTransfer(dev, net.accounts[1].address, { value: 12345, nonce }).getProperties();
 
 async function expectError(body, code, pattern, headers) {
   const res = await rawRpc(net.rpc, body, headers);
@@ -53,10 +41,10 @@ test('malformed JSON, wrong shapes, wrong types, unknown methods', async () => {
   await expectError({ jsonrpc: '2.0', id: 1, method: 'icx_teleport' }, -32601, /icx_teleport/);
   await expectError({ jsonrpc: '2.0', id: 1, method: 'icx_getBalance', params: { address: 'hx12' } }, -32602, /address/);
   await expectError({ jsonrpc: '2.0', id: 1, method: 'icx_getBlockByHeight', params: { height: 5 } }, -32602, /height/);
-  const tx = signedTransfer(1);
+  const tx = transferParams(1);
   tx.value = 100;  // a number where ICON wants a hex string
   await expectError({ jsonrpc: '2.0', id: 2, method: 'icx_sendTransaction', params: tx }, -32602, /value/);
-  const forged = signedTransfer(2);
+  const forged = transferParams(2);
   forged.value = '0x1';  // signature no longer matches the params
   await expectError({ jsonrpc: '2.0', id: 3, method: 'icx_sendTransaction', params: forged }, -32602, /signature|signer/i);
   // int64 ids are echoed exactly.
@@ -77,7 +65,7 @@ test('oversize bodies are refused with a message naming the limit', async () => 
 });
 
 test('a replayed tx is rejected and executes only once', async () => {
-  const tx = signedTransfer(3);
+  const tx = transferParams(3);
   const hash = await rpc(net.rpc, 'icx_sendTransaction', tx);
   const res = await rawRpc(net.rpc, { jsonrpc: '2.0', id: 4, method: 'icx_sendTransaction', params: tx });
   assert.equal(res.status, 400);

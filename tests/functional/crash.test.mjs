@@ -3,25 +3,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import IconService from 'icon-sdk-js';
-import { NodeProcess, rpc } from './lib.mjs';
+import { NodeProcess, rpc, signedTransfer } from './lib.mjs';
 
-const { IconWallet, IconBuilder, IconConverter, SignedTransaction } = IconService.default || IconService;
+const { IconWallet } = IconService.default || IconService;
 const CYCLES = process.env.CX_LONG ? 10 : 3;
 const SENDERS = 16;
 
-function transfer(from, to, nonce) {
-  const b = new IconBuilder.IcxTransactionBuilder()
-    .from(from.getAddress())
-    .to(to)
-    .value(IconConverter.toBigNumber(1000 + nonce))
-    .stepLimit(IconConverter.toBigNumber(100000))
-    .nid(IconConverter.toBigNumber(3))
-    .nonce(IconConverter.toBigNumber(nonce))
-    .version(IconConverter.toBigNumber(3))
-    .timestamp(Date.now() * 1000)
-    .build();
-  return new SignedTransaction(b, from).getProperties();
-}
+const transfer = (from, to, nonce) => signedTransfer(from, to, { value: 1000 + nonce, nonce }).getProperties();
 
 test('no acknowledged tx is lost across SIGKILLs under load', { timeout: 300000 }, async () => {
   const node = await NodeProcess.init(SENDERS);

@@ -4,24 +4,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import IconService from 'icon-sdk-js';
-import { startLocalnet, rpc, cx, waitFor } from './lib.mjs';
+import { startLocalnet, rpc, cx, waitFor, signedTransfer } from './lib.mjs';
 
-const { IconWallet, IconBuilder, IconConverter, SignedTransaction } = IconService.default || IconService;
+const { IconWallet } = IconService.default || IconService;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-function transfer(from, to, nonce) {
-  const b = new IconBuilder.IcxTransactionBuilder()
-    .from(from.getAddress())
-    .to(to)
-    .value(IconConverter.toBigNumber(1 + nonce))
-    .stepLimit(IconConverter.toBigNumber(100000))
-    .nid(IconConverter.toBigNumber(3))
-    .nonce(IconConverter.toBigNumber(nonce))
-    .version(IconConverter.toBigNumber(3))
-    .timestamp(Date.now() * 1000)
-    .build();
-  return new SignedTransaction(b, from).getProperties();
-}
+const transfer = (from, to, nonce) => signedTransfer(from, to, { value: 1 + nonce, nonce }).getProperties();
 
 test('4 validators stay in agreement through kills, restarts and a pause', { timeout: 300000 }, async () => {
   const net = startLocalnet(8, 4);

@@ -4,6 +4,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import net from 'node:net';
+import IconService from 'icon-sdk-js';
+
+const { IconBuilder, IconConverter, SignedTransaction } = IconService.default || IconService;
 
 export const BIN = process.env.CX_BIN || path.resolve(import.meta.dirname, '../../build/complexchain');
 
@@ -123,4 +126,19 @@ export async function rpc(url, method, params) {
     throw e;
   }
   return body.result;
+}
+
+// A signed ICX transfer's params, as icon-sdk-js builds them (nid 3 unless given).
+export function signedTransfer(from, to, { value = 1, nonce = 1, nid = 3, timestamp = Date.now() * 1000 } = {}) {
+  const tx = new IconBuilder.IcxTransactionBuilder()
+    .from(from.getAddress())
+    .to(to)
+    .value(IconConverter.toBigNumber(value))
+    .stepLimit(IconConverter.toBigNumber(100000))
+    .nid(IconConverter.toBigNumber(nid))
+    .nonce(IconConverter.toBigNumber(nonce))
+    .version(IconConverter.toBigNumber(3))
+    .timestamp(timestamp)
+    .build();
+  return new SignedTransaction(tx, from);
 }

@@ -3,14 +3,13 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import IconService from 'icon-sdk-js';
-import { startLocalnet, waitFor } from './lib.mjs';
+import { startLocalnet, waitFor, signedTransfer } from './lib.mjs';
 
-const { IconWallet, IconBuilder, IconConverter, IconAmount, HttpProvider, SignedTransaction } = IconService.default || IconService;
+const { IconWallet, IconBuilder, IconConverter, IconAmount, HttpProvider } = IconService.default || IconService;
 
 let net;
 let svc;
 let dev;
-const NID = 3;
 
 before(() => {
   net = startLocalnet(3);
@@ -20,18 +19,9 @@ before(() => {
 
 after(() => net && net.stop());
 
+// Amounts in ICX, as SDK users write them.
 function transfer(from, to, icx, extra = {}) {
-  const b = new IconBuilder.IcxTransactionBuilder()
-    .from(from.getAddress())
-    .to(to)
-    .value(IconAmount.of(icx, IconAmount.Unit.ICX).toLoop())
-    .stepLimit(IconConverter.toBigNumber(100000))
-    .nid(IconConverter.toBigNumber(extra.nid ?? NID))
-    .nonce(IconConverter.toBigNumber(extra.nonce ?? 1))
-    .version(IconConverter.toBigNumber(3))
-    .timestamp(extra.timestamp ?? Date.now() * 1000)
-    .build();
-  return new SignedTransaction(b, from);
+  return signedTransfer(from, to, { value: IconAmount.of(icx, IconAmount.Unit.ICX).toLoop(), ...extra });
 }
 
 async function resultOf(hash) {
