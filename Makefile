@@ -39,6 +39,7 @@ fuzz-build: deps
 	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_tx_json fuzz_block_decode fuzz_p2p_messages
 
 test-long: build fuzz-build
+	cd $(BUILD) && CX_SIM_SEEDS=5000 ctest -L sim --output-on-failure
 	bash tests/fuzz/run.sh $(FUZZ_BUILD) 2000000
 	CX_LONG=1 bash tests/functional/run.sh $(BUILD)
 
