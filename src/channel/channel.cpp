@@ -15,6 +15,7 @@
 #include "base/thread_pool.hpp"
 #include "channel/chain_store.hpp"
 #include "channel/wire.hpp"
+#include "codec/binary.hpp"
 #include "consensus/engine.hpp"
 #include "crypto/hash.hpp"
 #include "execution/accounts.hpp"
@@ -416,10 +417,35 @@ class ChannelImpl final : public Channel, private mempool::AdmissionChecks, priv
     return {std::move(*r.value())};
   }
 
+  // The certified candidate recorded before a crash, if it still sits on the committed head.
+  std::optional<std::pair<BlockPtr, core::QuorumCertificate>> persisted_candidate() const {
+    auto r = m_kv->get(storage::Column::kConsensus, kCandidateKey);
+    if (!r) fatal("reading the candidate record: " + r.message());
+    if (!r.value()) return std::nullopt;
+    codec::Reader rd(*r.value());
+    Bytes block_bytes = rd.bytes(core::kBlockBytesMax);
+    Bytes qc_bytes = rd.bytes(core::kValidatorsMax * 256);
+    if (!rd.finish()) return std::nullopt;
+    auto b = core::Block::decode(block_bytes);
+    auto qc = core::QuorumCertificate::decode(qc_bytes);
+    if (!b || !qc) return std::nullopt;
+    auto block = std::make_shared<const core::Block>(std::move(b).value());
+    if (block->header.prev_hash != m_head_block->hash() || qc->block_hash != block->hash()) return std::nullopt;
+    return std::make_pair(block, std::move(*qc));
+  }
+
   void loop() {
     consensus::ChainTip tip;
     tip.committed = m_head_block;
     tip.committed_qc = m_head_qc;
+    // A certified block is never lost to a crash: it was recorded when it became the candidate and is
+    // executed again here (execution is deterministic), so its txs stay on their way to finality.
+    if (auto c = persisted_candidate()) {
+      execute(c->first, c->second);
+      tip.candidate = c->first;
+      tip.candidate_qc = c->second;
+      CX_INFO(kLog, "restored candidate " << c->first->header.height << " " << c->first->hash().hex());
+    }
     run(m_engine->start(tip, persisted_records()));
     int64_t next_gossip = m_clock.monotonic_us();
     int64_t next_status = next_gossip;
@@ -495,6 +521,7 @@ class ChannelImpl final : public Channel, private mempool::AdmissionChecks, priv
       } else if (auto* b = std::get_if<consensus::ActBuildProposal>(&a)) {
         more = m_engine->on_proposal(build_proposal(*b), /*contents_valid=*/true);
       } else if (auto* e = std::get_if<consensus::ActExecute>(&a)) {
+        record_candidate(*e->block, e->qc);
         execute(e->block, e->qc);
         more = m_engine->on_block_executed(e->block->hash());
         deliver_buffered_proposals(e->block->hash(), more);
@@ -513,6 +540,17 @@ class ChannelImpl final : public Channel, private mempool::AdmissionChecks, priv
       }
       for (auto& m : more) actions.push_back(std::move(m));
     }
+  }
+
+  // Durable before the block is used as a parent, so the chain never depends on a block that a crash
+  // could take away from every honest node.
+  void record_candidate(const core::Block& block, const core::QuorumCertificate& qc) {
+    codec::Writer w;
+    w.bytes(block.encode());
+    w.bytes(qc.encode());
+    storage::WriteBatch batch;
+    batch.put(storage::Column::kConsensus, kCandidateKey, w.out());
+    if (auto s = m_kv->write(batch, storage::Durability::kSync); !s) fatal("candidate record write failed: " + s.message());
   }
 
   // ---- messages from peers ----
@@ -779,6 +817,7 @@ class ChannelImpl final : public Channel, private mempool::AdmissionChecks, priv
           return;
         }
         drop_inflight_from(h);
+        record_candidate(*block, qc);
         execute(block, qc);
       }
       progressed = true;
@@ -1010,6 +1049,7 @@ class ChannelImpl final : public Channel, private mempool::AdmissionChecks, priv
   SubscriptionId m_next_sub = 0;
   std::map<SubscriptionId, std::function<void(const BlockEvent&)>> m_subscribers;
 
+  static inline const Bytes kCandidateKey = {'c', 'a', 'n', 'd', 'i', 'd', 'a', 't', 'e'};
   static constexpr size_t kEventsMax = 100000;
   static constexpr size_t kBufferedProposalsMax = 64;
   static constexpr size_t kGossipQueueMax = 200000;

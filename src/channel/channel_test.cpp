@@ -48,11 +48,16 @@ struct Fixture {
   }
 };
 
+// The tx's lookup once committed, or an empty lookup (status kUnknown) after 10 s.
 channel::TxLookup wait_committed(channel::ChannelApi& ch, const Hash32& h) {
-  std::promise<channel::TxLookup> p;
-  auto f = p.get_future();
-  ch.watch_tx(h, [&](const channel::TxLookup& l) { p.set_value(l); });
-  EXPECT_EQ(f.wait_for(10s), std::future_status::ready) << "tx not committed in 10 s";
+  auto p = std::make_shared<std::promise<channel::TxLookup>>();
+  auto f = p->get_future();
+  auto id = ch.watch_tx(h, [p](const channel::TxLookup& l) { p->set_value(l); });
+  if (f.wait_for(10s) != std::future_status::ready) {
+    ch.unwatch_tx(id);
+    ADD_FAILURE() << "tx 0x" << h.hex() << " not committed in 10 s";
+    return {};
+  }
   return f.get();
 }
 
@@ -160,5 +165,46 @@ TEST(Channel, ManyTxsFromManySendersAllCommitAndSurviveRestart) {
   auto bad = channel::Channel::open(other, system_clock());
   ASSERT_FALSE(bad);
   EXPECT_NE(bad.message().find("genesis"), std::string::npos);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(Channel, CertifiedCandidateSurvivesAStopAndCommitsAfterRestart) {
+  Fixture fx;
+  auto dir = std::filesystem::temp_directory_path() / ("cx-channel-cand-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  auto opts = fx.options(dir.string());
+  opts.params.block_interval_ms = 1500;  // a certified block waits this long for its successor
+  Hash32 tx_hash, block_hash;
+  {
+    auto ch = channel::Channel::open(opts, system_clock());
+    ASSERT_TRUE(ch) << ch.message();
+    auto& c = *ch.value();
+    c.start();
+    auto sub = c.submit_tx(signed_params(fx.alice, fx.transfer_to(fx.bob, 1, icx(3))));
+    ASSERT_FALSE(sub.rejection);
+    tx_hash = sub.hash;
+    // Wait until the tx is in the certified, executed candidate, not yet final.
+    channel::TxLookup l;
+    for (int i = 0; i < 200; ++i) {
+      l = c.lookup_tx(tx_hash);
+      if (l.status == channel::TxStatus::kExecuting) break;
+      std::this_thread::sleep_for(20ms);
+    }
+    ASSERT_EQ(l.status, channel::TxStatus::kExecuting);
+    block_hash = l.block_hash;
+    c.stop();  // as good as a crash for the candidate: it was never committed
+  }
+  auto ch = channel::Channel::open(opts, system_clock());
+  ASSERT_TRUE(ch) << ch.message();
+  auto& c = *ch.value();
+  EXPECT_EQ(c.lookup_tx(tx_hash).status, channel::TxStatus::kUnknown);  // not committed before the restart
+  c.start();
+  auto l = wait_committed(c, tx_hash);
+  ASSERT_EQ(l.status, channel::TxStatus::kCommitted);
+  EXPECT_EQ(l.block_hash, block_hash);  // the same certified block, not a new one
+  EXPECT_TRUE(l.receipt->success);
+  EXPECT_EQ(*c.balance(address_of(fx.bob), std::nullopt), icx(3));
+  c.stop();
+  ch.value().reset();
   std::filesystem::remove_all(dir);
 }
