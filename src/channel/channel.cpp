@@ -771,20 +771,10 @@ class ChannelImpl final : public Channel, private mempool::AdmissionChecks, priv
     if (!out.empty()) m_network->send(from, {p2p::MessageType::kBlockResponse, wire::encode(out)});
   }
 
-  // A QC certifies `block` if q distinct validators signed block votes for it at its height.
+  // A QC certifies `block` if it is a valid QC (consensus::verify_qc) for exactly this block and height.
   bool certifies(const core::QuorumCertificate& qc, const core::Block& block) const {
-    const auto& vals = m_options.params.validators;
-    if (qc.block_hash != block.hash() || qc.height != block.header.height) return false;
-    std::set<core::Address> voters;
-    for (const auto& v : qc.votes) {
-      if (v.kind != core::VoteKind::kBlock || v.block_hash != qc.block_hash || v.height != qc.height || v.round != qc.round)
-        return false;
-      if (std::find(vals.begin(), vals.end(), v.voter) == vals.end()) return false;
-      auto pub = crypto::recover(v.signing_hash(), v.signature);
-      if (!pub || core::Address::of_public_key(*pub) != v.voter) return false;
-      voters.insert(v.voter);
-    }
-    return voters.size() >= consensus::quorum(vals.size());
+    return qc.block_hash == block.hash() && qc.height == block.header.height &&
+           consensus::verify_qc(qc, m_options.params.validators);
   }
 
   void apply_synced_blocks(const core::Address& from, const Bytes& payload) {

@@ -93,6 +93,10 @@ class Engine {
 inline size_t max_faulty(size_t n) { return n == 0 ? 0 : (n - 1) / 3; }
 inline size_t quorum(size_t n) { return n - max_faulty(n); }
 
+// True iff `qc` holds at least q valid kBlock votes for qc.block_hash at (qc.height, qc.round) from
+// distinct members of `validators`, sorted by voter address (the one form engines produce).
+bool verify_qc(const core::QuorumCertificate& qc, const std::vector<core::Address>& validators);
+
 // The single-validator engine: the LFT rules with n = 1 (propose, self-vote, certify, commit the
 // previous candidate). The multi-validator LFT engine replaces it behind this interface.
 std::unique_ptr<Engine> make_solo_engine(const EngineOptions& options);

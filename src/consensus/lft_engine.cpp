@@ -461,14 +461,7 @@ class LftEngine final : public Engine {
   bool verify_qc(const QuorumCertificate& qc) {
     Hash32 id = qc.hash();
     if (m_verified_qcs.contains(id)) return true;
-    if (qc.votes.size() < m_q || qc.votes.size() > m_n) return false;
-    for (size_t i = 0; i < qc.votes.size(); ++i) {
-      const auto& v = qc.votes[i];
-      if (i > 0 && !(qc.votes[i - 1].voter < v.voter)) return false;
-      if (v.height != qc.height || v.round != qc.round || v.kind != VoteKind::kBlock || v.block_hash != qc.block_hash)
-        return false;
-      if (!m_index.contains(v.voter) || !signature_ok(v)) return false;
-    }
+    if (!consensus::verify_qc(qc, m_options.validators)) return false;
     if (m_verified_qcs.size() >= kVerifiedQcCacheMax) m_verified_qcs.clear();
     m_verified_qcs.insert(id);
     return true;
