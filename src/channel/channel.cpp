@@ -417,10 +417,18 @@ class ChannelImpl final : public Channel, private mempool::AdmissionChecks, priv
     return {std::move(*r.value())};
   }
 
-  // The certified candidate recorded before a crash, if it still sits on the committed head.
-  std::optional<std::pair<BlockPtr, core::QuorumCertificate>> persisted_candidate() const {
-    auto r = m_kv->get(storage::Column::kConsensus, kCandidateKey);
-    if (!r) fatal("reading the candidate record: " + r.message());
+  // Key of the certified-chain record for `height` in the consensus column.
+  static Bytes chain_key(uint64_t height) {
+    codec::Writer w;
+    w.raw(as_bytes("chain/"));
+    w.u64(height);
+    return w.take();
+  }
+
+  // The certified (not final) block recorded at `height` before a crash, if any.
+  std::optional<consensus::CertifiedBlock> persisted_certified(uint64_t height) const {
+    auto r = m_kv->get(storage::Column::kConsensus, chain_key(height));
+    if (!r) fatal("reading the certified-chain record: " + r.message());
     if (!r.value()) return std::nullopt;
     codec::Reader rd(*r.value());
     Bytes block_bytes = rd.bytes(core::kBlockBytesMax);
@@ -428,23 +436,26 @@ class ChannelImpl final : public Channel, private mempool::AdmissionChecks, priv
     if (!rd.finish()) return std::nullopt;
     auto b = core::Block::decode(block_bytes);
     auto qc = core::QuorumCertificate::decode(qc_bytes);
-    if (!b || !qc) return std::nullopt;
-    auto block = std::make_shared<const core::Block>(std::move(b).value());
-    if (block->header.prev_hash != m_head_block->hash() || qc->block_hash != block->hash()) return std::nullopt;
-    return std::make_pair(block, std::move(*qc));
+    if (!b || !qc || qc->block_hash != b->hash()) return std::nullopt;
+    return consensus::CertifiedBlock{std::make_shared<const core::Block>(std::move(b).value()), std::move(*qc)};
   }
 
   void loop() {
     consensus::ChainTip tip;
     tip.committed = m_head_block;
     tip.committed_qc = m_head_qc;
-    // A certified block is never lost to a crash: it was recorded when it became the candidate and is
-    // executed again here (execution is deterministic), so its txs stay on their way to finality.
-    if (auto c = persisted_candidate()) {
-      execute(c->first, c->second);
-      tip.candidate = c->first;
-      tip.candidate_qc = c->second;
-      CX_INFO(kLog, "restored candidate " << c->first->header.height << " " << c->first->hash().hex());
+    // A certified block is never lost to a crash: it was recorded when it joined the certified chain
+    // and is executed again here (execution is deterministic), so its txs stay on their way to
+    // finality. The records link up from the committed head; anything else is stale.
+    Hash32 parent = m_head_block->hash();
+    for (uint64_t h = m_head_block->header.height + 1;; ++h) {
+      auto c = persisted_certified(h);
+      if (!c || c->block->header.prev_hash != parent) break;
+      execute(c->block, c->qc);
+      parent = c->block->hash();
+      m_recorded_top = h;
+      tip.chain.push_back(std::move(*c));
+      CX_INFO(kLog, "restored certified block " << h << " " << parent.hex());
     }
     run(m_engine->start(tip, persisted_records()));
     int64_t next_gossip = m_clock.monotonic_us();
@@ -521,7 +532,8 @@ class ChannelImpl final : public Channel, private mempool::AdmissionChecks, priv
       } else if (auto* b = std::get_if<consensus::ActBuildProposal>(&a)) {
         more = m_engine->on_proposal(build_proposal(*b), /*contents_valid=*/true);
       } else if (auto* e = std::get_if<consensus::ActExecute>(&a)) {
-        record_candidate(*e->block, e->qc);
+        drop_inflight_from(e->block->header.height);  // a lower branch, if the engine switched
+        record_certified(*e->block, e->qc);
         execute(e->block, e->qc);
         more = m_engine->on_block_executed(e->block->hash());
         deliver_buffered_proposals(e->block->hash(), more);
@@ -543,16 +555,21 @@ class ChannelImpl final : public Channel, private mempool::AdmissionChecks, priv
   }
 
   // Recorded before the block is used as a parent, so a process crash (SIGKILL, OOM, abort) never takes a
-  // certified block away from every honest node. Not fsync'd: that costs ~15% of single-validator
-  // throughput (measured with `complexchain bench`), and it only adds cover for every holder losing power
-  // at once. Safety does not depend on it (votes are fsync'd in the WAL; committed blocks in their batch).
-  void record_candidate(const core::Block& block, const core::QuorumCertificate& qc) {
+  // certified block away from every honest node. One record per height ("chain/<height>"); records
+  // above it belong to a branch the engine left and go in the same write. Not fsync'd: that cost ~15%
+  // of single-validator throughput (measured with `complexchain bench`), and it only adds cover for
+  // every holder losing power at once. Safety does not depend on it (votes are fsync'd in the WAL;
+  // committed blocks in their batch, which also deletes the block's record).
+  void record_certified(const core::Block& block, const core::QuorumCertificate& qc) {
     codec::Writer w;
     w.bytes(block.encode());
     w.bytes(qc.encode());
     storage::WriteBatch batch;
-    batch.put(storage::Column::kConsensus, kCandidateKey, w.out());
-    if (auto s = m_kv->write(batch, storage::Durability::kNoSync); !s) fatal("candidate record write failed: " + s.message());
+    uint64_t h = block.header.height;
+    batch.put(storage::Column::kConsensus, chain_key(h), w.out());
+    for (uint64_t above = h + 1; above <= m_recorded_top; ++above) batch.del(storage::Column::kConsensus, chain_key(above));
+    m_recorded_top = h;
+    if (auto s = m_kv->write(batch, storage::Durability::kNoSync); !s) fatal("certified-chain record write failed: " + s.message());
   }
 
   // ---- messages from peers ----
@@ -627,10 +644,12 @@ class ChannelImpl final : public Channel, private mempool::AdmissionChecks, priv
     uint64_t h = block->header.height;
     if (h <= last_height()) return;  // old news
     if (!executed_block(block->header.prev_hash)) {
-      // Its parent is not certified here yet (its votes may still be on the way): keep it a little.
+      // Its parent is not certified here yet (its votes may still be on the way): keep it a little,
+      // and let the engine see the QC it carries, which may certify the parent right now.
       if (h > next_height() + 1) request_sync(from, h - 1);
       if (m_buffered_proposals.size() >= kBufferedProposalsMax) m_buffered_proposals.erase(m_buffered_proposals.begin());
       m_buffered_proposals.emplace(block->header.prev_hash, block);
+      run(m_engine->on_proposal(block, std::nullopt));
       return;
     }
     bool valid = check_proposal(*block);
@@ -762,11 +781,19 @@ class ChannelImpl final : public Channel, private mempool::AdmissionChecks, priv
       bytes += c.block.size();
       out.push_back(std::move(c));
     }
-    // The candidate too: certified, so safe to adopt, and without it a laggard stays one block behind.
-    if (out.size() < q->count && q->from_height <= last + 1) {
+    // The certified chain above it too (certified, so safe to adopt; the requester works out from
+    // the rounds which of it is final), in height order.
+    if (q->from_height <= last + 1) {
       std::shared_lock lock(m_head_mutex);
+      std::vector<const InFlight*> chain;
       for (const auto& [hash, f] : m_inflight)
-        if (f.block->header.height == last + 1 && f.executed) out.push_back({f.block->encode(), f.qc.encode()});
+        if (f.executed) chain.push_back(&f);
+      std::sort(chain.begin(), chain.end(),
+                [](const InFlight* a, const InFlight* b) { return a->block->header.height < b->block->header.height; });
+      for (const InFlight* f : chain) {
+        if (out.size() >= q->count) break;
+        out.push_back({f->block->encode(), f->qc.encode()});
+      }
     }
     if (!out.empty()) m_network->send(from, {p2p::MessageType::kBlockResponse, wire::encode(out)});
   }
@@ -785,7 +812,7 @@ class ChannelImpl final : public Channel, private mempool::AdmissionChecks, priv
     }
     m_sync_quiet_until_us = 0;
     // Each block is checked (QC, parent link, execution result of its parent) before it is used.
-    std::vector<std::pair<BlockPtr, core::QuorumCertificate>> certified;
+    std::vector<consensus::CertifiedBlock> certified;
     for (const auto& c : *blocks) {
       auto b = core::Block::decode(c.block);
       auto qc = core::QuorumCertificate::decode(c.qc);
@@ -793,57 +820,93 @@ class ChannelImpl final : public Channel, private mempool::AdmissionChecks, priv
         CX_WARN(kLog, "block response from " << from.to_string() << " holds an uncertified block; ignored");
         return;
       }
-      certified.emplace_back(std::make_shared<const core::Block>(std::move(b).value()), std::move(*qc));
+      certified.push_back({std::make_shared<const core::Block>(std::move(b).value()), std::move(*qc)});
     }
-    bool progressed = false;
-    for (size_t i = 0; i < certified.size(); ++i) {
-      const auto& [block, qc] = certified[i];
+    // Keep the run that continues our committed head.
+    size_t first = 0;
+    while (first < certified.size() && certified[first].block->header.height <= last_height()) ++first;
+    std::vector<consensus::CertifiedBlock> run_blocks;
+    Hash32 parent = head_block()->hash();
+    for (size_t i = first; i < certified.size(); ++i) {
+      if (certified[i].block->header.prev_hash != parent) break;
+      parent = certified[i].block->hash();
+      run_blocks.push_back(std::move(certified[i]));
+    }
+    if (run_blocks.empty()) return;
+    // What is final, by the commit rule (engine.hpp): everything below the last block whose parent
+    // was certified in the round right before it. The rest is certified but not final; it is
+    // adopted only if the response was complete (else more of it follows) and it ends in a higher
+    // round than our own certified chain.
+    size_t final_count = 0;
+    for (size_t i = 1; i < run_blocks.size(); ++i)
+      if (consensus::certifying_finalises_parent(*run_blocks[i].block)) final_count = i;
+    bool complete = blocks->size() < wire::kSyncBlocksMax;
+    bool adopt_rest = complete && run_blocks.back().qc.round > chain_top_round();
+    size_t use = adopt_rest ? run_blocks.size() : final_count;
+    if (use == 0) return;
+    for (size_t i = 0; i < use; ++i) {
+      const auto& [block, qc] = run_blocks[i];
       uint64_t h = block->header.height;
-      if (h <= last_height()) continue;
-      if (h != last_height() + 1 || block->header.prev_hash != head_block()->hash()) break;
-      auto have = executed_block(block->hash());
-      if (!have) {
-        auto parent = executed_block(block->header.prev_hash);
-        if (!parent || block->header.prev_result != parent->second) {
+      if (!executed_block(block->hash())) {
+        auto parent_exec = executed_block(block->header.prev_hash);
+        if (!parent_exec || block->header.prev_result != parent_exec->second) {
           CX_ERROR(kLog, "synced block " << h << " disagrees with this node's execution of its parent; not applied");
-          return;
+          break;
         }
         drop_inflight_from(h);
-        record_candidate(*block, qc);
+        record_certified(*block, qc);
         execute(block, qc);
       }
-      progressed = true;
-      // A certified block with a certified child is final; the last one stays the candidate.
-      if (i + 1 < certified.size()) commit(block, qc);
+      if (i < final_count) commit(block, qc);
     }
-    if (!progressed) return;
     consensus::ChainTip tip;
     {
       std::shared_lock lock(m_head_mutex);
       tip.committed = m_head_block;
       tip.committed_qc = m_head_qc;
-      for (const auto& [hash, f] : m_inflight)
-        if (f.block->header.height == m_head_block->header.height + 1 && f.executed) {
-          tip.candidate = f.block;
-          tip.candidate_qc = f.qc;
-        }
     }
-    CX_INFO(kLog, "synced to height " << tip.committed->header.height << (tip.candidate ? " (+ candidate)" : ""));
+    tip.chain = certified_chain();
+    CX_INFO(kLog, "synced to height " << tip.committed->header.height << " (+ " << tip.chain.size() << " certified)");
     run(m_engine->on_synced(tip));
-    if (certified.size() >= wire::kSyncBlocksMax) request_sync(from, 0);
+    if (!complete) request_sync(from, 0);
   }
 
-  // Forgets in-flight blocks at `height` and above (replaced by what the network certified).
+  // The certified, not final blocks above the committed head, in height order.
+  std::vector<consensus::CertifiedBlock> certified_chain() const {
+    std::shared_lock lock(m_head_mutex);
+    std::vector<consensus::CertifiedBlock> chain;
+    for (const auto& [hash, f] : m_inflight)
+      if (f.executed) chain.push_back({f.block, f.qc});
+    std::sort(chain.begin(), chain.end(),
+              [](const auto& a, const auto& b) { return a.block->header.height < b.block->header.height; });
+    return chain;
+  }
+
+  // The round of the top of our certified chain (or of the committed head).
+  uint32_t chain_top_round() const {
+    auto chain = certified_chain();
+    return chain.empty() ? head_block()->header.round : chain.back().qc.round;
+  }
+
+  // Forgets in-flight blocks at `height` and above (a branch the network left); their txs go back
+  // to the pool unless they are also in the block replacing them.
   void drop_inflight_from(uint64_t height) {
-    std::unique_lock lock(m_head_mutex);
-    for (auto it = m_inflight.begin(); it != m_inflight.end();) {
-      if (it->second.block->header.height >= height) {
-        for (const auto& tx : it->second.block->txs) m_inflight_txs.erase(tx->hash);
-        it = m_inflight.erase(it);
-      } else {
-        ++it;
+    std::vector<TxPtr> abandoned;
+    {
+      std::unique_lock lock(m_head_mutex);
+      for (auto it = m_inflight.begin(); it != m_inflight.end();) {
+        if (it->second.block->header.height >= height) {
+          for (const auto& tx : it->second.block->txs) {
+            m_inflight_txs.erase(tx->hash);
+            abandoned.push_back(tx);
+          }
+          it = m_inflight.erase(it);
+        } else {
+          ++it;
+        }
       }
     }
+    if (!abandoned.empty()) m_mempool->restore(abandoned);
   }
 
   [[noreturn]] void fatal(const std::string& why) const {
@@ -959,6 +1022,7 @@ class ChannelImpl final : public Channel, private mempool::AdmissionChecks, priv
     }
     storage::WriteBatch batch;
     m_store.stage_block(*block, *f.receipts, CommittedResult{f.result, qc}, batch);
+    batch.del(storage::Column::kConsensus, chain_key(block->header.height));
     m_state->stage_commit(f.result.state_root, batch);
     if (auto s = m_kv->write(batch, storage::Durability::kSync); !s) fatal("block commit write failed: " + s.message());
     m_state->on_persisted(f.result.state_root);
@@ -1041,7 +1105,6 @@ class ChannelImpl final : public Channel, private mempool::AdmissionChecks, priv
   SubscriptionId m_next_sub = 0;
   std::map<SubscriptionId, std::function<void(const BlockEvent&)>> m_subscribers;
 
-  static inline const Bytes kCandidateKey = {'c', 'a', 'n', 'd', 'i', 'd', 'a', 't', 'e'};
   static constexpr size_t kEventsMax = 100000;
   static constexpr size_t kBufferedProposalsMax = 64;
   static constexpr size_t kGossipQueueMax = 200000;
@@ -1050,6 +1113,7 @@ class ChannelImpl final : public Channel, private mempool::AdmissionChecks, priv
   std::multimap<Hash32, BlockPtr> m_buffered_proposals;  // waiting for their parent; channel thread only
   std::multimap<uint64_t, BlockPtr> m_own_proposals;     // proposed here, not yet certified (m_head_mutex)
   int64_t m_sync_quiet_until_us = 0;                     // channel thread only
+  uint64_t m_recorded_top = 0;                           // highest "chain/<height>" record written; channel thread
   size_t m_sync_rr = 0;
 
   std::mutex m_gossip_mutex;

@@ -16,6 +16,8 @@ namespace cx::consensus {
 using BlockPtr = std::shared_ptr<const core::Block>;
 
 enum class TimerKind { kPropose, kRound };
+// Rounds are numbered across heights (LFT2): every round has one leader and certifies at most one
+// block, whatever its height. `height` is the height being decided when the timer was set.
 struct Timer {
   TimerKind kind;
   uint64_t height;
@@ -23,36 +25,50 @@ struct Timer {
   bool operator==(const Timer&) const = default;
 };
 
+// A block with the QC that certifies it.
+struct CertifiedBlock {
+  BlockPtr block;
+  core::QuorumCertificate qc;
+};
+
 // Build a block on `parent` at (height, round) carrying `parent_qc`, then feed it to on_proposal().
 struct ActBuildProposal { uint64_t height; uint32_t round; BlockPtr parent; core::QuorumCertificate parent_qc; };
 struct ActBroadcastProposal { BlockPtr block; };
 struct ActBroadcastVote { core::Vote vote; };
-// The block is certified (new candidate): execute it and report with on_block_executed().
+// The block is certified and extends this node's certified chain: execute it and report with
+// on_block_executed(). Blocks above it at its height or higher that the channel holds are off the
+// chain now and can be forgotten.
 struct ActExecute { BlockPtr block; core::QuorumCertificate qc; };
-// The block is final (its certified child exists).
+// The block is final. Commits come in height order.
 struct ActCommit { BlockPtr block; core::QuorumCertificate qc; };
 struct ActSetTimer { Timer timer; uint64_t delay_ms; };
 // Must be durable (fsync) before any following action runs. The channel keeps the latest record
 // (each supersedes the ones before) and hands it back to start() after a restart.
 struct ActPersist { Bytes record; };
-// A quorum certified a block at `height` that this node does not have (a height above the one it is
-// deciding, or that height when the certified block's proposal never arrived): fetch from peers the
-// blocks up to it (committed ones, and the certified candidate with its QC if a peer has it),
-// execute and store them, then call on_synced() with the new tip.
+// A quorum certified a block this node cannot attach to its chain (its body or an ancestor never
+// arrived): fetch from peers the blocks up to `height` (committed ones, and the certified but not
+// yet final chain above them), execute and store them, then call on_synced() with the new tip.
 struct ActSync { uint64_t height; };
 
 using Action = std::variant<ActBuildProposal, ActBroadcastProposal, ActBroadcastVote, ActExecute, ActCommit,
                             ActSetTimer, ActPersist, ActSync>;
 using Actions = std::vector<Action>;
 
-// What the channel knows at start: the last committed block (with the QC that finalised it, if
-// any) and the certified-but-uncommitted candidate on top of it, if any.
+// What the channel knows at start or after a sync: the last committed block (with its own QC, if
+// any) and the certified blocks above it that are not final yet, each the child of the one before
+// (the first a child of `committed`), all executed.
 struct ChainTip {
   BlockPtr committed;
   core::QuorumCertificate committed_qc;
-  BlockPtr candidate;
-  core::QuorumCertificate candidate_qc;
+  std::vector<CertifiedBlock> chain;
 };
+
+// The commit rule (2-chain, consecutive rounds): when `block` is certified, its parent (and with it
+// every ancestor) is final iff the parent was certified in the round right before block's round.
+// The parent's round is prev_qc.round. (Genesis, the parent of height 1, is final by definition.)
+inline bool certifying_finalises_parent(const core::Block& block) {
+  return !block.prev_qc.empty() && block.header.round == block.prev_qc.round + 1;
+}
 
 struct EngineOptions {
   std::vector<core::Address> validators;
@@ -63,8 +79,8 @@ struct EngineOptions {
 
 // What the engine is doing, for tests, the simulator and monitoring.
 struct EngineStatus {
-  uint64_t height = 0;                  // the height being decided (candidate or committed + 1)
-  uint32_t round = 0;
+  uint64_t height = 0;                  // the height being decided (top of the certified chain + 1)
+  uint32_t round = 0;                   // the round (numbered across heights)
   std::optional<uint64_t> behind_to;    // a certified height this node lacks the block of (see ActSync)
   uint64_t equivocations = 0;           // second, different votes from one voter for one (height, round)
 };
@@ -78,10 +94,10 @@ class Engine {
   // A proposal received from a peer or built after ActBuildProposal. The channel has checked what
   // needs the chain: decoding, the proposer's signature, the txs, and header.prev_result against its
   // own execution of the parent. It can judge that only once it has executed the parent; before
-  // then it may still deliver the block with contents_valid=false (the engine never votes on a
-  // proposal whose parent it has not seen executed; it keeps the body and the QC it carries), and
-  // must deliver it again with the real verdict after on_block_executed(parent).
-  virtual Actions on_proposal(const BlockPtr& block, bool contents_valid) = 0;
+  // then it delivers the block with contents_valid = nullopt (the engine keeps the body and takes
+  // the QC it carries, which may make it execute the parent), and delivers it again with the
+  // verdict once the parent is executed.
+  virtual Actions on_proposal(const BlockPtr& block, std::optional<bool> contents_valid) = 0;
   virtual Actions on_vote(const core::Vote& vote) = 0;
   virtual Actions on_block_executed(const Hash32& block_hash) = 0;
   // After an ActSync: the channel caught up to `tip` (its candidate, if any, already executed).

@@ -3,40 +3,50 @@
 //
 // Rules this engine keeps:
 // - n validators in the given order, f = ⌊(n−1)/3⌋, q = n − f.
-// - Leader of (height, round) = validators[(height + round) mod n]: rotation per round, and per
-//   height so that consecutive blocks come from different validators when nothing fails.
-// - Each validator signs at most one vote per (height, round), ever. A kBlock vote needs a proposal
-//   from that round's leader that extends this node's candidate, carries a valid QC for it, names
-//   this validator set, and whose contents the channel judged valid after executing the parent; any
-//   other proposal from the leader, or a round timeout, gets a kNone vote.
-// - A block with q kBlock votes at one (height, round) becomes the candidate; replacing the
-//   candidate commits the previous one (block N is final when N+1 is certified).
-// - A round ends without a block when its votes prove no block can reach q (max block votes + votes
-//   still missing < q). f+1 votes for a later round of this height show an honest validator got
-//   there, so this node joins that round. And (LFT2's "lazy votes") a round that holds q votes but
-//   no decision at two consecutive round timeouts ends too: otherwise f silent validators plus one
-//   honest none vote (a proposal that arrived late) would stall the chain for good.
-// - Timeout of round r = round_timeout_ms · 2^min(r, 5) (+ block_interval_ms in round 0, while the
-//   leader waits out the block interval). Timing out without a vote casts a kNone vote; timing out
-//   with one re-broadcasts it. Either way the timer is re-armed and the evidence laggards need is
-//   sent again: the votes of this node's candidate QC (for peers still deciding the previous height)
-//   and the votes that ended the previous round. A timeout while this height is certified but its
-//   block has not arrived asks the channel to fetch it (ActSync).
-// - Write-ahead record before every signature that leaves the node (see encode_record()). Signing
-//   is monotonic: after a restart nothing is signed at or below the recorded (height, round) except
-//   the recorded vote itself, re-broadcast unchanged.
+// - Rounds are numbered across heights, as in LFT2: round r has one leader, validators[r mod n],
+//   and certifies at most one block, of whatever height. Genesis is round 0; when nothing fails,
+//   block h is proposed in round h and leaders rotate per block.
+// - Each validator signs at most one vote per round, ever, in increasing rounds. A kBlock vote in
+//   round r needs a proposal from r's leader that extends this node's certified chain tip, carries
+//   a valid QC for it, names this validator set, and whose contents the channel judged valid after
+//   executing the parent; and the tip must be at least as high as the lock (below). Any other
+//   proposal from the leader, or a round timeout, gets a kNone vote.
+// - The lock is the highest round of any QC this node has seen (from q votes, or carried in a
+//   proposal). A QC above the chain tip moves the tip to its block (the block was certified, so
+//   switching to it is safe; the lower branch can never become final, see below), executing it.
+// - Commit rule (2-chain): when block B is certified in round r and its parent P was certified in
+//   round r−1 (B.prev_qc.round = r−1), P and its ancestors are final. A certified block whose
+//   parent's round is further back waits in the certified chain until a child certified in the
+//   next round finalises it.
+// - A round ends with a QC for it (→ r+1), or when its votes prove no block can reach q
+//   (max block votes + votes missing < q), or (LFT2's lazy vote) when it held q votes but no
+//   decision at two consecutive timeouts. f+1 votes for a later round show an honest validator got
+//   there, so this node joins that round; a QC for a later round moves it past that round.
+// - Timeout of round r = round_timeout_ms · 2^min(k, 5), k = rounds failed since the tip was
+//   certified (+ block_interval_ms when k = 0, while the leader waits out the block interval).
+//   Timing out without a vote casts a kNone vote; with one, re-broadcasts it. Either way the timer
+//   is re-armed and the evidence laggards need is sent again: the votes of the tip's QC and the
+//   votes that ended the previous round. A timeout while a QC's block is missing asks the channel
+//   to fetch it (ActSync).
+// - Write-ahead record before every signature that leaves the node (see encode_record()). After a
+//   restart nothing is signed at or below the recorded round except the recorded vote itself,
+//   re-broadcast unchanged.
 //
-// Safety (what is final never conflicts), with at most f faulty validators: block N is committed
-// only when a child of N is certified, i.e. q validators voted for that child, each while N was its
-// candidate. An honest validator signs one vote per (height, round), votes only for children of
-// its candidate, and never changes its candidate for a height (it only moves to higher heights,
-// after certifying or syncing). Two conflicting commits at one height would need two quorums of
-// child votes, which share f+1 validators, one of them honest with two candidates for one height.
-// This does not depend on how rounds end, which is why the round-ending rules above may be
-// liveness-driven. (Two blocks can be certified at one height in different rounds when a faulty
-// validator sends different votes to different peers; the node left with the orphan candidate
-// stops finding children it can vote for, sees QCs above its height and syncs to the chain.)
-// Everything kept from outside is bounded (kVoteKeysMax, kProposalKeysMax).
+// Safety, with at most f faulty validators. Let B be certified in round r and its child C in round
+// r+1, so B is final. (1) No other block is certified in round r+1 (two quorums share an honest
+// validator, who votes once per round). (2) Every block certified in a round s > r+1 descends
+// from B: its q voters share an honest validator U with C's q voters; U saw B's QC inside C
+// before voting for C, so its lock was ≥ r from then on, and U votes in round s only for a block
+// whose parent's QC round is ≥ its lock — by induction on s that parent is B, C, or a block
+// certified after r+1, which descends from B. So every block final later extends B. Before the
+// fix that introduced global rounds (tests/sim/README.md, seeds 140 and 3), rounds restarted at
+// each height and a node could be left holding a certified block that no quorum would extend.
+//
+// Liveness: after the network heals, votes are relayed by every honest node and re-sent at each
+// timeout, so every honest node learns every QC another honest node holds within a timeout; the
+// first honest leader whose round lasts long enough proposes on the highest QC, every honest
+// node votes for it, and the next honest leader's block finalises it.
+// Everything kept from outside is bounded (kVoteRoundsMax, kProposalRoundsMax, kChainMax).
 #include <algorithm>
 #include <limits>
 #include <map>
@@ -55,24 +65,23 @@ using core::QuorumCertificate;
 using core::Vote;
 using core::VoteKind;
 
-// (height, round), ordered lexicographically.
-using Key = std::pair<uint64_t, uint32_t>;
-
-constexpr uint8_t kRecordVersion = 1;
+constexpr uint8_t kRecordVersion = 2;  // 2: rounds numbered across heights
 constexpr size_t kRecordVoteBytesMax = 256;
-// Distinct (height, round) keys with votes kept (current round, later rounds, later heights), each
-// holding at most one vote per validator. When full, the farthest key gives way to a nearer one.
-constexpr size_t kVoteKeysMax = 32;
-// Proposals kept (at most one per (height, round), this height and the next).
-constexpr size_t kProposalKeysMax = 16;
+// Rounds with votes kept (recent past rounds, the current one, later ones), each holding at most
+// one vote per validator. When full, the oldest past round gives way, then the farthest ahead.
+constexpr size_t kVoteRoundsMax = 32;
+// Proposals kept (at most one per round).
+constexpr size_t kProposalRoundsMax = 16;
+// Certified blocks not yet final. Past this the node stops extending the chain and syncs instead.
+constexpr size_t kChainMax = 64;
 constexpr uint32_t kTimeoutDoublingsMax = 5;  // cap: 32 × round_timeout_ms
 constexpr size_t kVerifiedQcCacheMax = 16;
 
 // The write-ahead record: the last vote this node signed.
-//   u8 version (1) | u64 height | u32 round | hash32 block hash (zero for a none vote)
+//   u8 version (2) | u64 height | u32 round | hash32 block hash (zero for a none vote)
 //   | bytes vote (Vote::encode(), the signed vote itself, so a restart re-broadcasts it unchanged)
-// A vote record also covers a proposal at the same (height, round): the leader persists its own
-// vote for its proposal once, before broadcasting either.
+// A vote record also covers a proposal in the same round: the leader persists its own vote for its
+// proposal once, before broadcasting either.
 Bytes encode_record(const Vote& v) {
   codec::Writer w;
   w.u8(kRecordVersion);
@@ -98,15 +107,14 @@ std::optional<Vote> decode_record(BytesView b) {
 
 struct Tally {
   std::map<Address, Vote> votes;  // by voter; std::map keeps them sorted by address for QCs
-  std::map<Hash32, size_t> block_votes;
+  std::map<std::pair<uint64_t, Hash32>, size_t> block_votes;  // by (height, block hash)
   size_t none_votes = 0;
 };
 
 struct StoredProposal {
   BlockPtr block;
-  bool verdict_known = false;  // delivered after the parent was executed
-  bool contents_valid = false;
-  bool own_build = false;      // built by this node after ActBuildProposal: broadcast it when voting
+  std::optional<bool> contents_valid;  // the channel's verdict, once it executed the parent
+  bool own_build = false;              // built by this node after ActBuildProposal: broadcast it when voting
 };
 
 class LftEngine final : public Engine {
@@ -133,47 +141,47 @@ class LftEngine final : public Engine {
     CX_ASSERT_MSG(!m_started, "engine started twice");
     m_started = true;
     // Records are our own writes; one that does not decode is ignored, and the latest valid one
-    // (the highest (height, round)) bounds what may be signed from now on.
+    // (the highest round) bounds what may be signed from now on.
     for (const auto& rec : persisted_records) {
       auto v = decode_record(rec);
-      if (v && v->voter == m_self && (!m_signed || key_of(*v) > key_of(*m_signed))) m_signed = v;
+      if (v && v->voter == m_self && (!m_signed || v->round > m_signed->round)) m_signed = v;
     }
     Actions out;
     adopt_tip(tip);
-    enter_height(top_height() + 1, out);
+    uint32_t round = next_round(tip_round());
+    if (m_signed && m_signed->round > round) round = m_signed->round;
+    enter_round(round, out);
     settle(out);
     return out;
   }
 
   Actions on_timeout(const Timer& t) override {
     Actions out;
-    if (!m_started || t.height != m_height || t.round != m_round) return out;
+    if (!m_started || t.round != m_round) return out;
     if (t.kind == TimerKind::kPropose) {
-      if (is_leader(m_height, m_round)) m_propose_due = true;
+      if (is_leader(m_round)) m_propose_due = true;
       settle(out);
       return out;
     }
-    // This height is certified but the block never reached us (its proposal was lost): fetch it.
-    if (m_pending_qc) out.push_back(ActSync{m_height});
+    // A QC whose block never reached us (its proposal was lost): fetch it.
+    if (m_pending_qc) out.push_back(ActSync{m_pending_qc->height});
     if (!m_my_vote) {
-      if (can_sign_vote()) cast_vote(VoteKind::kNone, Hash32{}, parent()->header.timestamp_us, out);
+      if (can_sign_vote()) cast_vote(VoteKind::kNone, Hash32{}, tip()->header.timestamp_us, out);
     } else {
       out.push_back(ActBroadcastVote{*m_my_vote});  // peers may have lost it
     }
-    // Peers still deciding the previous height need our candidate's votes, and peers still in the
-    // previous round need the votes that ended it; we no longer take part in either, so nobody
-    // else would send them again.
-    if (m_candidate)
-      for (const auto& v : m_candidate_qc.votes) out.push_back(ActBroadcastVote{v});
+    // Peers that missed the QC of our tip need its votes, and peers still in the previous round
+    // need the votes that ended it; nobody else would send them again.
+    for (const auto& v : tip_qc().votes) out.push_back(ActBroadcastVote{v});
     for (const auto& v : m_round_proof) out.push_back(ActBroadcastVote{v});
     settle(out);
-    if (current() != Key{t.height, t.round}) return out;  // our vote decided the round
+    if (m_round != t.round) return out;  // our vote decided the round
     // LFT2's lazy rule: a quorum voted and no block can be certified from what arrived, e.g. f
     // validators are down and one that missed the proposal voted none (q−1 block votes, one none
     // vote: neither certified nor provably lost, forever). After a whole further timeout with such a
-    // quorum, the round ends. Commits stay safe without a proof here (see the header comment).
-    auto tally = m_votes.find(current());
-    bool quorum_undecided = !m_pending_qc && tally != m_votes.end() && tally->second.votes.size() >= m_q;
+    // quorum, the round ends. Safety does not depend on how rounds end (see the header comment).
+    auto tally = m_votes.find(m_round);
+    bool quorum_undecided = tally != m_votes.end() && tally->second.votes.size() >= m_q;
     if (quorum_undecided && m_undecided_at_timeout && m_round < std::numeric_limits<uint32_t>::max()) {
       std::vector<Vote> proof;
       for (const auto& [voter, v] : tally->second.votes) proof.push_back(v);
@@ -187,15 +195,14 @@ class LftEngine final : public Engine {
     return out;
   }
 
-  Actions on_proposal(const BlockPtr& block, bool contents_valid) override {
+  Actions on_proposal(const BlockPtr& block, std::optional<bool> contents_valid) override {
     Actions out;
     if (!m_started || !block) return out;
-    const auto& hd = block->header;
-    // The QC of the parent travels in the block: evidence that the parent's height is decided.
-    const auto& pqc = block->prev_qc;
-    if (hd.height >= 2 && !pqc.empty() && pqc.height + 1 == hd.height && pqc.block_hash == hd.prev_hash)
-      take_qc(pqc, out);
     store_proposal(block, contents_valid);
+    // The QC of the parent travels in the block: evidence that the parent is certified.
+    const auto& pqc = block->prev_qc;
+    if (!pqc.empty() && pqc.block_hash == block->header.prev_hash && pqc.height + 1 == block->header.height)
+      take_qc(pqc);
     settle(out);
     return out;
   }
@@ -204,9 +211,9 @@ class LftEngine final : public Engine {
     Actions out;
     if (!m_started || !m_index.contains(v.voter)) return out;
     if ((v.kind == VoteKind::kNone) != v.block_hash.is_zero()) return out;
-    if (v.height < m_height) return out;
+    if (v.round <= tip_round()) return out;  // that round is settled here
     // A copy already counted needs no signature check, and is never relayed twice.
-    if (auto t = m_votes.find(key_of(v)); t != m_votes.end()) {
+    if (auto t = m_votes.find(v.round); t != m_votes.end()) {
       auto e = t->second.votes.find(v.voter);
       if (e != t->second.votes.end() && same_vote(e->second, v)) return out;
     }
@@ -218,74 +225,77 @@ class LftEngine final : public Engine {
 
   Actions on_block_executed(const Hash32& block_hash) override {
     Actions out;
-    if (!m_started || m_parent_executed || block_hash != parent()->hash()) return out;
-    m_parent_executed = true;
+    if (!m_started || m_tip_executed || block_hash != tip()->hash()) return out;
+    m_tip_executed = true;
     settle(out);
     return out;
   }
 
-  Actions on_synced(const ChainTip& tip) override {
+  Actions on_synced(const ChainTip& synced) override {
     Actions out;
-    if (!m_started || !tip.committed) return out;
-    const auto& top = tip.candidate ? tip.candidate : tip.committed;
-    if (top->header.height + 1 <= m_height) return out;  // nothing gained
-    adopt_tip(tip);
-    enter_height(top_height() + 1, out);
+    if (!m_started || !synced.committed) return out;
+    uint32_t synced_round = synced.chain.empty() ? synced.committed->header.round : synced.chain.back().qc.round;
+    bool gains = synced.committed->header.height > m_committed->header.height || synced_round > tip_round();
+    if (!gains) return out;
+    adopt_tip(synced);
+    if (m_pending_qc && m_pending_qc->round <= tip_round()) m_pending_qc.reset();
+    if (m_round <= tip_round()) enter_round(next_round(tip_round()), out);
     settle(out);
     return out;
   }
 
   EngineStatus status() const override {
     EngineStatus s;
-    s.height = m_height;
+    s.height = tip()->header.height + 1;
     s.round = m_round;
-    if (m_behind_qc) s.behind_to = m_behind_qc->height;
-    else if (m_pending_qc) s.behind_to = m_pending_qc->height;
+    if (m_pending_qc) s.behind_to = m_pending_qc->height;
     s.equivocations = m_equivocations;
     return s;
   }
 
  private:
   // ---- chain position ----
-  const BlockPtr& parent() const { return m_candidate ? m_candidate : m_committed; }
-  const QuorumCertificate& parent_qc() const { return m_candidate ? m_candidate_qc : m_committed_qc; }
-  uint64_t top_height() const { return parent()->header.height; }
-  Key current() const { return {m_height, m_round}; }
-  static Key key_of(const Vote& v) { return {v.height, v.round}; }
+  const BlockPtr& tip() const { return m_chain.empty() ? m_committed : m_chain.back().block; }
+  const QuorumCertificate& tip_qc() const { return m_chain.empty() ? m_committed_qc : m_chain.back().qc; }
+  // The round the tip was certified in (its own round; genesis: 0).
+  uint32_t tip_round() const { return tip()->header.round; }
+  static uint32_t next_round(uint32_t r) { return r == std::numeric_limits<uint32_t>::max() ? r : r + 1; }
 
-  size_t leader_index(uint64_t height, uint32_t round) const {
-    return static_cast<size_t>((height % m_n + round % m_n) % m_n);
-  }
-  bool is_leader(uint64_t height, uint32_t round) const {
-    return m_self_index && *m_self_index == leader_index(height, round);
-  }
+  size_t leader_index(uint32_t round) const { return static_cast<size_t>(round % m_n); }
+  bool is_leader(uint32_t round) const { return m_self_index && *m_self_index == leader_index(round); }
 
-  uint64_t round_timeout_ms(uint32_t round) const {
-    uint64_t t = m_options.round_timeout_ms << std::min(round, kTimeoutDoublingsMax);
-    return round == 0 ? t + m_options.block_interval_ms : t;
-  }
+  // Rounds failed since the tip was certified.
+  uint32_t failed_rounds() const { return m_round > tip_round() ? m_round - tip_round() - 1 : 0; }
 
-  void adopt_tip(const ChainTip& tip) {
-    m_committed = tip.committed;
-    m_committed_qc = tip.committed_qc;
-    m_candidate = tip.candidate;
-    m_candidate_qc = tip.candidate_qc;
-    // The committed block, and a candidate handed over at start or after a sync, were executed
-    // before they were handed over.
-    m_parent_executed = true;
+  uint64_t round_timeout_ms(uint32_t /*round*/) const {
+    uint32_t k = failed_rounds();
+    uint64_t t = m_options.round_timeout_ms << std::min(k, kTimeoutDoublingsMax);
+    return k == 0 ? t + m_options.block_interval_ms : t;
   }
 
-  void enter_height(uint64_t height, Actions& out) {
-    m_height = height;
-    m_pending_qc.reset();
-    m_verified_qcs.clear();
-    if (m_behind_qc && m_behind_qc->height <= height) {
-      if (m_behind_qc->height == height) m_pending_qc = std::move(m_behind_qc);
-      m_behind_qc.reset();
-    }
-    // After a restart, resume at the round of the recorded vote: rounds below it cannot be signed.
-    uint32_t round = (m_signed && m_signed->height == height) ? m_signed->round : 0;
-    enter_round(round, out);
+  // Is `hash` the committed head or in the certified chain (so executed, or being executed)?
+  std::optional<size_t> chain_position(const Hash32& hash) const {
+    if (m_committed->hash() == hash) return 0;
+    for (size_t i = 0; i < m_chain.size(); ++i)
+      if (m_chain[i].block->hash() == hash) return i + 1;
+    return std::nullopt;
+  }
+
+  void adopt_tip(const ChainTip& t) {
+    m_committed = t.committed;
+    m_committed_qc = t.committed_qc;
+    m_chain = t.chain;
+    if (m_chain.size() > kChainMax) m_chain.erase(m_chain.begin(), m_chain.end() - kChainMax);
+    // Blocks handed over at start or after a sync were executed before.
+    m_tip_executed = true;
+    m_lock_round = std::max(m_lock_round, tip_round());
+    prune();
+  }
+
+  // Drops what a settled round can no longer use.
+  void prune() {
+    m_votes.erase(m_votes.begin(), m_votes.upper_bound(tip_round()));
+    m_proposals.erase(m_proposals.begin(), m_proposals.upper_bound(tip_round()));
   }
 
   void enter_round(uint32_t round, Actions& out) {
@@ -295,32 +305,31 @@ class LftEngine final : public Engine {
     m_my_vote.reset();
     m_propose_due = false;
     m_build_requested = false;
-    // Earlier rounds of this height stay: a block certified in one of them is still certified.
-    m_votes.erase(m_votes.begin(), m_votes.lower_bound(Key{m_height, 0}));
-    m_proposals.erase(m_proposals.begin(), m_proposals.lower_bound(Key{m_height, 0}));
-    out.push_back(ActSetTimer{Timer{TimerKind::kRound, m_height, m_round}, round_timeout_ms(m_round)});
-    if (m_signed && key_of(*m_signed) == current()) {
+    out.push_back(ActSetTimer{Timer{TimerKind::kRound, tip()->header.height + 1, m_round}, round_timeout_ms(m_round)});
+    if (m_signed && m_signed->round == m_round) {
       // Already signed here before a restart: that vote stands, and is sent again unchanged.
       m_my_vote = m_signed;
       out.push_back(ActBroadcastVote{*m_my_vote});
       add_vote(*m_my_vote, /*relay=*/false, out);
     }
-    if (is_leader(m_height, m_round)) {
-      // Round 0 waits out the block interval; a later round's leader proposes at once, the
-      // interval having passed while the earlier round failed.
-      if (m_round == 0) out.push_back(ActSetTimer{Timer{TimerKind::kPropose, m_height, 0}, m_options.block_interval_ms});
-      else m_propose_due = true;
+    if (is_leader(m_round)) {
+      // Right after a certified round the leader waits out the block interval; after failed
+      // rounds it proposes at once, the interval having passed.
+      if (failed_rounds() == 0)
+        out.push_back(ActSetTimer{Timer{TimerKind::kPropose, tip()->header.height + 1, m_round}, m_options.block_interval_ms});
+      else
+        m_propose_due = true;
     }
   }
 
-  // ---- signing (monotonic in (height, round); see encode_record) ----
-  bool can_sign_vote() const { return m_self_index && (!m_signed || current() > key_of(*m_signed)); }
+  // ---- signing (monotonic in rounds; see encode_record) ----
+  bool can_sign_vote() const { return m_self_index && (!m_signed || m_round > m_signed->round); }
 
   void cast_vote(VoteKind kind, const Hash32& block_hash, int64_t timestamp_us, Actions& out,
                  const BlockPtr& own_proposal = nullptr) {
     CX_ASSERT(can_sign_vote() && !m_my_vote);
     Vote v;
-    v.height = m_height;
+    v.height = tip()->header.height + 1;
     v.round = m_round;
     v.kind = kind;
     v.block_hash = block_hash;
@@ -335,66 +344,79 @@ class LftEngine final : public Engine {
     add_vote(v, /*relay=*/false, out);
   }
 
+  // The tip may be extended: it is executed and no higher QC is known (else the locked block is
+  // missing here and is being fetched).
+  bool tip_usable() const { return m_tip_executed && tip_round() >= m_lock_round; }
+
   void try_propose(Actions& out) {
-    if (!is_leader(m_height, m_round) || !m_propose_due || m_build_requested || m_my_vote) return;
-    if (!m_parent_executed || !can_sign_vote()) return;
+    if (!is_leader(m_round) || !m_propose_due || m_build_requested || m_my_vote) return;
+    if (!tip_usable() || !can_sign_vote()) return;
     m_build_requested = true;
-    out.push_back(ActBuildProposal{m_height, m_round, parent(), parent_qc()});
+    out.push_back(ActBuildProposal{tip()->header.height + 1, m_round, tip(), tip_qc()});
   }
 
   // ---- proposals ----
-  void store_proposal(const BlockPtr& block, bool contents_valid) {
+  void store_proposal(const BlockPtr& block, std::optional<bool> contents_valid) {
     const auto& hd = block->header;
-    Key key{hd.height, hd.round};
-    bool certifies = m_pending_qc && block->hash() == m_pending_qc->block_hash && hd.height == m_height;
-    if (!certifies) {
-      // Only the round's leader proposes; anything else is not this round's proposal.
-      if (hd.proposer != m_options.validators[leader_index(hd.height, hd.round)]) return;
-      if (hd.height < m_height || hd.height > m_height + 1) return;
-    }
-    bool verdict_known = hd.height == m_height && m_parent_executed && hd.prev_hash == parent()->hash();
-    bool own = m_build_requested && key == current() && hd.proposer == m_self;
+    uint32_t key = hd.round;
+    if (key <= tip_round()) return;
+    // Only the round's leader proposes; anything else is not this round's proposal.
+    if (hd.proposer != m_options.validators[leader_index(key)]) return;
+    bool own = m_build_requested && key == m_round && hd.proposer == m_self;
     if (auto it = m_proposals.find(key); it != m_proposals.end()) {
-      // First proposal per (height, round) wins; a redelivery may bring the verdict.
+      // First proposal per round wins (a second one is the leader equivocating); a redelivery may
+      // bring the verdict.
       auto& p = it->second;
-      if (p.block->hash() == block->hash() && verdict_known && !p.verdict_known) {
-        p.verdict_known = true;
-        p.contents_valid = contents_valid;
-      }
-      if (!certifies || p.block->hash() == block->hash()) return;
-      m_proposals.erase(it);  // the certified block replaces a different one stored at its key
+      if (p.block->hash() == block->hash() && contents_valid && !p.contents_valid) p.contents_valid = contents_valid;
+      return;
     }
-    if (!make_room(m_proposals, key, kProposalKeysMax)) return;
-    m_proposals.emplace(key, StoredProposal{block, verdict_known, contents_valid, own});
+    if (!make_room(m_proposals, key, kProposalRoundsMax)) return;
+    m_proposals.emplace(key, StoredProposal{block, contents_valid, own});
+  }
+
+  const StoredProposal* stored_block(const Hash32& hash) const {
+    for (const auto& [round, p] : m_proposals)
+      if (p.block->hash() == hash) return &p;
+    return nullptr;
   }
 
   // Structural checks of a proposal for the current round, independent of its contents.
-  bool extends_parent_correctly(const core::Block& b) {
+  bool extends_tip_correctly(const core::Block& b) {
     const auto& hd = b.header;
-    const auto& p = parent()->header;
-    if (hd.height != m_height || hd.round != m_round) return false;
-    if (hd.prev_hash != parent()->hash() || hd.timestamp_us <= p.timestamp_us) return false;
+    const auto& p = tip()->header;
+    if (hd.round != m_round || hd.height != p.height + 1) return false;
+    if (hd.prev_hash != tip()->hash() || hd.timestamp_us <= p.timestamp_us) return false;
     if (hd.validators_hash != m_validators_hash || hd.prev_qc_hash != b.prev_qc.hash()) return false;
     if (p.height == 0) return b.prev_qc.empty();  // genesis is certified by definition
-    return b.prev_qc.height == p.height && b.prev_qc.block_hash == parent()->hash() && verify_qc(b.prev_qc);
+    return b.prev_qc.height == p.height && b.prev_qc.round == p.round && b.prev_qc.block_hash == tip()->hash() &&
+           verify_qc(b.prev_qc);
   }
 
   // Votes on the current round's proposal if there is one and the verdict is in; true if it voted.
   bool vote_on_proposal(Actions& out) {
     if (m_my_vote || !can_sign_vote()) return false;
-    auto it = m_proposals.find(current());
+    auto it = m_proposals.find(m_round);
     if (it == m_proposals.end()) return false;
     const auto& p = it->second;
-    if (!extends_parent_correctly(*p.block)) {
-      cast_vote(VoteKind::kNone, Hash32{}, parent()->header.timestamp_us, out);
+    if (!m_tip_executed) return false;  // the tip becomes executed within the same channel step
+    if (tip_round() < m_lock_round) {
+      // A higher QC exists whose block is not here. A proposal on it waits for the sync; one on
+      // anything lower is refused (that is the lock).
+      if (p.block->header.prev_hash == (m_pending_qc ? m_pending_qc->block_hash : Hash32{})) return false;
+      cast_vote(VoteKind::kNone, Hash32{}, tip()->header.timestamp_us, out);
       return true;
     }
-    if (!p.verdict_known) return false;  // the channel delivers it again once the parent is executed
-    if (p.contents_valid)
+    if (!extends_tip_correctly(*p.block)) {
+      // (A proposal on a block certified above the tip made that QC pending, taken above.)
+      cast_vote(VoteKind::kNone, Hash32{}, tip()->header.timestamp_us, out);
+      return true;
+    }
+    if (!p.contents_valid) return false;  // the channel delivers it again once the parent is executed
+    if (*p.contents_valid)
       cast_vote(VoteKind::kBlock, p.block->hash(), p.block->header.timestamp_us, out,
                 p.own_build ? p.block : nullptr);
     else
-      cast_vote(VoteKind::kNone, Hash32{}, parent()->header.timestamp_us, out);
+      cast_vote(VoteKind::kNone, Hash32{}, tip()->header.timestamp_us, out);
     return true;
   }
 
@@ -410,30 +432,29 @@ class LftEngine final : public Engine {
     return pub && Address::of_public_key(*pub) == v.voter;
   }
 
-  // Bounds what is kept per (height, round) key: earlier rounds of this height give way first
-  // (oldest first), then the farthest key ahead; the current round is never evicted. False: the
-  // new key is not kept (and what is not kept is not relayed either).
+  // Bounds what is kept per round: past rounds give way first (oldest first), then the farthest
+  // round ahead; the current round is never evicted. False: the new round is not kept (and what
+  // is not kept is not relayed either).
   template <typename Map>
-  bool make_room(Map& m, Key key, size_t max_keys) const {
+  bool make_room(Map& m, uint32_t key, size_t max_keys) const {
     if (m.size() < max_keys) return true;
-    if (m.begin()->first < current()) {
+    if (m.begin()->first < m_round) {
       m.erase(m.begin());
       return true;
     }
-    if (key < current()) return false;
+    if (key < m_round) return false;
     auto last = std::prev(m.end());
-    if (key > last->first || last->first == current()) return false;
+    if (key > last->first || last->first == m_round) return false;
     m.erase(last);
     return true;
   }
 
   void add_vote(const Vote& v, bool relay, Actions& out) {
-    Key key = key_of(v);
-    if (key.first < m_height) return;
-    auto t = m_votes.find(key);
+    if (v.round <= tip_round()) return;
+    auto t = m_votes.find(v.round);
     if (t == m_votes.end()) {
-      if (!make_room(m_votes, key, kVoteKeysMax)) return;
-      t = m_votes.emplace(key, Tally{}).first;
+      if (!make_room(m_votes, v.round, kVoteRoundsMax)) return;
+      t = m_votes.emplace(v.round, Tally{}).first;
     }
     auto& tally = t->second;
     if (auto e = tally.votes.find(v.voter); e != tally.votes.end()) {
@@ -442,16 +463,14 @@ class LftEngine final : public Engine {
     }
     tally.votes.emplace(v.voter, v);
     if (v.kind == VoteKind::kNone) ++tally.none_votes;
-    else ++tally.block_votes[v.block_hash];
+    else ++tally.block_votes[{v.height, v.block_hash}];
     if (relay) out.push_back(ActBroadcastVote{v});
-    if (key.first > m_height && v.kind == VoteKind::kBlock && tally.block_votes[v.block_hash] >= m_q)
-      take_verified_qc(make_qc(key, tally, v.block_hash), out);
   }
 
-  QuorumCertificate make_qc(Key key, const Tally& tally, const Hash32& block_hash) const {
-    QuorumCertificate qc{key.first, key.second, block_hash, {}};
+  QuorumCertificate make_qc(uint32_t round, const Tally& tally, uint64_t height, const Hash32& block_hash) const {
+    QuorumCertificate qc{height, round, block_hash, {}};
     for (const auto& [voter, v] : tally.votes)
-      if (v.kind == VoteKind::kBlock && v.block_hash == block_hash) qc.votes.push_back(v);
+      if (v.kind == VoteKind::kBlock && v.height == height && v.block_hash == block_hash) qc.votes.push_back(v);
     CX_ASSERT(qc.votes.size() >= m_q);
     return qc;
   }
@@ -468,76 +487,92 @@ class LftEngine final : public Engine {
   }
 
   // A QC received from a peer (inside a proposal).
-  void take_qc(const QuorumCertificate& qc, Actions& out) {
-    if (qc.height < m_height) return;
-    if (qc.height == m_height && m_pending_qc) return;
-    if (qc.height > m_height && m_behind_qc && m_behind_qc->height >= qc.height) return;
+  void take_qc(const QuorumCertificate& qc) {
+    if (qc.round <= tip_round()) return;
+    if (m_pending_qc && m_pending_qc->round >= qc.round) return;
     if (!verify_qc(qc)) return;
-    take_verified_qc(qc, out);
+    take_verified_qc(std::move(qc));
   }
 
-  void take_verified_qc(QuorumCertificate qc, Actions& out) {
-    if (qc.height == m_height) {
-      if (!m_pending_qc) m_pending_qc = std::move(qc);
-    } else if (qc.height > m_height && (!m_behind_qc || m_behind_qc->height < qc.height)) {
-      out.push_back(ActSync{qc.height});
-      m_behind_qc = std::move(qc);
-    }
+  // The highest QC above the tip waits here until its block can join the chain (step()).
+  void take_verified_qc(QuorumCertificate qc) {
+    if (qc.round <= tip_round() || (m_pending_qc && m_pending_qc->round >= qc.round)) return;
+    m_lock_round = std::max(m_lock_round, qc.round);
+    m_pending_qc = std::move(qc);
+    m_sync_asked = false;
   }
 
-  // The block certified at the current height: commit the old candidate, execute the new one.
-  void certify(const BlockPtr& block, QuorumCertificate qc, Actions& out) {
-    CX_ASSERT(block->header.height == m_height && block->hash() == qc.block_hash);
-    CX_ASSERT(block->header.prev_hash == parent()->hash());
-    if (m_candidate) {
-      out.push_back(ActCommit{m_candidate, m_candidate_qc});
-      m_committed = m_candidate;
-      m_committed_qc = m_candidate_qc;
+  // Moves the tip to the pending QC's block if its body and parent are here. False: not yet.
+  bool attach_pending(Actions& out) {
+    const QuorumCertificate& qc = *m_pending_qc;
+    const StoredProposal* p = stored_block(qc.block_hash);
+    std::optional<size_t> parent_at;
+    if (p && p->block->header.height == qc.height && p->block->header.round == qc.round)
+      parent_at = chain_position(p->block->header.prev_hash);
+    if (!parent_at) {
+      // Our chain lacks the block or an ancestor. A block one above the tip may still arrive by
+      // proposal (the round timeout asks for a sync); anything else needs a sync now.
+      if (!m_sync_asked && qc.height > tip()->header.height + 1) {
+        m_sync_asked = true;
+        out.push_back(ActSync{qc.height});
+      }
+      return false;
     }
-    m_candidate = block;
-    m_candidate_qc = std::move(qc);
-    m_parent_executed = false;
-    out.push_back(ActExecute{m_candidate, m_candidate_qc});
-    enter_height(m_height + 1, out);
+    // Bound: a block that finalises nothing may not grow the chain past kChainMax (a chain that
+    // long needs kChainMax certified rounds in a row each followed by a failed one).
+    if (*parent_at >= kChainMax && !certifying_finalises_parent(*p->block)) return false;
+    BlockPtr block = p->block;
+    // Blocks after the parent are a lower branch: they were certified in lower rounds and can
+    // never become final (header comment).
+    m_chain.resize(*parent_at);
+    m_chain.push_back(CertifiedBlock{block, std::move(*m_pending_qc)});
+    m_pending_qc.reset();
+    m_tip_executed = false;
+    out.push_back(ActExecute{block, m_chain.back().qc});
+    if (certifying_finalises_parent(*block)) {
+      // The parent and everything below it are final.
+      for (size_t i = 0; i + 1 < m_chain.size(); ++i) out.push_back(ActCommit{m_chain[i].block, m_chain[i].qc});
+      if (m_chain.size() >= 2) {
+        m_committed = m_chain[m_chain.size() - 2].block;
+        m_committed_qc = m_chain[m_chain.size() - 2].qc;
+        m_chain.erase(m_chain.begin(), m_chain.end() - 1);
+      }
+    }
+    prune();
+    return true;
   }
 
   // One step of progress, if any is possible; false when nothing changed.
   bool step(Actions& out) {
-    if (m_pending_qc) {
-      for (const auto& [key, p] : m_proposals) {
-        if (p.block->hash() != m_pending_qc->block_hash || p.block->header.height != m_height) continue;
-        // Honest voters only certify a child of the unique certified parent; a mismatch would mean
-        // more than f faulty validators, and the block cannot be used here.
-        if (p.block->header.prev_hash != parent()->hash()) break;
-        BlockPtr block = p.block;
-        QuorumCertificate qc = std::move(*m_pending_qc);
-        certify(block, std::move(qc), out);
-        return true;
-      }
+    if (m_pending_qc && m_pending_qc->round <= tip_round()) m_pending_qc.reset();
+    if (m_pending_qc && attach_pending(out)) return true;
+    if (m_lock_round >= m_round && m_lock_round < std::numeric_limits<uint32_t>::max()) {
+      enter_round(m_lock_round + 1, out);  // a QC for this round or a later one
+      return true;
     }
-    for (const auto& [key, tally] : m_votes) {
-      if (key.first != m_height) break;
+    for (const auto& [round, tally] : m_votes) {
+      if (round <= tip_round()) continue;
       size_t best = 0;
-      const Hash32* best_hash = nullptr;
-      for (const auto& [hash, count] : tally.block_votes)
-        if (count > best) best = count, best_hash = &hash;
+      const std::pair<uint64_t, Hash32>* best_block = nullptr;
+      for (const auto& [block, count] : tally.block_votes)
+        if (count > best) best = count, best_block = &block;
       if (best >= m_q) {
-        if (m_pending_qc) continue;  // waiting for the block's body
-        m_pending_qc = make_qc(key, tally, *best_hash);
+        if (m_pending_qc && m_pending_qc->round >= round) continue;
+        take_verified_qc(make_qc(round, tally, best_block->first, best_block->second));
         return true;
       }
+      if (round < m_round) continue;  // a past round only matters for a QC
       size_t missing = m_n - tally.votes.size();
-      if (key.second < m_round) continue;  // an earlier round only matters for a QC
-      if (best + missing < m_q && key.second < std::numeric_limits<uint32_t>::max()) {
+      if (round == m_round && best + missing < m_q && round < std::numeric_limits<uint32_t>::max()) {
         // The round is lost: no block can reach q in it. Its votes are the proof, kept for peers.
         std::vector<Vote> proof;
         for (const auto& [voter, v] : tally.votes) proof.push_back(v);
-        enter_round(key.second + 1, out);
+        enter_round(round + 1, out);
         m_round_proof = std::move(proof);
         return true;
       }
-      if (key.second > m_round && tally.votes.size() >= m_f + 1) {
-        enter_round(key.second, out);
+      if (round > m_round && tally.votes.size() >= m_f + 1) {
+        enter_round(round, out);
         return true;
       }
     }
@@ -546,7 +581,8 @@ class LftEngine final : public Engine {
     return false;
   }
 
-  // Each step raises (height, round), casts this round's vote or records a QC, so this ends.
+  // Each step raises the round, attaches a block, casts this round's vote or records a QC, so
+  // this ends.
   void settle(Actions& out) {
     while (step(out)) {
     }
@@ -562,23 +598,22 @@ class LftEngine final : public Engine {
 
   BlockPtr m_committed;
   QuorumCertificate m_committed_qc;
-  BlockPtr m_candidate;  // certified, not final; null when the committed block is the tip
-  QuorumCertificate m_candidate_qc;
-  bool m_parent_executed = true;
+  std::vector<CertifiedBlock> m_chain;  // certified, not final, each the child of the one before
+  bool m_tip_executed = true;
+  uint32_t m_lock_round = 0;            // the highest round of any QC seen
 
-  uint64_t m_height = 0;
   uint32_t m_round = 0;
   bool m_propose_due = false;
   bool m_build_requested = false;
-  std::optional<Vote> m_my_vote;  // this node's vote at (m_height, m_round)
+  std::optional<Vote> m_my_vote;  // this node's vote in m_round
   std::optional<Vote> m_signed;   // the last vote this node signed (the write-ahead record)
-  std::vector<Vote> m_round_proof;  // the votes that ended the previous round of this height, if any
+  std::vector<Vote> m_round_proof;  // the votes that ended the previous round, if it ended without a QC
   bool m_undecided_at_timeout = false;  // the last round timeout found q votes and no decision
 
-  std::map<Key, Tally> m_votes;                  // heights >= m_height
-  std::map<Key, StoredProposal> m_proposals;     // heights m_height and m_height+1
-  std::optional<QuorumCertificate> m_pending_qc; // certifies a block at m_height whose body is awaited
-  std::optional<QuorumCertificate> m_behind_qc;  // the highest QC seen above m_height
+  std::map<uint32_t, Tally> m_votes;               // rounds above the tip's
+  std::map<uint32_t, StoredProposal> m_proposals;  // rounds above the tip's
+  std::optional<QuorumCertificate> m_pending_qc;   // the highest QC above the tip, its block not attached yet
+  bool m_sync_asked = false;                       // ActSync sent for m_pending_qc
   std::set<Hash32> m_verified_qcs;
   uint64_t m_equivocations = 0;
 };

@@ -15,10 +15,13 @@ class SoloEngine final : public Engine {
 
   Actions start(const ChainTip& tip, const std::vector<Bytes>&) override {
     CX_ASSERT(tip.committed);
+    CX_ASSERT_MSG(tip.chain.size() <= 1, "a single validator finalises every block but the last");
     m_committed = tip.committed;
-    m_candidate = tip.candidate;
-    m_candidate_qc = tip.candidate_qc;
     m_committed_qc = tip.committed_qc;
+    if (!tip.chain.empty()) {
+      m_candidate = tip.chain.front().block;
+      m_candidate_qc = tip.chain.front().qc;
+    }
     // A candidate restored at start was executed before it was recorded.
     m_candidate_executed = true;
     return {ActSetTimer{Timer{TimerKind::kPropose, next_height(), 0}, m_options.block_interval_ms}};
@@ -30,13 +33,15 @@ class SoloEngine final : public Engine {
     m_proposing = true;
     BlockPtr parent = m_candidate ? m_candidate : m_committed;
     const auto& qc = m_candidate ? m_candidate_qc : m_committed_qc;
-    return {ActBuildProposal{next_height(), 0, parent, qc}};
+    // One round per block: round = height, so every block's parent was certified in the round
+    // right before it (the commit rule of engine.hpp holds for each new block).
+    return {ActBuildProposal{next_height(), static_cast<uint32_t>(next_height()), parent, qc}};
   }
 
-  Actions on_proposal(const BlockPtr& block, bool contents_valid) override {
+  Actions on_proposal(const BlockPtr& block, std::optional<bool> contents_valid) override {
     BlockPtr parent = m_candidate ? m_candidate : m_committed;
     const auto& h = block->header;
-    if (!contents_valid || h.height != next_height() || h.prev_hash != parent->hash() || h.proposer != m_self) {
+    if (!contents_valid.value_or(false) || h.height != next_height() || h.prev_hash != parent->hash() || h.proposer != m_self) {
       m_proposing = false;
       return {ActSetTimer{Timer{TimerKind::kPropose, next_height(), 0}, m_options.block_interval_ms}};
     }
@@ -68,7 +73,9 @@ class SoloEngine final : public Engine {
   // Nobody else certifies blocks, so there is nothing to catch up to.
   Actions on_synced(const ChainTip&) override { return {}; }
 
-  EngineStatus status() const override { return EngineStatus{next_height(), 0, std::nullopt, 0}; }
+  EngineStatus status() const override {
+    return EngineStatus{next_height(), static_cast<uint32_t>(next_height()), std::nullopt, 0};
+  }
 
   Actions on_block_executed(const Hash32& hash) override {
     if (!m_candidate || m_candidate->hash() != hash) return {};
