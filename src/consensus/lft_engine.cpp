@@ -13,7 +13,11 @@
 //   proposal from the leader, or a round timeout, gets a kNone vote.
 // - The lock is the highest round of any QC this node has seen (from q votes, or carried in a
 //   proposal). A QC above the chain tip moves the tip to its block (the block was certified, so
-//   switching to it is safe; the lower branch can never become final, see below), executing it.
+//   switching to it is safe), executing it. The certified blocks it leaves are kept aside, not
+//   dropped: a validator still holding one as its tip votes for a child of it before it sees the
+//   later QC, so that child can be certified in a round above the later one, and the branch left
+//   behind becomes the highest again (and may become final). A QC on such a child moves the tip
+//   back, re-executing the blocks kept aside.
 // - Commit rule (2-chain): when block B is certified in round r and its parent P was certified in
 //   round r−1 (B.prev_qc.round = r−1), P and its ancestors are final. A certified block whose
 //   parent's round is further back waits in the certified chain until a child certified in the
@@ -46,7 +50,7 @@
 // timeout, so every honest node learns every QC another honest node holds within a timeout; the
 // first honest leader whose round lasts long enough proposes on the highest QC, every honest
 // node votes for it, and the next honest leader's block finalises it.
-// Everything kept from outside is bounded (kVoteRoundsMax, kProposalRoundsMax, kChainMax).
+// Everything kept from outside is bounded (kVoteRoundsMax, kProposalRoundsMax, kChainMax, kAsideMax).
 #include <algorithm>
 #include <limits>
 #include <map>
@@ -65,7 +69,7 @@ using core::QuorumCertificate;
 using core::Vote;
 using core::VoteKind;
 
-constexpr uint8_t kRecordVersion = 2;  // 2: rounds numbered across heights
+constexpr uint8_t kRecordVersion = 3;  // 2: rounds numbered across heights; 3: + lock round
 constexpr size_t kRecordVoteBytesMax = 256;
 // Rounds with votes kept (recent past rounds, the current one, later ones), each holding at most
 // one vote per validator. When full, the oldest past round gives way, then the farthest ahead.
@@ -74,35 +78,46 @@ constexpr size_t kVoteRoundsMax = 32;
 constexpr size_t kProposalRoundsMax = 16;
 // Certified blocks not yet final. Past this the node stops extending the chain and syncs instead.
 constexpr size_t kChainMax = 64;
+// Certified blocks above the committed one that the chain left for a branch of a later round.
+constexpr size_t kAsideMax = 64;
 constexpr uint32_t kTimeoutDoublingsMax = 5;  // cap: 32 × round_timeout_ms
 constexpr size_t kVerifiedQcCacheMax = 16;
 
-// The write-ahead record: the last vote this node signed.
-//   u8 version (2) | u64 height | u32 round | hash32 block hash (zero for a none vote)
+// The write-ahead record: the last vote this node signed, and the lock when it signed it.
+//   u8 version (3) | u64 height | u32 round | hash32 block hash (zero for a none vote)
 //   | bytes vote (Vote::encode(), the signed vote itself, so a restart re-broadcasts it unchanged)
+//   | u32 lock round
 // A vote record also covers a proposal in the same round: the leader persists its own vote for its
-// proposal once, before broadcasting either.
-Bytes encode_record(const Vote& v) {
+// proposal once, before broadcasting either. The lock is in the record so that safety after a
+// restart does not rest on the channel having kept the certified chain the lock came from.
+struct Record {
+  Vote vote;
+  uint32_t lock_round = 0;
+};
+
+Bytes encode_record(const Vote& v, uint32_t lock_round) {
   codec::Writer w;
   w.u8(kRecordVersion);
   w.u64(v.height);
   w.u32(v.round);
   w.fixed(v.block_hash);
   w.bytes(v.encode());
+  w.u32(lock_round);
   return w.take();
 }
 
-std::optional<Vote> decode_record(BytesView b) {
+std::optional<Record> decode_record(BytesView b) {
   codec::Reader r(b);
   if (r.u8() != kRecordVersion) return std::nullopt;
   uint64_t height = r.u64();
   uint32_t round = r.u32();
   Hash32 hash = r.fixed<32>();
   Bytes vote_bytes = r.bytes(kRecordVoteBytesMax);
+  uint32_t lock_round = r.u32();
   if (!r.finish()) return std::nullopt;
   auto v = Vote::decode(vote_bytes);
   if (!v || v->height != height || v->round != round || v->block_hash != hash) return std::nullopt;
-  return v;
+  return Record{std::move(*v), lock_round};
 }
 
 struct Tally {
@@ -142,9 +157,11 @@ class LftEngine final : public Engine {
     m_started = true;
     // Records are our own writes; one that does not decode is ignored, and the latest valid one
     // (the highest round) bounds what may be signed from now on.
-    for (const auto& rec : persisted_records) {
-      auto v = decode_record(rec);
-      if (v && v->voter == m_self && (!m_signed || v->round > m_signed->round)) m_signed = v;
+    for (const auto& bytes : persisted_records) {
+      auto rec = decode_record(bytes);
+      if (!rec || rec->vote.voter != m_self) continue;
+      if (!m_signed || rec->vote.round > m_signed->round) m_signed = rec->vote;
+      m_lock_round = std::max(m_lock_round, rec->lock_round);
     }
     Actions out;
     adopt_tip(tip);
@@ -282,9 +299,11 @@ class LftEngine final : public Engine {
   }
 
   void adopt_tip(const ChainTip& t) {
+    for (auto& c : m_chain) set_aside(std::move(c));
     m_committed = t.committed;
     m_committed_qc = t.committed_qc;
     m_chain = t.chain;
+    for (const auto& c : m_chain) m_aside.erase(c.block->hash());
     if (m_chain.size() > kChainMax) m_chain.erase(m_chain.begin(), m_chain.end() - kChainMax);
     // Blocks handed over at start or after a sync were executed before.
     m_tip_executed = true;
@@ -292,10 +311,26 @@ class LftEngine final : public Engine {
     prune();
   }
 
-  // Drops what a settled round can no longer use.
+  // Drops what a settled round can no longer use, and blocks kept aside at a committed height.
   void prune() {
     m_votes.erase(m_votes.begin(), m_votes.upper_bound(tip_round()));
     m_proposals.erase(m_proposals.begin(), m_proposals.upper_bound(tip_round()));
+    std::erase_if(m_aside, [&](const auto& e) { return e.second.block->header.height <= m_committed->header.height; });
+  }
+
+  // Keeps a certified block the chain leaves (see the header comment); when full, the one of the
+  // lowest round gives way.
+  void set_aside(CertifiedBlock c) {
+    if (c.block->header.height <= m_committed->header.height) return;
+    if (m_aside.size() >= kAsideMax) {
+      auto lowest = std::min_element(m_aside.begin(), m_aside.end(), [](const auto& a, const auto& b) {
+        return a.second.block->header.round < b.second.block->header.round;
+      });
+      if (lowest->second.block->header.round >= c.block->header.round) return;
+      m_aside.erase(lowest);
+    }
+    Hash32 hash = c.block->hash();
+    m_aside.emplace(hash, std::move(c));
   }
 
   void enter_round(uint32_t round, Actions& out) {
@@ -338,7 +373,7 @@ class LftEngine final : public Engine {
     v.signature = crypto::sign(v.signing_hash(), m_options.key);
     m_signed = v;
     m_my_vote = v;
-    out.push_back(ActPersist{encode_record(v)});
+    out.push_back(ActPersist{encode_record(v, m_lock_round)});
     if (own_proposal) out.push_back(ActBroadcastProposal{own_proposal});
     out.push_back(ActBroadcastVote{v});
     add_vote(v, /*relay=*/false, out);
@@ -507,8 +542,18 @@ class LftEngine final : public Engine {
     const QuorumCertificate& qc = *m_pending_qc;
     const StoredProposal* p = stored_block(qc.block_hash);
     std::optional<size_t> parent_at;
-    if (p && p->block->header.height == qc.height && p->block->header.round == qc.round)
-      parent_at = chain_position(p->block->header.prev_hash);
+    std::vector<CertifiedBlock> path;  // blocks kept aside between the chain and the QC's block, top first
+    if (p && p->block->header.height == qc.height && p->block->header.round == qc.round) {
+      Hash32 parent = p->block->header.prev_hash;
+      parent_at = chain_position(parent);
+      while (!parent_at && path.size() < m_aside.size()) {
+        auto it = m_aside.find(parent);
+        if (it == m_aside.end()) break;
+        path.push_back(it->second);
+        parent = it->second.block->header.prev_hash;
+        parent_at = chain_position(parent);
+      }
+    }
     if (!parent_at) {
       // Our chain lacks the block or an ancestor. A block one above the tip may still arrive by
       // proposal (the round timeout asks for a sync); anything else needs a sync now.
@@ -520,11 +565,17 @@ class LftEngine final : public Engine {
     }
     // Bound: a block that finalises nothing may not grow the chain past kChainMax (a chain that
     // long needs kChainMax certified rounds in a row each followed by a failed one).
-    if (*parent_at >= kChainMax && !certifying_finalises_parent(*p->block)) return false;
+    if (*parent_at + path.size() >= kChainMax && !certifying_finalises_parent(*p->block)) return false;
     BlockPtr block = p->block;
-    // Blocks after the parent are a lower branch: they were certified in lower rounds and can
-    // never become final (header comment).
+    // Blocks after the parent are another branch, certified in lower rounds: kept aside (header
+    // comment). Blocks on the path come back, executed again in order.
+    for (size_t i = *parent_at; i < m_chain.size(); ++i) set_aside(std::move(m_chain[i]));
     m_chain.resize(*parent_at);
+    for (auto it = path.rbegin(); it != path.rend(); ++it) {
+      m_aside.erase(it->block->hash());
+      out.push_back(ActExecute{it->block, it->qc});
+      m_chain.push_back(std::move(*it));
+    }
     m_chain.push_back(CertifiedBlock{block, std::move(*m_pending_qc)});
     m_pending_qc.reset();
     m_tip_executed = false;
@@ -599,6 +650,7 @@ class LftEngine final : public Engine {
   BlockPtr m_committed;
   QuorumCertificate m_committed_qc;
   std::vector<CertifiedBlock> m_chain;  // certified, not final, each the child of the one before
+  std::map<Hash32, CertifiedBlock> m_aside;  // certified blocks the chain left, above the committed one
   bool m_tip_executed = true;
   uint32_t m_lock_round = 0;            // the highest round of any QC seen
 

@@ -1,10 +1,13 @@
 // LFT engine tests: quorum arithmetic, then whole clusters of engines wired through an in-test
 // network (a FIFO queue, virtual time, no threads or clocks), then single-engine edge cases.
+// Rounds are numbered across heights (lft_engine.cpp): genesis is round 0, the leader of round r
+// is validators[r % n], and with nothing failing block h is proposed in round h.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <deque>
-#include <iostream>
 #include <functional>
+#include <iostream>
 #include <map>
 #include <set>
 
@@ -66,12 +69,27 @@ Vote make_vote(const crypto::PrivateKey& key, uint64_t height, uint32_t round, V
   return v;
 }
 
+// A QC for `block` in its own round from the given keys, in the one form engines accept (sorted by
+// voter). Each vote is what an engine signs for the block (its timestamp is the block's).
+QuorumCertificate make_qc(const BlockPtr& block, const std::vector<crypto::PrivateKey>& keys) {
+  const auto& h = block->header;
+  QuorumCertificate qc{h.height, h.round, block->hash(), {}};
+  for (const auto& k : keys)
+    qc.votes.push_back(make_vote(k, h.height, h.round, VoteKind::kBlock, block->hash(), h.timestamp_us));
+  std::sort(qc.votes.begin(), qc.votes.end(), [](const Vote& a, const Vote& b) { return a.voter < b.voter; });
+  return qc;
+}
+
 template <typename T>
 std::vector<T> all_of_kind(const Actions& actions) {
   std::vector<T> out;
   for (const auto& a : actions)
     if (auto* x = std::get_if<T>(&a)) out.push_back(*x);
   return out;
+}
+
+void append(Actions& to, Actions more) {
+  for (auto& a : more) to.push_back(std::move(a));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -94,9 +112,12 @@ TEST(Quorum, ArithmeticHoldsForOneToAThousandValidators) {
 
 // ---------------------------------------------------------------------------------------------
 // A cluster of engines and a deterministic mini network. Each node plays the channel: it builds
-// proposals, delivers a proposal early (contents_valid=false) while the parent is not executed and
-// again once it is, executes (instantly) and records commits, keeps the latest WAL record, serves
-// syncs from the most advanced peer.
+// proposals, delivers a proposal early (contents_valid = nullopt) while the parent is not executed
+// and again with the verdict once it is, executes (instantly) and keeps its certified chain
+// (switching branch where ActExecute says so), records commits, keeps the latest WAL record,
+// serves syncs from the most advanced peer. It checks what the channel relies on: execution only
+// on a parent in the chain, commits in height order from the bottom of the chain, each right after
+// a block whose certification finalises its parent, and no signature leaving before its record.
 
 struct Msg {
   size_t from;
@@ -112,20 +133,25 @@ struct Node {
   bool crashed = false;
   std::set<Hash32> executed;
   std::vector<std::pair<BlockPtr, QuorumCertificate>> commits;
-  BlockPtr candidate;
-  QuorumCertificate candidate_qc;
+  std::vector<CertifiedBlock> chain;             // certified, not final (the channel's record of it)
+  std::vector<BlockPtr> executions;              // every ActExecute, in order
+  BlockPtr last_executed;
   std::vector<Bytes> wal;
   std::map<Hash32, BlockPtr> waiting;            // proposals whose parent is not executed yet
   std::multimap<uint64_t, Timer> timers;         // due time (virtual ms) -> timer
-  std::set<std::pair<uint64_t, uint32_t>> voted; // (height, round) of own votes broadcast
+  std::set<uint32_t> voted;                      // rounds of own votes broadcast
   bool persisted_since_vote = false;
   std::vector<Vote> own_votes;
   std::vector<uint64_t> sync_requests;
-  std::map<uint64_t, uint64_t> executed_at_ms;   // height -> virtual time the block was executed
+  std::map<uint64_t, uint64_t> executed_at_ms;   // height -> virtual time the block was first executed
 
-  uint64_t top_height() const {
-    if (candidate) return candidate->header.height;
-    return commits.empty() ? 0 : commits.back().first->header.height;
+  const BlockPtr& committed(const BlockPtr& genesis) const { return commits.empty() ? genesis : commits.back().first; }
+  uint64_t committed_height() const { return commits.empty() ? 0 : commits.back().first->header.height; }
+  uint64_t top_height() const { return chain.empty() ? committed_height() : chain.back().block->header.height; }
+  // The round the chain tip was certified in (genesis: 0).
+  uint32_t tip_round() const {
+    if (!chain.empty()) return chain.back().qc.round;
+    return commits.empty() ? 0 : commits.back().first->header.round;
   }
 };
 
@@ -141,6 +167,8 @@ class Cluster {
     }
   }
 
+  const BlockPtr& genesis() const { return m_genesis; }
+
   EngineOptions options(size_t i) const {
     EngineOptions o;
     o.validators = validators;
@@ -154,11 +182,14 @@ class Cluster {
     for (size_t i = 0; i < nodes.size(); ++i) start(i);
   }
 
+  // Starts (or restarts) node i from what it kept: its commits, its certified chain, its records.
   void start(size_t i) {
     auto& node = nodes[i];
     node.crashed = false;
     node.engine = make_lft_engine(options(i));
     node.executed.insert(m_genesis->hash());
+    for (const auto& c : node.commits) node.executed.insert(c.first->hash());
+    for (const auto& c : node.chain) node.executed.insert(c.block->hash());
     run(i, node.engine->start(tip_of(i), node.wal));
   }
 
@@ -173,19 +204,21 @@ class Cluster {
   ChainTip tip_of(size_t i) const {
     const auto& node = nodes[i];
     ChainTip tip;
-    tip.committed = node.commits.empty() ? m_genesis : node.commits.back().first;
+    tip.committed = node.committed(m_genesis);
     if (!node.commits.empty()) tip.committed_qc = node.commits.back().second;
-    tip.candidate = node.candidate;
-    tip.candidate_qc = node.candidate_qc;
+    tip.chain = node.chain;
     return tip;
   }
+
+  // Hands node i a block as if a peer had sent it.
+  void deliver_block(size_t i, const BlockPtr& b) { deliver_proposal(i, b); }
 
   // Delivers one message, or fires the earliest timer; false when nothing is left to do.
   bool step() {
     if (!m_syncs.empty()) {
       size_t i = m_syncs.front();
       m_syncs.pop_front();
-      sync(i);
+      if (!nodes[i].crashed) sync(i);
       return true;
     }
     if (!m_queue.empty()) {
@@ -219,9 +252,10 @@ class Cluster {
         if (!nodes[i].engine) continue;
         auto st = nodes[i].engine->status();
         std::cerr << "node " << i << " height " << st.height << " round " << st.round << " commits "
-                  << nodes[i].commits.size() << " top " << nodes[i].top_height() << " waiting " << nodes[i].waiting.size()
-                  << " syncs " << nodes[i].sync_requests.size() << " timers " << nodes[i].timers.size()
-                  << " next " << (nodes[i].timers.empty() ? 0 : nodes[i].timers.begin()->first) << " behind "
+                  << nodes[i].commits.size() << " top " << nodes[i].top_height() << " tip round "
+                  << nodes[i].tip_round() << " waiting " << nodes[i].waiting.size() << " syncs "
+                  << nodes[i].sync_requests.size() << " timers " << nodes[i].timers.size() << " next "
+                  << (nodes[i].timers.empty() ? 0 : nodes[i].timers.begin()->first) << " behind "
                   << st.behind_to.value_or(0) << "\n";
       }
     }
@@ -248,12 +282,26 @@ class Cluster {
       for (size_t k = 0; k < c.size(); ++k) {
         const auto& b = *c[k].first;
         EXPECT_EQ(b.header.height, k + 1) << "node " << i;
-        if (k > 0) {
-          EXPECT_EQ(b.header.prev_hash, c[k - 1].first->hash()) << "node " << i;
-        }
+        EXPECT_EQ(b.header.prev_hash, (k > 0 ? c[k - 1].first : m_genesis)->hash()) << "node " << i;
         EXPECT_EQ(c[k].second.block_hash, b.hash());
+        EXPECT_EQ(c[k].second.round, b.header.round);
         auto [it, fresh] = chain.emplace(b.header.height, b.hash());
         EXPECT_EQ(it->second, b.hash()) << "node " << i << " disagrees at height " << b.header.height;
+      }
+    }
+  }
+
+  // No validator signed two different votes in one round (rounds are global: whatever the height).
+  void expect_one_vote_per_round() const {
+    for (size_t i = 0; i < nodes.size(); ++i) {
+      std::map<uint32_t, Vote> seen;
+      for (const auto& v : nodes[i].own_votes) {
+        auto [it, fresh] = seen.emplace(v.round, v);
+        if (!fresh) {
+          const Vote& w = it->second;
+          EXPECT_TRUE(w.height == v.height && w.kind == v.kind && w.block_hash == v.block_hash)
+              << "validator " << i << " signed two votes in round " << v.round;
+        }
       }
     }
   }
@@ -294,28 +342,42 @@ class Cluster {
       run(i, node.engine->on_proposal(b, judge(*b, i)));
     } else {
       node.waiting.emplace(b->hash(), b);
-      run(i, node.engine->on_proposal(b, /*contents_valid=*/false));
+      run(i, node.engine->on_proposal(b, std::nullopt));
     }
   }
 
+  // Copies the certified chain of the reachable peer with the highest tip (by the round it was
+  // certified in, then height), as the channel's block sync does.
   void sync(size_t i) {
     size_t best = nodes.size();
     for (size_t j = 0; j < nodes.size(); ++j) {
       if (j == i || nodes[j].crashed || !link(j, i) || !link(i, j)) continue;
-      if (best == nodes.size() || nodes[j].top_height() > nodes[best].top_height()) best = j;
+      if (best == nodes.size() ||
+          std::make_pair(nodes[j].tip_round(), nodes[j].top_height()) >
+              std::make_pair(nodes[best].tip_round(), nodes[best].top_height()))
+        best = j;
     }
     if (best == nodes.size()) return;
     auto& node = nodes[i];
     const auto& src = nodes[best];
-    if (src.top_height() <= node.top_height()) return;
+    if (src.tip_round() <= node.tip_round() && src.committed_height() <= node.committed_height()) return;
+    if (src.top_height() <= node.committed_height()) return;
+    uint64_t base = node.committed_height();
     for (const auto& c : src.commits) {
-      if (c.first->header.height <= (node.commits.empty() ? 0 : node.commits.back().first->header.height)) continue;
+      if (c.first->header.height <= base) continue;
       node.commits.push_back(c);
       node.executed.insert(c.first->hash());
     }
-    node.candidate = src.candidate;
-    node.candidate_qc = src.candidate_qc;
-    if (node.candidate) node.executed.insert(node.candidate->hash());
+    node.chain.clear();
+    for (const auto& c : src.chain) {
+      if (c.block->header.height <= node.committed_height()) continue;
+      node.chain.push_back(c);
+      node.executed.insert(c.block->hash());
+    }
+    if (!node.chain.empty()) {
+      EXPECT_EQ(node.chain.front().block->header.prev_hash, node.committed(m_genesis)->hash())
+          << "sync broke the chain";
+    }
     run(i, node.engine->on_synced(tip_of(i)));
     // Proposals that waited for a parent the sync brought are delivered again, with a verdict.
     for (auto it = node.waiting.begin(); it != node.waiting.end();) {
@@ -337,27 +399,47 @@ class Cluster {
       if (auto* t = std::get_if<ActSetTimer>(&a)) {
         node.timers.emplace(now_ms + t->delay_ms, t->timer);
       } else if (auto* b = std::get_if<ActBuildProposal>(&a)) {
-        EXPECT_TRUE(node.executed.contains(b->parent->hash())) << "proposal on an unexecuted parent";
+        const BlockPtr& tip = node.chain.empty() ? node.committed(m_genesis) : node.chain.back().block;
+        EXPECT_EQ(b->parent->hash(), tip->hash()) << "node " << i << " proposal not on its chain tip";
+        EXPECT_EQ(b->height, tip->header.height + 1);
+        EXPECT_EQ(validators[b->round % validators.size()], node.addr) << "proposal in a round this node does not lead";
+        if (tip->header.height > 0) {
+          EXPECT_EQ(b->parent_qc.block_hash, tip->hash());
+        }
         auto block = make_block(b->height, b->round, b->parent, b->parent_qc, node.key, validators);
         more = node.engine->on_proposal(block, judge(*block, i));
       } else if (auto* p = std::get_if<ActBroadcastProposal>(&a)) {
         EXPECT_EQ(p->block->header.proposer, node.addr);
         send(i, Msg{0, 0, p->block, std::nullopt});
       } else if (auto* v = std::get_if<ActBroadcastVote>(&a)) {
-        if (v->vote.voter == node.addr && node.voted.emplace(v->vote.height, v->vote.round).second) {
+        if (v->vote.voter == node.addr && node.voted.insert(v->vote.round).second) {
           // A new signature leaves the node only after its record was made durable.
           EXPECT_TRUE(node.persisted_since_vote) << "vote broadcast before ActPersist";
           node.persisted_since_vote = false;
           node.own_votes.push_back(v->vote);
+        } else if (v->vote.voter == node.addr) {
+          node.own_votes.push_back(v->vote);  // a re-broadcast must be the same vote (expect_one_vote_per_round)
         }
         send(i, Msg{0, 0, nullptr, v->vote});
       } else if (auto* e = std::get_if<ActExecute>(&a)) {
-        EXPECT_TRUE(node.executed.contains(e->block->header.prev_hash)) << "executing out of order";
+        // The parent is the committed block or in the certified chain; blocks after it are dropped.
+        const auto& prev = e->block->header.prev_hash;
+        std::optional<size_t> at;
+        if (node.committed(m_genesis)->hash() == prev) at = 0;
+        for (size_t x = 0; x < node.chain.size() && !at; ++x)
+          if (node.chain[x].block->hash() == prev) at = x + 1;
+        EXPECT_TRUE(at.has_value()) << "node " << i << " executes a block whose parent is not on its chain";
+        EXPECT_TRUE(node.executed.contains(prev)) << "executing out of order";
         EXPECT_GE(e->qc.votes.size(), quorum(nodes.size()));
+        EXPECT_EQ(e->qc.block_hash, e->block->hash());
+        EXPECT_EQ(e->qc.round, e->block->header.round);
+        EXPECT_TRUE(verify_qc(e->qc, validators));
+        if (at) node.chain.resize(*at);
+        node.chain.push_back(CertifiedBlock{e->block, e->qc});
         node.executed.insert(e->block->hash());
-        node.executed_at_ms[e->block->header.height] = now_ms;
-        node.candidate = e->block;
-        node.candidate_qc = e->qc;
+        node.executions.push_back(e->block);
+        node.last_executed = e->block;
+        node.executed_at_ms.emplace(e->block->header.height, now_ms);
         more = node.engine->on_block_executed(e->block->hash());
         // The channel re-delivers proposals that waited for this parent, now with a verdict.
         for (auto it = node.waiting.begin(); it != node.waiting.end();) {
@@ -365,13 +447,19 @@ class Cluster {
             ++it;
             continue;
           }
-          auto extra = node.engine->on_proposal(it->second, judge(*it->second, i));
-          for (auto& x : extra) more.push_back(std::move(x));
+          append(more, node.engine->on_proposal(it->second, judge(*it->second, i)));
           it = node.waiting.erase(it);
         }
       } else if (auto* c = std::get_if<ActCommit>(&a)) {
-        uint64_t expected = node.commits.empty() ? 1 : node.commits.back().first->header.height + 1;
+        uint64_t expected = node.committed_height() + 1;
         EXPECT_EQ(c->block->header.height, expected) << "node " << i << " commits out of order";
+        EXPECT_EQ(c->qc.block_hash, c->block->hash());
+        // 2-chain rule: only the certification of a child in the very next round finalises.
+        EXPECT_TRUE(node.last_executed && certifying_finalises_parent(*node.last_executed))
+            << "node " << i << " commits height " << c->block->header.height << " without a consecutive-round child";
+        EXPECT_TRUE(!node.chain.empty() && node.chain.front().block->hash() == c->block->hash())
+            << "node " << i << " commits a block that is not the bottom of its certified chain";
+        if (!node.chain.empty()) node.chain.erase(node.chain.begin());
         node.commits.emplace_back(c->block, c->qc);
       } else if (auto* w = std::get_if<ActPersist>(&a)) {
         node.wal.push_back(w->record);
@@ -392,13 +480,15 @@ class Cluster {
 TEST(LftCluster, FourValidatorsCommitTheSameBlocksInHeightOrderWithRotatingLeaders) {
   Cluster c(4);
   c.start_all();
-  c.run_until([&] { return c.all_committed(12, c.everyone()); });
+  ASSERT_NO_FATAL_FAILURE(c.run_until([&] { return c.all_committed(12, c.everyone()); }));
   c.expect_consistent();
   std::set<Address> proposers;
   for (const auto& [block, qc] : c.nodes[0].commits) {
     const auto& h = block->header;
-    EXPECT_EQ(h.round, 0u) << "no round should fail with everyone honest and connected";
-    EXPECT_EQ(h.proposer, c.validators[(h.height + h.round) % 4]) << "height " << h.height;
+    // No round fails with everyone honest and connected: block h in round h, each one finalised
+    // by its child in the next round.
+    EXPECT_EQ(h.round, h.height) << "no round should fail with everyone honest and connected";
+    EXPECT_EQ(h.proposer, c.validators[h.round % 4]) << "height " << h.height;
     EXPECT_EQ(qc.votes.size(), 3u);
     for (size_t k = 1; k < qc.votes.size(); ++k) EXPECT_LT(qc.votes[k - 1].voter, qc.votes[k].voter);
     proposers.insert(h.proposer);
@@ -408,7 +498,12 @@ TEST(LftCluster, FourValidatorsCommitTheSameBlocksInHeightOrderWithRotatingLeade
     EXPECT_TRUE(n.sync_requests.empty());
     EXPECT_EQ(n.engine->status().equivocations, 0u);
     EXPECT_GE(n.engine->status().height, 13u);
+    // Commits lag one certified block behind: the tip waits for its child in the next round.
+    EXPECT_EQ(n.chain.size(), n.top_height() - n.committed_height());
+    EXPECT_GE(n.chain.size(), 1u);
+    EXPECT_LE(n.chain.size(), 2u);
   }
+  c.expect_one_vote_per_round();
   // Blocks come at the block interval, not faster: 12 blocks take at least 12 × 200 ms.
   EXPECT_GE(c.now_ms, 12u * 200u);
   EXPECT_LT(c.now_ms, 14u * 200u);
@@ -418,18 +513,21 @@ TEST(LftCluster, SilentValidatorCostsOneTimeoutPerTurnAndTheOthersCommit) {
   Cluster c(4);
   c.link = [](size_t from, size_t to) { return from != 3 && to != 3; };
   c.start_all();
-  c.run_until([&] { return c.all_committed(12, {0, 1, 2}); });
+  ASSERT_NO_FATAL_FAILURE(c.run_until([&] { return c.all_committed(12, {0, 1, 2}); }));
   c.expect_consistent();
   EXPECT_TRUE(c.nodes[3].commits.empty());
   for (const auto& [block, qc] : c.nodes[0].commits) {
     const auto& h = block->header;
-    // Validator 3 leads round 0 at heights ≡ 3 (mod 4): that round ends on none votes after one
-    // timeout and the next validator in turn proposes at round 1.
-    uint32_t expected_round = h.height % 4 == 3 ? 1 : 0;
-    EXPECT_EQ(h.round, expected_round) << "height " << h.height;
-    EXPECT_EQ(h.proposer, c.validators[(h.height + h.round) % 4]);
+    // Validator 3 leads the rounds ≡ 3 (mod 4): each ends on none votes after one timeout and the
+    // next validator in turn proposes the same height. So rounds 1, 2, 4, 5, 6, 8, ... carry
+    // heights 1, 2, 3, 4, 5, 6, ...: round = h + ⌊h / 3⌋.
+    EXPECT_EQ(h.round, h.height + h.height / 3) << "height " << h.height;
+    EXPECT_EQ(h.proposer, c.validators[h.round % 4]);
     EXPECT_NE(h.proposer, c.validators[3]);
   }
+  // The block after a failed round does not finalise its parent; the one after it finalises both,
+  // so commits still reach every height.
+  c.expect_one_vote_per_round();
 }
 
 TEST(LftCluster, LaggingValidatorAsksToSyncThenRejoins) {
@@ -437,35 +535,36 @@ TEST(LftCluster, LaggingValidatorAsksToSyncThenRejoins) {
   bool isolated = true;
   c.link = [&](size_t from, size_t to) { return !isolated || (from != 3 && to != 3); };
   c.start_all();
-  c.run_until([&] { return c.all_committed(8, {0, 1, 2}); });
+  ASSERT_NO_FATAL_FAILURE(c.run_until([&] { return c.all_committed(8, {0, 1, 2}); }));
   EXPECT_EQ(c.nodes[3].engine->status().height, 1u);
   isolated = false;
   size_t target = c.nodes[0].commits.size() + 8;
-  c.run_until([&] { return c.all_committed(target, c.everyone()); });
+  ASSERT_NO_FATAL_FAILURE(c.run_until([&] { return c.all_committed(target, c.everyone()); }));
   c.expect_consistent();
   ASSERT_FALSE(c.nodes[3].sync_requests.empty());
   EXPECT_GE(c.nodes[3].sync_requests.front(), 8u);
   EXPECT_FALSE(c.nodes[3].engine->status().behind_to.has_value());
   // Validator 3 votes again after catching up.
   EXPECT_GE(c.nodes[3].own_votes.back().height, c.nodes[3].sync_requests.front());
+  c.expect_one_vote_per_round();
 }
 
 TEST(LftCluster, InvalidProposalGetsNoneVotesAndTheRoundMovesOnWithoutWaitingForTheTimeout) {
   Cluster c(4);
-  // Everyone but its proposer finds the first proposal's contents invalid.
+  // Everyone but its proposer finds the first proposal's contents (round 1, validator 1) invalid.
   c.judge = [&](const core::Block& b, size_t at) {
-    return !(b.header.height == 1 && b.header.round == 0 && b.header.proposer != c.validators[at]);
+    return !(b.header.height == 1 && b.header.round == 1 && b.header.proposer != c.validators[at]);
   };
   c.start_all();
-  c.run_until([&] { return c.all_committed(3, c.everyone()); });
+  ASSERT_NO_FATAL_FAILURE(c.run_until([&] { return c.all_committed(3, c.everyone()); }));
   c.expect_consistent();
   const auto& first = c.nodes[0].commits[0].first->header;
-  EXPECT_EQ(first.round, 1u);
+  EXPECT_EQ(first.round, 2u);
   EXPECT_EQ(first.proposer, c.validators[2]);
   for (size_t i = 0; i < 4; ++i) {
     const auto& v = c.nodes[i].own_votes.front();
     EXPECT_EQ(v.height, 1u);
-    EXPECT_EQ(v.round, 0u);
+    EXPECT_EQ(v.round, 1u);
     EXPECT_EQ(v.kind, i == 1 ? VoteKind::kBlock : VoteKind::kNone) << "validator " << i;
     // Height 1 was decided on the none votes, long before a 2.2 s round timeout.
     EXPECT_LT(c.nodes[i].executed_at_ms.at(1), 1000u);
@@ -475,10 +574,10 @@ TEST(LftCluster, InvalidProposalGetsNoneVotesAndTheRoundMovesOnWithoutWaitingFor
 TEST(LftCluster, SingleValidatorCommitsWithTheLftEngine) {
   Cluster c(1);
   c.start_all();
-  c.run_until([&] { return c.all_committed(5, c.everyone()); });
+  ASSERT_NO_FATAL_FAILURE(c.run_until([&] { return c.all_committed(5, c.everyone()); }));
   c.expect_consistent();
   for (const auto& [block, qc] : c.nodes[0].commits) {
-    EXPECT_EQ(block->header.round, 0u);
+    EXPECT_EQ(block->header.round, block->header.height);
     EXPECT_EQ(qc.votes.size(), 1u);
   }
 }
@@ -487,30 +586,33 @@ TEST(LftCluster, SevenValidatorsWithTwoSilentStillCommit) {
   Cluster c(7);
   c.link = [](size_t from, size_t to) { return from < 5 && to < 5; };
   c.start_all();
-  c.run_until([&] { return c.all_committed(10, {0, 1, 2, 3, 4}); });
+  ASSERT_NO_FATAL_FAILURE(c.run_until([&] { return c.all_committed(10, {0, 1, 2, 3, 4}); }));
   c.expect_consistent();
+  c.expect_one_vote_per_round();
 }
 
 TEST(LftCluster, UndecidedQuorumEndsTheRoundAfterTwoTimeouts) {
-  // Validator 3 is down and validator 2 never gets the first proposal: 2 block votes + 1 none vote
-  // is a quorum of votes that neither certifies nor proves the round lost.
+  // Validator 3 is down and validator 2 never gets the first proposal (round 1): 2 block votes + 1
+  // none vote is a quorum of votes that neither certifies nor proves the round lost.
   Cluster c(4);
   c.link = [](size_t from, size_t to) { return from != 3 && to != 3; };
-  c.drop = [](const Msg& m) { return m.to == 2 && m.block && m.block->header.height == 1 && m.block->header.round == 0; };
+  c.drop = [](const Msg& m) {
+    return m.to == 2 && m.block && m.block->header.height == 1 && m.block->header.round == 1;
+  };
   c.start_all();
-  c.run_until([&] { return c.all_committed(3, {0, 1, 2}); });
+  ASSERT_NO_FATAL_FAILURE(c.run_until([&] { return c.all_committed(3, {0, 1, 2}); }));
   c.expect_consistent();
   const auto& first = c.nodes[0].commits[0].first->header;
-  EXPECT_EQ(first.round, 1u);
+  EXPECT_EQ(first.round, 2u);
   EXPECT_EQ(first.proposer, c.validators[2]);
-  // Round 0 cost its timeout (2.2 s) plus one more timeout, not more.
+  // Round 1 cost its timeout (2.2 s) plus one more timeout, not more.
   EXPECT_GE(c.nodes[0].executed_at_ms.at(1), 2u * 2200u);
   EXPECT_LT(c.nodes[0].executed_at_ms.at(1), 4u * 2200u);
 }
 
 // Random loss (each delivery lost independently), with and without a silent validator: commits
 // agree everywhere, and the cluster keeps going through lost proposals, votes and rounds split
-// between nodes (re-broadcasts, round proofs, lazy round ends, syncs).
+// between nodes (re-broadcasts, round proofs, lazy round ends, branch switches, syncs).
 TEST(LftCluster, LossyNetworkStaysSafeAndLive) {
   for (size_t n : {4, 7})
     for (uint64_t loss : {10, 35})
@@ -527,6 +629,7 @@ TEST(LftCluster, LossyNetworkStaysSafeAndLive) {
         for (size_t i = silent ? 1 : 0; i < n; ++i) live.insert(i);
         c.run_until([&] { return c.all_committed(8, live); }, 3'000'000);
         c.expect_consistent();
+        c.expect_one_vote_per_round();
         if (testing::Test::HasFailure()) {
           ADD_FAILURE() << "n " << n << " loss " << loss << "% seed " << seed;
           return;
@@ -537,20 +640,122 @@ TEST(LftCluster, LossyNetworkStaysSafeAndLive) {
 TEST(LftCluster, CrashedAndRestartedValidatorResumesFromItsRecords) {
   Cluster c(4);
   c.start_all();
-  c.run_until([&] { return c.all_committed(5, c.everyone()); });
+  ASSERT_NO_FATAL_FAILURE(c.run_until([&] { return c.all_committed(5, c.everyone()); }));
   c.crash(2);
-  c.run_until([&] { return c.all_committed(9, {0, 1, 3}); });
+  ASSERT_NO_FATAL_FAILURE(c.run_until([&] { return c.all_committed(9, {0, 1, 3}); }));
   c.start(2);
   size_t target = c.nodes[0].commits.size() + 6;
-  c.run_until([&] { return c.all_committed(target, c.everyone()); });
+  ASSERT_NO_FATAL_FAILURE(c.run_until([&] { return c.all_committed(target, c.everyone()); }));
   c.expect_consistent();
-  // No two different votes by validator 2 for one (height, round), across the restart.
-  std::map<std::pair<uint64_t, uint32_t>, Vote> seen;
-  for (const auto& v : c.nodes[2].own_votes) {
-    auto [it, fresh] = seen.emplace(std::make_pair(v.height, v.round), v);
-    if (!fresh) {
-      EXPECT_TRUE(it->second.block_hash == v.block_hash && it->second.kind == v.kind);
+  // Validator 2 signs again after the restart...
+  ASSERT_FALSE(c.nodes[2].own_votes.empty());
+  EXPECT_GT(c.nodes[2].own_votes.back().height, 9u);
+  // ...and never two different votes in one round, across the restart.
+  c.expect_one_vote_per_round();
+}
+
+// The bug the global rounds fixed (tests/sim/README.md, seeds 140 and 3): two different blocks
+// certified at height 1, X in round 1 and X' in round 2, and the honest nodes split between them.
+// Validators 0 and 1 hold X, validators 2 and 3 hold X' (validator 1 voted for X' in round 2 before
+// X's certificate reached it, and never saw X''s); each side alone is short of a quorum. After a
+// partition heals, X' (the higher round) wins everywhere and the cluster keeps committing.
+TEST(LftCluster, NodesSplitBetweenTwoCertifiedBlocksAtOneHeightConverge) {
+  Cluster c(4);
+  std::vector<crypto::PrivateKey> keys;
+  for (const auto& n : c.nodes) keys.push_back(n.key);
+  auto x = make_block(1, 1, c.genesis(), {}, keys[1], c.validators, 1000);
+  auto x2 = make_block(1, 2, c.genesis(), {}, keys[2], c.validators, 2000);
+  auto qc_x = make_qc(x, {keys[0], keys[1], keys[2]});
+  auto qc_x2 = make_qc(x2, {keys[1], keys[2], keys[3]});
+  // Each validator's write-ahead record is its latest vote, recorded by an engine casting it.
+  auto record_of_vote_for = [&](size_t i, const BlockPtr& b) {
+    auto e = make_lft_engine(c.options(i));
+    e->start(ChainTip{c.genesis(), {}, {}}, {});
+    // Rounds before b's end without this validator: two none votes leave no quorum for a block.
+    for (uint32_t r = 1; r < b->header.round; ++r) {
+      size_t others = 0;
+      for (size_t k = 0; k < 4 && others < 2; ++k) {
+        if (k == i) continue;
+        e->on_vote(make_vote(keys[k], 1, r, VoteKind::kNone, {}));
+        ++others;
+      }
     }
+    EXPECT_EQ(e->status().round, b->header.round);
+    auto out = e->on_proposal(b, /*contents_valid=*/true);
+    auto records = all_of_kind<ActPersist>(out);
+    auto votes = all_of_kind<ActBroadcastVote>(out);
+    EXPECT_EQ(records.size(), 1u);
+    EXPECT_FALSE(votes.empty());
+    c.nodes[i].own_votes.push_back(votes.at(0).vote);
+    c.nodes[i].voted.insert(b->header.round);
+    return records.at(0).record;
+  };
+  c.nodes[0].wal.push_back(record_of_vote_for(0, x));
+  c.nodes[1].wal.push_back(record_of_vote_for(1, x2));
+  c.nodes[2].wal.push_back(record_of_vote_for(2, x2));
+  c.nodes[3].wal.push_back(record_of_vote_for(3, x2));
+  // The votes inside the two QCs were signed (and recorded) before the start too.
+  for (const auto* qc : {&qc_x, &qc_x2})
+    for (const auto& v : qc->votes)
+      for (auto& n : c.nodes)
+        if (n.addr == v.voter) {
+          n.own_votes.push_back(v);
+          n.voted.insert(v.round);
+        }
+  for (size_t i : {0, 1}) c.nodes[i].chain = {CertifiedBlock{x, qc_x}};
+  for (size_t i : {2, 3}) c.nodes[i].chain = {CertifiedBlock{x2, qc_x2}};
+
+  bool partitioned = true;
+  c.link = [&](size_t from, size_t to) { return !partitioned || (from < 2) == (to < 2); };
+  c.start_all();
+  // Neither side can certify anything alone.
+  ASSERT_NO_FATAL_FAILURE(c.run_until([&] { return c.now_ms >= 30'000; }));
+  for (const auto& n : c.nodes) {
+    EXPECT_TRUE(n.commits.empty());
+    EXPECT_EQ(n.chain.size(), 1u);
+  }
+  partitioned = false;
+  ASSERT_NO_FATAL_FAILURE(c.run_until([&] { return c.all_committed(6, c.everyone()); }));
+  c.expect_consistent();
+  c.expect_one_vote_per_round();
+  for (size_t i = 0; i < 4; ++i) {
+    EXPECT_EQ(c.nodes[i].commits[0].first->hash(), x2->hash()) << "node " << i;
+    EXPECT_EQ(c.nodes[i].commits[0].second.round, 2u) << "node " << i;
+  }
+  // It took a few rounds after the heal, not a spin of ever-growing timeouts.
+  EXPECT_LT(c.now_ms, 30'000u + 60'000u);
+}
+
+// The same split arising from the protocol itself: all four validators vote for X in round 1 but
+// only validator 0 gets validator 0's vote, so only validator 0 sees X certified. The others end
+// round 1 (lazily: a quorum of votes, no decision) and certify X' at height 1 in round 2. Validator
+// 0 takes the higher certificate, executes X' and the cluster commits on X'.
+TEST(LftCluster, BlockCertifiedForOneNodeOnlyIsAbandonedForAHigherRoundCertificate) {
+  Cluster c(4);
+  bool lossy = true;
+  c.drop = [&](const Msg& m) {
+    if (!lossy) return false;
+    if (m.vote && m.vote->round == 1 && m.vote->voter == c.validators[0]) return true;
+    return m.block && m.block->header.round == 1 && m.to == 3;  // validator 3 votes none in round 1
+  };
+  c.start_all();
+  ASSERT_NO_FATAL_FAILURE(c.run_until([&] { return c.all_committed(1, {1, 2, 3}); }));
+  lossy = false;
+  ASSERT_NO_FATAL_FAILURE(c.run_until([&] { return c.all_committed(6, c.everyone()); }));
+  c.expect_consistent();
+  c.expect_one_vote_per_round();
+  // Validator 0 executed X (round 1) first, then switched to X' (round 2) at the same height.
+  const auto& ex = c.nodes[0].executions;
+  ASSERT_GE(ex.size(), 2u);
+  EXPECT_EQ(ex[0]->header.height, 1u);
+  EXPECT_EQ(ex[0]->header.round, 1u);
+  EXPECT_EQ(ex[1]->header.height, 1u);
+  EXPECT_GT(ex[1]->header.round, 1u);  // round 2 with these timeouts
+  for (size_t i = 0; i < 4; ++i) {
+    EXPECT_EQ(c.nodes[i].commits[0].first->hash(), ex[1]->hash()) << "node " << i;
+    if (i == 0) continue;
+    for (const auto& b : c.nodes[i].executions)
+      EXPECT_NE(b->hash(), ex[0]->hash()) << "node " << i << " saw X certified";
   }
 }
 
@@ -574,10 +779,33 @@ struct Solo4 {
     o.key = keys[i];
     return make_lft_engine(o);
   }
-  ChainTip tip() const { return ChainTip{genesis, {}, nullptr, {}}; }
-  // The proposal of validator 1, leader of (1, 0).
+  ChainTip tip() const { return ChainTip{genesis, {}, {}}; }
+  // The proposal of validator 1, leader of round 1 (height 1).
   BlockPtr proposal(int64_t time_bump_us = 1000) const {
-    return make_block(1, 0, genesis, {}, keys[1], validators, time_bump_us);
+    return make_block(1, 1, genesis, {}, keys[1], validators, time_bump_us);
+  }
+  // A block proposed by the leader of `round`.
+  BlockPtr block(uint64_t height, uint32_t round, const BlockPtr& parent, const QuorumCertificate& parent_qc,
+                 int64_t time_bump_us = 1000) const {
+    return make_block(height, round, parent, parent_qc, keys[round % 4], validators, time_bump_us);
+  }
+  QuorumCertificate qc(const BlockPtr& b, const std::vector<size_t>& voters) const {
+    std::vector<crypto::PrivateKey> ks;
+    for (size_t v : voters) ks.push_back(keys[v]);
+    return make_qc(b, ks);
+  }
+  // Block votes for `b` (in its round) from `voters`, fed to `e`; everything it did in return.
+  Actions votes_for(Engine& e, const BlockPtr& b, const std::vector<size_t>& voters) const {
+    Actions out;
+    for (size_t v : voters)
+      append(out, e.on_vote(make_vote(keys[v], b->header.height, b->header.round, VoteKind::kBlock, b->hash(),
+                                      b->header.timestamp_us)));
+    return out;
+  }
+  Actions none_votes(Engine& e, uint64_t height, uint32_t round, const std::vector<size_t>& voters) const {
+    Actions out;
+    for (size_t v : voters) append(out, e.on_vote(make_vote(keys[v], height, round, VoteKind::kNone, {})));
+    return out;
   }
 };
 
@@ -586,19 +814,19 @@ TEST(LftEngine, EquivocatingVoterIsCountedOnceAndNotRelayed) {
   auto e = s.engine(0);
   e->start(s.tip(), {});
   auto x = s.proposal(1000), y = s.proposal(2000);
-  auto first = e->on_vote(make_vote(s.keys[2], 1, 0, VoteKind::kBlock, x->hash()));
+  auto first = e->on_vote(make_vote(s.keys[2], 1, 1, VoteKind::kBlock, x->hash()));
   EXPECT_EQ(all_of_kind<ActBroadcastVote>(first).size(), 1u);  // relayed once
-  auto again = e->on_vote(make_vote(s.keys[2], 1, 0, VoteKind::kBlock, x->hash()));
+  auto again = e->on_vote(make_vote(s.keys[2], 1, 1, VoteKind::kBlock, x->hash()));
   EXPECT_TRUE(all_of_kind<ActBroadcastVote>(again).empty());
   EXPECT_EQ(e->status().equivocations, 0u);
-  auto second = e->on_vote(make_vote(s.keys[2], 1, 0, VoteKind::kBlock, y->hash()));
+  auto second = e->on_vote(make_vote(s.keys[2], 1, 1, VoteKind::kBlock, y->hash()));
   EXPECT_TRUE(all_of_kind<ActBroadcastVote>(second).empty());
   EXPECT_EQ(e->status().equivocations, 1u);
-  auto none = e->on_vote(make_vote(s.keys[2], 1, 0, VoteKind::kNone, {}));
+  auto none = e->on_vote(make_vote(s.keys[2], 1, 1, VoteKind::kNone, {}));
   EXPECT_EQ(e->status().equivocations, 2u);
   // The first vote still counts: with two more for x and the body, x is certified.
-  e->on_vote(make_vote(s.keys[1], 1, 0, VoteKind::kBlock, x->hash()));
-  auto done = e->on_vote(make_vote(s.keys[3], 1, 0, VoteKind::kBlock, x->hash()));
+  e->on_vote(make_vote(s.keys[1], 1, 1, VoteKind::kBlock, x->hash()));
+  auto done = e->on_vote(make_vote(s.keys[3], 1, 1, VoteKind::kBlock, x->hash()));
   EXPECT_TRUE(all_of_kind<ActExecute>(done).empty());  // q votes but no body yet
   auto out = e->on_proposal(x, /*contents_valid=*/true);
   auto exec = all_of_kind<ActExecute>(out);
@@ -615,24 +843,24 @@ TEST(LftEngine, VotesWithBadSignaturesOrFromOutsidersAreIgnored) {
   auto x = s.proposal();
   e->on_proposal(x, /*contents_valid=*/true);
   // Signed by someone else than the named voter.
-  Vote forged = make_vote(test_key(9), 1, 0, VoteKind::kBlock, x->hash());
+  Vote forged = make_vote(test_key(9), 1, 1, VoteKind::kBlock, x->hash());
   forged.voter = s.validators[2];
   EXPECT_TRUE(e->on_vote(forged).empty());
   // A signature that no longer matches the content.
-  Vote tampered = make_vote(s.keys[3], 1, 0, VoteKind::kBlock, x->hash());
+  Vote tampered = make_vote(s.keys[3], 1, 1, VoteKind::kBlock, x->hash());
   tampered.signature.bytes[5] ^= 1;
   EXPECT_TRUE(e->on_vote(tampered).empty());
   // A correctly signed vote from a key outside the validator set.
-  EXPECT_TRUE(e->on_vote(make_vote(test_key(9), 1, 0, VoteKind::kBlock, x->hash())).empty());
+  EXPECT_TRUE(e->on_vote(make_vote(test_key(9), 1, 1, VoteKind::kBlock, x->hash())).empty());
   // A none vote that names a block is malformed.
-  Vote odd = make_vote(s.keys[3], 1, 0, VoteKind::kBlock, x->hash());
+  Vote odd = make_vote(s.keys[3], 1, 1, VoteKind::kBlock, x->hash());
   odd.kind = VoteKind::kNone;
   odd.signature = crypto::sign(odd.signing_hash(), s.keys[3]);
   EXPECT_TRUE(e->on_vote(odd).empty());
   // Own vote + the leader's = 2 < q: none of the above counted, so no certification yet...
-  EXPECT_TRUE(all_of_kind<ActExecute>(e->on_vote(make_vote(s.keys[1], 1, 0, VoteKind::kBlock, x->hash()))).empty());
+  EXPECT_TRUE(all_of_kind<ActExecute>(e->on_vote(make_vote(s.keys[1], 1, 1, VoteKind::kBlock, x->hash()))).empty());
   // ...and one genuine third vote certifies.
-  auto out = e->on_vote(make_vote(s.keys[3], 1, 0, VoteKind::kBlock, x->hash()));
+  auto out = e->on_vote(make_vote(s.keys[3], 1, 1, VoteKind::kBlock, x->hash()));
   EXPECT_EQ(all_of_kind<ActExecute>(out).size(), 1u);
 }
 
@@ -668,25 +896,29 @@ TEST(LftEngine, RestartedValidatorRefusesToSignADifferentVoteForTheSameRound) {
   EXPECT_TRUE(all_of_kind<ActBroadcastVote>(out).empty());
   EXPECT_TRUE(all_of_kind<ActPersist>(out).empty());
   // A round timeout re-sends the same vote instead of signing a none vote.
-  auto timeout = all_of_kind<ActBroadcastVote>(e->on_timeout(Timer{TimerKind::kRound, 1, 0}));
+  auto t = e->on_timeout(Timer{TimerKind::kRound, 1, 1});
+  auto timeout = all_of_kind<ActBroadcastVote>(t);
   ASSERT_FALSE(timeout.empty());
   EXPECT_EQ(timeout[0].vote.encode(), original.encode());
+  EXPECT_TRUE(all_of_kind<ActPersist>(t).empty());
   // The same holds for an earlier round after the restart: nothing is signed below the record.
   auto later = s.engine(2);
-  std::vector<Bytes> r1_records;
+  std::vector<Bytes> r3_records;
   {
     auto tmp = s.engine(2);
     tmp->start(s.tip(), {});
-    // Two none votes at round 0 leave too few validators for any block to reach q = 3.
-    tmp->on_vote(make_vote(s.keys[0], 1, 0, VoteKind::kNone, {}));
-    tmp->on_vote(make_vote(s.keys[1], 1, 0, VoteKind::kNone, {}));
-    EXPECT_EQ(tmp->status().round, 1u);
-    auto t1 = tmp->on_timeout(Timer{TimerKind::kRound, 1, 1});
-    for (const auto& p : all_of_kind<ActPersist>(t1)) r1_records.push_back(p.record);
-    ASSERT_EQ(r1_records.size(), 1u);
+    // Two none votes leave too few validators for any block to reach q = 3: rounds 1 and 2 end
+    // without this validator's vote; it times out round 3 with a none vote.
+    s.none_votes(*tmp, 1, 1, {0, 1});
+    EXPECT_EQ(tmp->status().round, 2u);
+    s.none_votes(*tmp, 1, 2, {0, 1});
+    EXPECT_EQ(tmp->status().round, 3u);
+    auto t3 = tmp->on_timeout(Timer{TimerKind::kRound, 1, 3});
+    for (const auto& p : all_of_kind<ActPersist>(t3)) r3_records.push_back(p.record);
+    ASSERT_EQ(r3_records.size(), 1u);
   }
-  later->start(s.tip(), r1_records);
-  EXPECT_EQ(later->status().round, 1u);
+  later->start(s.tip(), r3_records);
+  EXPECT_EQ(later->status().round, 3u);  // a fresh start would be in round 1
   EXPECT_TRUE(all_of_kind<ActBroadcastVote>(later->on_proposal(x, /*contents_valid=*/true)).empty());
 }
 
@@ -696,10 +928,10 @@ TEST(LftEngine, CertificateSeenBeforeTheBlockIsKeptUntilTheBodyArrives) {
   e->start(s.tip(), {});
   auto x = s.proposal();
   for (size_t k = 1; k < 4; ++k)
-    EXPECT_TRUE(all_of_kind<ActExecute>(e->on_vote(make_vote(s.keys[k], 1, 0, VoteKind::kBlock, x->hash()))).empty());
+    EXPECT_TRUE(all_of_kind<ActExecute>(e->on_vote(make_vote(s.keys[k], 1, 1, VoteKind::kBlock, x->hash()))).empty());
   EXPECT_EQ(e->status().height, 1u);
   // The body arrives (e.g. fetched by the channel) even as a delivery without a verdict.
-  auto out = e->on_proposal(x, /*contents_valid=*/false);
+  auto out = e->on_proposal(x, std::nullopt);
   auto exec = all_of_kind<ActExecute>(out);
   ASSERT_EQ(exec.size(), 1u);
   EXPECT_EQ(exec[0].qc.block_hash, x->hash());
@@ -709,21 +941,18 @@ TEST(LftEngine, CertificateSeenBeforeTheBlockIsKeptUntilTheBodyArrives) {
 
 TEST(LftEngine, CertificateInAProposalForAFarHeightAsksForSync) {
   Solo4 s;
-  // Build a chain of certified blocks 1..5 that this engine never saw.
+  // Build a chain of certified blocks 1..5 (block h in round h) that this engine never saw.
   BlockPtr parent = s.genesis;
   QuorumCertificate qc;
   for (uint64_t h = 1; h <= 5; ++h) {
-    auto b = make_block(h, 0, parent, qc, s.keys[h % 4], s.validators);
-    QuorumCertificate next{h, 0, b->hash(), {}};
-    for (size_t k = 0; k < 3; ++k) next.votes.push_back(make_vote(s.keys[k], h, 0, VoteKind::kBlock, b->hash()));
-    std::sort(next.votes.begin(), next.votes.end(), [](const Vote& a, const Vote& b) { return a.voter < b.voter; });
+    auto b = s.block(h, static_cast<uint32_t>(h), parent, qc);
     parent = b;
-    qc = next;
+    qc = s.qc(b, {0, 1, 2});
   }
   auto e = s.engine(3);
   e->start(s.tip(), {});
-  auto six = make_block(6, 0, parent, qc, s.keys[6 % 4], s.validators);
-  auto syncs = all_of_kind<ActSync>(e->on_proposal(six, /*contents_valid=*/false));
+  auto six = s.block(6, 6, parent, qc);
+  auto syncs = all_of_kind<ActSync>(e->on_proposal(six, std::nullopt));
   ASSERT_EQ(syncs.size(), 1u);
   EXPECT_EQ(syncs[0].height, 5u);
   EXPECT_EQ(e->status().behind_to, std::optional<uint64_t>(5));
@@ -732,8 +961,8 @@ TEST(LftEngine, CertificateInAProposalForAFarHeightAsksForSync) {
   e2->start(s.tip(), {});
   QuorumCertificate short_qc = qc;
   short_qc.votes.pop_back();
-  auto seven = make_block(6, 0, parent, short_qc, s.keys[6 % 4], s.validators);
-  EXPECT_TRUE(all_of_kind<ActSync>(e2->on_proposal(seven, /*contents_valid=*/false)).empty());
+  auto seven = s.block(6, 6, parent, short_qc);
+  EXPECT_TRUE(all_of_kind<ActSync>(e2->on_proposal(seven, std::nullopt)).empty());
   EXPECT_FALSE(e2->status().behind_to.has_value());
 }
 
@@ -742,15 +971,41 @@ TEST(LftEngine, FarFutureVotesAreBounded) {
   auto e = s.engine(0);
   e->start(s.tip(), {});
   size_t relayed = 0;
-  for (uint32_t r = 1; r <= 500; ++r)
+  for (uint32_t r = 2; r <= 501; ++r)
     relayed += all_of_kind<ActBroadcastVote>(e->on_vote(make_vote(s.keys[3], 1, r, VoteKind::kNone, {}))).size();
   EXPECT_LE(relayed, 40u);
-  EXPECT_EQ(e->status().round, 0u);  // one validator alone cannot move the round
+  EXPECT_EQ(e->status().round, 1u);  // one validator alone cannot move the round
   // The current round still works.
   auto x = s.proposal();
   e->on_proposal(x, /*contents_valid=*/true);
-  e->on_vote(make_vote(s.keys[1], 1, 0, VoteKind::kBlock, x->hash()));
-  auto out = e->on_vote(make_vote(s.keys[2], 1, 0, VoteKind::kBlock, x->hash()));
+  e->on_vote(make_vote(s.keys[1], 1, 1, VoteKind::kBlock, x->hash()));
+  auto out = e->on_vote(make_vote(s.keys[2], 1, 1, VoteKind::kBlock, x->hash()));
+  EXPECT_EQ(all_of_kind<ActExecute>(out).size(), 1u);
+}
+
+// f+1 votes for a later round show an honest validator got there: the node joins that round (and
+// its timer); f votes might all be faulty and move nothing.
+TEST(LftEngine, VotesOfFPlusOneValidatorsForALaterRoundPullTheNodeThere) {
+  Solo4 s;
+  auto e = s.engine(0);
+  e->start(s.tip(), {});
+  // Validators 1 and 2 are in round 3 and voted for its leader's block (which has not reached
+  // this node yet).
+  auto b = s.block(1, 3, s.genesis, {});
+  s.votes_for(*e, b, {1});
+  EXPECT_EQ(e->status().round, 1u);
+  auto out = s.votes_for(*e, b, {2});
+  EXPECT_EQ(e->status().round, 3u);
+  auto timers = all_of_kind<ActSetTimer>(out);
+  ASSERT_FALSE(timers.empty());
+  EXPECT_EQ(timers[0].timer.round, 3u);
+  EXPECT_TRUE(all_of_kind<ActBroadcastVote>(e->on_timeout(Timer{TimerKind::kRound, 1, 1})).empty());  // stale
+  // Round 3 proceeds normally: the proposal gets this validator's vote, the third one.
+  out = e->on_proposal(b, /*contents_valid=*/true);
+  auto votes = all_of_kind<ActBroadcastVote>(out);
+  ASSERT_EQ(votes.size(), 1u);
+  EXPECT_EQ(votes[0].vote.kind, VoteKind::kBlock);
+  EXPECT_EQ(votes[0].vote.round, 3u);
   EXPECT_EQ(all_of_kind<ActExecute>(out).size(), 1u);
 }
 
@@ -758,7 +1013,7 @@ TEST(LftEngine, ProposalFromTheWrongLeaderIsIgnored) {
   Solo4 s;
   auto e = s.engine(0);
   e->start(s.tip(), {});
-  auto wrong = make_block(1, 0, s.genesis, {}, s.keys[2], s.validators);
+  auto wrong = make_block(1, 1, s.genesis, {}, s.keys[2], s.validators);
   EXPECT_TRUE(e->on_proposal(wrong, /*contents_valid=*/true).empty());
   // The real leader's proposal still gets this validator's (single) vote.
   auto votes = all_of_kind<ActBroadcastVote>(e->on_proposal(s.proposal(), /*contents_valid=*/true));
@@ -783,20 +1038,263 @@ TEST(LftEngine, RoundTimeoutGrowsAndIsCapped) {
   auto e = s.engine(0);
   auto timers = all_of_kind<ActSetTimer>(e->start(s.tip(), {}));
   ASSERT_FALSE(timers.empty());
-  EXPECT_EQ(timers[0].timer, (Timer{TimerKind::kRound, 1, 0}));
+  EXPECT_EQ(timers[0].timer, (Timer{TimerKind::kRound, 1, 1}));
   EXPECT_EQ(timers[0].delay_ms, 2000u + 200u);
   std::vector<uint64_t> delays;
-  for (uint32_t r = 0; r < 8; ++r) {
-    Actions out;
-    for (size_t k = 1; k < 4; ++k) {
-      auto more = e->on_vote(make_vote(s.keys[k], 1, r, VoteKind::kNone, {}));
-      out.insert(out.end(), more.begin(), more.end());
-    }
+  for (uint32_t r = 1; r <= 8; ++r) {
+    Actions out = s.none_votes(*e, 1, r, {1, 2, 3});
     ASSERT_EQ(e->status().round, r + 1);
     for (const auto& t : all_of_kind<ActSetTimer>(out))
       if (t.timer.kind == TimerKind::kRound) delays.push_back(t.delay_ms);
   }
   EXPECT_EQ(delays, (std::vector<uint64_t>{4000, 8000, 16000, 32000, 64000, 64000, 64000, 64000}));
+  // A certified round resets the count: the next round's timeout is the base again.
+  auto b = s.block(1, 9, s.genesis, {});
+  e->on_proposal(b, /*contents_valid=*/true);
+  Actions out = s.votes_for(*e, b, {1, 2});
+  ASSERT_EQ(all_of_kind<ActExecute>(out).size(), 1u);
+  append(out, e->on_block_executed(b->hash()));
+  EXPECT_EQ(e->status().round, 10u);
+  std::vector<uint64_t> after;
+  for (const auto& t : all_of_kind<ActSetTimer>(out))
+    if (t.timer.kind == TimerKind::kRound) after.push_back(t.delay_ms);
+  EXPECT_EQ(after, (std::vector<uint64_t>{2000 + 200}));
+}
+
+// 2-chain commit rule (engine.hpp certifying_finalises_parent): b1 certified in round 1, round 2
+// fails, b2 certified in round 3 (its parent's round is 1, not 2) finalises nothing; b3 certified
+// in round 4 (parent round 3) finalises b2 and with it b1, in height order.
+TEST(LftEngine, CommitNeedsAChildCertifiedInTheNextRound) {
+  Solo4 s;
+  auto e = s.engine(2);  // leads round 2, the one that fails (its propose timer never fires here)
+  e->start(s.tip(), {});
+  auto b1 = s.block(1, 1, s.genesis, {});
+  Actions out = e->on_proposal(b1, /*contents_valid=*/true);
+  append(out, s.votes_for(*e, b1, {0, 1}));
+  ASSERT_EQ(all_of_kind<ActExecute>(out).size(), 1u);
+  EXPECT_TRUE(all_of_kind<ActCommit>(out).empty());  // genesis is final already
+  e->on_block_executed(b1->hash());
+  EXPECT_EQ(e->status().round, 2u);
+
+  out = s.none_votes(*e, 2, 2, {0, 1, 3});
+  EXPECT_EQ(e->status().round, 3u);
+  EXPECT_TRUE(all_of_kind<ActExecute>(out).empty());
+
+  auto b2 = s.block(2, 3, b1, s.qc(b1, {0, 1, 2}));
+  out = e->on_proposal(b2, /*contents_valid=*/true);
+  auto votes = all_of_kind<ActBroadcastVote>(out);
+  ASSERT_EQ(votes.size(), 1u);
+  EXPECT_EQ(votes[0].vote.block_hash, b2->hash());
+  append(out, s.votes_for(*e, b2, {0, 3}));
+  auto exec = all_of_kind<ActExecute>(out);
+  ASSERT_EQ(exec.size(), 1u);
+  EXPECT_EQ(exec[0].block->hash(), b2->hash());
+  EXPECT_FALSE(certifying_finalises_parent(*b2));
+  EXPECT_TRUE(all_of_kind<ActCommit>(out).empty()) << "b1 is final only once a child is certified in round 2";
+  e->on_block_executed(b2->hash());
+  EXPECT_EQ(e->status().height, 3u);
+  EXPECT_EQ(e->status().round, 4u);
+
+  auto b3 = s.block(3, 4, b2, s.qc(b2, {0, 2, 3}));
+  EXPECT_TRUE(certifying_finalises_parent(*b3));
+  out = e->on_proposal(b3, /*contents_valid=*/true);
+  append(out, s.votes_for(*e, b3, {0, 1}));
+  exec = all_of_kind<ActExecute>(out);
+  ASSERT_EQ(exec.size(), 1u);
+  EXPECT_EQ(exec[0].block->hash(), b3->hash());
+  auto commits = all_of_kind<ActCommit>(out);
+  ASSERT_EQ(commits.size(), 2u);
+  EXPECT_EQ(commits[0].block->hash(), b1->hash());
+  EXPECT_EQ(commits[0].qc.block_hash, b1->hash());
+  EXPECT_EQ(commits[0].qc.round, 1u);
+  EXPECT_EQ(commits[1].block->hash(), b2->hash());
+  EXPECT_EQ(commits[1].qc.round, 3u);
+  EXPECT_TRUE(verify_qc(commits[0].qc, s.validators));
+  EXPECT_TRUE(verify_qc(commits[1].qc, s.validators));
+  e->on_block_executed(b3->hash());
+
+  // And in steady state each block finalises exactly its parent.
+  auto b4 = s.block(4, 5, b3, s.qc(b3, {0, 1, 2}));
+  out = e->on_proposal(b4, /*contents_valid=*/true);
+  append(out, s.votes_for(*e, b4, {0, 1}));
+  commits = all_of_kind<ActCommit>(out);
+  ASSERT_EQ(commits.size(), 1u);
+  EXPECT_EQ(commits[0].block->hash(), b3->hash());
+}
+
+// The lock: once a node has seen a QC of round 2 (for Y, whose body it lacks), it refuses a round-3
+// proposal extending its tip b1, certified in round 1, although that proposal is otherwise fine.
+TEST(LftEngine, LockedNodeRefusesAProposalOnALowerCertifiedBlock) {
+  Solo4 s;
+  auto b1 = s.block(1, 1, s.genesis, {});
+  auto qc1 = s.qc(b1, {0, 1, 2});
+  auto y = s.block(2, 2, b1, qc1);
+  auto z = s.block(2, 3, b1, qc1, 2000);  // the leader of round 3 proposes on b1, not on y
+  auto certify_b1 = [&](Engine& e) {
+    e.start(s.tip(), {});
+    e.on_proposal(b1, /*contents_valid=*/true);
+    ASSERT_EQ(all_of_kind<ActExecute>(s.votes_for(e, b1, {1, 2})).size(), 1u);
+    e.on_block_executed(b1->hash());
+    ASSERT_EQ(e.status().round, 2u);
+  };
+
+  // Control: round 2 lost, nobody certified anything above b1: z gets a block vote.
+  auto open = s.engine(0);
+  certify_b1(*open);
+  s.none_votes(*open, 2, 2, {1, 2, 3});
+  ASSERT_EQ(open->status().round, 3u);
+  auto votes = all_of_kind<ActBroadcastVote>(open->on_proposal(z, /*contents_valid=*/true));
+  ASSERT_EQ(votes.size(), 1u);
+  EXPECT_EQ(votes[0].vote.kind, VoteKind::kBlock);
+  EXPECT_EQ(votes[0].vote.block_hash, z->hash());
+
+  // Locked: a quorum voted for y in round 2 (the proposal never reached this node).
+  auto locked = s.engine(0);
+  certify_b1(*locked);
+  auto out = s.votes_for(*locked, y, {1, 2, 3});
+  EXPECT_TRUE(all_of_kind<ActExecute>(out).empty());
+  EXPECT_EQ(locked->status().round, 3u);
+  EXPECT_EQ(locked->status().height, 2u);  // the tip is still b1
+  EXPECT_EQ(locked->status().behind_to, std::optional<uint64_t>(2));
+  out = locked->on_proposal(z, /*contents_valid=*/true);
+  votes = all_of_kind<ActBroadcastVote>(out);
+  ASSERT_EQ(votes.size(), 1u);
+  EXPECT_EQ(votes[0].vote.kind, VoteKind::kNone);
+  EXPECT_EQ(votes[0].vote.round, 3u);
+  // The locked block's body arriving lets the node move on: y joins the chain and, certified in
+  // the round after b1's, finalises b1.
+  out = locked->on_proposal(y, std::nullopt);
+  auto exec = all_of_kind<ActExecute>(out);
+  ASSERT_EQ(exec.size(), 1u);
+  EXPECT_EQ(exec[0].block->hash(), y->hash());
+  auto commits = all_of_kind<ActCommit>(out);
+  ASSERT_EQ(commits.size(), 1u);
+  EXPECT_EQ(commits[0].block->hash(), b1->hash());
+}
+
+// Branch switch: this node holds X, certified at height 2 in round 2. The leader of round 3
+// proposes X' at height 2 on b1 (this node votes none: it does not extend X) and a quorum of others
+// certifies it. The round-4 proposal carries X''s QC: the node executes X' (whose parent b1 is
+// below X, so X drops off its chain) and votes for the proposal once its verdict is in. When that
+// proposal is certified in round 4, X' (round 3) is final, never X.
+TEST(LftEngine, HigherCertificateAtTheSameHeightSwitchesTheBranch) {
+  Solo4 s;
+  auto b1 = s.block(1, 1, s.genesis, {});
+  auto qc1 = s.qc(b1, {0, 1, 2});
+  auto e = s.engine(1);  // leads none of rounds 2..4
+  e->start(ChainTip{b1, qc1, {}}, {});
+  ASSERT_EQ(e->status().round, 2u);
+
+  auto x = s.block(2, 2, b1, qc1);
+  Actions out = e->on_proposal(x, /*contents_valid=*/true);
+  append(out, s.votes_for(*e, x, {0, 2}));
+  auto exec = all_of_kind<ActExecute>(out);
+  ASSERT_EQ(exec.size(), 1u);
+  EXPECT_EQ(exec[0].block->hash(), x->hash());
+  e->on_block_executed(x->hash());
+  ASSERT_EQ(e->status().round, 3u);
+
+  auto x2 = s.block(2, 3, b1, qc1, 2000);
+  auto votes = all_of_kind<ActBroadcastVote>(e->on_proposal(x2, /*contents_valid=*/true));
+  ASSERT_EQ(votes.size(), 1u);
+  EXPECT_EQ(votes[0].vote.kind, VoteKind::kNone);
+
+  auto qc_x2 = s.qc(x2, {0, 2, 3});
+  auto p = s.block(3, 4, x2, qc_x2);
+  // Delivered before the channel has executed x2: no verdict yet.
+  out = e->on_proposal(p, std::nullopt);
+  exec = all_of_kind<ActExecute>(out);
+  ASSERT_EQ(exec.size(), 1u);
+  EXPECT_EQ(exec[0].block->hash(), x2->hash());
+  EXPECT_EQ(exec[0].qc.round, 3u);
+  EXPECT_TRUE(verify_qc(exec[0].qc, s.validators));
+  EXPECT_TRUE(all_of_kind<ActCommit>(out).empty());
+  EXPECT_TRUE(all_of_kind<ActBroadcastVote>(out).empty());
+  EXPECT_EQ(e->status().round, 4u);
+  EXPECT_EQ(e->status().height, 3u);
+  EXPECT_TRUE(all_of_kind<ActBroadcastVote>(e->on_block_executed(x2->hash())).empty());  // still no verdict
+  out = e->on_proposal(p, /*contents_valid=*/true);
+  votes = all_of_kind<ActBroadcastVote>(out);
+  ASSERT_EQ(votes.size(), 1u);
+  EXPECT_EQ(votes[0].vote.kind, VoteKind::kBlock);
+  EXPECT_EQ(votes[0].vote.block_hash, p->hash());
+  EXPECT_EQ(votes[0].vote.round, 4u);
+  EXPECT_EQ(votes[0].vote.height, 3u);
+
+  out = s.votes_for(*e, p, {0, 2});
+  ASSERT_EQ(all_of_kind<ActExecute>(out).size(), 1u);
+  auto commits = all_of_kind<ActCommit>(out);
+  ASSERT_EQ(commits.size(), 1u);
+  EXPECT_EQ(commits[0].block->hash(), x2->hash());
+}
+
+// Crash and restart with global rounds: the validator voted in round 3 for b3 at height 3, then
+// restarts from an older tip (height 1: the channel had not recorded b2 as certified). Round 3 now
+// decides height 2 for it, and the leader of round 3 offers another block there; the record must
+// keep it from signing anything in round 3 (or below) although the height differs.
+TEST(LftEngine, RestartFromAnOlderTipSignsNothingAtOrBelowTheRecordedRound) {
+  Solo4 s;
+  auto b1 = s.block(1, 1, s.genesis, {});
+  auto qc1 = s.qc(b1, {0, 1, 2});
+  const ChainTip old_tip{s.genesis, {}, {CertifiedBlock{b1, qc1}}};
+  auto b2 = s.block(2, 2, b1, qc1);
+  std::vector<Bytes> records;
+  Vote original;
+  {
+    auto e = s.engine(0);
+    e->start(old_tip, {});
+    Actions out = e->on_proposal(b2, /*contents_valid=*/true);
+    append(out, s.votes_for(*e, b2, {1, 2}));
+    ASSERT_EQ(all_of_kind<ActExecute>(out).size(), 1u);
+    append(out, e->on_block_executed(b2->hash()));
+    auto b3 = s.block(3, 3, b2, s.qc(b2, {0, 1, 2}));
+    append(out, e->on_proposal(b3, /*contents_valid=*/true));
+    for (const auto& p : all_of_kind<ActPersist>(out)) records.push_back(p.record);
+    auto votes = all_of_kind<ActBroadcastVote>(out);
+    ASSERT_FALSE(votes.empty());
+    original = votes.back().vote;
+    ASSERT_EQ(original.round, 3u);
+    ASSERT_EQ(original.height, 3u);
+    ASSERT_EQ(original.block_hash, b3->hash());
+  }
+  auto other = s.block(2, 3, b1, qc1, 5000);  // round 3's leader, at height 2
+
+  // Control: without the records the restarted validator reaches round 3 and votes for `other`.
+  {
+    auto fresh = s.engine(0);
+    fresh->start(old_tip, {});
+    s.none_votes(*fresh, 2, 2, {1, 2, 3});
+    ASSERT_EQ(fresh->status().round, 3u);
+    auto votes = all_of_kind<ActBroadcastVote>(fresh->on_proposal(other, /*contents_valid=*/true));
+    ASSERT_EQ(votes.size(), 1u);
+    EXPECT_EQ(votes[0].vote.block_hash, other->hash());
+  }
+
+  auto e = s.engine(0);
+  auto started = e->start(old_tip, records);
+  EXPECT_EQ(e->status().round, 3u);
+  EXPECT_EQ(e->status().height, 2u);
+  auto resent = all_of_kind<ActBroadcastVote>(started);
+  ASSERT_EQ(resent.size(), 1u);
+  EXPECT_EQ(resent[0].vote.encode(), original.encode());
+  EXPECT_TRUE(all_of_kind<ActPersist>(started).empty());
+  // Round 2's proposal (below the record) and round 3's other block get nothing signed.
+  for (const auto& b : {b2, other}) {
+    auto out = e->on_proposal(b, /*contents_valid=*/true);
+    EXPECT_TRUE(all_of_kind<ActBroadcastVote>(out).empty());
+    EXPECT_TRUE(all_of_kind<ActPersist>(out).empty());
+  }
+  // Nor does a round-3 timeout: it re-sends the recorded vote.
+  auto t = e->on_timeout(Timer{TimerKind::kRound, 2, 3});
+  EXPECT_TRUE(all_of_kind<ActPersist>(t).empty());
+  // (It also re-sends the votes of its tip's QC, its own round-1 vote among them.)
+  size_t own_round3 = 0;
+  for (const auto& v : all_of_kind<ActBroadcastVote>(t)) {
+    if (v.vote.voter != s.validators[0] || v.vote.round < 2) continue;
+    EXPECT_EQ(v.vote.encode(), original.encode());
+    ++own_round3;
+  }
+  EXPECT_GE(own_round3, 1u);
 }
 
 }  // namespace
