@@ -4,6 +4,25 @@
 
 namespace cx::channel::wire {
 
+Bytes encode_proposal(const core::Block& block) {
+  codec::Writer w;
+  w.varint(block.txs.size());
+  for (const auto& tx : block.txs) w.fixed(tx->hash);
+  w.bytes(block.encode());
+  return w.take();
+}
+
+std::optional<Proposal> decode_proposal(BytesView b) {
+  codec::Reader r(b);
+  Proposal p;
+  uint64_t n = r.count(core::kBlockTxCountMax);
+  p.tx_hashes.reserve(n);
+  for (uint64_t i = 0; i < n && !r.failed(); ++i) p.tx_hashes.push_back(r.fixed<32>());
+  p.block = r.bytes(core::kBlockBytesMax);
+  if (!r.finish()) return std::nullopt;
+  return p;
+}
+
 Bytes encode_txs(const std::vector<core::TxPtr>& txs) {
   codec::Writer w;
   w.varint(txs.size());

@@ -12,6 +12,15 @@ namespace cx::channel::wire {
 inline constexpr size_t kGossipTxsMax = 5000;
 inline constexpr size_t kSyncBlocksMax = 32;
 
+// kProposal: the tx hashes of the block (hints, so the receiver can reuse txs it already parsed from
+// gossip; Block::decode checks each reused tx against the block's bytes), then Block::encode().
+Bytes encode_proposal(const core::Block& block);
+struct Proposal {
+  std::vector<Hash32> tx_hashes;
+  Bytes block;
+};
+std::optional<Proposal> decode_proposal(BytesView b);
+
 // kTxs: the params JSON of each tx, as its sender signed it.
 Bytes encode_txs(const std::vector<core::TxPtr>& txs);
 std::optional<std::vector<std::string>> decode_txs(BytesView b);

@@ -86,7 +86,9 @@ ProcSample sample_proc(pid_t pid) {
 // ---- configuration ----
 
 struct BenchConfig {
-  Url url;
+  Url url;                 // funding, following and checking go here
+  std::vector<Url> submit_urls;  // submission connections are spread over these (url first)
+  size_t rate = 0;         // offered load in tx/s (0: as fast as the node accepts)
   uint64_t nid = 0;
   Signer funder;
   size_t txs = 0;
@@ -312,14 +314,21 @@ struct SubmitStats {
   std::atomic<int64_t> last_accept_us{0};
 };
 
-void submit_worker(const BenchConfig& cfg, std::vector<TxSlot>& slots, std::atomic<size_t>& next_batch,
-                   SubmitStats& stats, Failures& failures, int64_t give_up_us) {
-  RpcClient client(cfg.url);
+void submit_worker(const BenchConfig& cfg, size_t worker, std::vector<TxSlot>& slots, std::atomic<size_t>& next_batch,
+                   SubmitStats& stats, Failures& failures, int64_t run_start_us, int64_t give_up_us) {
+  RpcClient client(cfg.submit_urls[worker % cfg.submit_urls.size()]);
   size_t batches = (slots.size() + cfg.batch - 1) / cfg.batch;
   std::vector<size_t> todo, retry;
   for (;;) {
     size_t b = next_batch.fetch_add(1);
     if (b >= batches) return;
+    if (cfg.rate) {
+      // Open loop: batch b is due at b·batch/rate seconds, whether or not the chain keeps up, so
+      // latency includes any queueing the node builds up.
+      int64_t due = run_start_us + static_cast<int64_t>(static_cast<double>(b * cfg.batch) * 1e6 / static_cast<double>(cfg.rate));
+      int64_t now = mono_us();
+      if (due > now) std::this_thread::sleep_for(std::chrono::microseconds(due - now));
+    }
     todo.clear();
     for (size_t i = b * cfg.batch; i < std::min(slots.size(), (b + 1) * cfg.batch); ++i) todo.push_back(i);
     auto backoff = std::chrono::milliseconds(10);
@@ -570,7 +579,7 @@ int cmd_bench(const Argv& argv) {
             "Load generator: funds fresh senders, pre-signs transfers, submits them in JSON-RPC batches over "
             "keep-alive connections and follows the chain until they are committed; reports committed tx/s, "
             "submit-to-commit latency and, with --node-pid, the node's CPU and memory.",
-            {{"rpc", "URL", "node JSON-RPC endpoint (default: the accounts file's rpc, else " + std::string(kDefaultRpcUrl) + ")", ""},
+            {{"rpc", "URL[,URL...]", "node JSON-RPC endpoint(s); submissions are spread over all of them, the first is followed (default: the accounts file's rpc, else " + std::string(kDefaultRpcUrl) + ")", ""},
              {"accounts-file", "FILE", "localnet accounts; the first one funds the senders", kDefaultAccountsFile},
              {"key-file", "FILE", "fund from the hex private key in FILE instead", ""},
              {"nid", "NID", "network id (default: the accounts file's, else icx_getNetworkInfo)", ""},
@@ -578,6 +587,7 @@ int cmd_bench(const Argv& argv) {
              {"senders", "M", "fresh sender accounts, used round-robin", "200"},
              {"concurrency", "C", "keep-alive connections submitting in parallel", "8"},
              {"batch", "B", "txs per JSON-RPC batch", "100"},
+             {"rate", "TPS", "offer this many tx/s (open loop; 0 = as fast as accepted)", "0"},
              {"node-pid", "PID", "sample this process's CPU time and RSS from /proc", ""},
              {"timeout", "SECONDS", "give up on commits this long after the last submission", "120"},
              {"poll-ms", "MS", "block polling interval", "20"},
@@ -594,6 +604,12 @@ int cmd_bench(const Argv& argv) {
   auto batch = parse_count(args, "batch", kBatchMax);
   auto timeout_s = parse_count(args, "timeout", 24 * 3600);
   auto poll_ms = parse_count(args, "poll-ms", 10'000);
+  size_t rate = 0;
+  if (auto r = args.get("rate"); r && *r != "0") {
+    auto v = parse_count(args, "rate", 10'000'000);
+    if (!v) return fail(v.message());
+    rate = *v;
+  }
   if (!txs) return fail(txs.message());
   if (!senders) return fail(senders.message());
   if (!concurrency) return fail(concurrency.message());
@@ -604,6 +620,7 @@ int cmd_bench(const Argv& argv) {
   cfg.senders = std::min(*senders, *txs);
   cfg.concurrency = *concurrency;
   cfg.batch = *batch;
+  cfg.rate = rate;
   cfg.commit_timeout = std::chrono::seconds(*timeout_s);
   cfg.poll_interval = std::chrono::milliseconds(*poll_ms);
   if (auto pid = args.get("node-pid")) {
@@ -627,9 +644,16 @@ int cmd_bench(const Argv& argv) {
     cfg.funder = *accounts.first;
   }
   std::string rpc = args.get_or("rpc", accounts.rpc.empty() ? kDefaultRpcUrl : accounts.rpc);
-  auto url = Url::parse(rpc);
-  if (!url) return fail(url.message());
-  cfg.url = *url;
+  for (size_t start = 0; start <= rpc.size();) {
+    size_t comma = rpc.find(',', start);
+    if (comma == std::string::npos) comma = rpc.size();
+    auto url = Url::parse(rpc.substr(start, comma - start));
+    if (!url) return fail("--rpc: " + url.message());
+    cfg.submit_urls.push_back(*url);
+    start = comma + 1;
+  }
+  if (cfg.submit_urls.size() > kConcurrencyMax) return fail("--rpc: too many endpoints");
+  cfg.url = cfg.submit_urls.front();
 
   RpcClient control(cfg.url);
   Uint256 step_price(kDefaultStepPrice);
@@ -660,8 +684,12 @@ int cmd_bench(const Argv& argv) {
       std::fflush(stderr);
     }
   };
-  say("bench: %zu transfers from %zu senders, %zu connections, batches of %zu -> %s (nid 0x%llx)\n", cfg.txs,
-      cfg.senders, cfg.concurrency, cfg.batch, cfg.url.to_string().c_str(), static_cast<unsigned long long>(cfg.nid));
+  say("bench: %zu transfers from %zu senders, %zu connections, batches of %zu -> %s%s (nid 0x%llx)", cfg.txs,
+      cfg.senders, cfg.concurrency, cfg.batch, cfg.url.to_string().c_str(),
+      cfg.submit_urls.size() > 1 ? (" (+" + std::to_string(cfg.submit_urls.size() - 1) + " more endpoints)").c_str() : "",
+      static_cast<unsigned long long>(cfg.nid));
+  if (cfg.rate) say(", offered at %zu tx/s", cfg.rate);
+  say("\n");
 
   // (a) funding
   auto funding = fund_senders(cfg, control, step_price);
@@ -691,8 +719,8 @@ int cmd_bench(const Argv& argv) {
   std::vector<std::thread> workers;
   int64_t give_up_us = run_start + static_cast<int64_t>(cfg.commit_timeout.count()) * 1000;
   for (size_t c = 0; c < cfg.concurrency; ++c)
-    workers.emplace_back(submit_worker, std::cref(cfg), std::ref(slots), std::ref(next_batch), std::ref(submit),
-                         std::ref(failures), give_up_us);
+    workers.emplace_back(submit_worker, std::cref(cfg), c, std::ref(slots), std::ref(next_batch), std::ref(submit),
+                         std::ref(failures), run_start, give_up_us);
   for (auto& w : workers) w.join();
   int64_t submit_end = mono_us();
   deadline_us = submit_end + static_cast<int64_t>(cfg.commit_timeout.count()) * 1000;
@@ -755,6 +783,7 @@ int cmd_bench(const Argv& argv) {
         {"senders", cfg.senders},
         {"concurrency", cfg.concurrency},
         {"batch", cfg.batch},
+        {"offered_tps", cfg.rate},
         {"funding_seconds", round3(funding->seconds)},
         {"signing_seconds", round3(sign_seconds)},
         {"signing_threads", sign_threads},

@@ -141,7 +141,7 @@ Bytes Block::encode() const {
   return w.take();
 }
 
-Result<Block> Block::decode(BytesView b) {
+Result<Block> Block::decode(BytesView b, const KnownTx& known) {
   if (b.size() > kBlockBytesMax) return Result<Block>::error("block is larger than the limit");
   codec::Reader r(b);
   Block blk;
@@ -164,6 +164,12 @@ Result<Block> Block::decode(BytesView b) {
   for (uint64_t i = 0; i < ntx && !r.failed(); ++i) {
     std::string json = r.str(kTxJsonBytesMax);
     if (r.failed()) break;
+    if (known) {
+      if (TxPtr t = known(i, json); t && t->params_json == json) {
+        blk.txs.push_back(std::move(t));
+        continue;
+      }
+    }
     auto parsed = parse_transaction_json(json);
     if (auto* rej = std::get_if<TxRejection>(&parsed))
       return Result<Block>::error("block tx " + std::to_string(i) + " is invalid: " + rej->detail);

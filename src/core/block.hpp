@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <functional>
+#include <string_view>
 #include <vector>
 
 #include "base/bytes.hpp"
@@ -79,8 +81,12 @@ struct Block {
 
   Hash32 hash() const { return header.hash(); }
   Bytes encode() const;
-  // Decodes and re-parses every tx; checks tx_root and prev_qc_hash consistency (not signatures).
-  static Result<Block> decode(BytesView b);
+  // Decodes and parses every tx; checks tx_root and prev_qc_hash consistency (not signatures).
+  // `known(i, json)` may offer an already-parsed tx for the i-th tx (e.g. one that arrived by
+  // gossip); it is used only if its params JSON is byte-for-byte the block's, so the result is the
+  // same as parsing, only cheaper.
+  using KnownTx = std::function<TxPtr(size_t index, std::string_view params_json)>;
+  static Result<Block> decode(BytesView b, const KnownTx& known = {});
 };
 
 Hash32 merkle_root(const std::vector<Hash32>& leaves);

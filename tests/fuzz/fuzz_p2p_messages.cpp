@@ -1,4 +1,4 @@
-// Fuzz target: what a peer can send. The first byte picks the decoder (handshake, frame header,
+// Fuzz target: what a peer can send. The first byte picks the decoder (handshake, frame header, proposal,
 // vote, QC, and the channel's gossip/sync/status payloads); the rest is the input. Decoders must
 // never crash, and whatever decodes must re-encode to the same bytes.
 #include <cstdint>
@@ -13,7 +13,7 @@ using namespace cx;
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
   BytesView in(data + 1, size - 1);
-  switch (data[0] % 8) {
+  switch (data[0] % 9) {
     case 0: {
       std::string error;
       if (auto h = p2p::decode_hello(in, &error)) CX_ASSERT(p2p::encode_hello(*h) == Bytes(in.begin(), in.end()));
@@ -45,6 +45,24 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       break;
     case 7:
       if (auto s = channel::wire::decode_status(in)) CX_ASSERT(channel::wire::encode(*s) == Bytes(in.begin(), in.end()));
+      break;
+    case 8:
+      // A proposal: hash hints, then the block, decoded with "known" txs offered for every slot (the
+      // first parseable tx of the block, so most offers must be refused as not byte-identical).
+      if (auto p = channel::wire::decode_proposal(in)) {
+        core::TxPtr offer;
+        auto b = core::Block::decode(p->block, [&](size_t, std::string_view json) -> core::TxPtr {
+          if (!offer) {
+            auto parsed = core::parse_transaction_json(json);
+            if (auto* tx = std::get_if<core::Transaction>(&parsed)) offer = std::make_shared<const core::Transaction>(*tx);
+          }
+          return offer;
+        });
+        if (b) {
+          CX_ASSERT(b->encode() == p->block);
+          CX_ASSERT(b.value().txs.size() <= core::kBlockTxCountMax);
+        }
+      }
       break;
   }
   return 0;
