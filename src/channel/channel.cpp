@@ -1010,7 +1010,10 @@ class ChannelImpl final : public Channel, private mempool::AdmissionChecks, priv
     for (auto& tx : txs) {
       int64_t diff = tx->timestamp_us - h.timestamp_us;
       // The time window is checked against block time: a tx that aged out in the pool is dropped.
-      if (diff > p.tx_timestamp_window_us || -diff > p.tx_timestamp_window_us || m_inflight_txs.count(tx->hash)) {
+      // So is one already in flight or on the chain (the pool guards against that too; a block
+      // holding such a tx would be refused by every peer, so it is checked again here).
+      if (diff > p.tx_timestamp_window_us || -diff > p.tx_timestamp_window_us || m_inflight_txs.count(tx->hash) ||
+          m_store.tx_position(tx->hash)) {
         ++dropped;
         continue;
       }
@@ -1022,7 +1025,7 @@ class ChannelImpl final : public Channel, private mempool::AdmissionChecks, priv
     BlockPtr out = block;
     for (uint32_t i = 0; i < out->txs.size(); ++i) m_inflight_txs[out->txs[i]->hash] = {out, i};
     m_own_proposals.emplace(out->header.height, out);
-    if (dropped) CX_WARN(kLog, "dropped " << dropped << " txs whose timestamp left the window");
+    if (dropped) CX_WARN(kLog, "dropped " << dropped << " txs whose timestamp left the window or that are on the chain already");
     return out;
   }
 

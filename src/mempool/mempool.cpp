@@ -64,7 +64,8 @@ class MempoolImpl final : public Mempool {
 
   std::vector<std::optional<TxRejection>> admit(const std::vector<TxPtr>& txs) override {
     std::vector<std::optional<TxRejection>> out = verify(txs);
-    // Chain and state checks run without the pool lock: they read the channel's head.
+    // Chain and state checks run without the pool lock: they read the channel's head. A block that
+    // includes one of these txs meanwhile calls remove() before we insert; m_included catches that.
     for (size_t i = 0; i < txs.size(); ++i) {
       if (out[i]) continue;
       const auto& tx = *txs[i];
@@ -115,6 +116,7 @@ class MempoolImpl final : public Mempool {
     std::lock_guard lock(m_mutex);
     for (auto it = txs.rbegin(); it != txs.rend(); ++it) {
       const TxPtr& tx = *it;
+      m_included.erase(tx->hash);  // its block was abandoned: it may be admitted again
       if (m_by_hash.count(tx->hash)) continue;
       auto [qit, fresh] = m_queues.try_emplace(tx->from);
       if (fresh || qit->second.empty()) m_ring.push_front(tx->from);
@@ -126,6 +128,7 @@ class MempoolImpl final : public Mempool {
   void remove(const std::vector<Hash32>& hashes) override {
     std::lock_guard lock(m_mutex);
     for (const auto& h : hashes) {
+      remember_included_locked(h);
       auto it = m_by_hash.find(h);
       if (it == m_by_hash.end()) continue;
       TxPtr tx = it->second;
@@ -165,7 +168,20 @@ class MempoolImpl final : public Mempool {
   bool is_verified(const Hash32& hash) const override { return m_verified.contains(hash); }
 
  private:
+  // Bounded FIFO of txs that blocks included, so an admission racing with the block cannot put
+  // them back in the pool (where they would be proposed again, and refused by every peer).
+  void remember_included_locked(const Hash32& h) {
+    if (!m_included.insert(h).second) return;
+    m_included_order.push_back(h);
+    while (m_included_order.size() > m_options.count_max) {
+      m_included.erase(m_included_order.front());
+      m_included_order.pop_front();
+    }
+  }
+
   std::optional<TxRejection> insert_locked(const TxPtr& tx) {
+    if (m_included.count(tx->hash))
+      return TxRejection{TxReject::kDuplicate, "tx 0x" + tx->hash.hex() + " is already on the chain"};
     if (m_by_hash.count(tx->hash))
       return TxRejection{TxReject::kDuplicate, "tx 0x" + tx->hash.hex() + " is already in the pool"};
     if (m_by_hash.size() >= m_options.count_max)
@@ -209,6 +225,8 @@ class MempoolImpl final : public Mempool {
   std::deque<core::Address> m_ring;  // senders with queued txs, in round-robin order
   std::map<core::Address, size_t> m_per_sender;
   size_t m_bytes = 0;
+  std::unordered_set<Hash32, FixedBytesHasher> m_included;  // see remember_included_locked()
+  std::deque<Hash32> m_included_order;
 };
 
 }  // namespace

@@ -102,3 +102,33 @@ TEST(Mempool, TakeIsRoundRobinAcrossSendersAndFifoWithin) {
   EXPECT_EQ(pool->size(), 0u);
   EXPECT_EQ(pool->bytes(), 0u);
 }
+
+// A block includes a tx while its admission is between the chain check and the insert (gossip is
+// admitted on its own thread): the pool must not keep it, or its node would propose it again and
+// every peer would refuse that block (seen with 4 validators under load before the fix).
+TEST(Mempool, TxIncludedByABlockDuringItsAdmissionStaysOut) {
+  struct RacingChecks : mempool::AdmissionChecks {
+    mempool::Mempool* pool = nullptr;
+    Hash32 included;
+    bool is_known_on_chain(const Hash32& h) const override {
+      // The chain check passes; right after it, the block that includes the tx executes.
+      if (h == included) pool->remove({h});
+      return false;
+    }
+    std::optional<core::TxRejection> check(const core::Transaction&) const override { return std::nullopt; }
+  };
+  RacingChecks checks;
+  auto pool = mempool::make_mempool({}, checks);
+  checks.pool = pool.get();
+  auto a = tx_from(1, 1), b = tx_from(2, 1);
+  checks.included = a->hash;
+  auto r = pool->admit({a, b});
+  ASSERT_TRUE(r[0]);
+  EXPECT_EQ(r[0]->reason, TxReject::kDuplicate);
+  EXPECT_FALSE(r[1]);
+  EXPECT_FALSE(pool->contains(a->hash));
+  EXPECT_TRUE(pool->contains(b->hash));
+  // Its block abandoned (a branch the network left), the tx goes back and may be taken again.
+  pool->restore({a});
+  EXPECT_TRUE(pool->contains(a->hash));
+}
