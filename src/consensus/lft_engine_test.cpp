@@ -1297,5 +1297,42 @@ TEST(LftEngine, RestartFromAnOlderTipSignsNothingAtOrBelowTheRecordedRound) {
   EXPECT_GE(own_round3, 1u);
 }
 
+// The lock survives a restart even if the certified chain it came from does not: the validator
+// saw y certified in round 2 (and voted for y's child in round 3), then restarts from a tip that
+// holds only b1. A round-5 proposal on b1 must not get its block vote: had y's child been certified,
+// y would be final, and the vote would help a conflicting branch. The lock is in the write-ahead
+// record, so the engine refuses.
+TEST(LftEngine, LockSurvivesARestartThatLostTheCertifiedChain) {
+  Solo4 s;
+  auto b1 = s.block(1, 1, s.genesis, {});
+  auto qc1 = s.qc(b1, {0, 1, 2});
+  auto y = s.block(2, 2, b1, qc1);
+  auto qc_y = s.qc(y, {0, 1, 2});
+  auto c3 = s.block(3, 3, y, qc_y);
+  auto e = s.engine(0);
+  e->start(s.tip(), {});
+  e->on_proposal(b1, /*contents_valid=*/true);
+  s.votes_for(*e, b1, {1, 2});
+  e->on_block_executed(b1->hash());
+  e->on_proposal(y, /*contents_valid=*/true);
+  ASSERT_EQ(all_of_kind<ActExecute>(s.votes_for(*e, y, {1, 2})).size(), 1u);
+  e->on_block_executed(y->hash());
+  auto out = e->on_proposal(c3, /*contents_valid=*/true);
+  auto records = all_of_kind<ActPersist>(out);
+  ASSERT_EQ(records.size(), 1u);
+  ASSERT_EQ(all_of_kind<ActBroadcastVote>(out).at(0).vote.kind, VoteKind::kBlock);
+
+  auto restarted = s.engine(0);
+  ChainTip older{s.genesis, {}, {CertifiedBlock{b1, qc1}}};
+  restarted->start(older, {records[0].record});
+  EXPECT_EQ(restarted->status().round, 3u);
+  s.none_votes(*restarted, 3, 3, {1, 2, 3});
+  s.none_votes(*restarted, 3, 4, {1, 2, 3});
+  ASSERT_EQ(restarted->status().round, 5u);
+  auto z = s.block(2, 5, b1, qc1, 5000);
+  auto votes = all_of_kind<ActBroadcastVote>(restarted->on_proposal(z, /*contents_valid=*/true));
+  for (const auto& v : votes) EXPECT_NE(v.vote.kind, VoteKind::kBlock) << "block vote below the lock after a restart";
+}
+
 }  // namespace
 }  // namespace cx::consensus
