@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <thread>
 
 #include <boost/json.hpp>
@@ -105,7 +106,17 @@ bool port_accepts(uint16_t port) {
   return ok;
 }
 
-bool pid_alive(pid_t pid) { return pid > 0 && ::kill(pid, 0) == 0; }
+// A process that exited but was not reaped yet (a zombie: its parent, or init in some containers,
+// reaps it later) counts as gone; kill(pid, 0) alone would still call it alive.
+bool pid_alive(pid_t pid) {
+  if (pid <= 0 || ::kill(pid, 0) != 0) return false;
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!std::getline(stat, line)) return true;  // no /proc: trust kill()
+  // "pid (comm) S ...": the state follows the last ')', since comm may hold spaces or parentheses.
+  auto close = line.rfind(')');
+  return close == std::string::npos || close + 2 >= line.size() || line[close + 2] != 'Z';
+}
 
 pid_t read_pid(const std::string& path) {
   auto t = node::read_file(path, 64);

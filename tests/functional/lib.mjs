@@ -53,6 +53,94 @@ export function startLocalnet(accounts = 5, validators = 1) {
   return { dir, ...info, stop: () => cx(['localnet', 'reset', '--dir', dir]) };
 }
 
+// A TCP forwarder from a free loopback port to 127.0.0.1:targetPort, for partitions without root or
+// network namespaces. cut() drops every proxied connection and, until heal(), closes new ones as soon as
+// they are accepted, so both ends see their peer go away and keep re-dialling.
+export class TcpProxy {
+  static async start(targetPort) {
+    const proxy = new TcpProxy(targetPort);
+    await new Promise((resolve, reject) => {
+      proxy.server.once('error', reject);
+      proxy.server.listen(0, '127.0.0.1', resolve);
+    });
+    proxy.server.unref();  // a test stuck elsewhere ends (and says so) instead of being kept alive by this
+    proxy.port = proxy.server.address().port;
+    return proxy;
+  }
+
+  constructor(targetPort) {
+    this.targetPort = targetPort;
+    this.isCut = false;
+    this.accepted = 0;  // connections forwarded since start
+    this.sockets = new Set();
+    this.server = net.createServer((client) => this.#forward(client));
+  }
+
+  #forward(client) {
+    if (this.isCut) {
+      client.destroy();
+      return;
+    }
+    ++this.accepted;
+    const upstream = net.connect(this.targetPort, '127.0.0.1');
+    const pair = [client, upstream];
+    for (const s of pair) {
+      s.unref();
+      this.sockets.add(s);
+      s.on('error', () => {});  // resets and refused dials end in 'close' below
+      s.on('close', () => {
+        this.sockets.delete(s);
+        for (const other of pair) other.destroy();
+      });
+    }
+    client.pipe(upstream);
+    upstream.pipe(client);
+  }
+
+  cut() {
+    this.isCut = true;
+    for (const s of this.sockets) s.destroy();
+    this.sockets.clear();
+  }
+
+  heal() {
+    this.isCut = false;
+  }
+
+  close() {
+    this.cut();
+    this.server.close();
+  }
+}
+
+// Puts node `index` of the localnet in DIR behind TCP proxies from the next (re)start on: the other nodes'
+// peer entry for it points at a proxy to its p2p port, and its peer entries for the others at one proxy
+// each, so every p2p connection between it and the rest (whoever dials) crosses a proxy. Returns them as
+// one switch.
+export async function proxyLocalnetNode(dir, index) {
+  const accounts = JSON.parse(fs.readFileSync(path.join(dir, 'accounts.json'), 'utf8'));
+  const validators = accounts.nodes.map((n) => n.validator);
+  const configPath = (i) => path.join(dir, `node${i}`, 'config.json');
+  const configs = validators.map((_, i) => JSON.parse(fs.readFileSync(configPath(i), 'utf8')));
+  const proxies = await Promise.all(configs.map((c) => TcpProxy.start(c.p2p.port)));
+  configs.forEach((c, i) => {
+    for (const peer of c.p2p.peers) {
+      const j = validators.indexOf(peer.address);
+      if (j < 0) throw new Error(`node${i} has a peer ${peer.address} that is not a localnet validator`);
+      if (i === index) peer.port = proxies[j].port;  // the isolated node reaches everyone through proxies
+      else if (j === index) peer.port = proxies[index].port;  // and everyone reaches it through one
+    }
+    fs.writeFileSync(configPath(i), JSON.stringify(c));
+  });
+  return {
+    proxies,
+    accepted: () => proxies.reduce((sum, p) => sum + p.accepted, 0),
+    cut: () => proxies.forEach((p) => p.cut()),
+    heal: () => proxies.forEach((p) => p.heal()),
+    close: () => proxies.forEach((p) => p.close()),
+  };
+}
+
 // A node started with `complexchain init` + `complexchain start` as a child we can SIGKILL.
 export class NodeProcess {
   constructor(dir, port) {
@@ -98,12 +186,14 @@ export class NodeProcess {
 }
 
 let nextId = 1;
-// Raw JSON-RPC over fetch: returns {status, body} without interpreting errors.
+// Raw JSON-RPC over fetch: returns {status, body} without interpreting errors. A request that gets no
+// full answer within 60 s fails, so a stuck call cannot hang a test past its cleanup.
 export async function rawRpc(url, body, headers = {}) {
   const res = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },
     body: typeof body === 'string' ? body : JSON.stringify(body),
+    signal: AbortSignal.timeout(60000),
   });
   const text = await res.text();
   let json;
