@@ -121,7 +121,9 @@ std::optional<Record> decode_record(BytesView b) {
 }
 
 struct Tally {
-  std::map<Address, Vote> votes;  // by voter; std::map keeps them sorted by address for QCs
+  std::map<Address, Vote> votes;  // by voter (the first vote of each); sorted by address for QCs
+  // Second votes of voters that equivocated, for the block held as this round's proposal (add_vote).
+  std::map<Address, Vote> seconds;
   std::map<std::pair<uint64_t, Hash32>, size_t> block_votes;  // by (height, block hash)
   size_t none_votes = 0;
 };
@@ -188,9 +190,13 @@ class LftEngine final : public Engine {
       out.push_back(ActBroadcastVote{*m_my_vote});  // peers may have lost it
     }
     // Peers that missed the QC of our tip need its votes, and peers still in the previous round
-    // need the votes that ended it; nobody else would send them again.
+    // need the votes that ended it; nobody else would send them again. So do peers that missed
+    // the QC we wait on: one of them may hold its block (having voted for it) and, once it has
+    // the QC, attach it and serve it to us.
     for (const auto& v : tip_qc().votes) out.push_back(ActBroadcastVote{v});
     for (const auto& v : m_round_proof) out.push_back(ActBroadcastVote{v});
+    if (m_pending_qc)
+      for (const auto& v : m_pending_qc->votes) out.push_back(ActBroadcastVote{v});
     settle(out);
     if (m_round != t.round) return out;  // our vote decided the round
     // LFT2's lazy rule: a quorum voted and no block can be certified from what arrived, e.g. f
@@ -233,6 +239,8 @@ class LftEngine final : public Engine {
     if (auto t = m_votes.find(v.round); t != m_votes.end()) {
       auto e = t->second.votes.find(v.voter);
       if (e != t->second.votes.end() && same_vote(e->second, v)) return out;
+      auto s = t->second.seconds.find(v.voter);
+      if (s != t->second.seconds.end() && same_vote(s->second, v)) return out;
     }
     if (!signature_ok(v)) return out;
     add_vote(v, /*relay=*/v.voter != m_self, out);
@@ -493,7 +501,23 @@ class LftEngine final : public Engine {
     }
     auto& tally = t->second;
     if (auto e = tally.votes.find(v.voter); e != tally.votes.end()) {
-      if (!same_vote(e->second, v)) ++m_equivocations;  // the first vote stands; evidence counted
+      if (same_vote(e->second, v)) return;
+      auto second = tally.seconds.find(v.voter);
+      if (second != tally.seconds.end() && same_vote(second->second, v)) return;
+      ++m_equivocations;  // the first vote stands for ending the round; evidence counted
+      // It still counts toward a QC for the block this node holds as the round's proposal: q
+      // signatures certify a block whatever else their signers signed, and peers may have formed
+      // that QC with this vote and be locked on it, while only nodes like this one hold the block.
+      // (Their re-sent votes reach us one by one; if the first vote stood alone, the QC could never
+      // be rebuilt where the block is.) One per voter, so the tally stays bounded.
+      const Vote& first = e->second;
+      auto p = m_proposals.find(v.round);
+      bool same_block = first.kind == VoteKind::kBlock && first.height == v.height && first.block_hash == v.block_hash;
+      if (second == tally.seconds.end() && v.kind == VoteKind::kBlock && !same_block && p != m_proposals.end() &&
+          p->second.block->header.height == v.height && p->second.block->hash() == v.block_hash) {
+        tally.seconds.emplace(v.voter, v);
+        ++tally.block_votes[{v.height, v.block_hash}];
+      }
       return;
     }
     tally.votes.emplace(v.voter, v);
@@ -504,8 +528,14 @@ class LftEngine final : public Engine {
 
   QuorumCertificate make_qc(uint32_t round, const Tally& tally, uint64_t height, const Hash32& block_hash) const {
     QuorumCertificate qc{height, round, block_hash, {}};
+    auto for_block = [&](const Vote& v) {
+      return v.kind == VoteKind::kBlock && v.height == height && v.block_hash == block_hash;
+    };
     for (const auto& [voter, v] : tally.votes)
-      if (v.kind == VoteKind::kBlock && v.height == height && v.block_hash == block_hash) qc.votes.push_back(v);
+      if (for_block(v)) qc.votes.push_back(v);
+    for (const auto& [voter, v] : tally.seconds)
+      if (for_block(v)) qc.votes.push_back(v);  // its first vote was for something else: no duplicate
+    std::sort(qc.votes.begin(), qc.votes.end(), [](const Vote& a, const Vote& b) { return a.voter < b.voter; });
     CX_ASSERT(qc.votes.size() >= m_q);
     return qc;
   }

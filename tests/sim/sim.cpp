@@ -9,17 +9,19 @@
 // What each simulated node runs is the engine plus a small "shell" doing the channel's job
 // (channel/channel.cpp): building proposals, judging peers' proposals against its own execution of
 // the parent, buffering proposals whose parent is not executed yet, executing certified blocks,
-// recording commits and write-ahead records (its "disk"), and serving syncs from peers' chains.
+// keeping its certified chain (certified blocks not final yet) and recording commits and
+// write-ahead records (its "disk"), and serving syncs from peers' chains.
 //
 // Faults: message loss, random delay (hence reordering), duplication, partitions that heal, crashes
 // and restarts (a restart keeps only what is durable: write-ahead records, committed chain, the
-// store's trie nodes), permanently silent validators, and Byzantine validators modelled as twins:
-// two instances sharing one key, each honest on its own, together equivocating.
+// certified chain, the store's trie nodes), permanently silent validators, and Byzantine validators
+// modelled as twins: two instances sharing one key, each honest on its own, together equivocating.
 //
 // Checks: safety (no two honest instances commit different blocks, or different state roots, at
-// one height), no honest key ever signs two different votes for one (height, round) (votes seen on
-// the network plus the write-ahead records), and after the network heals: liveness (every honest
-// instance that is up commits past a target) and convergence (state readable, totals intact).
+// one height; every commit is a child of the last one and is justified by the 2-chain rule), no
+// honest key ever signs two different votes for one round (votes seen on the network plus the
+// write-ahead records), and after the network heals: liveness (every honest instance that is up
+// commits past a target) and convergence (state readable, totals intact).
 #include <algorithm>
 #include <chrono>
 #include <cinttypes>
@@ -54,6 +56,7 @@ namespace {
 using consensus::Action;
 using consensus::Actions;
 using consensus::BlockPtr;
+using consensus::CertifiedBlock;
 using consensus::ChainTip;
 using consensus::Engine;
 using consensus::Timer;
@@ -74,7 +77,10 @@ constexpr size_t kBufferedMax = 64;
 constexpr uint64_t kRoundTimeoutMs = 1000;
 constexpr uint64_t kBlockIntervalMs = 200;
 constexpr uint64_t kStatusEveryUs = 1 * kSec;   // the channel's height gossip
-constexpr uint64_t kHealRunUsMax = 300 * kSec;  // after healing, the cluster gets this long to be live
+// The longest one round can last at a node (lft_engine.cpp: round_timeout_ms · 2^min(k, 5), plus
+// the block interval): the unit of the liveness window (see liveness_window_us()).
+constexpr uint64_t kRoundMaxUs = (kRoundTimeoutMs << 5) * kMs + kBlockIntervalMs * kMs;
+constexpr uint64_t kWalRestartMaxUs = 50 * kMs + 3 * kSec;  // --wal-crash: down this long at most
 
 enum class Mode { kSafety, kWalCrash };
 
@@ -85,9 +91,9 @@ struct Config {
   uint64_t heights = 4;   // liveness target: committed heights per honest up instance
   Mode mode = Mode::kSafety;
   bool expect_fork = false;
-  bool withholding_twins = false;
-  bool check_liveness = true;
-  bool forget_wal = false;         // self-test: restarts lose the write-ahead records (must be caught)      // --no-liveness: safety, signatures and convergence only  // twins refuse to serve syncs (a Byzantine node withholding blocks)
+  bool withholding_twins = false;  // twins refuse to serve syncs (a Byzantine node withholding blocks)
+  bool check_liveness = true;      // --no-liveness: safety, signatures and convergence only
+  bool forget_wal = false;         // self-test: restarts lose the write-ahead records (must be caught)
   bool trace = false;
 };
 
@@ -159,6 +165,9 @@ struct Instance {
   // Durable ("disk"): survives a crash.
   std::vector<Bytes> wal;
   std::vector<Committed> chain;  // chain[h] = committed block at height h; chain[0] = genesis
+  // Certified, not final: each the child of the one before, the first a child of chain.back().
+  // Written before it is used, as the channel does, so a crash never loses a certified block.
+  std::vector<CertifiedBlock> certified;
   std::unique_ptr<storage::KvStore> kv;
   uint64_t persist_writes = 0;
 
@@ -168,15 +177,20 @@ struct Instance {
   uint64_t incarnation = 0;
   std::unique_ptr<state::WorldState> state;
   std::unique_ptr<Engine> engine;
-  std::map<Hash32, Executed> executed;
-  BlockPtr candidate;
-  QuorumCertificate candidate_qc;
+  std::map<Hash32, Executed> executed;       // the committed blocks and the certified chain
   std::multimap<Hash32, BlockPtr> buffered;  // by prev_hash: proposals whose parent is not executed
   uint64_t votes_signed_since_restart = 0;
   uint64_t restarts = 0;
 
+  // The checker's, not the node's: the highest block this node holds proof of finality for (a
+  // certified child whose prev_qc is one round below its own QC). Every commit must be this block
+  // or one of its ancestors.
+  BlockPtr final_bound;
+
   uint64_t committed_height() const { return chain.size() - 1; }
-  uint64_t top_height() const { return candidate ? candidate->header.height : committed_height(); }
+  const BlockPtr& tip() const { return certified.empty() ? chain.back().block : certified.back().block; }
+  uint64_t top_height() const { return tip()->header.height; }
+  uint32_t tip_round() const { return tip()->header.round; }
 };
 
 enum class EvKind : uint8_t { kDeliver, kTimer, kSync, kStatus, kControl };
@@ -209,6 +223,7 @@ struct Stats {
   uint64_t partitions = 0;
   uint64_t invalid_verdicts = 0;
   uint64_t sim_us = 0;
+  uint64_t recovery_us = 0;  // heal to liveness (every honest up node past the target)
 };
 
 struct Outcome {
@@ -232,7 +247,7 @@ class Sim {
       Event ev = m_queue.top();
       m_queue.pop();
       // With more than f twins nothing is promised after the heal: only safety is looked at.
-      uint64_t heal_run_us = m_cfg.expect_fork ? 10 * kSec : m_cfg.check_liveness ? kHealRunUsMax : 30 * kSec;
+      uint64_t heal_run_us = m_cfg.expect_fork ? 10 * kSec : m_cfg.check_liveness ? m_liveness_window_us : 30 * kSec;
       if (m_healed && ev.at_us > m_heal_at_us + heal_run_us) break;
       m_now_us = ev.at_us;
       ++m_stats.events;
@@ -242,6 +257,7 @@ class Sim {
         m_commit_since_check = false;
         if (live()) {
           m_live = true;
+          m_stats.recovery_us = m_now_us - m_heal_at_us;
           break;
         }
       }
@@ -296,8 +312,14 @@ class Sim {
     me.state = state::make_world_state(*me.kv);
     me.executed.clear();
     for (const auto& c : me.chain) me.executed[c.block->hash()] = Executed{c.block, c.result};
-    me.candidate.reset();
-    me.candidate_qc = {};
+    // The certified chain is on disk but its state is not (only commits write trie nodes): execute
+    // it again, as the channel does at start, so the engine gets it executed (ChainTip).
+    for (const auto& c : me.certified) {
+      if (!execute(i, c.block)) {
+        fail("node " + std::to_string(i) + "'s recorded certified chain does not extend its committed chain");
+        return;
+      }
+    }
     me.buffered.clear();
     consensus::EngineOptions o;
     o.validators = m_fx.validators;
@@ -321,8 +343,6 @@ class Sim {
     me.engine.reset();
     me.state.reset();
     me.executed.clear();
-    me.candidate.reset();
-    me.candidate_qc = {};
     me.buffered.clear();
   }
 
@@ -334,12 +354,12 @@ class Sim {
   }
 
   // ---- the fault plan, drawn from the seed up front ----
-  size_t add_control(std::function<void()> fn, uint64_t at_us) {
+  size_t add_control(std::function<void()> fn, uint64_t delay_us) {
     m_controls.push_back(std::move(fn));
     Event ev;
     ev.kind = EvKind::kControl;
     ev.control = m_controls.size() - 1;
-    push(ev, at_us);
+    push(ev, delay_us);
     return ev.control;
   }
 
@@ -430,7 +450,25 @@ class Sim {
       if (in.honest) best = std::max(best, in.committed_height());
     // Progress after the heal, not only what the chaos phase left behind.
     m_target = std::max<uint64_t>(m_cfg.heights, best + 2);
+    m_liveness_window_us = liveness_window_us(m_target - best);
     m_commit_since_check = true;
+  }
+
+  // How long after the heal every honest up node gets to commit `heights` more blocks, derived from
+  // the engine's timeouts, with every round assumed to last its longest (kRoundMaxUs):
+  //  - 2 rounds to line up: each honest node's pending round timer fires, re-sending its vote and
+  //    the votes of the QCs it holds; nodes restarted at the heal fetch the certified chain;
+  //  - a window of n rounds has n leaders, F = twins + silent of them faulty, so at least n − 2F
+  //    pairs of consecutive rounds with honest leaders; each such pair certifies a block whose
+  //    parent was certified in the round before (2-chain rule), i.e. commits one more height;
+  //  - one status period for laggards to sync, and with --wal-crash the crashed node's downtime.
+  uint64_t liveness_window_us(uint64_t heights) const {
+    uint64_t faulty = m_cfg.twins + m_cfg.silent;
+    uint64_t pairs = m_n > 2 * faulty ? m_n - 2 * faulty : 1;
+    uint64_t windows = (heights + pairs - 1) / pairs;
+    uint64_t w = (2 + windows * m_n) * kRoundMaxUs + kStatusEveryUs;
+    if (m_cfg.mode == Mode::kWalCrash) w += kWalRestartMaxUs;
+    return w;
   }
 
   // ---- the scheduler ----
@@ -478,10 +516,10 @@ class Sim {
         sync(ev.to);
         return;
       case EvKind::kStatus: {
-        // The channel's height gossip: a node that sees a reachable honest peer ahead asks to sync.
+        // The channel's status gossip: a node that sees a reachable peer ahead asks to sync.
         for (size_t j = 0; j < m_inst.size(); ++j) {
           const auto& p = m_inst[j];
-          if (j != ev.to && p.up && serves_sync(p) && reachable(j, ev.to) && p.top_height() > me.top_height()) {
+          if (j != ev.to && p.up && serves_sync(p) && reachable(j, ev.to) && ahead(p, me)) {
             schedule_sync(ev.to);
             break;
           }
@@ -520,8 +558,7 @@ class Sim {
     ChainTip tip;
     tip.committed = me.chain.back().block;
     tip.committed_qc = me.chain.back().qc;
-    tip.candidate = me.candidate;
-    tip.candidate_qc = me.candidate_qc;
+    tip.chain = me.certified;
     return tip;
   }
 
@@ -612,17 +649,40 @@ class Sim {
     return true;
   }
 
+  bool judge(size_t i, const core::Block& b) {
+    bool valid = check_proposal(i, b);
+    if (!valid) ++m_stats.invalid_verdicts;
+    return valid;
+  }
+
   void deliver_proposal(size_t i, const BlockPtr& b) {
     auto& me = m_inst[i];
     if (me.executed.contains(b->header.prev_hash)) {
-      bool valid = check_proposal(i, *b);
-      if (!valid) ++m_stats.invalid_verdicts;
-      run_actions(i, me.engine->on_proposal(b, valid));
+      run_actions(i, me.engine->on_proposal(b, judge(i, *b)));
       return;
     }
-    if (b->header.height > me.committed_height() && me.buffered.size() < kBufferedMax)
-      me.buffered.emplace(b->header.prev_hash, b);
-    run_actions(i, me.engine->on_proposal(b, /*contents_valid=*/false));
+    // Not judgeable before its parent is executed here: the engine keeps the body and takes the QC
+    // it carries (which may certify the parent here); the verdict follows once the parent is executed.
+    buffer(i, b);
+    run_actions(i, me.engine->on_proposal(b, std::nullopt));
+  }
+
+  // Keeps a proposal for redelivery. Its parent can still be executed here only if it lies above
+  // the committed head. When full, the proposal of the oldest round gives way.
+  void buffer(size_t i, const BlockPtr& b) {
+    auto& me = m_inst[i];
+    if (b->header.height <= me.committed_height() + 1) return;
+    auto range = me.buffered.equal_range(b->header.prev_hash);
+    for (auto it = range.first; it != range.second; ++it)
+      if (it->second->hash() == b->hash()) return;  // a duplicate delivery
+    if (me.buffered.size() >= kBufferedMax) {
+      auto oldest = me.buffered.begin();
+      for (auto it = me.buffered.begin(); it != me.buffered.end(); ++it)
+        if (it->second->header.round < oldest->second->header.round) oldest = it;
+      if (oldest->second->header.round >= b->header.round) return;
+      me.buffered.erase(oldest);
+    }
+    me.buffered.emplace(b->header.prev_hash, b);
   }
 
   // Proposals that waited for `parent` are delivered again, now with a verdict.
@@ -632,11 +692,17 @@ class Sim {
     std::vector<BlockPtr> ready;
     for (auto it = range.first; it != range.second; ++it) ready.push_back(it->second);
     me.buffered.erase(range.first, range.second);
-    for (const auto& b : ready) {
-      bool valid = check_proposal(i, *b);
-      if (!valid) ++m_stats.invalid_verdicts;
-      for (auto& a : me.engine->on_proposal(b, valid)) out.push_back(std::move(a));
-    }
+    for (const auto& b : ready)
+      for (auto& a : me.engine->on_proposal(b, judge(i, *b))) out.push_back(std::move(a));
+  }
+
+  // Every buffered proposal whose parent is executed now (after a sync).
+  void redeliver_ready(size_t i, Actions& out) {
+    auto& me = m_inst[i];
+    std::vector<Hash32> parents;
+    for (const auto& [parent, b] : me.buffered)
+      if (me.executed.contains(parent) && (parents.empty() || parents.back() != parent)) parents.push_back(parent);
+    for (const auto& p : parents) redeliver(i, p, out);
   }
 
   bool execute(size_t i, const BlockPtr& block) {
@@ -652,21 +718,86 @@ class Sim {
     return true;
   }
 
+  // Forgets the certified blocks from position `keep` on: a QC of a later round moved the tip to
+  // another branch (engine.hpp, ActExecute). Should that branch come back, the engine hands its
+  // blocks over again. Proposals waiting for them stay buffered for that case.
+  void drop_certified_from(size_t i, size_t keep) {
+    auto& me = m_inst[i];
+    for (size_t k = keep; k < me.certified.size(); ++k) me.executed.erase(me.certified[k].block->hash());
+    me.certified.resize(keep);
+  }
+
+  // Forgets executed blocks that are neither committed nor on the certified chain (after a sync).
+  void forget_off_chain(size_t i) {
+    auto& me = m_inst[i];
+    std::set<Hash32> on_chain;
+    for (const auto& c : me.certified) on_chain.insert(c.block->hash());
+    for (auto it = me.executed.begin(); it != me.executed.end();) {
+      uint64_t h = it->second.block->header.height;
+      bool keep = on_chain.contains(it->first) || (h <= me.committed_height() && me.chain[h].block->hash() == it->first);
+      it = keep ? std::next(it) : me.executed.erase(it);
+    }
+  }
+
+  // ActExecute: the block is certified and becomes the tip of the certified chain. Its parent is
+  // the committed head or a block of the certified chain; the blocks above the parent are off the
+  // chain now.
+  bool take_certified(size_t i, const BlockPtr& block, const QuorumCertificate& qc) {
+    auto& me = m_inst[i];
+    const auto& h = block->header;
+    std::string who = "node " + std::to_string(i);
+    if (!certifies(qc, *block)) {
+      fail(who + " told to execute height " + std::to_string(h.height) + " with a QC that does not certify it");
+      return false;
+    }
+    size_t keep = 0;
+    if (h.prev_hash != me.chain.back().block->hash()) {
+      auto it = std::find_if(me.certified.begin(), me.certified.end(),
+                             [&](const CertifiedBlock& c) { return c.block->hash() == h.prev_hash; });
+      if (it == me.certified.end()) {
+        fail(who + " told to execute height " + std::to_string(h.height) + " (" + short_hash(block->hash()) +
+             ") whose parent is neither its committed head nor on its certified chain");
+        return false;
+      }
+      keep = static_cast<size_t>(it - me.certified.begin()) + 1;
+    }
+    drop_certified_from(i, keep);
+    if (!execute(i, block)) {
+      fail(who + " cannot execute height " + std::to_string(h.height) + " on its parent (harness bug)");
+      return false;
+    }
+    me.certified.push_back(CertifiedBlock{block, qc});
+    if (proves_parent_final(*block, qc, *me.executed.at(h.prev_hash).block)) raise_final_bound(i, me.executed.at(h.prev_hash).block);
+    trace("certified", i, h.height, h.round, block->hash());
+    return true;
+  }
+
   void commit(size_t i, const BlockPtr& block, const QuorumCertificate& qc) {
     auto& me = m_inst[i];
     const auto& h = block->header;
+    std::string who = "node " + std::to_string(i);
     if (h.height != me.committed_height() + 1 || h.prev_hash != me.chain.back().block->hash()) {
-      fail("node " + std::to_string(i) + " commits height " + std::to_string(h.height) + " (" + short_hash(block->hash()) +
+      fail(who + " commits height " + std::to_string(h.height) + " (" + short_hash(block->hash()) +
            ") on top of height " + std::to_string(me.committed_height()) + ": not its child");
+      return;
+    }
+    if (me.certified.empty() || me.certified.front().block->hash() != block->hash()) {
+      fail(who + " commits height " + std::to_string(h.height) + " (" + short_hash(block->hash()) +
+           "), not the first block of its certified chain");
       return;
     }
     auto ex = me.executed.find(block->hash());
     if (ex == me.executed.end()) {
-      fail("node " + std::to_string(i) + " commits block " + short_hash(block->hash()) + " it never executed");
+      fail(who + " commits block " + short_hash(block->hash()) + " it never executed");
       return;
     }
-    if (qc.block_hash != block->hash() || qc.height != h.height || qc.votes.size() < consensus::quorum(m_n)) {
-      fail("node " + std::to_string(i) + " commits height " + std::to_string(h.height) + " with a QC that does not certify it");
+    if (!certifies(qc, *block)) {
+      fail(who + " commits height " + std::to_string(h.height) + " with a QC that does not certify it");
+      return;
+    }
+    if (!under_final_bound(me, *block)) {
+      fail("SAFETY: " + who + " commits height " + std::to_string(h.height) + " (" + short_hash(block->hash()) +
+           ") without a 2-chain proof (no certified descendant whose parent was certified in the round before it)");
       return;
     }
     // The block's trie nodes become durable with it (one batch, as the channel writes it).
@@ -679,12 +810,20 @@ class Sim {
     if (!me.kv->write(batch, storage::Durability::kSync)) std::abort();
     me.state->on_persisted(ex->second.result.state_root);
     me.chain.push_back(Committed{block, qc, ex->second.result});
+    me.certified.erase(me.certified.begin());
+    // A buffered proposal at or below the next height waits for a parent at or below the committed
+    // height that is not the committed block: it can never be judged here.
+    for (auto it = me.buffered.begin(); it != me.buffered.end();)
+      it = it->second->header.height <= h.height + 1 ? me.buffered.erase(it) : std::next(it);
     trace("commit", i, h.height, h.round, block->hash());
     check_commit(i, me.chain.back());
   }
 
-  bool verify_qc(const QuorumCertificate& qc, const core::Block& b) const {
-    if (qc.block_hash != b.hash() || qc.height != b.header.height) return false;
+  // q valid, distinct kBlock votes for the QC's (height, round, block) from validators. Checked by
+  // the simulator itself (not consensus::verify_qc), once per distinct QC.
+  bool votes_verify(const QuorumCertificate& qc) {
+    Hash32 id = qc.hash();
+    if (m_verified_qcs.contains(id)) return true;
     std::set<Address> voters;
     for (const auto& v : qc.votes) {
       if (v.height != qc.height || v.round != qc.round || v.kind != VoteKind::kBlock || v.block_hash != qc.block_hash) return false;
@@ -693,72 +832,139 @@ class Sim {
       if (!pub || Address::of_public_key(*pub) != v.voter) return false;
       voters.insert(v.voter);
     }
-    return voters.size() >= consensus::quorum(m_n) && voters.size() == qc.votes.size();
+    if (voters.size() < consensus::quorum(m_n) || voters.size() != qc.votes.size()) return false;
+    m_verified_qcs.insert(id);
+    return true;
   }
 
-  // A certified block from a peer, extending this node's committed head: verify, then execute.
-  bool take_synced(size_t i, const BlockPtr& b, const QuorumCertificate& qc) {
+  // `qc` certifies `b` in the round b was proposed in.
+  bool certifies(const QuorumCertificate& qc, const core::Block& b) {
+    if (qc.block_hash != b.hash() || qc.height != b.header.height || qc.round != b.header.round) return false;
+    return votes_verify(qc);
+  }
+
+  // The 2-chain rule, checked from the certificates themselves: `child` certified in round r by
+  // `qc`, carrying a QC that certifies `parent` in round r−1, proves `parent` (and its ancestors)
+  // final.
+  bool proves_parent_final(const core::Block& child, const QuorumCertificate& qc, const core::Block& parent) {
+    if (child.header.prev_hash != parent.hash() || child.prev_qc.empty()) return false;
+    if (child.prev_qc.round + 1 != qc.round) return false;
+    return certifies(qc, child) && certifies(child.prev_qc, parent);
+  }
+
+  void raise_final_bound(size_t i, const BlockPtr& b) {
     auto& me = m_inst[i];
-    if (b->header.prev_hash != me.chain.back().block->hash()) return false;
-    if (b->header.prev_result != me.chain.back().result) return false;
-    if (!verify_qc(qc, *b)) return false;
-    return execute(i, b);
+    if (!me.final_bound || b->header.height > me.final_bound->header.height) me.final_bound = b;
+  }
+
+  // Is `b` the node's proven-final block or one of its ancestors (walking its executed blocks)?
+  static bool under_final_bound(const Instance& me, const core::Block& b) {
+    if (!me.final_bound || me.final_bound->header.height < b.header.height) return false;
+    BlockPtr x = me.final_bound;
+    while (x->header.height > b.header.height) {
+      auto it = me.executed.find(x->header.prev_hash);
+      if (it == me.executed.end()) return false;
+      x = it->second.block;
+    }
+    return x->hash() == b.hash();
   }
 
   // Any peer may serve a sync (the channel asks whichever peer is ahead): what it sends is checked
   // against QCs, so a twin serves honestly unless --withholding-twins makes it refuse.
   bool serves_sync(const Instance& p) const { return p.honest || !m_cfg.withholding_twins; }
 
-  // ActSync, and the channel's own height gossip: copy a reachable peer's certified chain.
+  // Worth syncing from: it committed more, or holds a block certified in a later round.
+  static bool ahead(const Instance& p, const Instance& me) {
+    return p.committed_height() > me.committed_height() || p.tip_round() > me.tip_round();
+  }
+
+  // ActSync, and the channel's status gossip: copy from a reachable peer its committed blocks and
+  // its certified chain above our committed head, verifying each QC and prev_result link; decide
+  // what is final with the 2-chain rule over what arrived; hand the engine the new tip.
   void sync(size_t i) {
     auto& me = m_inst[i];
     size_t src = m_inst.size();
     for (size_t j = 0; j < m_inst.size(); ++j) {
       const auto& p = m_inst[j];
       if (j == i || !p.up || !serves_sync(p) || !reachable(i, j)) continue;
-      if (src == m_inst.size() || p.top_height() > m_inst[src].top_height()) src = j;
+      if (src == m_inst.size()) {
+        src = j;
+        continue;
+      }
+      const auto& best = m_inst[src];
+      if (p.tip_round() > best.tip_round() || (p.tip_round() == best.tip_round() && p.committed_height() > best.committed_height()))
+        src = j;
     }
-    if (src == m_inst.size() || m_inst[src].top_height() <= me.top_height()) return;
+    if (src == m_inst.size() || !ahead(m_inst[src], me)) return;
     ++m_stats.syncs;
     const auto& from = m_inst[src];
-    trace("sync", i, src, from.top_height());
-    bool changed = false;
+    trace("sync", i, src, from.tip_round());
     auto refuse = [&](const char* what, uint64_t height) {
       if (!m_cfg.expect_fork)
         fail("node " + std::to_string(i) + " cannot sync height " + std::to_string(height) + " from node " +
              std::to_string(src) + ": " + what);
     };
-    for (uint64_t h = me.committed_height() + 1; h < from.chain.size(); ++h) {
-      const auto& c = from.chain[h];
-      if (!take_synced(i, c.block, c.qc)) {
-        refuse("its committed block does not verify", h);
+    std::vector<CertifiedBlock> offered;
+    for (uint64_t h = me.committed_height() + 1; h < from.chain.size(); ++h)
+      offered.push_back(CertifiedBlock{from.chain[h].block, from.chain[h].qc});
+    for (const auto& c : from.certified)
+      if (c.block->header.height > me.committed_height()) offered.push_back(c);
+    // The part that extends our committed head. A peer's certified chain can start with a block of
+    // a lower round than our committed head's finality proof, off our chain: nothing to take then.
+    std::vector<CertifiedBlock> list;
+    Hash32 parent = me.chain.back().block->hash();
+    for (const auto& c : offered) {
+      const auto& b = *c.block;
+      if (b.header.prev_hash != parent) break;
+      if (!certifies(c.qc, b)) {
+        refuse("its QC does not verify", b.header.height);
         break;
       }
-      commit(i, c.block, c.qc);
-      if (m_failed) return;
-      changed = true;
-    }
-    if (me.candidate && me.candidate->header.height <= me.committed_height()) {
-      me.candidate.reset();
-      me.candidate_qc = {};
-    }
-    if (from.candidate && from.candidate->header.height == me.committed_height() + 1 &&
-        (!me.candidate || me.candidate->hash() != from.candidate->hash())) {
-      if (take_synced(i, from.candidate, from.candidate_qc)) {
-        me.candidate = from.candidate;
-        me.candidate_qc = from.candidate_qc;
-        changed = true;
-      } else {
-        refuse("its candidate does not verify", from.candidate->header.height);
+      if (b.header.prev_result != me.executed.at(parent).result) {
+        refuse("its prev_result differs from our execution of its parent", b.header.height);
+        break;
       }
+      execute(i, c.block);
+      list.push_back(c);
+      parent = b.hash();
     }
-    if (!changed || m_failed) return;
+    if (m_failed) return;
+    // list[0..final_count) are final: the last of them has a child in the list certified in the
+    // round right after it. A peer's committed blocks count as final here only when that shows; if
+    // not, they stay certified-not-final, which is always safe.
+    size_t final_count = 0;
+    for (size_t j = 1; j < list.size(); ++j)
+      if (proves_parent_final(*list[j].block, list[j].qc, *list[j - 1].block)) final_count = j;
+    BlockPtr head = final_count ? list[final_count - 1].block : me.chain.back().block;
+    // Above the new head: the peer's certified blocks, or ours if they extend the new head and reach
+    // a round as late (one block per round: same round, same block).
+    std::vector<CertifiedBlock> theirs(list.begin() + static_cast<long>(final_count), list.end());
+    std::vector<CertifiedBlock> ours;
+    bool ours_link = final_count == 0;
+    size_t ours_from = 0;
+    for (size_t k = 0; k < me.certified.size() && !ours_link; ++k)
+      if (me.certified[k].block->hash() == head->hash()) ours_link = true, ours_from = k + 1;
+    if (ours_link) ours.assign(me.certified.begin() + static_cast<long>(ours_from), me.certified.end());
+    auto top_round = [&](const std::vector<CertifiedBlock>& c) {
+      return c.empty() ? head->header.round : c.back().block->header.round;
+    };
+    const auto& above = ours_link && top_round(ours) >= top_round(theirs) ? ours : theirs;
+    // The engine takes a tip only if it commits more or reaches a later round (on_synced).
+    bool gains = final_count > 0 || top_round(above) > me.tip_round();
+    if (!gains) {
+      forget_off_chain(i);
+      return;
+    }
+    std::vector<CertifiedBlock> chain(list.begin(), list.begin() + static_cast<long>(final_count));
+    chain.insert(chain.end(), above.begin(), above.end());
+    me.certified = std::move(chain);
+    if (final_count) raise_final_bound(i, head);
+    for (size_t k = 0; k < final_count && !m_failed; ++k) commit(i, list[k].block, list[k].qc);
+    if (m_failed) return;
+    forget_off_chain(i);
     Actions out = me.engine->on_synced(tip_of(i));
     // Buffered proposals whose parent the sync brought.
-    std::vector<Hash32> parents;
-    for (const auto& [parent, b] : me.buffered)
-      if (me.executed.contains(parent) && (parents.empty() || parents.back() != parent)) parents.push_back(parent);
-    for (const auto& p : parents) redeliver(i, p, out);
+    redeliver_ready(i, out);
     run_actions(i, std::move(out));
   }
 
@@ -797,21 +1003,9 @@ class Sim {
         if (v->vote.voter == me.addr) ++me.votes_signed_since_restart;
         send(i, nullptr, v->vote);
       } else if (auto* e = std::get_if<consensus::ActExecute>(&a)) {
-        const auto& blk = e->block;
-        if (e->qc.block_hash != blk->hash() || e->qc.votes.size() < consensus::quorum(m_n)) {
-          fail("node " + std::to_string(i) + " told to execute a block its QC does not certify");
-          return;
-        }
-        if (!execute(i, blk)) {
-          fail("node " + std::to_string(i) + " told to execute height " + std::to_string(blk->header.height) +
-               " whose parent it has not executed");
-          return;
-        }
-        me.candidate = blk;
-        me.candidate_qc = e->qc;
-        trace("certified", i, blk->header.height, blk->header.round, blk->hash());
-        more = me.engine->on_block_executed(blk->hash());
-        redeliver(i, blk->hash(), more);
+        if (!take_certified(i, e->block, e->qc)) return;
+        more = me.engine->on_block_executed(e->block->hash());
+        redeliver(i, e->block->hash(), more);
       } else if (auto* c = std::get_if<consensus::ActCommit>(&a)) {
         commit(i, c->block, c->qc);
       } else if (auto* w = std::get_if<consensus::ActPersist>(&a)) {
@@ -839,7 +1033,7 @@ class Sim {
 
   void crash_and_restart_later(size_t i) {
     crash(i);
-    add_control([this, i] { restart(i); }, m_now_us + 50 * kMs + m_rng.below(3 * kSec));
+    add_control([this, i] { restart(i); }, 50 * kMs + m_rng.below(kWalRestartMaxUs - 50 * kMs));
   }
 
   // ---- checks ----
@@ -849,19 +1043,21 @@ class Sim {
     m_reason = reason;
   }
 
-  // Every signature an honest key produced: one per (height, round), ever.
+  // Every signature an honest key produced: one per round, ever (rounds are numbered across
+  // heights; a vote's height is informational, so a second vote differing only in height counts).
   void note_signed(const Vote& v, const char* where) {
     auto it = std::find(m_fx.validators.begin(), m_fx.validators.end(), v.voter);
     if (it == m_fx.validators.end()) return;
     size_t k = static_cast<size_t>(it - m_fx.validators.begin());
     if (k < m_cfg.twins) return;  // the faulty keys
-    auto [e, fresh] = m_signed.emplace(std::make_tuple(k, v.height, v.round), v);
+    auto [e, fresh] = m_signed.emplace(std::make_pair(k, v.round), v);
     if (fresh) return;
     const Vote& o = e->second;
-    if (o.kind != v.kind || o.block_hash != v.block_hash || o.timestamp_us != v.timestamp_us)
-      fail("honest validator " + std::to_string(k) + " signed two different votes at height " + std::to_string(v.height) +
-           " round " + std::to_string(v.round) + " (" + (o.kind == VoteKind::kNone ? "none" : short_hash(o.block_hash)) +
-           " vs " + (v.kind == VoteKind::kNone ? "none" : short_hash(v.block_hash)) + ", seen in " + where + ")");
+    if (o.height != v.height || o.kind != v.kind || o.block_hash != v.block_hash || o.timestamp_us != v.timestamp_us)
+      fail("honest validator " + std::to_string(k) + " signed two different votes in round " + std::to_string(v.round) + " (" +
+           std::to_string(o.height) + "/" + (o.kind == VoteKind::kNone ? "none" : short_hash(o.block_hash)) + " vs " +
+           std::to_string(v.height) + "/" + (v.kind == VoteKind::kNone ? "none" : short_hash(v.block_hash)) + ", seen in " +
+           where + ")");
   }
 
   // The write-ahead record holds the signed vote (lft_engine.cpp encode_record): count it as signed.
@@ -918,7 +1114,7 @@ class Sim {
     }
     if (!m_live && m_cfg.check_liveness) {
       std::ostringstream s;
-      s << "LIVENESS: " << (kHealRunUsMax / kSec) << " s after healing, not every honest up node committed " << m_target
+      s << "LIVENESS: " << (m_liveness_window_us / kSec) << " s after healing, not every honest up node committed " << m_target
         << " heights:";
       for (size_t i = 0; i < m_inst.size(); ++i) {
         const auto& in = m_inst[i];
@@ -927,9 +1123,8 @@ class Sim {
           auto st = in.engine->status();
           s << " at " << st.height << "/" << st.round;
           if (st.behind_to) s << " behind_to " << *st.behind_to;
-          if (in.candidate)
-            s << " candidate " << in.candidate->header.height << "/" << in.candidate->header.round << " "
-              << short_hash(in.candidate->hash()) << " (qc round " << in.candidate_qc.round << ")";
+          for (const auto& c : in.certified)
+            s << " certified " << c.block->header.height << "/" << c.block->header.round << " " << short_hash(c.block->hash());
         }
         s << "]";
       }
@@ -1009,6 +1204,7 @@ class Sim {
   bool m_healed = false;
   uint64_t m_heal_at_us = 0;
   uint64_t m_target = 0;
+  uint64_t m_liveness_window_us = 0;
   bool m_live = false;
   bool m_commit_since_check = false;
 
@@ -1018,7 +1214,8 @@ class Sim {
   bool m_wal_crashed = false;
 
   std::map<uint64_t, std::tuple<Hash32, Hash32, size_t>> m_commits;  // height -> (block, state root, first node)
-  std::map<std::tuple<size_t, uint64_t, uint32_t>, Vote> m_signed;    // (key, height, round) -> vote
+  std::map<std::pair<size_t, uint32_t>, Vote> m_signed;               // (key, round) -> vote
+  std::set<Hash32> m_verified_qcs;                                    // QCs (by hash) whose votes verified
   bool m_failed = false;
   bool m_fork = false;
   std::string m_reason;
@@ -1131,6 +1328,7 @@ int main(int argc, char** argv) {
   auto t0 = std::chrono::steady_clock::now();
   uint64_t failures = 0, runs = 0, events = 0, commits = 0, crashes = 0, syncs = 0;
   uint32_t max_round = 0;
+  uint64_t slowest_recovery_us = 0, slowest_seed = 0;
   for (uint64_t seed = first; seed <= last; ++seed) {
     Outcome o = Sim(fx, cfg, seed).run();
     ++runs;
@@ -1139,6 +1337,7 @@ int main(int argc, char** argv) {
     crashes += o.stats.crashes;
     syncs += o.stats.syncs;
     max_round = std::max(max_round, o.stats.max_round);
+    if (o.stats.recovery_us > slowest_recovery_us) slowest_recovery_us = o.stats.recovery_us, slowest_seed = seed;
     if (check_determinism || (o.failed && !cfg.expect_fork)) {
       Config quiet = cfg;
       quiet.trace = false;
@@ -1176,10 +1375,10 @@ int main(int argc, char** argv) {
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   std::printf("cx_sim: n=%zu twins=%zu silent=%zu heights=%" PRIu64 "%s%s seeds %" PRIu64 "..%" PRIu64 ": %" PRIu64
               " runs, %" PRIu64 " failed; %.2f s (%.1f ms/seed), %" PRIu64 " events, %" PRIu64 " top heights, %" PRIu64
-              " crashes, %" PRIu64 " syncs, max round %u\n",
+              " crashes, %" PRIu64 " syncs, max round %u, slowest recovery %.1f s (seed %" PRIu64 ")\n",
               cfg.validators, cfg.twins, cfg.silent, cfg.heights, cfg.mode == Mode::kWalCrash ? " wal-crash" : "",
               cfg.expect_fork ? " expect-fork" : "", first, last, runs, failures, secs, 1000.0 * secs / static_cast<double>(runs),
-              events, commits, crashes, syncs, max_round);
+              events, commits, crashes, syncs, max_round, static_cast<double>(slowest_recovery_us) / 1e6, slowest_seed);
   if (cfg.expect_fork) {
     std::printf("FAIL: --expect-fork: no fork found in seeds %" PRIu64 "..%" PRIu64 " with %zu twins of %zu validators; the checker or "
                 "the fault generator is broken\n",
