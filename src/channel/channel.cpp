@@ -504,6 +504,9 @@ class ChannelImpl final : public Channel, private mempool::AdmissionChecks, priv
       CX_INFO(kLog, "restored certified block " << h << " " << parent.hex());
     }
     run(m_engine->start(tip, persisted_records()));
+    // Proposals judged valid before a crash (this node may have voted for them): the engine gets them
+    // again, so a block certified with our vote can still be served by us.
+    for (const auto& b : persisted_proposals()) on_peer_proposal(std::nullopt, b);
     int64_t next_gossip = m_clock.monotonic_us();
     int64_t next_status = next_gossip;
     std::unique_lock lock(m_loop_mutex);
@@ -579,6 +582,7 @@ class ChannelImpl final : public Channel, private mempool::AdmissionChecks, priv
         set_timer(t->timer, t->delay_ms);
       } else if (auto* b = std::get_if<consensus::ActBuildProposal>(&a)) {
         auto block = build_proposal(*b);
+        record_proposal(*block);
         CX_DEBUG(kLog, "built " << b->height << "/" << b->round << " with " << block->txs.size() << " txs in " << ms() << " ms");
         more = m_engine->on_proposal(block, /*contents_valid=*/true);
       } else if (auto* e = std::get_if<consensus::ActExecute>(&a)) {
@@ -704,7 +708,7 @@ class ChannelImpl final : public Channel, private mempool::AdmissionChecks, priv
     return std::nullopt;
   }
 
-  void on_peer_proposal(const core::Address& from, const BlockPtr& block) {
+  void on_peer_proposal(std::optional<core::Address> from, const BlockPtr& block) {
     uint64_t h = block->header.height;
     if (h <= last_height()) return;  // old news
     if (!executed_block(block->header.prev_hash)) {
@@ -717,10 +721,69 @@ class ChannelImpl final : public Channel, private mempool::AdmissionChecks, priv
       return;
     }
     int64_t t0 = m_clock.monotonic_us();
-    bool valid = check_proposal(*block);
+    bool valid = judge_proposal(*block);
     CX_DEBUG(kLog, "proposal " << h << "/" << block->header.round << " (" << block->txs.size() << " txs) checked in "
                                << (m_clock.monotonic_us() - t0) / 1000.0 << " ms: " << (valid ? "valid" : "invalid"));
     run(m_engine->on_proposal(block, valid));
+  }
+
+  // check_proposal(), and a valid proposal is recorded before the engine can vote for it.
+  bool judge_proposal(const core::Block& b) {
+    bool valid = check_proposal(b);
+    if (valid) record_proposal(b);
+    return valid;
+  }
+
+  static Bytes proposal_key(uint32_t round, const Hash32& hash) {
+    codec::Writer w;
+    w.raw(as_bytes("proposal/"));
+    w.u32(round);
+    w.fixed(hash);
+    return w.take();
+  }
+
+  // The body of a proposal this node may vote for, kept until a block of its round or a later one is
+  // committed. Written before the engine sees the verdict, so before any vote for it is signed; the
+  // vote's write-ahead record is fsync'd after it, which makes this write durable too. Without it, a
+  // block certified while every honest holder of its body crashed could never be fetched by anyone
+  // (found by cx_sim, seeds 1181 and 2795). Bounded: kProposalRecordsPerRound per round (a leader
+  // equivocating), kProposalRecordRoundsMax rounds.
+  void record_proposal(const core::Block& b) {
+    uint32_t round = b.header.round;
+    Hash32 hash = b.hash();
+    auto it = m_recorded_proposals.find(round);
+    if (it == m_recorded_proposals.end()) {
+      if (m_recorded_proposals.size() >= kProposalRecordRoundsMax) return;
+      it = m_recorded_proposals.emplace(round, std::set<Hash32>{}).first;
+    }
+    if (it->second.contains(hash) || it->second.size() >= kProposalRecordsPerRound) return;
+    storage::WriteBatch batch;
+    batch.put(storage::Column::kConsensus, proposal_key(round, hash), b.encode());
+    if (auto st = m_kv->write(batch, storage::Durability::kNoSync); !st) fatal("proposal record write failed: " + st.message());
+    it->second.insert(hash);
+  }
+
+  // Proposal records left by an earlier run above the committed head's round; older ones are deleted.
+  std::vector<BlockPtr> persisted_proposals() {
+    std::vector<BlockPtr> out;
+    storage::WriteBatch stale;
+    uint32_t committed_round = head_block()->header.round;
+    BytesView prefix = as_bytes("proposal/");
+    auto st = m_kv->scan(storage::Column::kConsensus, prefix, [&](BytesView key, BytesView value) {
+      if (key.size() < prefix.size() || !std::equal(prefix.begin(), prefix.end(), key.begin())) return false;
+      auto b = core::Block::decode(value);
+      if (!b || b->header.round <= committed_round) {
+        stale.del(storage::Column::kConsensus, key);
+        return true;
+      }
+      m_recorded_proposals[b->header.round].insert(b->hash());
+      out.push_back(std::make_shared<const core::Block>(std::move(b).value()));
+      return true;
+    });
+    if (!st) fatal("reading the proposal records: " + st.message());
+    if (auto w = m_kv->write(stale, storage::Durability::kNoSync); !w) fatal("proposal record cleanup failed: " + w.message());
+    if (!out.empty()) CX_INFO(kLog, "restored " << out.size() << " recorded proposal(s)");
+    return out;
   }
 
   void deliver_buffered_proposals(const Hash32& parent, consensus::Actions& out) {
@@ -729,7 +792,7 @@ class ChannelImpl final : public Channel, private mempool::AdmissionChecks, priv
     for (auto it = range.first; it != range.second; ++it) ready.push_back(it->second);
     m_buffered_proposals.erase(range.first, range.second);
     for (const auto& b : ready) {
-      bool valid = check_proposal(*b);
+      bool valid = judge_proposal(*b);
       for (auto& a : m_engine->on_proposal(b, valid)) out.push_back(std::move(a));
     }
   }
@@ -1093,9 +1156,13 @@ class ChannelImpl final : public Channel, private mempool::AdmissionChecks, priv
     storage::WriteBatch batch;
     m_store.stage_block(*block, *f.receipts, CommittedResult{f.result, qc}, batch);
     batch.del(storage::Column::kConsensus, chain_key(block->header.height));
+    auto last_kept = m_recorded_proposals.upper_bound(block->header.round);
+    for (auto it = m_recorded_proposals.begin(); it != last_kept; ++it)
+      for (const auto& hash : it->second) batch.del(storage::Column::kConsensus, proposal_key(it->first, hash));
     m_state->stage_commit(f.result.state_root, batch);
     if (auto s = m_kv->write(batch, storage::Durability::kSync); !s) fatal("block commit write failed: " + s.message());
     m_state->on_persisted(f.result.state_root);
+    m_recorded_proposals.erase(m_recorded_proposals.begin(), m_recorded_proposals.upper_bound(block->header.round));
     {
       std::unique_lock lock(m_head_mutex);
       m_head_block = block;
@@ -1182,7 +1249,10 @@ class ChannelImpl final : public Channel, private mempool::AdmissionChecks, priv
   std::multimap<Hash32, BlockPtr> m_buffered_proposals;  // waiting for their parent; channel thread only
   std::multimap<uint64_t, BlockPtr> m_own_proposals;     // proposed here, not yet certified (m_head_mutex)
   int64_t m_sync_quiet_until_us = 0;                     // channel thread only
-  uint64_t m_recorded_top = 0;                           // highest "chain/<height>" record written; channel thread
+  uint64_t m_recorded_top = 0;
+  static constexpr size_t kProposalRecordsPerRound = 4;
+  static constexpr size_t kProposalRecordRoundsMax = 64;
+  std::map<uint32_t, std::set<Hash32>> m_recorded_proposals;  // "proposal/<round><hash>" records; channel thread                           // highest "chain/<height>" record written; channel thread
   size_t m_sync_rr = 0;
 
   std::mutex m_gossip_mutex;
