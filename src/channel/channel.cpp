@@ -506,7 +506,8 @@ class ChannelImpl final : public Channel, private mempool::AdmissionChecks, priv
     run(m_engine->start(tip, persisted_records()));
     // Proposals judged valid before a crash (this node may have voted for them): the engine gets them
     // again, so a block certified with our vote can still be served by us.
-    for (const auto& b : persisted_proposals()) on_peer_proposal(std::nullopt, b);
+    for (const auto& b : persisted_proposals())
+      if (!executed_block(b->hash())) on_peer_proposal(std::nullopt, b);  // (not one already in the chain)
     int64_t next_gossip = m_clock.monotonic_us();
     int64_t next_status = next_gossip;
     std::unique_lock lock(m_loop_mutex);
@@ -746,18 +747,27 @@ class ChannelImpl final : public Channel, private mempool::AdmissionChecks, priv
   // committed. Written before the engine sees the verdict, so before any vote for it is signed; the
   // vote's write-ahead record is fsync'd after it, which makes this write durable too. Without it, a
   // block certified while every honest holder of its body crashed could never be fetched by anyone
-  // (found by cx_sim, seeds 1181 and 2795). Bounded: kProposalRecordsPerRound per round (a leader
-  // equivocating), kProposalRecordRoundsMax rounds.
+  // (found by cx_sim, seeds 1181 and 2795). Only the round's leader's proposals are recorded (the
+  // engine ignores anyone else's), at most kProposalRecordsPerRound per round (a leader equivocating)
+  // and kProposalRecordRoundsMax rounds; when full, the farthest round gives way to a nearer one, so
+  // proposals for far-future rounds cannot crowd out the ones this node votes on.
   void record_proposal(const core::Block& b) {
+    const auto& validators = m_options.params.validators;
     uint32_t round = b.header.round;
+    if (validators.empty() || b.header.proposer != validators[round % validators.size()]) return;
     Hash32 hash = b.hash();
+    storage::WriteBatch batch;
     auto it = m_recorded_proposals.find(round);
     if (it == m_recorded_proposals.end()) {
-      if (m_recorded_proposals.size() >= kProposalRecordRoundsMax) return;
+      if (m_recorded_proposals.size() >= kProposalRecordRoundsMax) {
+        auto farthest = std::prev(m_recorded_proposals.end());
+        if (farthest->first < round) return;
+        for (const auto& h : farthest->second) batch.del(storage::Column::kConsensus, proposal_key(farthest->first, h));
+        m_recorded_proposals.erase(farthest);
+      }
       it = m_recorded_proposals.emplace(round, std::set<Hash32>{}).first;
     }
     if (it->second.contains(hash) || it->second.size() >= kProposalRecordsPerRound) return;
-    storage::WriteBatch batch;
     batch.put(storage::Column::kConsensus, proposal_key(round, hash), b.encode());
     if (auto st = m_kv->write(batch, storage::Durability::kNoSync); !st) fatal("proposal record write failed: " + st.message());
     it->second.insert(hash);
@@ -1249,10 +1259,10 @@ class ChannelImpl final : public Channel, private mempool::AdmissionChecks, priv
   std::multimap<Hash32, BlockPtr> m_buffered_proposals;  // waiting for their parent; channel thread only
   std::multimap<uint64_t, BlockPtr> m_own_proposals;     // proposed here, not yet certified (m_head_mutex)
   int64_t m_sync_quiet_until_us = 0;                     // channel thread only
-  uint64_t m_recorded_top = 0;
+  uint64_t m_recorded_top = 0;  // highest "chain/<height>" record written; channel thread
   static constexpr size_t kProposalRecordsPerRound = 4;
   static constexpr size_t kProposalRecordRoundsMax = 64;
-  std::map<uint32_t, std::set<Hash32>> m_recorded_proposals;  // "proposal/<round><hash>" records; channel thread                           // highest "chain/<height>" record written; channel thread
+  std::map<uint32_t, std::set<Hash32>> m_recorded_proposals;  // "proposal/<round><hash>" records; channel thread
   size_t m_sync_rr = 0;
 
   std::mutex m_gossip_mutex;

@@ -26,7 +26,13 @@ set(replays
   # counted its first vote only and could never rebuild the QC (lft_engine.cpp counts a second
   # vote for the block held as the round's proposal).
   "--replay 4379 --validators 4 --twins 1"
-  "--replay 1612 --validators 4 --twins 1 --withholding-twins")
+  "--replay 1612 --validators 4 --twins 1 --withholding-twins"
+  # A block certified while every honest holder of its body had crashed before learning it was
+  # certified: their votes came back from the write-ahead records and formed the QC, everyone locked
+  # on it, nobody had the block (channel.cpp records the body of every proposal it judges valid or
+  # builds before the engine sees it, and delivers the records again after a restart).
+  "--replay 1181 --validators 4 --wal-crash"
+  "--replay 2795 --validators 4 --twins 1 --withholding-twins")
 set(failed 0)
 foreach(line IN LISTS replays)
   separate_arguments(args UNIX_COMMAND "${line}")

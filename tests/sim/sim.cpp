@@ -9,13 +9,15 @@
 // What each simulated node runs is the engine plus a small "shell" doing the channel's job
 // (channel/channel.cpp): building proposals, judging peers' proposals against its own execution of
 // the parent, buffering proposals whose parent is not executed yet, executing certified blocks,
-// keeping its certified chain (certified blocks not final yet) and recording commits and
-// write-ahead records (its "disk"), and serving syncs from peers' chains.
+// keeping its certified chain (certified blocks not final yet) and recording commits, write-ahead
+// records and the bodies of the proposals it may vote for (its "disk"), and serving syncs from
+// peers' chains.
 //
 // Faults: message loss, random delay (hence reordering), duplication, partitions that heal, crashes
 // and restarts (a restart keeps only what is durable: write-ahead records, committed chain, the
-// certified chain, the store's trie nodes), permanently silent validators, and Byzantine validators
-// modelled as twins: two instances sharing one key, each honest on its own, together equivocating.
+// certified chain, the recorded proposal bodies, the store's trie nodes), permanently silent
+// validators, and Byzantine validators modelled as twins: two instances sharing one key, each honest
+// on its own, together equivocating.
 //
 // Checks: safety (no two honest instances commit different blocks, or different state roots, at
 // one height; every commit is a child of the last one and is justified by the 2-chain rule), no
@@ -74,6 +76,9 @@ constexpr int64_t kTxTimestampUs = 1'700'000'000'000'000;
 constexpr int64_t kBaseTimeUs = kTxTimestampUs - 250'000'000;
 constexpr size_t kTxPoolSize = 48;
 constexpr size_t kBufferedMax = 64;
+// The channel's bounds on its proposal records (channel.cpp record_proposal).
+constexpr size_t kProposalRecordsPerRound = 4;
+constexpr size_t kProposalRecordRoundsMax = 64;
 constexpr uint64_t kRoundTimeoutMs = 1000;
 constexpr uint64_t kBlockIntervalMs = 200;
 constexpr uint64_t kStatusEveryUs = 1 * kSec;   // the channel's height gossip
@@ -93,7 +98,7 @@ struct Config {
   bool expect_fork = false;
   bool withholding_twins = false;  // twins refuse to serve syncs (a Byzantine node withholding blocks)
   bool check_liveness = true;      // --no-liveness: safety, signatures and convergence only
-  bool forget_wal = false;         // self-test: restarts lose the write-ahead records (must be caught)
+  bool forget_wal = false;         // self-test: restarts lose the write-ahead and proposal records (must be caught)
   bool trace = false;
 };
 
@@ -170,6 +175,10 @@ struct Instance {
   std::vector<CertifiedBlock> certified;
   std::unique_ptr<storage::KvStore> kv;
   uint64_t persist_writes = 0;
+  // The bodies of the proposals judged valid (or built) here, by round, as the channel records them
+  // ("proposal/<round><hash>") before the engine sees them, so before any vote for them is signed;
+  // dropped when a block of that round or a later one is committed, delivered again after a restart.
+  std::map<uint32_t, std::map<Hash32, BlockPtr>> proposals;
 
   // Memory: lost on a crash.
   bool up = false;
@@ -329,8 +338,27 @@ class Sim {
     me.engine = consensus::make_lft_engine(o);
     trace("start", i, me.incarnation, me.committed_height());
     schedule_status(i, m_rng.below(kStatusEveryUs));
-    if (m_cfg.forget_wal) me.wal.clear();
+    if (m_cfg.forget_wal) {
+      // Both kinds of consensus record: with the proposal bodies kept, a node would often vote again
+      // for the very block it had voted for (an identical vote), hiding the lost record from the checker.
+      me.wal.clear();
+      me.proposals.clear();
+    }
     run_actions(i, me.engine->start(tip_of(i), me.wal));
+    // As the channel does after start(): the recorded proposals above the committed head's round go
+    // to the engine again (this node may have voted for them), older records are deleted.
+    uint32_t committed_round = me.chain.back().block->header.round;
+    me.proposals.erase(me.proposals.begin(), me.proposals.upper_bound(committed_round));
+    std::vector<BlockPtr> recorded;
+    for (const auto& [round, bodies] : me.proposals)
+      for (const auto& [hash, b] : bodies) recorded.push_back(b);
+    uint64_t inc = me.incarnation;
+    for (const auto& b : recorded) {
+      if (m_failed || !me.up || me.incarnation != inc) return;  // crashed again meanwhile (--wal-crash)
+      if (b->header.height <= me.committed_height()) continue;    // old news (on_peer_proposal)
+      trace("restored-proposal", i, b->header.height, b->header.round, b->hash());
+      deliver_proposal(i, b);
+    }
   }
 
   void crash(size_t i) {
@@ -649,16 +677,35 @@ class Sim {
     return true;
   }
 
-  bool judge(size_t i, const core::Block& b) {
-    bool valid = check_proposal(i, b);
+  // The channel's judge_proposal(): a valid proposal is recorded before the engine can vote for it.
+  bool judge(size_t i, const BlockPtr& b, bool record = true) {
+    bool valid = check_proposal(i, *b);
     if (!valid) ++m_stats.invalid_verdicts;
+    else if (record) record_proposal(i, b);
     return valid;
+  }
+
+  // The channel's record_proposal(): durable at once here (the channel's write is made durable by the
+  // fsync of the vote record that follows it, and no vote leaves before that fsync). Bounded as
+  // there: kProposalRecordsPerRound per round, kProposalRecordRoundsMax rounds (then nothing new).
+  void record_proposal(size_t i, const BlockPtr& b) {
+    auto& me = m_inst[i];
+    uint32_t round = b->header.round;
+    auto it = me.proposals.find(round);
+    if (it == me.proposals.end()) {
+      if (me.proposals.size() >= kProposalRecordRoundsMax) return;
+      it = me.proposals.emplace(round, std::map<Hash32, BlockPtr>{}).first;
+    }
+    if (it->second.contains(b->hash()) || it->second.size() >= kProposalRecordsPerRound) return;
+    it->second.emplace(b->hash(), b);
   }
 
   void deliver_proposal(size_t i, const BlockPtr& b) {
     auto& me = m_inst[i];
     if (me.executed.contains(b->header.prev_hash)) {
-      run_actions(i, me.engine->on_proposal(b, judge(i, *b)));
+      // The channel drops a proposal at or below its committed height as old news, unjudged, so it
+      // never records one (the engine ignores it here anyway: its round is settled).
+      run_actions(i, me.engine->on_proposal(b, judge(i, b, /*record=*/b->header.height > me.committed_height())));
       return;
     }
     // Not judgeable before its parent is executed here: the engine keeps the body and takes the QC
@@ -693,7 +740,7 @@ class Sim {
     for (auto it = range.first; it != range.second; ++it) ready.push_back(it->second);
     me.buffered.erase(range.first, range.second);
     for (const auto& b : ready)
-      for (auto& a : me.engine->on_proposal(b, judge(i, *b))) out.push_back(std::move(a));
+      for (auto& a : me.engine->on_proposal(b, judge(i, b))) out.push_back(std::move(a));
   }
 
   // Every buffered proposal whose parent is executed now (after a sync).
@@ -811,6 +858,8 @@ class Sim {
     me.state->on_persisted(ex->second.result.state_root);
     me.chain.push_back(Committed{block, qc, ex->second.result});
     me.certified.erase(me.certified.begin());
+    // The proposal records of this block's round and earlier go in the same batch.
+    me.proposals.erase(me.proposals.begin(), me.proposals.upper_bound(h.round));
     // A buffered proposal at or below the next height waits for a parent at or below the committed
     // height that is not the committed block: it can never be judged here.
     for (auto it = me.buffered.begin(); it != me.buffered.end();)
@@ -991,6 +1040,7 @@ class Sim {
           return;
         }
         trace("build", i, block->header.height, block->header.round, block->hash());
+        record_proposal(i, block);
         more = me.engine->on_proposal(block, /*contents_valid=*/true);
       } else if (auto* p = std::get_if<consensus::ActBroadcastProposal>(&a)) {
         if (p->block->header.proposer != me.addr) {
