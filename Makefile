@@ -39,7 +39,12 @@ fuzz-build: deps
 	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_tx_json fuzz_block_decode fuzz_p2p_messages
 
 test-long: build fuzz-build
-	cd $(BUILD) && CX_SIM_SEEDS=5000 ctest -L sim --output-on-failure
+	cd $(BUILD) && ctest -L sim -j $(JOBS) --output-on-failure
+	./$(BUILD)/tests/sim/cx_sim --seeds 10001..60000 --validators 4 --twins 1 --heights 4
+	./$(BUILD)/tests/sim/cx_sim --seeds 10001..30000 --validators 7 --twins 2 --heights 4
+	./$(BUILD)/tests/sim/cx_sim --seeds 1..5000 --validators 4 --twins 1 --withholding-twins
+	./$(BUILD)/tests/sim/cx_sim --seeds 301..5000 --validators 4 --silent 1 --heights 6
+	./$(BUILD)/tests/sim/cx_sim --seeds 301..5000 --validators 4 --wal-crash --heights 6
 	bash tests/fuzz/run.sh $(FUZZ_BUILD) 2000000
 	CX_LONG=1 bash tests/functional/run.sh $(BUILD)
 
