@@ -583,7 +583,9 @@ class ChannelImpl final : public Channel, private mempool::AdmissionChecks, priv
         set_timer(t->timer, t->delay_ms);
       } else if (auto* b = std::get_if<consensus::ActBuildProposal>(&a)) {
         auto block = build_proposal(*b);
-        record_proposal(*block);
+        // Encoded once, for the record and for the broadcast that follows the vote.
+        m_built_encoding = {block->hash(), block->encode()};
+        record_proposal(*block, m_built_encoding.second);
         CX_DEBUG(kLog, "built " << b->height << "/" << b->round << " with " << block->txs.size() << " txs in " << ms() << " ms");
         more = m_engine->on_proposal(block, /*contents_valid=*/true);
       } else if (auto* e = std::get_if<consensus::ActExecute>(&a)) {
@@ -605,7 +607,12 @@ class ChannelImpl final : public Channel, private mempool::AdmissionChecks, priv
         if (auto s = m_kv->write(batch, storage::Durability::kSync); !s) fatal("consensus log write failed: " + s.message());
         CX_DEBUG(kLog, "vote record fsync'd in " << ms() << " ms");
       } else if (auto* bp = std::get_if<consensus::ActBroadcastProposal>(&a)) {
-        if (m_network) m_network->broadcast({p2p::MessageType::kProposal, wire::encode_proposal(*bp->block)});
+        if (m_network) {
+          bool built = m_built_encoding.first == bp->block->hash();
+          Bytes encoded = built ? std::move(m_built_encoding.second) : bp->block->encode();
+          m_built_encoding = {};
+          m_network->broadcast({p2p::MessageType::kProposal, wire::encode_proposal(*bp->block, encoded)});
+        }
       } else if (auto* bv = std::get_if<consensus::ActBroadcastVote>(&a)) {
         if (m_network) m_network->broadcast({p2p::MessageType::kVote, bv->vote.encode()});
       } else if (auto* sy = std::get_if<consensus::ActSync>(&a)) {
@@ -657,7 +664,7 @@ class ChannelImpl final : public Channel, private mempool::AdmissionChecks, priv
           CX_WARN(kLog, "bad proposal from " << ev.from.to_string() << ": " << b.message());
           return;
         }
-        on_peer_proposal(ev.from, std::make_shared<const core::Block>(std::move(b).value()));
+        on_peer_proposal(ev.from, std::make_shared<const core::Block>(std::move(b).value()), p->block);
         return;
       }
       case p2p::MessageType::kVote: {
@@ -709,7 +716,8 @@ class ChannelImpl final : public Channel, private mempool::AdmissionChecks, priv
     return std::nullopt;
   }
 
-  void on_peer_proposal(std::optional<core::Address> from, const BlockPtr& block) {
+  // `encoded`: the block's bytes if at hand (Block::encode() form), so recording it costs no encode.
+  void on_peer_proposal(std::optional<core::Address> from, const BlockPtr& block, BytesView encoded = {}) {
     uint64_t h = block->header.height;
     if (h <= last_height()) return;  // old news
     if (!executed_block(block->header.prev_hash)) {
@@ -722,16 +730,16 @@ class ChannelImpl final : public Channel, private mempool::AdmissionChecks, priv
       return;
     }
     int64_t t0 = m_clock.monotonic_us();
-    bool valid = judge_proposal(*block);
+    bool valid = judge_proposal(*block, encoded);
     CX_DEBUG(kLog, "proposal " << h << "/" << block->header.round << " (" << block->txs.size() << " txs) checked in "
                                << (m_clock.monotonic_us() - t0) / 1000.0 << " ms: " << (valid ? "valid" : "invalid"));
     run(m_engine->on_proposal(block, valid));
   }
 
   // check_proposal(), and a valid proposal is recorded before the engine can vote for it.
-  bool judge_proposal(const core::Block& b) {
+  bool judge_proposal(const core::Block& b, BytesView encoded = {}) {
     bool valid = check_proposal(b);
-    if (valid) record_proposal(b);
+    if (valid) record_proposal(b, encoded);
     return valid;
   }
 
@@ -751,7 +759,7 @@ class ChannelImpl final : public Channel, private mempool::AdmissionChecks, priv
   // engine ignores anyone else's), at most kProposalRecordsPerRound per round (a leader equivocating)
   // and kProposalRecordRoundsMax rounds; when full, the farthest round gives way to a nearer one, so
   // proposals for far-future rounds cannot crowd out the ones this node votes on.
-  void record_proposal(const core::Block& b) {
+  void record_proposal(const core::Block& b, BytesView encoded = {}) {
     const auto& validators = m_options.params.validators;
     uint32_t round = b.header.round;
     if (validators.empty() || b.header.proposer != validators[round % validators.size()]) return;
@@ -768,7 +776,7 @@ class ChannelImpl final : public Channel, private mempool::AdmissionChecks, priv
       it = m_recorded_proposals.emplace(round, std::set<Hash32>{}).first;
     }
     if (it->second.contains(hash) || it->second.size() >= kProposalRecordsPerRound) return;
-    batch.put(storage::Column::kConsensus, proposal_key(round, hash), b.encode());
+    batch.put(storage::Column::kConsensus, proposal_key(round, hash), encoded.empty() ? b.encode() : Bytes(encoded.begin(), encoded.end()));
     if (auto st = m_kv->write(batch, storage::Durability::kNoSync); !st) fatal("proposal record write failed: " + st.message());
     it->second.insert(hash);
   }
@@ -924,15 +932,9 @@ class ChannelImpl final : public Channel, private mempool::AdmissionChecks, priv
     // The certified chain above it too (certified, so safe to adopt; the requester works out from
     // the rounds which of it is final), in height order.
     if (q->from_height <= last + 1) {
-      std::shared_lock lock(m_head_mutex);
-      std::vector<const InFlight*> chain;
-      for (const auto& [hash, f] : m_inflight)
-        if (f.executed) chain.push_back(&f);
-      std::sort(chain.begin(), chain.end(),
-                [](const InFlight* a, const InFlight* b) { return a->block->header.height < b->block->header.height; });
-      for (const InFlight* f : chain) {
+      for (const auto& c : certified_chain()) {
         if (out.size() >= q->count) break;
-        out.push_back({f->block->encode(), f->qc.encode()});
+        out.push_back({c.block->encode(), c.qc.encode()});
       }
     }
     if (!out.empty()) m_network->send(from, {p2p::MessageType::kBlockResponse, wire::encode(out)});
@@ -1260,6 +1262,7 @@ class ChannelImpl final : public Channel, private mempool::AdmissionChecks, priv
   std::multimap<uint64_t, BlockPtr> m_own_proposals;     // proposed here, not yet certified (m_head_mutex)
   int64_t m_sync_quiet_until_us = 0;                     // channel thread only
   uint64_t m_recorded_top = 0;  // highest "chain/<height>" record written; channel thread
+  std::pair<Hash32, Bytes> m_built_encoding;  // Block::encode() of the proposal built last; channel thread
   static constexpr size_t kProposalRecordsPerRound = 4;
   static constexpr size_t kProposalRecordRoundsMax = 64;
   std::map<uint32_t, std::set<Hash32>> m_recorded_proposals;  // "proposal/<round><hash>" records; channel thread

@@ -4,11 +4,11 @@
 
 namespace cx::channel::wire {
 
-Bytes encode_proposal(const core::Block& block) {
+Bytes encode_proposal(const core::Block& block, BytesView block_bytes) {
   codec::Writer w;
   w.varint(block.txs.size());
   for (const auto& tx : block.txs) w.fixed(tx->hash);
-  w.bytes(block.encode());
+  w.bytes(block_bytes);
   return w.take();
 }
 

@@ -14,7 +14,8 @@ inline constexpr size_t kSyncBlocksMax = 32;
 
 // kProposal: the tx hashes of the block (hints, so the receiver can reuse txs it already parsed from
 // gossip; Block::decode checks each reused tx against the block's bytes), then Block::encode().
-Bytes encode_proposal(const core::Block& block);
+// `block_bytes` must be block.encode().
+Bytes encode_proposal(const core::Block& block, BytesView block_bytes);
 struct Proposal {
   std::vector<Hash32> tx_hashes;
   Bytes block;

@@ -92,6 +92,16 @@ void append(Actions& to, Actions more) {
   for (auto& a : more) to.push_back(std::move(a));
 }
 
+// `out` executes exactly `executed` and commits exactly `committed`, in that order.
+void expect_executes_and_commits(const Actions& out, const BlockPtr& executed, const std::vector<BlockPtr>& committed) {
+  auto exec = all_of_kind<ActExecute>(out);
+  ASSERT_EQ(exec.size(), 1u);
+  EXPECT_EQ(exec[0].block->hash(), executed->hash());
+  auto commits = all_of_kind<ActCommit>(out);
+  ASSERT_EQ(commits.size(), committed.size());
+  for (size_t i = 0; i < committed.size(); ++i) EXPECT_EQ(commits[i].block->hash(), committed[i]->hash());
+}
+
 // ---------------------------------------------------------------------------------------------
 // Quorum arithmetic (DESIGN.md §4).
 
@@ -1163,13 +1173,7 @@ TEST(LftEngine, LockedNodeRefusesAProposalOnALowerCertifiedBlock) {
   EXPECT_EQ(votes[0].vote.round, 3u);
   // The locked block's body arriving lets the node move on: y joins the chain and, certified in
   // the round after b1's, finalises b1.
-  out = locked->on_proposal(y, std::nullopt);
-  auto exec = all_of_kind<ActExecute>(out);
-  ASSERT_EQ(exec.size(), 1u);
-  EXPECT_EQ(exec[0].block->hash(), y->hash());
-  auto commits = all_of_kind<ActCommit>(out);
-  ASSERT_EQ(commits.size(), 1u);
-  EXPECT_EQ(commits[0].block->hash(), b1->hash());
+  expect_executes_and_commits(locked->on_proposal(y, std::nullopt), y, {b1});
 }
 
 // Branch switch: this node holds X, certified at height 2 in round 2. The leader of round 3
@@ -1221,11 +1225,7 @@ TEST(LftEngine, HigherCertificateAtTheSameHeightSwitchesTheBranch) {
   EXPECT_EQ(votes[0].vote.round, 4u);
   EXPECT_EQ(votes[0].vote.height, 3u);
 
-  out = s.votes_for(*e, p, {0, 2});
-  ASSERT_EQ(all_of_kind<ActExecute>(out).size(), 1u);
-  auto commits = all_of_kind<ActCommit>(out);
-  ASSERT_EQ(commits.size(), 1u);
-  EXPECT_EQ(commits[0].block->hash(), x2->hash());
+  expect_executes_and_commits(s.votes_for(*e, p, {0, 2}), p, {x2});
 }
 
 // Crash and restart with global rounds: the validator voted in round 3 for b3 at height 3, then
