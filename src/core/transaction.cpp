@@ -1,7 +1,10 @@
 #include "core/transaction.hpp"
 
+#include <array>
+
 #include <boost/json.hpp>
 
+#include "base/assert.hpp"
 #include "codec/icon_serialize.hpp"
 #include "crypto/base64.hpp"
 #include "crypto/hash.hpp"
@@ -223,14 +226,37 @@ ParseResult parse_transaction_json(std::string_view params_json) {
   return parse_transaction(v.get_object());
 }
 
-std::optional<TxRejection> verify_signature(const Transaction& tx) {
-  auto pub = crypto::recover(tx.hash, tx.signature);
-  if (!pub) return reject(TxReject::kBadSignature, "signature does not recover to a public key");
-  auto signer = Address::of_public_key(*pub);
-  if (signer != tx.from)
-    return reject(TxReject::kSignerMismatch,
-                  "signature is by " + signer.to_string() + ", not by from " + tx.from.to_string());
-  return std::nullopt;
+std::optional<TxRejection> verify_signature(const Transaction& tx, const crypto::VerifyKey* known_key,
+                                            crypto::VerifyKey* learned_key) {
+  if (tx.signature.bytes[64] > 3) return reject(TxReject::kBadSignature, "signature recovery id is not 0..3");
+  // A verification that fails falls through to recovery, which decides (and names the signer).
+  if (known_key && crypto::verify(tx.hash, tx.signature, *known_key)) return std::nullopt;
+  // Recovery ids to try, the given one first: its parity twin recovers the key when the parity bit
+  // is wrong or S is high; ids 2 and 3 name a point only for a tiny R (see r_has_overflow_twin).
+  const uint8_t given = tx.signature.bytes[64];
+  const bool overflow_ids = crypto::r_has_overflow_twin(tx.signature);
+  std::optional<Address> first_signer;
+  for (uint8_t flip = 0; flip < 4; ++flip) {
+    const auto id = static_cast<uint8_t>(given ^ flip);
+    if ((id & 2) && !overflow_ids) continue;
+    crypto::Signature sig = tx.signature;
+    sig.bytes[64] = id;
+    auto pub = crypto::recover(tx.hash, sig);
+    if (!pub) continue;
+    auto signer = Address::of_public_key(*pub);
+    if (signer == tx.from) {
+      if (learned_key) {
+        auto key = crypto::verify_key_of(*pub);
+        CX_ASSERT(key.has_value());  // recovery yields points on the curve
+        *learned_key = *key;
+      }
+      return std::nullopt;
+    }
+    if (!first_signer) first_signer = signer;
+  }
+  if (!first_signer) return reject(TxReject::kBadSignature, "signature does not recover to a public key");
+  return reject(TxReject::kSignerMismatch,
+                "signature is by " + first_signer->to_string() + ", not by from " + tx.from.to_string());
 }
 
 boost::json::object transaction_params(const Transaction& tx) {

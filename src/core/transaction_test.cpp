@@ -9,6 +9,7 @@
 
 #include "core/block.hpp"
 #include "core/receipt.hpp"
+#include "core/test_tx.hpp"
 
 using namespace cx;
 using namespace cx::core;
@@ -161,4 +162,105 @@ TEST(Block, FuzzSeed) {
   auto ve = v.encode();
   std::ofstream(std::string(CX_SOURCE_DIR) + "/tests/fuzz/corpus/block_decode/vote.bin", std::ios::binary)
       .write(reinterpret_cast<const char*>(ve.data()), static_cast<std::streamsize>(ve.size()));
+}
+
+// The signature rule ignores the recovery id and accepts a high S, so that a node that knows the
+// sender's key can verify instead of recovering with exactly the same verdict (verify_signature).
+TEST(Transaction, SignatureVerdictIsTheSameWithOrWithoutTheSignersKey) {
+  const Uint256 n = *Uint256::from_icon_hex("0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141");
+  auto set_s = [](crypto::Signature& sig, const Uint256& s) {
+    auto be = s.to_be_bytes();
+    std::copy(be.begin(), be.end(), sig.bytes.begin() + 32);
+  };
+  auto get_s = [](const crypto::Signature& sig) {
+    return *Uint256::from_be_bytes(BytesView(sig.bytes.data() + 32, 32));
+  };
+  for (uint8_t k = 1; k <= 8; ++k) {
+    const auto key = core::testing::test_key(k);
+    const auto other = core::testing::test_key(static_cast<uint8_t>(k + 100));
+    const auto known = crypto::verify_key_of(*crypto::public_key_of(key));
+    ASSERT_TRUE(known.has_value());
+    core::testing::TxSpec spec;
+    spec.to = core::testing::address_of(other);
+    spec.nonce = k;
+    const Transaction base = *core::testing::signed_tx(key, spec);
+
+    struct Variant {
+      std::string name;
+      Transaction tx;
+      bool valid;
+    };
+    std::vector<Variant> variants;
+    variants.push_back({"as signed", base, true});
+    for (uint8_t flip = 1; flip < 4; ++flip) {
+      Transaction t = base;
+      t.signature.bytes[64] ^= flip;
+      variants.push_back({"recovery id ^" + std::to_string(flip), t, true});
+    }
+    {
+      Transaction t = base;  // S and n - S recover the same key with the other parity
+      set_s(t.signature, *n.checked_sub(get_s(t.signature)));
+      variants.push_back({"high S", t, true});
+      t.signature.bytes[64] ^= 1;
+      variants.push_back({"high S, parity fixed", t, true});
+    }
+    {
+      Transaction t = base;  // a signature over another tx
+      t.hash.bytes[0] ^= 1;
+      variants.push_back({"other hash", t, false});
+    }
+    {
+      Transaction t = base;  // signed by someone else
+      t.from = core::testing::address_of(other);
+      variants.push_back({"other from", t, false});
+    }
+    {
+      Transaction t = base;
+      t.signature.bytes[64] = 4;
+      variants.push_back({"recovery id 4", t, false});
+    }
+    {
+      Transaction t = base;
+      std::fill(t.signature.bytes.begin(), t.signature.bytes.begin() + 32, 0);
+      variants.push_back({"R = 0", t, false});
+    }
+    {
+      Transaction t = base;
+      set_s(t.signature, Uint256());
+      variants.push_back({"S = 0", t, false});
+    }
+    {
+      Transaction t = base;
+      set_s(t.signature, n);
+      variants.push_back({"S = n", t, false});
+    }
+    const auto theirs = crypto::verify_key_of(*crypto::public_key_of(other));
+    for (const auto& v : variants) {
+      // known_key is by contract from's key.
+      const crypto::VerifyKey& from_key = v.tx.from == base.from ? *known : *theirs;
+      crypto::VerifyKey learned;
+      const auto recovered = verify_signature(v.tx, nullptr, &learned);
+      const auto verified = verify_signature(v.tx, &from_key, nullptr);
+      EXPECT_EQ(!recovered.has_value(), v.valid) << v.name << (recovered ? ": " + recovered->detail : "");
+      EXPECT_EQ(!verified.has_value(), v.valid) << v.name << (verified ? ": " + verified->detail : "");
+      if (v.valid && !recovered) EXPECT_EQ(learned.data, known->data) << v.name;
+    }
+  }
+}
+
+TEST(Transaction, SignerMismatchNamesTheSignerOfTheGivenRecoveryId) {
+  const auto key = core::testing::test_key(1);
+  const auto other = core::testing::test_key(2);
+  core::testing::TxSpec spec;
+  spec.to = core::testing::address_of(other);
+  Transaction t = *core::testing::signed_tx(key, spec);
+  t.from = core::testing::address_of(other);
+  const auto known = crypto::verify_key_of(*crypto::public_key_of(other));
+  for (const crypto::VerifyKey* k : {static_cast<const crypto::VerifyKey*>(nullptr), &*known}) {
+    auto bad = verify_signature(t, k);
+    ASSERT_TRUE(bad.has_value());
+    EXPECT_EQ(bad->reason, TxReject::kSignerMismatch);
+    EXPECT_EQ(bad->detail, "signature is by " + core::testing::address_of(key).to_string() + ", not by from " +
+                               t.from.to_string());
+  }
 }

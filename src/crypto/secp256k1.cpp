@@ -4,6 +4,7 @@
 #include <secp256k1_recovery.h>
 
 #include <array>
+#include <cstring>
 
 #include "base/assert.hpp"
 
@@ -83,6 +84,35 @@ std::optional<PublicKey> recover(const Hash32& digest, const Signature& sig) {
   secp256k1_pubkey pk;
   if (secp256k1_ecdsa_recover(context(), &pk, &rsig, digest.data()) != 1) return std::nullopt;
   return serialize_uncompressed(pk);
+}
+
+std::optional<VerifyKey> verify_key_of(const PublicKey& key) {
+  secp256k1_pubkey pk;
+  if (secp256k1_ec_pubkey_parse(context(), &pk, key.data(), key.size()) != 1) return std::nullopt;
+  VerifyKey out;
+  static_assert(sizeof(pk.data) == sizeof(out.data));
+  std::memcpy(out.data.data(), pk.data, sizeof(pk.data));
+  return out;
+}
+
+bool verify(const Hash32& digest, const Signature& sig, const VerifyKey& key) {
+  secp256k1_ecdsa_signature s;
+  // Fails when R or S is not below the curve order, as recovery does.
+  if (secp256k1_ecdsa_signature_parse_compact(context(), &s, sig.data()) != 1) return false;
+  // Recovery accepts either S (S and n - S recover the same key with the other parity), while
+  // secp256k1_ecdsa_verify accepts only the lower one: normalise so both agree.
+  secp256k1_ecdsa_signature_normalize(context(), &s, &s);
+  secp256k1_pubkey pk;
+  std::memcpy(pk.data, key.data.data(), sizeof(pk.data));
+  return secp256k1_ecdsa_verify(context(), &s, digest.data(), &pk) == 1;
+}
+
+bool r_has_overflow_twin(const Signature& sig) {
+  // p - n, big-endian: R + n < p iff R < p - n.
+  static constexpr std::array<uint8_t, 32> kPMinusN = {
+      0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01, 0x45, 0x51, 0x23, 0x19, 0x50, 0xb7, 0x5f, 0xc4,
+      0x40, 0x2d, 0xa1, 0x72, 0x2f, 0xc9, 0xba, 0xee};
+  return std::memcmp(sig.data(), kPMinusN.data(), kPMinusN.size()) < 0;
 }
 
 }  // namespace cx::crypto

@@ -1,5 +1,7 @@
 #include "mempool/mempool.hpp"
 
+#include <algorithm>
+#include <array>
 #include <deque>
 #include <map>
 #include <mutex>
@@ -18,20 +20,23 @@ using core::TxRejection;
 
 namespace {
 
-// Hashes whose signature checked out, bounded FIFO.
+// Txs whose signature checked out, bounded FIFO. Keyed by tx hash, which does not cover the
+// signature, so the signature is kept and compared too: a block carrying a known tx with other
+// signature bytes has its signature checked like any unknown tx.
 class VerifiedCache {
  public:
   explicit VerifiedCache(size_t max) : m_max(max) {}
-  bool contains(const Hash32& h) const {
+  bool contains(const core::Transaction& tx) const {
     std::shared_lock lock(m_mutex);
-    return m_set.count(h) > 0;
+    auto it = m_map.find(tx.hash);
+    return it != m_map.end() && it->second == tx.signature;
   }
-  void insert(const Hash32& h) {
+  void insert(const core::Transaction& tx) {
     std::unique_lock lock(m_mutex);
-    if (!m_set.insert(h).second) return;
-    m_order.push_back(h);
+    if (!m_map.try_emplace(tx.hash, tx.signature).second) return;
+    m_order.push_back(tx.hash);
     while (m_order.size() > m_max) {
-      m_set.erase(m_order.front());
+      m_map.erase(m_order.front());
       m_order.pop_front();
     }
   }
@@ -39,25 +44,69 @@ class VerifiedCache {
  private:
   size_t m_max;
   mutable std::shared_mutex m_mutex;
-  std::unordered_set<Hash32, FixedBytesHasher> m_set;
+  std::unordered_map<Hash32, crypto::Signature, FixedBytesHasher> m_map;
   std::deque<Hash32> m_order;
+};
+
+// Public keys of senders whose signature checked out, so that their next tx is verified against the
+// key instead of recovering it (same verdict, ~20% cheaper; see core::verify_signature). Bounded,
+// oldest first out; sharded so the verify threads rarely meet on a lock.
+class SignerKeys {
+ public:
+  explicit SignerKeys(size_t max) : m_per_shard(std::max<size_t>(1, max / kShards)) {}
+
+  std::optional<crypto::VerifyKey> find(const core::Address& a) const {
+    const Shard& s = shard(a);
+    std::lock_guard lock(s.mutex);
+    auto it = s.keys.find(a);
+    if (it == s.keys.end()) return std::nullopt;
+    return it->second;
+  }
+
+  void insert(const core::Address& a, const crypto::VerifyKey& key) {
+    Shard& s = shard(a);
+    std::lock_guard lock(s.mutex);
+    if (!s.keys.try_emplace(a, key).second) return;
+    s.order.push_back(a);
+    if (s.order.size() > m_per_shard) {
+      s.keys.erase(s.order.front());
+      s.order.pop_front();
+    }
+  }
+
+ private:
+  static constexpr size_t kShards = 16;
+  struct Shard {
+    mutable std::mutex mutex;
+    std::unordered_map<core::Address, crypto::VerifyKey, crypto::AddressHasher> keys;
+    std::deque<core::Address> order;
+  };
+  Shard& shard(const core::Address& a) { return m_shards[a.id.bytes[19] % kShards]; }
+  const Shard& shard(const core::Address& a) const { return m_shards[a.id.bytes[19] % kShards]; }
+
+  size_t m_per_shard;
+  std::array<Shard, kShards> m_shards;
 };
 
 class MempoolImpl final : public Mempool {
  public:
   MempoolImpl(const MempoolOptions& o, const AdmissionChecks& checks)
-      : m_options(o), m_checks(checks), m_pool(o.verify_threads, "verify"), m_verified(o.verified_cache_entries) {}
+      : m_options(o), m_checks(checks), m_pool(o.verify_threads, "verify"), m_verified(o.verified_cache_entries),
+        m_signer_keys(o.signer_key_cache_entries) {}
 
   std::vector<std::optional<TxRejection>> verify(const std::vector<TxPtr>& txs) override {
     std::vector<std::optional<TxRejection>> out(txs.size());
     m_pool.parallel_for(txs.size(), [&](size_t i) {
       const auto& tx = *txs[i];
-      if (m_verified.contains(tx.hash)) return;
-      if (auto bad = core::verify_signature(tx)) {
+      if (m_verified.contains(tx)) return;
+      const auto known = m_signer_keys.find(tx.from);
+      crypto::VerifyKey learned;
+      if (auto bad = core::verify_signature(tx, known ? &*known : nullptr, &learned)) {
         out[i] = std::move(bad);
         return;
       }
-      m_verified.insert(tx.hash);
+      if (!known) m_signer_keys.insert(tx.from, learned);
+      m_verified.insert(tx);
     });
     return out;
   }
@@ -165,7 +214,7 @@ class MempoolImpl final : public Mempool {
     std::lock_guard lock(m_mutex);
     return m_bytes;
   }
-  bool is_verified(const Hash32& hash) const override { return m_verified.contains(hash); }
+  bool is_verified(const core::Transaction& tx) const override { return m_verified.contains(tx); }
 
  private:
   // Bounded FIFO of txs that blocks included, so an admission racing with the block cannot put
@@ -218,6 +267,7 @@ class MempoolImpl final : public Mempool {
   const AdmissionChecks& m_checks;
   ThreadPool m_pool;
   VerifiedCache m_verified;
+  SignerKeys m_signer_keys;
 
   mutable std::mutex m_mutex;
   std::unordered_map<Hash32, TxPtr, FixedBytesHasher> m_by_hash;

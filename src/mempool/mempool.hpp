@@ -17,6 +17,7 @@ struct MempoolOptions {
   size_t per_sender_max = 20000;
   unsigned verify_threads = 2;           // worker pool for signature recovery
   size_t verified_cache_entries = 1u << 18;
+  size_t signer_key_cache_entries = 1u << 16;  // ~100 bytes each
 };
 
 // What admission needs to know about the chain, supplied by the channel.
@@ -49,8 +50,9 @@ class Mempool {
   virtual core::TxPtr find(const Hash32& hash) const = 0;
   virtual size_t size() const = 0;
   virtual size_t bytes() const = 0;
-  // Signature previously verified and cached (for txs that arrive again inside a block).
-  virtual bool is_verified(const Hash32& hash) const = 0;
+  // This tx, with these signature bytes, was verified before and is cached (for txs that arrive
+  // again inside a block).
+  virtual bool is_verified(const core::Transaction& tx) const = 0;
   // Verifies signatures (cache first, then in parallel on the pool) without admitting: for the txs
   // of a block proposed by a peer. nullopt = valid.
   virtual std::vector<std::optional<core::TxRejection>> verify(const std::vector<core::TxPtr>& txs) = 0;

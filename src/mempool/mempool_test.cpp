@@ -35,7 +35,7 @@ TEST(Mempool, AdmitsVerifiedAndRejectsDuplicatesAndBadSignatures) {
   auto r = pool->admit({a});
   ASSERT_FALSE(r[0]) << r[0]->detail;
   EXPECT_TRUE(pool->contains(a->hash));
-  EXPECT_TRUE(pool->is_verified(a->hash));
+  EXPECT_TRUE(pool->is_verified(*a));
   EXPECT_EQ(pool->admit({a})[0]->reason, TxReject::kDuplicate);
 
   // Same params signed by another key: signer mismatch.
@@ -48,6 +48,32 @@ TEST(Mempool, AdmitsVerifiedAndRejectsDuplicatesAndBadSignatures) {
   checks.on_chain.insert(c->hash);
   EXPECT_EQ(pool->admit({c})[0]->reason, TxReject::kDuplicate);
   EXPECT_EQ(pool->size(), 1u);
+}
+
+// A tx hash does not cover the signature: a block may carry a known tx with other signature bytes,
+// and those must be checked, not taken from the cache of the original.
+TEST(Mempool, KnownTxWithOtherSignatureBytesIsCheckedAgain) {
+  Checks checks;
+  auto pool = mempool::make_mempool({}, checks);
+  auto a = tx_from(1, 1);
+  ASSERT_FALSE(pool->admit({a})[0]);
+  auto garbled = std::make_shared<core::Transaction>(*a);
+  garbled->signature.bytes[10] ^= 0x40;
+  EXPECT_FALSE(pool->is_verified(*garbled));
+  auto v = pool->verify({a, garbled});
+  EXPECT_FALSE(v[0]);
+  ASSERT_TRUE(v[1]);
+  EXPECT_TRUE(v[1]->reason == TxReject::kSignerMismatch || v[1]->reason == TxReject::kBadSignature) << v[1]->detail;
+
+  // The sender's key is cached now; a second tx of theirs with a wrong recovery id still verifies
+  // (the rule ignores it), and a wrong signature is still refused.
+  auto b = std::make_shared<core::Transaction>(*tx_from(1, 2));
+  b->signature.bytes[64] ^= 1;
+  auto c = std::make_shared<core::Transaction>(*tx_from(1, 3));
+  c->signature.bytes[5] ^= 1;
+  v = pool->verify({b, c});
+  EXPECT_FALSE(v[0]) << v[0]->detail;
+  ASSERT_TRUE(v[1]);
 }
 
 TEST(Mempool, BoundsGivePoolFull) {
