@@ -312,7 +312,7 @@ class PersistenceTest : public ::testing::TestWithParam<StoreKind> {
   std::unique_ptr<storage::KvStore> m_memory;
 };
 
-size_t count_ops(const storage::WriteBatch& batch) { return batch.ops().size(); }
+size_t count_ops(const storage::WriteBatch& batch) { return batch.size(); }
 
 TEST_P(PersistenceTest, CommittedRootsReadableFromNewWorldState) {
   KeyGen gen(99);

@@ -25,14 +25,23 @@ const char* column_name(Column c) {
 
 void WriteBatch::put(Column c, BytesView key, BytesView value) {
   CX_ASSERT(static_cast<size_t>(c) < kColumnCount);
-  m_ops.push_back(Op{c, false, Bytes(key.begin(), key.end()), Bytes(value.begin(), value.end())});
-  m_bytes += key.size() + value.size();
+  CX_ASSERT(key.size() <= UINT32_MAX && value.size() <= UINT32_MAX);
+  m_ops.push_back(Entry{c, false, static_cast<uint32_t>(key.size()), static_cast<uint32_t>(value.size()), m_data.size()});
+  m_data.insert(m_data.end(), key.begin(), key.end());
+  m_data.insert(m_data.end(), value.begin(), value.end());
 }
 
 void WriteBatch::del(Column c, BytesView key) {
   CX_ASSERT(static_cast<size_t>(c) < kColumnCount);
-  m_ops.push_back(Op{c, true, Bytes(key.begin(), key.end()), Bytes{}});
-  m_bytes += key.size();
+  CX_ASSERT(key.size() <= UINT32_MAX);
+  m_ops.push_back(Entry{c, true, static_cast<uint32_t>(key.size()), 0, m_data.size()});
+  m_data.insert(m_data.end(), key.begin(), key.end());
+}
+
+WriteBatch::Op WriteBatch::op(size_t i) const {
+  const Entry& e = m_ops[i];
+  const uint8_t* k = m_data.data() + e.offset;
+  return Op{e.column, e.is_delete, BytesView(k, e.key_size), BytesView(k + e.key_size, e.value_size)};
 }
 
 namespace {
@@ -63,15 +72,15 @@ class MemoryStore final : public KvStore {
   Status write(const WriteBatch& batch, Durability) override {
     // One exclusive section for the whole batch: readers see all of it or none of it.
     std::unique_lock lock(m_mutex);
-    for (const auto& op : batch.ops()) {
+    batch.for_each([&](const WriteBatch::Op& op) {
       auto& col = column(op.column);
       if (op.is_delete) {
-        auto it = col.find(BytesView(op.key));
+        auto it = col.find(op.key);
         if (it != col.end()) col.erase(it);
       } else {
-        col.insert_or_assign(op.key, op.value);
+        col.insert_or_assign(Bytes(op.key.begin(), op.key.end()), Bytes(op.value.begin(), op.value.end()));
       }
-    }
+    });
     return Status::ok();
   }
 

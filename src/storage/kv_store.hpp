@@ -26,24 +26,42 @@ enum class Column : uint8_t {
 inline constexpr size_t kColumnCount = 8;
 const char* column_name(Column c);
 
+// Ops are kept in one flat buffer (a block commit stages thousands of small keys: one allocation
+// per key and value showed up in profiles).
 class WriteBatch {
  public:
   struct Op {
     Column column;
     bool is_delete;
-    Bytes key;
-    Bytes value;
+    BytesView key;
+    BytesView value;  // empty for a delete
   };
   void put(Column c, BytesView key, BytesView value);
   void del(Column c, BytesView key);
-  const std::vector<Op>& ops() const { return m_ops; }
-  size_t byte_size() const { return m_bytes; }
+  size_t size() const { return m_ops.size(); }
+  // The views stay valid until the batch is next changed.
+  Op op(size_t i) const;
+  template <class F>
+  void for_each(F&& f) const {
+    for (size_t i = 0; i < m_ops.size(); ++i) f(op(i));
+  }
+  size_t byte_size() const { return m_data.size(); }
   bool empty() const { return m_ops.empty(); }
-  void clear() { m_ops.clear(); m_bytes = 0; }
+  void clear() {
+    m_ops.clear();
+    m_data.clear();
+  }
 
  private:
-  std::vector<Op> m_ops;
-  size_t m_bytes = 0;
+  struct Entry {
+    Column column;
+    bool is_delete;
+    uint32_t key_size;
+    uint32_t value_size;
+    size_t offset;  // key, then value, in m_data
+  };
+  std::vector<Entry> m_ops;
+  Bytes m_data;
 };
 
 enum class Durability { kSync, kNoSync };
