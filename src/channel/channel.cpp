@@ -104,6 +104,10 @@ class ChannelImpl final : public Channel, private mempool::AdmissionChecks, priv
       CX_INFO(kLog, m_options.params.channel << ": p2p listening on " << m_options.network->listen_host << ":"
                                              << m_network->port());
     }
+    m_commit_thread = std::thread([this] {
+      set_thread_name("commit-" + m_options.params.channel);
+      commit_loop();
+    });
     m_thread = std::thread([this] {
       set_thread_name("chan-" + m_options.params.channel);
       loop();
@@ -128,6 +132,13 @@ class ChannelImpl final : public Channel, private mempool::AdmissionChecks, priv
     m_admit_cv.notify_all();
     if (m_thread.joinable()) m_thread.join();
     if (m_admit_thread.joinable()) m_admit_thread.join();
+    // After the channel thread: every commit it decided is written before we return.
+    {
+      std::lock_guard lock(m_commit_mutex);
+      m_commit_stop = true;
+    }
+    m_commit_cv.notify_all();
+    if (m_commit_thread.joinable()) m_commit_thread.join();
     if (m_network) m_network->stop();
   }
 
@@ -600,7 +611,7 @@ class ChannelImpl final : public Channel, private mempool::AdmissionChecks, priv
         deliver_buffered_proposals(e->block->hash(), more);
       } else if (auto* c = std::get_if<consensus::ActCommit>(&a)) {
         commit(c->block, c->qc);
-        CX_DEBUG(kLog, "committed " << c->block->header.height << " (" << c->block->txs.size() << " txs) in " << ms() << " ms");
+        CX_DEBUG(kLog, "commit of " << c->block->header.height << " handed over in " << ms() << " ms");
       } else if (auto* p = std::get_if<consensus::ActPersist>(&a)) {
         storage::WriteBatch batch;
         batch.put(storage::Column::kConsensus, as_bytes("wal"), p->record);
@@ -1001,6 +1012,7 @@ class ChannelImpl final : public Channel, private mempool::AdmissionChecks, priv
       }
       if (i < final_count) commit(block, qc);
     }
+    wait_commits();  // the tip below is read from the head
     consensus::ChainTip tip;
     {
       std::shared_lock lock(m_head_mutex);
@@ -1156,7 +1168,59 @@ class ChannelImpl final : public Channel, private mempool::AdmissionChecks, priv
     m_mempool->remove(included);
   }
 
+  // ---- commit ----
+  //
+  // A final block is written by its own thread: the write (thousands of keys and an fsync) took as
+  // long as executing the block, and on the channel thread it delayed every round by that much.
+  // Until its write is done the block stays in m_inflight (executed, with its result), so the
+  // channel thread sees no gap; the commit thread then moves the head and drops it from m_inflight
+  // in one step under m_head_mutex. Commits are written in the order the engine decided them.
+
+  struct CommitJob {
+    BlockPtr block;
+    core::QuorumCertificate qc;
+    std::vector<Bytes> stale_records;  // proposal records the commit makes obsolete
+  };
+
+  // Channel thread: hands the commit over (waits while kCommitQueueMax are queued: back-pressure).
   void commit(const BlockPtr& block, const core::QuorumCertificate& qc) {
+    CommitJob job{block, qc, {}};
+    auto last_kept = m_recorded_proposals.upper_bound(block->header.round);
+    for (auto it = m_recorded_proposals.begin(); it != last_kept; ++it)
+      for (const auto& hash : it->second) job.stale_records.push_back(proposal_key(it->first, hash));
+    m_recorded_proposals.erase(m_recorded_proposals.begin(), last_kept);
+    std::unique_lock lock(m_commit_mutex);
+    m_commit_done_cv.wait(lock, [&] { return m_commit_queue.size() < kCommitQueueMax; });
+    m_commit_queue.push_back(std::move(job));
+    m_commit_cv.notify_one();
+  }
+
+  // Until every commit handed over so far is written (sync, which must see the head move).
+  void wait_commits() {
+    std::unique_lock lock(m_commit_mutex);
+    m_commit_done_cv.wait(lock, [&] { return m_commit_queue.empty() && !m_commit_busy; });
+  }
+
+  void commit_loop() {
+    std::unique_lock lock(m_commit_mutex);
+    while (true) {
+      m_commit_cv.wait(lock, [&] { return m_commit_stop || !m_commit_queue.empty(); });
+      if (m_commit_queue.empty()) return;  // stopping, and nothing is left to write
+      CommitJob job = std::move(m_commit_queue.front());
+      m_commit_queue.pop_front();
+      m_commit_busy = true;
+      lock.unlock();
+      persist_commit(job);
+      lock.lock();
+      m_commit_busy = false;
+      m_commit_done_cv.notify_all();
+    }
+  }
+
+  // Commit thread.
+  void persist_commit(const CommitJob& job) {
+    int64_t t0 = m_clock.monotonic_us();
+    const BlockPtr& block = job.block;
     InFlight f;
     {
       std::shared_lock lock(m_head_mutex);
@@ -1166,20 +1230,19 @@ class ChannelImpl final : public Channel, private mempool::AdmissionChecks, priv
       f = it->second;
     }
     storage::WriteBatch batch;
-    m_store.stage_block(*block, *f.receipts, CommittedResult{f.result, qc}, batch);
+    m_store.stage_block(*block, *f.receipts, CommittedResult{f.result, job.qc}, batch);
     batch.del(storage::Column::kConsensus, chain_key(block->header.height));
-    auto last_kept = m_recorded_proposals.upper_bound(block->header.round);
-    for (auto it = m_recorded_proposals.begin(); it != last_kept; ++it)
-      for (const auto& hash : it->second) batch.del(storage::Column::kConsensus, proposal_key(it->first, hash));
+    for (const auto& key : job.stale_records) batch.del(storage::Column::kConsensus, key);
     m_state->stage_commit(f.result.state_root, batch);
+    int64_t tw = m_clock.monotonic_us();
     if (auto s = m_kv->write(batch, storage::Durability::kSync); !s) fatal("block commit write failed: " + s.message());
+    int64_t tp = m_clock.monotonic_us();
     m_state->on_persisted(f.result.state_root);
-    m_recorded_proposals.erase(m_recorded_proposals.begin(), m_recorded_proposals.upper_bound(block->header.round));
     {
       std::unique_lock lock(m_head_mutex);
       m_head_block = block;
       m_head_result = f.result;
-      m_head_qc = qc;
+      m_head_qc = job.qc;
       m_recent[block->header.height] = block;
       m_recent_txs += block->txs.size();
       while (m_recent.size() > 1 &&
@@ -1191,6 +1254,11 @@ class ChannelImpl final : public Channel, private mempool::AdmissionChecks, priv
       m_inflight.erase(block->hash());
     }
     notify(block, f.receipts);
+    auto ms = [](int64_t a, int64_t b) { return static_cast<double>(b - a) / 1000.0; };
+    CX_DEBUG(kLog, "committed " << block->header.height << " (" << block->txs.size() << " txs, " << batch.size()
+                                << " keys, " << batch.byte_size() << " bytes): staged in " << ms(t0, tw)
+                                << " ms, written in " << ms(tw, tp) << " ms, published in " << ms(tp, m_clock.monotonic_us())
+                                << " ms");
   }
 
   void notify(const BlockPtr& block, const std::shared_ptr<std::vector<core::Receipt>>& receipts) {
@@ -1279,6 +1347,15 @@ class ChannelImpl final : public Channel, private mempool::AdmissionChecks, priv
   uint64_t m_gossip_dropped = 0;
   bool m_admit_stop = false;
   std::thread m_admit_thread;
+
+  static constexpr size_t kCommitQueueMax = 4;
+  std::mutex m_commit_mutex;
+  std::condition_variable m_commit_cv;       // work for the commit thread
+  std::condition_variable m_commit_done_cv;  // a commit finished (room in the queue, or drained)
+  std::deque<CommitJob> m_commit_queue;
+  bool m_commit_busy = false;
+  bool m_commit_stop = false;
+  std::thread m_commit_thread;
 
   std::mutex m_loop_mutex;
   std::deque<NetEvent> m_events;
