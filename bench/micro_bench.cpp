@@ -3,6 +3,7 @@
 #include <benchmark/benchmark.h>
 
 #include <boost/json.hpp>
+#include <cstring>
 
 #include "codec/icon_serialize.hpp"
 #include "core/test_tx.hpp"
@@ -89,6 +90,84 @@ void BM_ApplyBlockTransfers(benchmark::State& st) {
   st.SetItemsProcessed(st.iterations() * st.range(0));
 }
 BENCHMARK(BM_ApplyBlockTransfers)->Arg(1000)->Arg(5000)->Unit(benchmark::kMillisecond);
+
+// A validator's steady state: ~200,000 accounts already persisted (reads go through the node cache
+// and storage, as in a node), and a block in which 2,000 distinct senders each pay a fresh receiver,
+// so the state grows. Built once and shared by the benchmarks below.
+struct LargeStateBlock {
+  static constexpr size_t kAccounts = 200'000;
+  static constexpr size_t kTxs = 2'000;
+
+  std::unique_ptr<storage::KvStore> kv = storage::make_memory_store();
+  std::unique_ptr<state::WorldState> ws = state::make_world_state(*kv);
+  core::ChainParams params;
+  Hash32 root;
+  std::vector<core::TxPtr> txs;
+
+  LargeStateBlock() {
+    params.treasury = *core::Address::parse("hx1000000000000000000000000000000000000000");
+    const Uint256 balance = *Uint256::from_dec("1000000000000000000000000");
+    std::vector<crypto::PrivateKey> senders;
+    for (size_t i = 0; i < kTxs; ++i) {
+      crypto::PrivateKey k;
+      k.bytes[0] = 2;
+      k.bytes[29] = static_cast<uint8_t>(i >> 8);
+      k.bytes[30] = static_cast<uint8_t>(i);
+      senders.push_back(k);
+      params.accounts.push_back({address_of(k), balance});
+    }
+    // The other accounts get addresses spread over the key space like real ones (hashes).
+    for (size_t i = params.accounts.size(); i < kAccounts; ++i)
+      params.accounts.push_back({synthetic_address(0, i), balance});
+    root = ws->apply(state::empty_root(), execution::genesis_changes(params));
+    storage::WriteBatch batch;
+    ws->stage_commit(root, batch);
+    if (!kv->write(batch, storage::Durability::kNoSync).ok()) std::abort();
+    ws->on_persisted(root);
+
+    for (size_t i = 0; i < kTxs; ++i) {
+      TxSpec s;
+      s.to = synthetic_address(1, i);
+      s.nonce = i;
+      txs.push_back(signed_tx(senders[i], s));
+    }
+  }
+
+  static core::Address synthetic_address(uint8_t domain, size_t n) {
+    uint8_t seed[9] = {domain};
+    for (int b = 0; b < 8; ++b) seed[1 + b] = static_cast<uint8_t>(n >> (8 * b));
+    Hash32 h = crypto::sha3_256({seed, sizeof seed});
+    core::Address a;
+    std::memcpy(a.id.data(), h.data(), a.id.size());
+    return a;
+  }
+
+  static LargeStateBlock& get() {
+    static LargeStateBlock instance;
+    return instance;
+  }
+};
+
+// Execution alone (apply_block, which includes the receipts root), without the trie update.
+void BM_ApplyBlockTransfersLargeState(benchmark::State& st) {
+  auto& b = LargeStateBlock::get();
+  execution::BlockContext ctx{&b.params, 1, 1'700'000'000'000'000};
+  auto reader = b.ws->reader_at(b.root);
+  for (auto _ : st) benchmark::DoNotOptimize(execution::apply_block(*reader, ctx, b.txs));
+  st.SetItemsProcessed(st.iterations() * static_cast<int64_t>(b.txs.size()));
+}
+BENCHMARK(BM_ApplyBlockTransfersLargeState)->Unit(benchmark::kMicrosecond);
+
+// The receipts root of that block on its own (the part of apply_block that hashes receipts).
+void BM_ReceiptsRootLargeState(benchmark::State& st) {
+  auto& b = LargeStateBlock::get();
+  execution::BlockContext ctx{&b.params, 1, 1'700'000'000'000'000};
+  auto reader = b.ws->reader_at(b.root);
+  const auto out = execution::apply_block(*reader, ctx, b.txs);
+  for (auto _ : st) benchmark::DoNotOptimize(core::receipts_root(out.receipts));
+  st.SetItemsProcessed(st.iterations() * static_cast<int64_t>(out.receipts.size()));
+}
+BENCHMARK(BM_ReceiptsRootLargeState)->Unit(benchmark::kMicrosecond);
 
 }  // namespace
 

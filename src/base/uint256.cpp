@@ -155,16 +155,12 @@ Bytes Uint256::to_be_bytes_trimmed() const {
 std::string Uint256::to_icon_hex() const {
   if (is_zero()) return "0x0";
   static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  bool started = false;
-  for (int i = 63; i >= 0; --i) {
-    int v = static_cast<int>((m_limbs[i / 16] >> (4 * (i % 16))) & 0xf);
-    if (v || started) {
-      out.push_back(kDigits[v]);
-      started = true;
-    }
-  }
-  return "0x" + out;
+  // Sized once (one allocation at most): "0x" and the significant digits, most significant first.
+  const size_t digits = (bit_length() + 3) / 4;
+  std::string out(2 + digits, '0');
+  out[1] = 'x';
+  for (size_t i = 0; i < digits; ++i) out[out.size() - 1 - i] = kDigits[(m_limbs[i / 16] >> (4 * (i % 16))) & 0xf];
+  return out;
 }
 
 std::string Uint256::to_dec() const {

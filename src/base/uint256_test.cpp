@@ -17,6 +17,22 @@ TEST(Uint256, IconHexRoundTrip) {
   EXPECT_EQ(Uint256::from_icon_hex("0x" + std::string(64, 'f')), Uint256::max());
 }
 
+// Powers of two and the numbers just below them cover every digit count from 1 to 64.
+TEST(Uint256, IconHexHasNoLeadingZeroAtEveryLength) {
+  Uint256 power(1);
+  for (unsigned k = 0; k < 256; ++k) {
+    const std::string hex = power.to_icon_hex();
+    EXPECT_EQ(hex.size(), 2 + k / 4 + 1) << "2^" << k;
+    EXPECT_EQ(hex[2], "1248"[k % 4]) << "2^" << k;
+    EXPECT_EQ(hex.find_first_not_of('0', 3), std::string::npos) << "2^" << k;
+    EXPECT_EQ(Uint256::from_icon_hex(hex), power);
+    const Uint256 all_ones = *power.checked_sub(1);
+    EXPECT_EQ(Uint256::from_icon_hex(all_ones.to_icon_hex()), all_ones);
+    if (k < 255) power = *power.checked_add(power);
+  }
+  EXPECT_EQ(Uint256::max().to_icon_hex(), "0x" + std::string(64, 'f'));
+}
+
 TEST(Uint256, CheckedArithmetic) {
   EXPECT_FALSE(Uint256::max().checked_add(1));
   EXPECT_FALSE(Uint256(1).checked_sub(2));

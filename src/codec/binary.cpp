@@ -19,7 +19,11 @@ void Writer::bytes(BytesView b) {
   varint(b.size());
   raw(b);
 }
-void Writer::uint256(const Uint256& v) { bytes(v.to_be_bytes_trimmed()); }
+void Writer::uint256(const Uint256& v) {
+  const auto full = v.to_be_bytes();
+  const size_t len = (v.bit_length() + 7) / 8;  // minimal: no leading zero byte, zero is empty
+  bytes(BytesView(full).last(len));
+}
 
 BytesView Reader::raw(size_t n) {
   if (m_failed) return {};
@@ -83,21 +87,21 @@ uint64_t Reader::count(uint64_t max_count) {
   }
   return n;
 }
-Bytes Reader::bytes(size_t max_len) {
+BytesView Reader::bytes_view(size_t max_len) {
   uint64_t n = varint();
   if (n > max_len) {
     fail("length above limit");
     return {};
   }
-  auto v = raw(static_cast<size_t>(n));
+  return raw(static_cast<size_t>(n));
+}
+Bytes Reader::bytes(size_t max_len) {
+  auto v = bytes_view(max_len);
   return Bytes(v.begin(), v.end());
 }
-std::string Reader::str(size_t max_len) {
-  auto b = bytes(max_len);
-  return std::string(b.begin(), b.end());
-}
+std::string Reader::str(size_t max_len) { return std::string(as_string_view(bytes_view(max_len))); }
 Uint256 Reader::uint256() {
-  auto b = bytes(32);
+  auto b = bytes_view(32);
   if (m_failed) return {};
   if (!b.empty() && b[0] == 0) {
     fail("non-minimal integer");

@@ -14,7 +14,8 @@ namespace cx::codec {
 
 class Writer {
  public:
-  Writer() { m_out.reserve(256); }
+  Writer() : Writer(256) {}
+  explicit Writer(size_t reserve_bytes) { m_out.reserve(reserve_bytes); }
   void u8(uint8_t v) { m_out.push_back(v); }
   void u32(uint32_t v);
   void u64(uint64_t v);
@@ -29,6 +30,8 @@ class Writer {
   void uint256(const Uint256& v);     // length-prefixed minimal big-endian
   const Bytes& out() const { return m_out; }
   Bytes take() { return std::move(m_out); }
+  // Empties the output but keeps its capacity, so one writer can encode value after value.
+  void clear() { m_out.clear(); }
 
  private:
   Bytes m_out;
@@ -47,6 +50,8 @@ class Reader {
   bool boolean();
   // Length-prefixed bytes, refusing lengths above `max_len`.
   Bytes bytes(size_t max_len);
+  // The same without a copy: a view into the input.
+  BytesView bytes_view(size_t max_len);
   std::string str(size_t max_len);
   BytesView raw(size_t n);
   template <size_t N>

@@ -183,25 +183,26 @@ Result<Block> Block::decode(BytesView b, const KnownTx& known) {
   return blk;
 }
 
-Hash32 merkle_root(const std::vector<Hash32>& leaves) {
+Hash32 merkle_root(std::vector<Hash32> leaves) {
   if (leaves.empty()) return Hash32{};
-  std::vector<Hash32> level = leaves;
-  while (level.size() > 1) {
-    std::vector<Hash32> next;
-    next.reserve((level.size() + 1) / 2);
-    for (size_t i = 0; i + 1 < level.size(); i += 2) next.push_back(hash_pair(level[i], level[i + 1]));
+  // Each level overwrites the front of the one below: parent j is written after its children 2j and
+  // 2j + 1 were read, and nothing at or below index j is read again.
+  size_t width = leaves.size();
+  while (width > 1) {
+    size_t parents = 0;
+    for (size_t i = 0; i + 1 < width; i += 2) leaves[parents++] = hash_pair(leaves[i], leaves[i + 1]);
     // An odd last node is promoted unchanged.
-    if (level.size() % 2) next.push_back(level.back());
-    level = std::move(next);
+    if (width % 2) leaves[parents++] = leaves[width - 1];
+    width = parents;
   }
-  return level[0];
+  return leaves[0];
 }
 
 Hash32 tx_root(const std::vector<TxPtr>& txs) {
   std::vector<Hash32> leaves;
   leaves.reserve(txs.size());
   for (const auto& tx : txs) leaves.push_back(tx->hash);
-  return merkle_root(leaves);
+  return merkle_root(std::move(leaves));
 }
 
 Hash32 validators_hash(const std::vector<Address>& validators) {

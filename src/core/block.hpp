@@ -89,7 +89,8 @@ struct Block {
   static Result<Block> decode(BytesView b, const KnownTx& known = {});
 };
 
-Hash32 merkle_root(const std::vector<Hash32>& leaves);
+// Takes the leaves by value and reduces them in place: callers that are done with them move them in.
+Hash32 merkle_root(std::vector<Hash32> leaves);
 Hash32 tx_root(const std::vector<TxPtr>& txs);
 Hash32 validators_hash(const std::vector<Address>& validators);
 

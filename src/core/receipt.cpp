@@ -1,5 +1,7 @@
 #include "core/receipt.hpp"
 
+#include <array>
+
 #include "codec/binary.hpp"
 #include "crypto/hash.hpp"
 
@@ -8,53 +10,94 @@ namespace {
 constexpr size_t kLogItemsMax = 64;
 constexpr size_t kLogItemBytesMax = 64 * 1024;
 constexpr size_t kLogsMax = 1024;
+// Enough for a receipt with one ICX transfer log, so encoding one rarely reallocates.
+constexpr size_t kTypicalEncodingBytes = 640;
 
-void bloom_add_item(LogsBloom& bloom, uint8_t position, std::string_view item) {
+// Bloom position of a log's score; indexed items use their index.
+constexpr uint8_t kScorePosition = 0xff;
+// ICON's system address (cx000…000), the score of ICX transfer logs.
+constexpr Address kSystemScore{true, {}};
+
+// The 3 bits (of 2048) an item sets: the first three big-endian 16-bit words of
+// SHA3-256(position || item), each mod 2048.
+using BloomBits = std::array<unsigned, 3>;
+
+BloomBits bloom_bits(uint8_t position, std::string_view item) {
   crypto::Sha3Hasher h;
   h.update({&position, 1});
   h.update(as_bytes(item));
-  Hash32 d = h.finish();
-  for (int i = 0; i < 3; ++i) {
-    unsigned bit = (static_cast<unsigned>(d.bytes[2 * i]) << 8 | d.bytes[2 * i + 1]) & 2047u;
-    bloom.bytes[255 - bit / 8] |= static_cast<uint8_t>(1u << (bit % 8));
-  }
+  const Hash32 d = h.finish();
+  BloomBits bits;
+  for (size_t i = 0; i < bits.size(); ++i)
+    bits[i] = (static_cast<unsigned>(d.bytes[2 * i]) << 8 | d.bytes[2 * i + 1]) & 2047u;
+  return bits;
 }
+
+void set_bits(LogsBloom& bloom, const BloomBits& bits) {
+  for (unsigned bit : bits) bloom.bytes[255 - bit / 8] |= static_cast<uint8_t>(1u << (bit % 8));
+}
+
+// Every ICX transfer log repeats two items: the system score and the transfer signature. Their bits
+// are a function of constants, computed once on first use; all other items are hashed each time.
+const BloomBits& system_score_bits() {
+  static const BloomBits bits = bloom_bits(kScorePosition, kSystemScore.to_string());
+  return bits;
+}
+const BloomBits& transfer_signature_bits() {
+  static const BloomBits bits = bloom_bits(0, kIcxTransferSignature);
+  return bits;
+}
+
 }  // namespace
 
 void bloom_add_log(LogsBloom& bloom, const EventLog& log) {
-  bloom_add_item(bloom, 0xff, log.score.to_string());
-  for (size_t i = 0; i < log.indexed.size(); ++i) bloom_add_item(bloom, static_cast<uint8_t>(i), log.indexed[i]);
+  set_bits(bloom, log.score == kSystemScore ? system_score_bits()
+                                            : bloom_bits(kScorePosition, log.score.to_string()));
+  for (size_t i = 0; i < log.indexed.size(); ++i) {
+    const bool is_transfer_signature = i == 0 && log.indexed[0] == kIcxTransferSignature;
+    set_bits(bloom, is_transfer_signature ? transfer_signature_bits()
+                                          : bloom_bits(static_cast<uint8_t>(i), log.indexed[i]));
+  }
 }
 
 void bloom_merge(LogsBloom& into, const LogsBloom& other) {
   for (size_t i = 0; i < into.bytes.size(); ++i) into.bytes[i] |= other.bytes[i];
 }
 
-Bytes Receipt::encode() const {
-  codec::Writer w;
-  w.fixed(tx_hash);
-  w.u32(tx_index);
-  w.boolean(success);
-  w.boolean(failure.has_value());
-  if (failure) {
-    w.u32(failure->code);
-    w.str(failure->message);
+namespace {
+
+// The canonical encoding: what Column::kReceipts stores and the receipts root hashes.
+void write_receipt(codec::Writer& w, const Receipt& rc) {
+  w.fixed(rc.tx_hash);
+  w.u32(rc.tx_index);
+  w.boolean(rc.success);
+  w.boolean(rc.failure.has_value());
+  if (rc.failure) {
+    w.u32(rc.failure->code);
+    w.str(rc.failure->message);
   }
-  w.raw(to.to_bytes());
-  w.uint256(step_used);
-  w.uint256(step_price);
-  w.uint256(cumulative_step_used);
-  w.boolean(score_address.has_value());
-  if (score_address) w.raw(score_address->to_bytes());
-  w.varint(logs.size());
-  for (const auto& l : logs) {
+  w.raw(rc.to.to_bytes());
+  w.uint256(rc.step_used);
+  w.uint256(rc.step_price);
+  w.uint256(rc.cumulative_step_used);
+  w.boolean(rc.score_address.has_value());
+  if (rc.score_address) w.raw(rc.score_address->to_bytes());
+  w.varint(rc.logs.size());
+  for (const auto& l : rc.logs) {
     w.raw(l.score.to_bytes());
     w.varint(l.indexed.size());
     for (const auto& s : l.indexed) w.str(s);
     w.varint(l.data.size());
     for (const auto& s : l.data) w.str(s);
   }
-  w.fixed(logs_bloom);
+  w.fixed(rc.logs_bloom);
+}
+
+}  // namespace
+
+Bytes Receipt::encode() const {
+  codec::Writer w(kTypicalEncodingBytes);
+  write_receipt(w, *this);
   return w.take();
 }
 
@@ -102,8 +145,13 @@ Hash32 Receipt::hash() const { return crypto::sha3_256(encode()); }
 Hash32 receipts_root(const std::vector<Receipt>& receipts) {
   std::vector<Hash32> leaves;
   leaves.reserve(receipts.size());
-  for (const auto& r : receipts) leaves.push_back(r.hash());
-  return merkle_root(leaves);
+  codec::Writer w(kTypicalEncodingBytes);  // one buffer for every receipt's encoding
+  for (const auto& r : receipts) {
+    w.clear();
+    write_receipt(w, r);
+    leaves.push_back(crypto::sha3_256(w.out()));
+  }
+  return merkle_root(std::move(leaves));
 }
 
 }  // namespace cx::core

@@ -2,12 +2,16 @@
 // Transaction results as ICON reports them (icx_getTransactionResult).
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/uint256.hpp"
 #include "core/block.hpp"
 
 namespace cx::core {
+
+// First indexed item of the event an ICX transfer emits (ICON's system event).
+inline constexpr std::string_view kIcxTransferSignature = "ICXTransfer(Address,Address,int)";
 
 struct EventLog {
   Address score;                      // emitting contract (cx000… for the system)

@@ -1,17 +1,19 @@
 #include "execution/accounts.hpp"
 
+#include <algorithm>
+
 #include "codec/binary.hpp"
 
 namespace cx::execution {
 
 const Bytes kTotalSupplyKey = {'s', '/', 't', 'o', 't', 'a', 'l', '_', 's', 'u', 'p', 'p', 'l', 'y'};
 
-Bytes account_key(const Address& a) {
-  Bytes k;
-  k.reserve(22);
-  k.push_back('a');
-  auto b = a.to_bytes();
-  k.insert(k.end(), b.begin(), b.end());
+AccountKey account_key(const Address& a) {
+  AccountKey k;
+  k[0] = 'a';
+  const auto b = a.to_bytes();
+  static_assert(b.size() + 1 == k.size());
+  std::copy(b.begin(), b.end(), k.begin() + 1);
   return k;
 }
 
@@ -26,7 +28,7 @@ Bytes contract_storage_key(const Address& contract, BytesView key) {
 }
 
 Bytes Account::encode() const {
-  codec::Writer w;
+  codec::Writer w(/*reserve_bytes=*/1 + 1 + 32);  // version, then the balance: length and up to 32 bytes
   w.u8(1);  // account format version
   w.uint256(balance);
   return w.take();
@@ -68,7 +70,10 @@ state::StateChanges genesis_changes(const core::ChainParams& params) {
     CX_ASSERT_MSG(s.has_value(), "genesis supply overflows");
     supply = *s;
   }
-  for (const auto& [addr, bal] : balances) out.emplace(account_key(addr), Account{bal}.encode());
+  for (const auto& [addr, bal] : balances) {
+    const AccountKey key = account_key(addr);
+    out.emplace(Bytes(key.begin(), key.end()), Account{bal}.encode());
+  }
   out.emplace(kTotalSupplyKey, supply.to_be_bytes_trimmed());
   return out;
 }

@@ -1,6 +1,8 @@
 #pragma once
 // State layout of accounts (docs/state.md): key "a" + 21-byte address -> account encoding;
 // key "s/total_supply" -> supply. Contract storage: "c" + 21-byte address + key.
+#include <array>
+
 #include "base/uint256.hpp"
 #include "core/chain_params.hpp"
 #include "state/world_state.hpp"
@@ -9,7 +11,9 @@ namespace cx::execution {
 
 using core::Address;
 
-Bytes account_key(const Address& a);
+// Fixed size, so looking an account up allocates nothing.
+using AccountKey = std::array<uint8_t, 1 + 21>;
+AccountKey account_key(const Address& a);
 Bytes contract_storage_key(const Address& contract, BytesView key);
 extern const Bytes kTotalSupplyKey;
 

@@ -13,8 +13,6 @@ using core::TxRejection;
 
 namespace {
 
-constexpr const char* kTransferSignature = "ICXTransfer(Address,Address,int)";
-
 // Host over the block's journal with a step budget.
 class ExecHost final : public contracts::Host {
  public:
@@ -61,23 +59,28 @@ void put_balance(Journal& j, const Address& a, const Uint256& balance) {
 core::EventLog transfer_event(const Address& from, const Address& to, const Uint256& value) {
   core::EventLog log;
   log.score = contracts::chain_contract_address();
-  log.indexed = {kTransferSignature, from.to_string(), to.to_string(), value.to_icon_hex()};
+  // Appended one by one: an initializer list would copy every string.
+  log.indexed.reserve(4);
+  log.indexed.emplace_back(core::kIcxTransferSignature);
+  log.indexed.push_back(from.to_string());
+  log.indexed.push_back(to.to_string());
+  log.indexed.push_back(value.to_icon_hex());
   return log;
 }
 
-// Moves `value` from `from` to `to`; false (nothing changed) if `from` cannot pay.
-bool transfer(Journal& j, const Address& from, const Address& to, const Uint256& value) {
-  if (value.is_zero()) return true;
-  Account src = read_account(j, from);
-  auto left = src.balance.checked_sub(value);
-  if (!left) return false;
+// Moves `value` from `from` to `to`. The caller has just read `from`'s balance as `from_balance` and
+// checked that it covers `value`, so `from` is not read twice. A zero value writes nothing.
+void pay(Journal& j, const Address& from, const Uint256& from_balance, const Address& to, const Uint256& value) {
+  if (value.is_zero()) return;
+  auto left = from_balance.checked_sub(value);
+  CX_ASSERT(left.has_value());
   put_balance(j, from, *left);
+  // Read after the debit, so that a payment to oneself leaves the balance unchanged.
   Account dst = read_account(j, to);
   auto sum = dst.balance.checked_add(value);
   // Balances are bounded by the total supply, which fits in 256 bits.
   CX_ASSERT(sum.has_value());
   put_balance(j, to, *sum);
-  return true;
 }
 
 }  // namespace
@@ -150,31 +153,35 @@ Receipt apply_tx(Journal& journal, const BlockContext& ctx, const core::Transact
   } else {
     auto fee = steps.checked_mul(params.step_price);
     auto need = fee ? fee->checked_add(tx.value) : std::nullopt;
-    if (!need || read_account(journal, tx.from).balance < *need) {
+    const Uint256 balance = read_account(journal, tx.from).balance;
+    if (!need || balance < *need) {
       failure = core::Failure{static_cast<uint32_t>(FailureCode::kOutOfBalance), "out of balance"};
-    } else if (!transfer(journal, tx.from, tx.to, tx.value)) {
-      CX_UNREACHABLE();
-    } else if (tx.data_type == core::DataType::kCall) {
-      const auto& d = tx.data.get_object();
-      contracts::CallRequest req;
-      req.caller = tx.from;
-      req.contract = tx.to;
-      req.value = tx.value;
-      req.method = std::string(d.at("method").get_string());
-      if (auto it = d.find("params"); it != d.end()) req.params = it->value();
-      uint64_t budget = (tx.step_limit.checked_sub(steps))->fits_u64() ? tx.step_limit.checked_sub(steps)->low_u64() : ~0ull;
-      ExecHost host(journal, ctx, budget, /*read_only=*/false);
-      CallResult r = contracts::call_native(host, req);
-      steps = *steps.checked_add(Uint256(host.used()));
-      if (r.ok) {
-        logs = std::move(host.logs());
-      } else {
-        failure = core::Failure{static_cast<uint32_t>(r.code), r.message};
+    } else {
+      pay(journal, tx.from, balance, tx.to, tx.value);
+      if (tx.data_type == core::DataType::kCall) {
+        const auto& d = tx.data.get_object();
+        contracts::CallRequest req;
+        req.caller = tx.from;
+        req.contract = tx.to;
+        req.value = tx.value;
+        req.method = std::string(d.at("method").get_string());
+        if (auto it = d.find("params"); it != d.end()) req.params = it->value();
+        uint64_t budget =
+            (tx.step_limit.checked_sub(steps))->fits_u64() ? tx.step_limit.checked_sub(steps)->low_u64() : ~0ull;
+        ExecHost host(journal, ctx, budget, /*read_only=*/false);
+        CallResult r = contracts::call_native(host, req);
+        steps = *steps.checked_add(Uint256(host.used()));
+        if (r.ok) {
+          logs = std::move(host.logs());
+        } else {
+          failure = core::Failure{static_cast<uint32_t>(r.code), r.message};
+        }
+      } else if (tx.to.is_contract && !contracts::find_native(tx.to)) {
+        failure = core::Failure{static_cast<uint32_t>(FailureCode::kContractNotFound),
+                                "no contract at " + tx.to.to_string()};
       }
-    } else if (tx.to.is_contract && !contracts::find_native(tx.to)) {
-      failure = core::Failure{static_cast<uint32_t>(FailureCode::kContractNotFound), "no contract at " + tx.to.to_string()};
+      if (!failure && !tx.value.is_zero()) logs.insert(logs.begin(), transfer_event(tx.from, tx.to, tx.value));
     }
-    if (!failure && !tx.value.is_zero()) logs.insert(logs.begin(), transfer_event(tx.from, tx.to, tx.value));
   }
 
   if (failure) {
@@ -183,12 +190,9 @@ Receipt apply_tx(Journal& journal, const BlockContext& ctx, const core::Transact
   }
   // The fee is paid whatever happened; a sender that cannot cover it pays what it has.
   Uint256 fee = steps.checked_mul(params.step_price).value_or(Uint256::max());
-  Uint256 balance = read_account(journal, tx.from).balance;
+  const Uint256 balance = read_account(journal, tx.from).balance;
   if (balance < fee) fee = balance;
-  if (!fee.is_zero()) {
-    bool paid = transfer(journal, tx.from, params.treasury, fee);
-    CX_ASSERT(paid);
-  }
+  pay(journal, tx.from, balance, params.treasury, fee);
 
   rc.success = !failure.has_value();
   rc.failure = std::move(failure);
@@ -207,6 +211,7 @@ BlockOutput apply_block(const state::StateReader& base, const BlockContext& ctx,
   Uint256 cumulative;
   for (size_t i = 0; i < txs.size(); ++i) {
     out.receipts.push_back(apply_tx(journal, ctx, *txs[i], static_cast<uint32_t>(i), cumulative));
+    journal.commit();  // an applied tx is never undone
     core::bloom_merge(out.logs_bloom, out.receipts.back().logs_bloom);
   }
   out.changes = journal.take_changes();
