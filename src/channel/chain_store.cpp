@@ -89,19 +89,31 @@ std::optional<CommittedResult> ChainStore::result_at(uint64_t height) const {
   return r;
 }
 
+std::optional<uint64_t> ChainStore::format() const {
+  auto v = get(Column::kMeta, kFormatKey);
+  if (!v) return std::nullopt;
+  codec::Reader r(*v);
+  uint64_t f = r.u64();
+  CX_ASSERT_MSG(r.finish(), "corrupted storage format entry");
+  return f;
+}
+
+// A tx's entry: u64 height, u32 index, then its receipt's encoding.
 std::optional<TxPosition> ChainStore::tx_position(const Hash32& tx_hash) const {
   auto v = get(Column::kTxIndex, tx_hash.view());
   if (!v) return std::nullopt;
   codec::Reader r(*v);
   TxPosition p{r.u64(), r.u32()};
-  CX_ASSERT_MSG(r.finish(), "corrupted tx index entry");
+  CX_ASSERT_MSG(!r.failed(), "corrupted tx index entry");
   return p;
 }
 
 std::optional<core::Receipt> ChainStore::receipt(const Hash32& tx_hash) const {
-  auto v = get(Column::kReceipts, tx_hash.view());
+  auto v = get(Column::kTxIndex, tx_hash.view());
   if (!v) return std::nullopt;
-  auto r = core::Receipt::decode(*v);
+  constexpr size_t kPositionBytes = 8 + 4;
+  CX_ASSERT_MSG(v->size() >= kPositionBytes, "corrupted tx index entry");
+  auto r = core::Receipt::decode(BytesView(*v).subspan(kPositionBytes));
   CX_ASSERT_MSG(r.has_value(), "stored receipt does not decode");
   return r;
 }
@@ -117,8 +129,8 @@ void ChainStore::stage_block(const core::Block& block, const std::vector<core::R
     codec::Writer w;
     w.u64(height);
     w.u32(static_cast<uint32_t>(i));
+    w.raw(receipts[i].encode());
     batch.put(Column::kTxIndex, block.txs[i]->hash.view(), w.out());
-    batch.put(Column::kReceipts, block.txs[i]->hash.view(), receipts[i].encode());
   }
   batch.put(Column::kResults, height_key(height), result.encode());
   batch.put(Column::kMeta, kLastHeightKey, u64_bytes(height));

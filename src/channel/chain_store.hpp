@@ -12,7 +12,8 @@
 
 namespace cx::channel {
 
-inline constexpr uint32_t kStorageFormat = 1;
+// Format 2: a tx's receipt is stored with its index entry (one key per tx instead of two).
+inline constexpr uint32_t kStorageFormat = 2;
 
 struct TxPosition {
   uint64_t height = 0;
@@ -35,6 +36,8 @@ class ChainStore {
   // the key that was missing, since continuing would serve wrong data.
   std::optional<uint64_t> last_height() const;
   std::optional<Hash32> genesis_id() const;
+  // The storage format the directory was written with (nullopt before genesis).
+  std::optional<uint64_t> format() const;
   std::optional<Hash32> hash_at(uint64_t height) const;
   std::shared_ptr<const core::Block> block(const Hash32& hash) const;
   std::optional<CommittedResult> result_at(uint64_t height) const;

@@ -53,6 +53,13 @@ class ChannelImpl final : public Channel, private mempool::AdmissionChecks, priv
 
   Status init() {
     auto existing = m_store.genesis_id();
+    if (existing && m_store.format() != kStorageFormat) {
+      const auto f = m_store.format();
+      return Status::error("data directory " + m_options.data_dir + " was written in storage format " +
+                           (f ? std::to_string(*f) : std::string("1")) + "; this build reads format " +
+                           std::to_string(kStorageFormat) +
+                           " only. Re-create it from genesis (for a local network: complexchain localnet reset)");
+    }
     if (!existing) {
       if (auto s = create_genesis(); !s) return s;
     } else if (*existing != m_genesis_id) {

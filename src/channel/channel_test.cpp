@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "core/test_tx.hpp"
+#include "storage/kv_store.hpp"
 
 using namespace cx;
 using namespace cx::core::testing;
@@ -165,6 +166,17 @@ TEST(Channel, ManyTxsFromManySendersAllCommitAndSurviveRestart) {
   auto bad = channel::Channel::open(other, system_clock());
   ASSERT_FALSE(bad);
   EXPECT_NE(bad.message().find("genesis"), std::string::npos);
+  // Nor can a build that reads another storage format: it says so instead of misreading it.
+  {
+    auto kv = storage::open_rocksdb(dir.string());
+    ASSERT_TRUE(kv) << kv.message();
+    storage::WriteBatch b;
+    b.put(storage::Column::kMeta, as_bytes("format"), Bytes{0, 0, 0, 0, 0, 0, 0, 1});
+    ASSERT_TRUE(kv.value()->write(b, storage::Durability::kSync));
+  }
+  auto old = channel::Channel::open(fx.options(dir.string()), system_clock());
+  ASSERT_FALSE(old);
+  EXPECT_NE(old.message().find("storage format 1"), std::string::npos) << old.message();
   std::filesystem::remove_all(dir);
 }
 

@@ -17,8 +17,8 @@ enum class Column : uint8_t {
   kMeta = 0,         // chain metadata: last committed height, genesis hash, format version
   kBlocks = 1,       // block hash -> encoded block
   kHeightIndex = 2,  // height (8 bytes BE) -> block hash
-  kTxIndex = 3,      // tx hash -> (height, index)
-  kReceipts = 4,     // tx hash -> encoded receipt
+  kTxIndex = 3,      // tx hash -> (height, index, receipt)
+  kReceipts = 4,     // unused since channel storage format 2 (receipts moved into kTxIndex)
   kTrieNodes = 5,    // node hash -> encoded trie node (content addressed, never overwritten)
   kResults = 6,      // height (8 bytes BE) -> execution result of that block (state root, ...)
   kConsensus = 7,    // consensus write-ahead log (last vote/proposal per round)
