@@ -52,7 +52,18 @@ Address Address::of_public_key(const PublicKey& pub) {
   return a;
 }
 
-std::string Address::to_string() const { return (is_contract ? "cx" : "hx") + id.hex(); }
+// One allocation: the 42 characters are written in place (prefix + id.hex() would allocate twice).
+std::string Address::to_string() const {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out(kTextChars, '\0');
+  out[0] = is_contract ? 'c' : 'h';
+  out[1] = 'x';
+  for (size_t i = 0; i < kIdBytes; ++i) {
+    out[2 + 2 * i] = kDigits[id.bytes[i] >> 4];
+    out[3 + 2 * i] = kDigits[id.bytes[i] & 0xf];
+  }
+  return out;
+}
 
 std::array<uint8_t, 21> Address::to_bytes() const {
   std::array<uint8_t, 21> out{};
