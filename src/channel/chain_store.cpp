@@ -52,14 +52,16 @@ std::optional<Bytes> ChainStore::get(Column c, BytesView key) const {
   return std::move(r.value());
 }
 
-std::optional<uint64_t> ChainStore::last_height() const {
-  auto v = get(Column::kMeta, kLastHeightKey);
+std::optional<uint64_t> ChainStore::meta_u64(BytesView key, const char* what) const {
+  auto v = get(Column::kMeta, key);
   if (!v) return std::nullopt;
   codec::Reader r(*v);
-  uint64_t h = r.u64();
-  CX_ASSERT_MSG(r.finish(), "corrupted last height");
-  return h;
+  uint64_t n = r.u64();
+  CX_ASSERT_MSG(r.finish(), what);
+  return n;
 }
+
+std::optional<uint64_t> ChainStore::last_height() const { return meta_u64(kLastHeightKey, "corrupted last height"); }
 
 std::optional<Hash32> ChainStore::genesis_id() const {
   auto v = get(Column::kMeta, kGenesisKey);
@@ -89,14 +91,7 @@ std::optional<CommittedResult> ChainStore::result_at(uint64_t height) const {
   return r;
 }
 
-std::optional<uint64_t> ChainStore::format() const {
-  auto v = get(Column::kMeta, kFormatKey);
-  if (!v) return std::nullopt;
-  codec::Reader r(*v);
-  uint64_t f = r.u64();
-  CX_ASSERT_MSG(r.finish(), "corrupted storage format entry");
-  return f;
-}
+std::optional<uint64_t> ChainStore::format() const { return meta_u64(kFormatKey, "corrupted storage format entry"); }
 
 // A tx's entry: u64 height, u32 index, then its receipt's encoding.
 std::optional<TxPosition> ChainStore::tx_position(const Hash32& tx_hash) const {

@@ -51,6 +51,8 @@ class ChainStore {
 
  private:
   std::optional<Bytes> get(storage::Column c, BytesView key) const;
+  // A u64 entry of the meta column; `what` names it if it does not decode.
+  std::optional<uint64_t> meta_u64(BytesView key, const char* what) const;
   storage::KvStore& m_kv;
 };
 

@@ -66,7 +66,7 @@ void bloom_merge(LogsBloom& into, const LogsBloom& other) {
 
 namespace {
 
-// The canonical encoding: what Column::kReceipts stores and the receipts root hashes.
+// The canonical encoding: what the tx index stores after a tx's position, and what the receipts root hashes.
 void write_receipt(codec::Writer& w, const Receipt& rc) {
   w.fixed(rc.tx_hash);
   w.u32(rc.tx_index);
