@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <array>
 #include <deque>
-#include <map>
 #include <mutex>
 #include <shared_mutex>
 #include <unordered_map>
@@ -89,6 +88,12 @@ class SignerKeys {
 };
 
 class MempoolImpl final : public Mempool {
+  // A sender's queued txs in arrival order. Invariants: a sender with queued txs has exactly one
+  // place in m_ring (in_ring); a sender in m_ring has an entry here, possibly emptied by remove().
+  struct Sender {
+    std::deque<TxPtr> txs;
+    bool in_ring = false;
+  };
  public:
   MempoolImpl(const MempoolOptions& o, const AdmissionChecks& checks)
       : m_options(o), m_checks(checks), m_pool(o.verify_threads, "verify"), m_verified(o.verified_cache_entries),
@@ -138,25 +143,28 @@ class MempoolImpl final : public Mempool {
     while (out.size() < max_count && !m_ring.empty()) {
       core::Address sender = m_ring.front();
       m_ring.pop_front();
-      auto qit = m_queues.find(sender);
-      CX_ASSERT(qit != m_queues.end());
-      auto& q = qit->second;
-      // Invariant: every queued tx is in m_by_hash and every sender in m_ring has a non-empty queue.
-      CX_ASSERT(!q.empty());
+      auto sit = m_senders.find(sender);
+      CX_ASSERT(sit != m_senders.end() && sit->second.in_ring);
+      auto& q = sit->second.txs;
+      if (q.empty()) {  // emptied by remove() since its turn was queued: its turn lapses
+        m_senders.erase(sit);
+        continue;
+      }
       TxPtr picked = q.front();
-      q.pop_front();
-      if (picked && bytes + picked->params_json.size() > max_bytes && !out.empty()) {
-        q.push_front(picked);
+      if (bytes + picked->params_json.size() > max_bytes && !out.empty()) {
         m_ring.push_front(sender);
         break;
       }
-      if (picked) {
-        bytes += picked->params_json.size();
-        erase_locked(picked);
-        out.push_back(std::move(picked));
+      q.pop_front();
+      bytes += picked->params_json.size();
+      erase_locked(picked);
+      if (q.empty()) {
+        --m_senders_queued;
+        m_senders.erase(sit);
+      } else {
+        m_ring.push_back(sender);
       }
-      if (!q.empty()) m_ring.push_back(sender);
-      else m_queues.erase(qit);
+      out.push_back(std::move(picked));
     }
     return out;
   }
@@ -167,9 +175,8 @@ class MempoolImpl final : public Mempool {
       const TxPtr& tx = *it;
       m_included.erase(tx->hash);  // its block was abandoned: it may be admitted again
       if (m_by_hash.count(tx->hash)) continue;
-      auto [qit, fresh] = m_queues.try_emplace(tx->from);
-      if (fresh || qit->second.empty()) m_ring.push_front(tx->from);
-      qit->second.push_front(tx);
+      Sender& s = sender_locked(tx->from, /*front=*/true);
+      s.txs.push_front(tx);
       account_locked(tx);
     }
   }
@@ -182,19 +189,20 @@ class MempoolImpl final : public Mempool {
       if (it == m_by_hash.end()) continue;
       TxPtr tx = it->second;
       erase_locked(tx);
-      auto qit = m_queues.find(tx->from);
-      CX_ASSERT(qit != m_queues.end());
-      auto& q = qit->second;
+      auto sit = m_senders.find(tx->from);
+      CX_ASSERT(sit != m_senders.end());
+      auto& q = sit->second.txs;
+      // Usually the front: a sender's txs are included in arrival order.
       for (auto e = q.begin(); e != q.end(); ++e)
         if (*e == tx) {
           q.erase(e);
           break;
         }
-      if (q.empty()) {
-        m_queues.erase(qit);
-        std::erase(m_ring, tx->from);
-      }
+      // The emptied sender keeps its place in the ring until take() reaches it (O(1) here instead of
+      // a scan of the ring per tx); compact_ring_locked() bounds how many such places pile up.
+      if (q.empty()) --m_senders_queued;
     }
+    compact_ring_locked();
   }
 
   bool contains(const Hash32& hash) const override {
@@ -237,30 +245,51 @@ class MempoolImpl final : public Mempool {
       return TxRejection{TxReject::kPoolFull, "pool holds the maximum of " + std::to_string(m_options.count_max) + " txs"};
     if (m_bytes + tx->params_json.size() > m_options.bytes_max)
       return TxRejection{TxReject::kPoolFull, "pool holds the maximum of " + std::to_string(m_options.bytes_max) + " bytes"};
-    auto& count = m_per_sender[tx->from];
-    if (count >= m_options.per_sender_max)
+    auto sit = m_senders.find(tx->from);
+    if (sit != m_senders.end() && sit->second.txs.size() >= m_options.per_sender_max)
       return TxRejection{TxReject::kPoolFull, "sender " + tx->from.to_string() + " has the maximum of " +
                                                   std::to_string(m_options.per_sender_max) + " txs in the pool"};
-    auto [qit, fresh] = m_queues.try_emplace(tx->from);
-    if (fresh || qit->second.empty()) m_ring.push_back(tx->from);
-    qit->second.push_back(tx);
+    Sender& s = sender_locked(tx->from, /*front=*/false);
+    s.txs.push_back(tx);
     account_locked(tx);
     return std::nullopt;
+  }
+
+  // The sender's entry, given a turn in the ring (at the front or the back) if it has none. The
+  // caller adds a tx right away, so a sender that had none counts as queued from here on.
+  Sender& sender_locked(const core::Address& from, bool front) {
+    Sender& s = m_senders[from];
+    if (!s.in_ring) {
+      s.in_ring = true;
+      if (front) m_ring.push_front(from);
+      else m_ring.push_back(from);
+    }
+    if (s.txs.empty()) ++m_senders_queued;
+    return s;
+  }
+
+  // Drops the ring places of emptied senders once they outnumber the queued ones (amortised O(1)).
+  void compact_ring_locked() {
+    if (m_ring.size() <= 2 * m_senders_queued + 1024) return;
+    std::deque<core::Address> kept;
+    for (const auto& a : m_ring) {
+      auto sit = m_senders.find(a);
+      CX_ASSERT(sit != m_senders.end());
+      if (sit->second.txs.empty()) m_senders.erase(sit);
+      else kept.push_back(a);
+    }
+    m_ring.swap(kept);
   }
 
   void account_locked(const TxPtr& tx) {
     m_by_hash.emplace(tx->hash, tx);
     m_bytes += tx->params_json.size();
-    ++m_per_sender[tx->from];
   }
 
   // Removes from the index and the accounting; the caller maintains the sender queue.
   void erase_locked(const TxPtr& tx) {
     if (!m_by_hash.erase(tx->hash)) return;
     m_bytes -= tx->params_json.size();
-    auto it = m_per_sender.find(tx->from);
-    CX_ASSERT(it != m_per_sender.end() && it->second > 0);
-    if (--it->second == 0) m_per_sender.erase(it);
   }
 
   MempoolOptions m_options;
@@ -271,9 +300,9 @@ class MempoolImpl final : public Mempool {
 
   mutable std::mutex m_mutex;
   std::unordered_map<Hash32, TxPtr, FixedBytesHasher> m_by_hash;
-  std::map<core::Address, std::deque<TxPtr>> m_queues;
-  std::deque<core::Address> m_ring;  // senders with queued txs, in round-robin order
-  std::map<core::Address, size_t> m_per_sender;
+  std::unordered_map<core::Address, Sender, crypto::AddressHasher> m_senders;
+  std::deque<core::Address> m_ring;  // turns of senders, in round-robin order
+  size_t m_senders_queued = 0;       // senders with at least one queued tx
   size_t m_bytes = 0;
   std::unordered_set<Hash32, FixedBytesHasher> m_included;  // see remember_included_locked()
   std::deque<Hash32> m_included_order;

@@ -158,3 +158,45 @@ TEST(Mempool, TxIncludedByABlockDuringItsAdmissionStaysOut) {
   pool->restore({a});
   EXPECT_TRUE(pool->contains(a->hash));
 }
+
+// remove() leaves an emptied sender's turn in the ring (instead of scanning the ring per tx): that
+// turn must lapse without a tx, a sender refilled meanwhile must still get exactly one turn per round,
+// and the per-sender bound must count only what is queued.
+TEST(Mempool, EmptiedSendersLoseTheirTurnAndRefilledOnesGetOne) {
+  Checks checks;
+  mempool::MempoolOptions o;
+  o.per_sender_max = 2;
+  auto pool = mempool::make_mempool(o, checks);
+  auto a0 = tx_from(1, 0), a1 = tx_from(1, 1), b0 = tx_from(2, 0), c0 = tx_from(3, 0), c1 = tx_from(3, 1);
+  ASSERT_FALSE(pool->admit({a0, b0, c0})[0]);
+  pool->remove({a0->hash, b0->hash});  // a and b are empty now, their turns still queued
+  ASSERT_FALSE(pool->admit({a1})[0]);  // a refilled: one turn, not two
+  ASSERT_FALSE(pool->admit({c1})[0]);
+  EXPECT_EQ(pool->admit({tx_from(3, 2)})[0]->reason, TxReject::kPoolFull);  // c holds 2 = the bound
+  auto taken = pool->take(2, 1 << 20);
+  ASSERT_EQ(taken.size(), 2u);
+  EXPECT_EQ(taken[0]->hash, a1->hash);  // a's old turn, b's lapsed
+  EXPECT_EQ(taken[1]->hash, c0->hash);
+  taken = pool->take(10, 1 << 20);
+  ASSERT_EQ(taken.size(), 1u);
+  EXPECT_EQ(taken[0]->hash, c1->hash);
+  EXPECT_EQ(pool->size(), 0u);
+  EXPECT_TRUE(pool->take(10, 1 << 20).empty());
+
+  // Thousands of senders come and go without a take(): the pool stays usable and fair afterwards.
+  std::vector<core::TxPtr> many;
+  for (int k = 0; k < 3000; ++k) many.push_back(tx_from(static_cast<uint8_t>(10 + k % 200), 100 + k / 200));
+  auto verdicts = pool->admit(many);
+  std::vector<Hash32> admitted;
+  for (size_t i = 0; i < many.size(); ++i)
+    if (!verdicts[i]) admitted.push_back(many[i]->hash);
+  pool->remove(admitted);
+  EXPECT_EQ(pool->size(), 0u);
+  auto d0 = tx_from(250, 0), e0 = tx_from(251, 0), d1 = tx_from(250, 1);
+  ASSERT_FALSE(pool->admit({d0, e0, d1})[0]);
+  taken = pool->take(10, 1 << 20);
+  ASSERT_EQ(taken.size(), 3u);
+  EXPECT_EQ(taken[0]->hash, d0->hash);
+  EXPECT_EQ(taken[1]->hash, e0->hash);
+  EXPECT_EQ(taken[2]->hash, d1->hash);
+}
