@@ -442,6 +442,9 @@ class WorldStateImpl final : public WorldState {
     std::vector<NewNode> fresh;
     const Hash32 root = updater.finalize(result, fresh);
     if (!fresh.empty()) {
+      // Into the cache as well, so that lookup() finds recent and old nodes alike with one probe.
+      // The cache may evict them; m_pending keeps them until they are persisted or discarded.
+      for (const auto& n : fresh) m_cache.put(n.hash, n.node);
       std::unique_lock lock(m_mutex);
       for (auto& n : fresh) m_pending.try_emplace(n.hash, Pending{std::move(n.node), std::move(n.encoding)});
     }
@@ -540,15 +543,17 @@ class WorldStateImpl final : public WorldState {
     if (node.kind != NodeKind::kLeaf) stack.insert(stack.end(), node.children.begin(), node.children.end());
   }
 
-  // pending -> clean cache -> store. A node missing under a root we were asked about is corruption
-  // (or a caller reading a discarded root): abort rather than answer wrongly.
+  // cache -> pending -> store. Nodes are content addressed, so the order only decides the cost: the
+  // cache holds persisted and (unless evicted) pending nodes, so most lookups end at its one probe.
+  // A node missing under a root we were asked about is corruption (or a caller reading a discarded
+  // root): abort rather than answer wrongly.
   NodePtr lookup(const Hash32& hash) const {
+    if (NodePtr cached = m_cache.get(hash)) return cached;
     {
       std::shared_lock lock(m_mutex);
       auto it = m_pending.find(hash);
       if (it != m_pending.end()) return it->second.node;
     }
-    if (NodePtr cached = m_cache.get(hash)) return cached;
     auto read = m_kv.get(storage::Column::kTrieNodes, hash.view());
     if (!read) fatal("state: reading trie node " + hash.hex() + " failed: " + read.message());
     if (!read->has_value()) fatal("state: trie node " + hash.hex() + " is missing from the store");
