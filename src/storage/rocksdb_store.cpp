@@ -125,7 +125,12 @@ Result<std::unique_ptr<KvStore>> open_rocksdb(const std::string& path, const Roc
   rocksdb::ColumnFamilyOptions cf_options;
   cf_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   cf_options.write_buffer_size = options.write_buffer_bytes;
-  cf_options.compression = pick_compression();
+  // L0 and L1 hold the freshest ~300 MB per column and are rewritten by every flush and L0->L1
+  // compaction; compressing them costs CPU on the write path for little disk. Deeper levels, where
+  // data settles, are compressed.
+  const rocksdb::CompressionType deep = pick_compression();
+  cf_options.compression = deep;
+  cf_options.compression_per_level = {rocksdb::kNoCompression, rocksdb::kNoCompression, deep, deep, deep, deep, deep};
   // A bloom filter over each memtable as well: most point reads are misses (is this new tx hash
   // already on the chain?), and without it each one walks the skip lists of every unflushed memtable.
   cf_options.memtable_prefix_bloom_size_ratio = 0.02;
