@@ -385,7 +385,7 @@ int cmd_localnet(const Argv& argv) {
              {"port", "PORT", "JSON-RPC port of node0; node i uses PORT+i and p2p PORT+100+i (0 = free ports)", "9000"},
              {"accounts", "N", "funded development accounts", "10"},
              {"validators", "N", "validator nodes (when the network is created)", "1"},
-             {"block-interval-ms", "MS", "time between blocks", "200"},
+             {"block-interval-ms", "MS", "time between blocks", "300"},
              {"foreground", "", "run node0 in this process instead of in the background (1 validator only)", ""},
              {"json", "", "print endpoints and accounts as JSON", ""}});
   int code = 0;
