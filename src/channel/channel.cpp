@@ -584,6 +584,15 @@ class ChannelImpl final : public Channel, private mempool::AdmissionChecks, priv
     return false;
   }
 
+  // A timer that counts from a block time has run for as long as the clock says has passed since.
+  // Block times come from proposers' clocks: one in the future leaves the whole delay.
+  uint64_t timer_delay_ms(const consensus::ActSetTimer& t) const {
+    if (t.from_block_time_us <= 0) return t.delay_ms;
+    const int64_t passed_ms = (m_clock.now_us() - t.from_block_time_us) / 1000;
+    if (passed_ms <= 0) return t.delay_ms;
+    return static_cast<uint64_t>(passed_ms) >= t.delay_ms ? 0 : t.delay_ms - static_cast<uint64_t>(passed_ms);
+  }
+
   void set_timer(const consensus::Timer& t, uint64_t delay_ms) {
     std::lock_guard lock(m_loop_mutex);
     m_timers.emplace(m_clock.monotonic_us() + static_cast<int64_t>(delay_ms) * 1000, t);
@@ -598,7 +607,7 @@ class ChannelImpl final : public Channel, private mempool::AdmissionChecks, priv
       int64_t t0 = m_clock.monotonic_us();
       auto ms = [&] { return static_cast<double>(m_clock.monotonic_us() - t0) / 1000.0; };
       if (auto* t = std::get_if<consensus::ActSetTimer>(&a)) {
-        set_timer(t->timer, t->delay_ms);
+        set_timer(t->timer, timer_delay_ms(*t));
       } else if (auto* b = std::get_if<consensus::ActBuildProposal>(&a)) {
         auto block = build_proposal(*b);
         // Encoded once, for the record and for the broadcast that follows the vote.

@@ -41,7 +41,11 @@ struct ActBroadcastVote { core::Vote vote; };
 struct ActExecute { BlockPtr block; core::QuorumCertificate qc; };
 // The block is final. Commits come in height order.
 struct ActCommit { BlockPtr block; core::QuorumCertificate qc; };
-struct ActSetTimer { Timer timer; uint64_t delay_ms; };
+// A kPropose timer carries the parent's block time (`from_block_time_us`, 0 = none): the block
+// interval counts from it, not from now, so the time spent certifying and executing the parent is not
+// added to every interval. The channel takes off what its clock says has passed since then (never
+// more than the whole delay); the engine itself reads no clock.
+struct ActSetTimer { Timer timer; uint64_t delay_ms; int64_t from_block_time_us = 0; };
 // Must be durable (fsync) before any following action runs. The channel keeps the latest record
 // (each supersedes the ones before) and hands it back to start() after a restart.
 struct ActPersist { Bytes record; };

@@ -359,7 +359,8 @@ class LftEngine final : public Engine {
       // Right after a certified round the leader waits out the block interval; after failed
       // rounds it proposes at once, the interval having passed.
       if (failed_rounds() == 0)
-        out.push_back(ActSetTimer{Timer{TimerKind::kPropose, tip()->header.height + 1, m_round}, m_options.block_interval_ms});
+        out.push_back(ActSetTimer{Timer{TimerKind::kPropose, tip()->header.height + 1, m_round}, m_options.block_interval_ms,
+                                  tip()->header.timestamp_us});
       else
         m_propose_due = true;
     }

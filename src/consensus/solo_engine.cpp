@@ -24,7 +24,7 @@ class SoloEngine final : public Engine {
     }
     // A candidate restored at start was executed before it was recorded.
     m_candidate_executed = true;
-    return {ActSetTimer{Timer{TimerKind::kPropose, next_height(), 0}, m_options.block_interval_ms}};
+    return {propose_timer()};
   }
 
   Actions on_timeout(const Timer& t) override {
@@ -43,7 +43,7 @@ class SoloEngine final : public Engine {
     const auto& h = block->header;
     if (!contents_valid.value_or(false) || h.height != next_height() || h.prev_hash != parent->hash() || h.proposer != m_self) {
       m_proposing = false;
-      return {ActSetTimer{Timer{TimerKind::kPropose, next_height(), 0}, m_options.block_interval_ms}};
+      return {propose_timer()};
     }
     m_proposing = false;
     core::Vote v;
@@ -80,10 +80,16 @@ class SoloEngine final : public Engine {
   Actions on_block_executed(const Hash32& hash) override {
     if (!m_candidate || m_candidate->hash() != hash) return {};
     m_candidate_executed = true;
-    return {ActSetTimer{Timer{TimerKind::kPropose, next_height(), 0}, m_options.block_interval_ms}};
+    return {propose_timer()};
   }
 
  private:
+  // The next block comes a block interval after its parent's block time.
+  ActSetTimer propose_timer() const {
+    return ActSetTimer{Timer{TimerKind::kPropose, next_height(), 0}, m_options.block_interval_ms,
+                       (m_candidate ? m_candidate : m_committed)->header.timestamp_us};
+  }
+
   uint64_t next_height() const { return (m_candidate ? m_candidate : m_committed)->header.height + 1; }
 
   EngineOptions m_options;
