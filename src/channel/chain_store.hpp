@@ -13,7 +13,8 @@
 namespace cx::channel {
 
 // Format 2: a tx's receipt is stored with its index entry (one key per tx instead of two).
-inline constexpr uint32_t kStorageFormat = 2;
+// Format 3: consensus records live in a store of their own (`<dir>/consensus`), not in this one.
+inline constexpr uint32_t kStorageFormat = 3;
 
 struct TxPosition {
   uint64_t height = 0;

@@ -42,8 +42,9 @@ struct InFlight {
 
 class ChannelImpl final : public Channel, private mempool::AdmissionChecks, private p2p::Handler {
  public:
-  ChannelImpl(const ChannelOptions& o, Clock& clock, std::unique_ptr<storage::KvStore> kv)
-      : m_options(o), m_clock(clock), m_kv(std::move(kv)), m_store(*m_kv),
+  ChannelImpl(const ChannelOptions& o, Clock& clock, std::unique_ptr<storage::KvStore> kv,
+              std::unique_ptr<storage::KvStore> records)
+      : m_options(o), m_clock(clock), m_kv(std::move(kv)), m_records(std::move(records)), m_store(*m_kv),
         m_state(state::make_world_state(*m_kv)) {
     m_self = core::Address::of_public_key(*crypto::public_key_of(o.node_key));
     m_genesis_id = crypto::sha3_256(as_bytes(o.params.to_json()));
@@ -475,7 +476,7 @@ class ChannelImpl final : public Channel, private mempool::AdmissionChecks, priv
   }
 
   std::vector<Bytes> persisted_records() const {
-    auto r = m_kv->get(storage::Column::kConsensus, as_bytes("wal"));
+    auto r = m_records->get(storage::Column::kConsensus, as_bytes("wal"));
     if (!r) fatal("reading the consensus log: " + r.message());
     if (!r.value()) return {};
     return {std::move(*r.value())};
@@ -491,7 +492,7 @@ class ChannelImpl final : public Channel, private mempool::AdmissionChecks, priv
 
   // The certified (not final) block recorded at `height` before a crash, if any.
   std::optional<consensus::CertifiedBlock> persisted_certified(uint64_t height) const {
-    auto r = m_kv->get(storage::Column::kConsensus, chain_key(height));
+    auto r = m_records->get(storage::Column::kConsensus, chain_key(height));
     if (!r) fatal("reading the certified-chain record: " + r.message());
     if (!r.value()) return std::nullopt;
     codec::Reader rd(*r.value());
@@ -504,6 +505,22 @@ class ChannelImpl final : public Channel, private mempool::AdmissionChecks, priv
     return consensus::CertifiedBlock{std::make_shared<const core::Block>(std::move(b).value()), std::move(*qc)};
   }
 
+  // Records of blocks that are committed now (a crash came between a commit and the deletion of its
+  // record) are never read again: delete them.
+  void drop_chain_records_upto(uint64_t height) {
+    storage::WriteBatch stale;
+    BytesView prefix = as_bytes("chain/");
+    auto st = m_records->scan(storage::Column::kConsensus, prefix, [&](BytesView key, BytesView) {
+      if (key.size() < prefix.size() || !std::equal(prefix.begin(), prefix.end(), key.begin())) return false;
+      codec::Reader rd(key.subspan(prefix.size()));
+      uint64_t h = rd.u64();
+      if (rd.finish() && h <= height) stale.del(storage::Column::kConsensus, key);
+      return true;
+    });
+    if (!st) fatal("reading the certified-chain records: " + st.message());
+    if (auto w = m_records->write(stale, storage::Durability::kNoSync); !w) fatal("certified-chain record cleanup failed: " + w.message());
+  }
+
   void loop() {
     consensus::ChainTip tip;
     tip.committed = m_head_block;
@@ -511,6 +528,7 @@ class ChannelImpl final : public Channel, private mempool::AdmissionChecks, priv
     // A certified block is never lost to a crash: it was recorded when it joined the certified chain
     // and is executed again here (execution is deterministic), so its txs stay on their way to
     // finality. The records link up from the committed head; anything else is stale.
+    drop_chain_records_upto(m_head_block->header.height);
     Hash32 parent = m_head_block->hash();
     for (uint64_t h = m_head_block->header.height + 1;; ++h) {
       auto c = persisted_certified(h);
@@ -631,7 +649,7 @@ class ChannelImpl final : public Channel, private mempool::AdmissionChecks, priv
       } else if (auto* p = std::get_if<consensus::ActPersist>(&a)) {
         storage::WriteBatch batch;
         batch.put(storage::Column::kConsensus, as_bytes("wal"), p->record);
-        if (auto s = m_kv->write(batch, storage::Durability::kSync); !s) fatal("consensus log write failed: " + s.message());
+        if (auto s = m_records->write(batch, storage::Durability::kSync); !s) fatal("consensus log write failed: " + s.message());
         CX_DEBUG(kLog, "vote record fsync'd in " << ms() << " ms");
       } else if (auto* bp = std::get_if<consensus::ActBroadcastProposal>(&a)) {
         if (m_network) {
@@ -664,7 +682,7 @@ class ChannelImpl final : public Channel, private mempool::AdmissionChecks, priv
     batch.put(storage::Column::kConsensus, chain_key(h), w.out());
     for (uint64_t above = h + 1; above <= m_recorded_top; ++above) batch.del(storage::Column::kConsensus, chain_key(above));
     m_recorded_top = h;
-    if (auto s = m_kv->write(batch, storage::Durability::kNoSync); !s) fatal("certified-chain record write failed: " + s.message());
+    if (auto s = m_records->write(batch, storage::Durability::kNoSync); !s) fatal("certified-chain record write failed: " + s.message());
   }
 
   // ---- messages from peers ----
@@ -804,7 +822,7 @@ class ChannelImpl final : public Channel, private mempool::AdmissionChecks, priv
     }
     if (it->second.contains(hash) || it->second.size() >= kProposalRecordsPerRound) return;
     batch.put(storage::Column::kConsensus, proposal_key(round, hash), encoded.empty() ? b.encode() : Bytes(encoded.begin(), encoded.end()));
-    if (auto st = m_kv->write(batch, storage::Durability::kNoSync); !st) fatal("proposal record write failed: " + st.message());
+    if (auto st = m_records->write(batch, storage::Durability::kNoSync); !st) fatal("proposal record write failed: " + st.message());
     it->second.insert(hash);
   }
 
@@ -814,7 +832,7 @@ class ChannelImpl final : public Channel, private mempool::AdmissionChecks, priv
     storage::WriteBatch stale;
     uint32_t committed_round = head_block()->header.round;
     BytesView prefix = as_bytes("proposal/");
-    auto st = m_kv->scan(storage::Column::kConsensus, prefix, [&](BytesView key, BytesView value) {
+    auto st = m_records->scan(storage::Column::kConsensus, prefix, [&](BytesView key, BytesView value) {
       if (key.size() < prefix.size() || !std::equal(prefix.begin(), prefix.end(), key.begin())) return false;
       auto b = core::Block::decode(value);
       if (!b || b->header.round <= committed_round) {
@@ -826,7 +844,7 @@ class ChannelImpl final : public Channel, private mempool::AdmissionChecks, priv
       return true;
     });
     if (!st) fatal("reading the proposal records: " + st.message());
-    if (auto w = m_kv->write(stale, storage::Durability::kNoSync); !w) fatal("proposal record cleanup failed: " + w.message());
+    if (auto w = m_records->write(stale, storage::Durability::kNoSync); !w) fatal("proposal record cleanup failed: " + w.message());
     if (!out.empty()) CX_INFO(kLog, "restored " << out.size() << " recorded proposal(s)");
     return out;
   }
@@ -1247,11 +1265,15 @@ class ChannelImpl final : public Channel, private mempool::AdmissionChecks, priv
     }
     storage::WriteBatch batch;
     m_store.stage_block(*block, *f.receipts, CommittedResult{f.result, job.qc}, batch);
-    batch.del(storage::Column::kConsensus, chain_key(block->header.height));
-    for (const auto& key : job.stale_records) batch.del(storage::Column::kConsensus, key);
     m_state->stage_commit(f.result.state_root, batch);
     int64_t tw = m_clock.monotonic_us();
     if (auto s = m_kv->write(batch, storage::Durability::kSync); !s) fatal("block commit write failed: " + s.message());
+    // The records the block made obsolete go once it is on disk; a crash in between leaves them
+    // behind, and start() deletes them (they are below the committed head).
+    storage::WriteBatch obsolete;
+    obsolete.del(storage::Column::kConsensus, chain_key(block->header.height));
+    for (const auto& key : job.stale_records) obsolete.del(storage::Column::kConsensus, key);
+    if (auto s = m_records->write(obsolete, storage::Durability::kNoSync); !s) fatal("consensus record cleanup failed: " + s.message());
     int64_t tp = m_clock.monotonic_us();
     m_state->on_persisted(f.result.state_root);
     {
@@ -1312,6 +1334,9 @@ class ChannelImpl final : public Channel, private mempool::AdmissionChecks, priv
   Hash32 m_genesis_id;
 
   std::unique_ptr<storage::KvStore> m_kv;
+  // Consensus records (vote record, certified chain, proposals) in a store of their own: their small
+  // writes, on the round's critical path, never queue behind a block commit's write and fsync there.
+  std::unique_ptr<storage::KvStore> m_records;
   ChainStore m_store;
   std::unique_ptr<state::WorldState> m_state;
   std::unique_ptr<mempool::Mempool> m_mempool;
@@ -1385,15 +1410,24 @@ class ChannelImpl final : public Channel, private mempool::AdmissionChecks, priv
 }  // namespace
 
 Result<std::unique_ptr<Channel>> Channel::open(const ChannelOptions& options, Clock& clock) {
-  std::unique_ptr<storage::KvStore> kv;
+  std::unique_ptr<storage::KvStore> kv, records;
   if (options.data_dir.empty()) {
     kv = storage::make_memory_store();
+    records = storage::make_memory_store();
   } else {
     auto r = storage::open_rocksdb(options.data_dir, options.rocks);
     if (!r) return r.status();
     kv = std::move(r.value());
+    // A few small keys, rewritten each round: small memtables and cache.
+    storage::RocksOptions ro;
+    ro.block_cache_bytes = 8u << 20;
+    ro.write_buffer_bytes = 8u << 20;
+    ro.memtable_bytes_total = 32u << 20;
+    auto rr = storage::open_rocksdb(options.data_dir + "/consensus", ro);
+    if (!rr) return rr.status();
+    records = std::move(rr.value());
   }
-  auto ch = std::make_unique<ChannelImpl>(options, clock, std::move(kv));
+  auto ch = std::make_unique<ChannelImpl>(options, clock, std::move(kv), std::move(records));
   if (auto s = ch->init(); !s) return s;
   return std::unique_ptr<Channel>(std::move(ch));
 }

@@ -8,6 +8,7 @@
 #include <future>
 #include <thread>
 
+#include "codec/binary.hpp"
 #include "core/test_tx.hpp"
 #include "storage/kv_store.hpp"
 
@@ -216,7 +217,38 @@ TEST(Channel, CertifiedCandidateSurvivesAStopAndCommitsAfterRestart) {
   EXPECT_EQ(l.block_hash, block_hash);  // the same certified block, not a new one
   EXPECT_TRUE(l.receipt->success);
   EXPECT_EQ(*c.balance(address_of(fx.bob), std::nullopt), icx(3));
+  const uint64_t head = c.last_height();
   c.stop();
   ch.value().reset();
+
+  // Consensus records live in their own store. A record of a block that is committed by now (left
+  // by a crash between the commit and the record's deletion) is deleted at the next start.
+  const std::string records_dir = (dir / "consensus").string();
+  auto chain_key = [](uint64_t h) {
+    codec::Writer w;
+    w.raw(as_bytes("chain/"));
+    w.u64(h);
+    return w.take();
+  };
+  {
+    auto kv = storage::open_rocksdb(records_dir);
+    ASSERT_TRUE(kv) << kv.message();
+    storage::WriteBatch b;
+    b.put(storage::Column::kConsensus, chain_key(head), Bytes{1, 2, 3});
+    ASSERT_TRUE(kv.value()->write(b, storage::Durability::kSync));
+  }
+  {
+    auto again = channel::Channel::open(opts, system_clock());
+    ASSERT_TRUE(again) << again.message();
+    again.value()->start();
+    again.value()->stop();
+  }
+  {
+    auto kv = storage::open_rocksdb(records_dir);
+    ASSERT_TRUE(kv) << kv.message();
+    auto r = kv.value()->get(storage::Column::kConsensus, chain_key(head));
+    ASSERT_TRUE(r) << r.message();
+    EXPECT_FALSE(r.value().has_value()) << "the stale record of committed height " << head << " is still there";
+  }
   std::filesystem::remove_all(dir);
 }
