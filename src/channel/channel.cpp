@@ -73,6 +73,7 @@ class ChannelImpl final : public Channel, private mempool::AdmissionChecks, priv
     auto hash = m_store.hash_at(*height);
     CX_ASSERT(hash.has_value());
     m_head_block = m_store.block(*hash);
+    m_handed_height = *height;
     CX_ASSERT(m_head_block);
     auto res = m_store.result_at(*height);
     CX_ASSERT(res.has_value());
@@ -998,6 +999,9 @@ class ChannelImpl final : public Channel, private mempool::AdmissionChecks, priv
       return;
     }
     m_sync_quiet_until_us = 0;
+    // The committed head must be current: a block already handed to the commit thread but not yet
+    // written would otherwise count as above the head and be committed a second time.
+    wait_commits();
     // Each block is checked (QC, parent link, execution result of its parent) before it is used.
     std::vector<consensus::CertifiedBlock> certified;
     for (const auto& c : *blocks) {
@@ -1218,6 +1222,8 @@ class ChannelImpl final : public Channel, private mempool::AdmissionChecks, priv
 
   // Channel thread: hands the commit over (waits while kCommitQueueMax are queued: back-pressure).
   void commit(const BlockPtr& block, const core::QuorumCertificate& qc) {
+    CX_ASSERT_MSG(block->header.height == m_handed_height + 1, "commits are handed over once each, in height order");
+    m_handed_height = block->header.height;
     CommitJob job{block, qc, {}};
     auto last_kept = m_recorded_proposals.upper_bound(block->header.round);
     for (auto it = m_recorded_proposals.begin(); it != last_kept; ++it)
@@ -1370,6 +1376,7 @@ class ChannelImpl final : public Channel, private mempool::AdmissionChecks, priv
   std::multimap<Hash32, BlockPtr> m_buffered_proposals;  // waiting for their parent; channel thread only
   std::multimap<uint64_t, BlockPtr> m_own_proposals;     // proposed here, not yet certified (m_head_mutex)
   int64_t m_sync_quiet_until_us = 0;                     // channel thread only
+  uint64_t m_handed_height = 0;  // highest height handed to the commit thread; channel thread
   uint64_t m_recorded_top = 0;  // highest "chain/<height>" record written; channel thread
   std::pair<Hash32, Bytes> m_built_encoding;  // Block::encode() of the proposal built last; channel thread
   static constexpr size_t kProposalRecordsPerRound = 4;
