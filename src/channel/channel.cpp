@@ -62,11 +62,25 @@ class ChannelImpl final : public Channel, private mempool::AdmissionChecks, priv
                            " only. Re-create it from genesis (for a local network: complexchain localnet reset)");
     }
     if (!existing) {
+      // The records store is marked before the chain exists, so a chain never exists without it.
+      storage::WriteBatch mark;
+      mark.put(storage::Column::kConsensus, as_bytes("genesis"), m_genesis_id.view());
+      if (auto s = m_records->write(mark, storage::Durability::kSync); !s) return Status::error("marking the consensus records: " + s.message());
       if (auto s = create_genesis(); !s) return s;
     } else if (*existing != m_genesis_id) {
       return Status::error("data directory " + m_options.data_dir + " holds channel " + existing->hex() +
                            ", not the one this genesis defines (" + m_genesis_id.hex() +
                            "); use another directory or the matching genesis.json");
+    } else {
+      // Without its vote record a validator could sign twice in one round: refuse to run on a chain
+      // whose consensus records are gone or belong to another channel.
+      auto mark = m_records->get(storage::Column::kConsensus, as_bytes("genesis"));
+      if (!mark) return Status::error("reading the consensus records: " + mark.message());
+      const auto& m = mark.value();
+      if (!m || m->size() != m_genesis_id.view().size() || !std::equal(m->begin(), m->end(), m_genesis_id.view().begin()))
+        return Status::error("the consensus records of " + m_options.data_dir + " (" + m_options.data_dir +
+                             "/consensus) are missing or belong to another channel; without them this validator "
+                             "could sign twice in one round. Restore them, or re-create the data directory from genesis");
     }
     auto height = m_store.last_height();
     CX_ASSERT_MSG(height.has_value(), "genesis id present but no committed height");

@@ -250,5 +250,10 @@ TEST(Channel, CertifiedCandidateSurvivesAStopAndCommitsAfterRestart) {
     ASSERT_TRUE(r) << r.message();
     EXPECT_FALSE(r.value().has_value()) << "the stale record of committed height " << head << " is still there";
   }
+  // Without its consensus records (the vote record among them) the validator refuses to start.
+  std::filesystem::remove_all(records_dir);
+  auto lost = channel::Channel::open(opts, system_clock());
+  ASSERT_FALSE(lost);
+  EXPECT_NE(lost.message().find("consensus records"), std::string::npos) << lost.message();
   std::filesystem::remove_all(dir);
 }
