@@ -76,7 +76,7 @@ Status init_node_dir(const InitSpec& spec, core::Address& validator_out) {
   node::NodeConfig c;
   c.rpc.host = spec.host;
   c.rpc.port = spec.port;
-  c.channels.push_back({spec.channel, "genesis.json"});
+  c.channels.push_back({spec.channel, "genesis.json", std::nullopt});
   return node::write_file_atomic(spec.dir + "/config.json", node::config_to_json(c));
 }
 
@@ -207,13 +207,13 @@ Status create_localnet(const std::string& dir, size_t n, uint16_t base_port, uin
     if (auto s = node::write_file_atomic(nd + "/genesis.json", genesis); !s) return s;
     node::NodeConfig c;
     c.rpc.port = rpc_ports[i];
-    c.channels.push_back({p.channel, "genesis.json"});
+    c.channels.push_back({p.channel, "genesis.json", std::nullopt});
     if (n > 1) {
       node::P2pConfig pc;
       pc.port = p2p_ports[i];
       for (size_t j = 0; j < n; ++j)
         if (j != i) pc.peers.push_back({validators[j], "127.0.0.1", p2p_ports[j]});
-      c.p2p = std::move(pc);
+      c.channels.front().p2p = std::move(pc);
       c.round_timeout_ms = 1000;
     }
     if (auto s = node::write_file_atomic(nd + "/config.json", node::config_to_json(c)); !s) return s;
@@ -281,7 +281,7 @@ int print_localnet(const std::string& dir, const std::vector<std::string>& nodes
               nodes.size() == 1 ? "" : "s");
   for (size_t i = 0; i < nodes.size(); ++i) {
     std::printf("  node%zu  JSON-RPC http://127.0.0.1:%u/api/v3", i, configs[i].rpc.port);
-    if (configs[i].p2p) std::printf("  p2p 127.0.0.1:%u", configs[i].p2p->port);
+    if (const auto& p = configs[i].channels.front().p2p) std::printf("  p2p 127.0.0.1:%u", p->port);
     std::printf("  pid %d  log %s/node.log\n", read_pid(nodes[i] + "/node.pid"), nodes[i].c_str());
   }
   std::printf("\n  JSON-RPC   %s   (channel: %s/api/v3/%s)\n", url.c_str(),

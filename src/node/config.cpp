@@ -81,6 +81,38 @@ std::string get_str(const json::object& o, std::string_view key, std::string fal
   if (!it->value().is_string()) throw ConfigError{where + ": '" + std::string(key) + "' must be a string"};
   return std::string(it->value().get_string());
 }
+// A "p2p" object: {host, port, peers: [{address, host, port}]}.
+P2pConfig parse_p2p(const json::value& v, const std::string& where) {
+  if (!v.is_object()) throw ConfigError{where + " must be an object"};
+  const auto& po = v.get_object();
+  for (const auto& kv : po)
+    if (kv.key() != "host" && kv.key() != "port" && kv.key() != "peers")
+      throw ConfigError{where + ": unknown field '" + std::string(kv.key()) + "'"};
+  P2pConfig pc;
+  pc.host = get_str(po, "host", pc.host, where);
+  pc.port = static_cast<uint16_t>(get_u64(po, "port", 0, 65535, where));
+  if (auto peers = po.find("peers"); peers != po.end()) {
+    if (!peers->value().is_array() || peers->value().get_array().size() > 1000)
+      throw ConfigError{where + ": peers must be a list of at most 1000 {address, host, port}"};
+    for (const auto& pv : peers->value().get_array()) {
+      if (!pv.is_object()) throw ConfigError{where + ": each peer must be {address, host, port}"};
+      const auto& peer = pv.get_object();
+      auto addr = core::Address::parse(get_str(peer, "address", "", where + " peer"));
+      if (!addr || addr->is_contract) throw ConfigError{where + ": a peer's address must be an hx address"};
+      p2p::PeerAddress pa{*addr, get_str(peer, "host", "127.0.0.1", where + " peer"),
+                          static_cast<uint16_t>(get_u64(peer, "port", 0, 65535, where + " peer"))};
+      pc.peers.push_back(std::move(pa));
+    }
+  }
+  return pc;
+}
+
+json::object p2p_to_json(const P2pConfig& pc) {
+  json::array peers;
+  for (const auto& p : pc.peers)
+    peers.push_back(json::object{{"address", p.id.to_string()}, {"host", p.host}, {"port", p.port}});
+  return json::object{{"host", pc.host}, {"port", pc.port}, {"peers", std::move(peers)}};
+}
 }  // namespace
 
 Result<NodeConfig> load_config(const std::string& dir) {
@@ -129,28 +161,6 @@ Result<NodeConfig> load_config(const std::string& dir) {
     }
     c.round_timeout_ms = get_u64(o, "roundTimeoutMs", c.round_timeout_ms, 600000, path);
     if (c.round_timeout_ms < 50) throw ConfigError{path + ": roundTimeoutMs must be at least 50"};
-    if (auto pit = o.find("p2p"); pit != o.end()) {
-      if (!pit->value().is_object()) throw ConfigError{path + ": p2p must be an object"};
-      const auto& po = pit->value().get_object();
-      std::string where = path + " p2p";
-      P2pConfig pc;
-      pc.host = get_str(po, "host", pc.host, where);
-      pc.port = static_cast<uint16_t>(get_u64(po, "port", 0, 65535, where));
-      if (auto peers = po.find("peers"); peers != po.end()) {
-        if (!peers->value().is_array() || peers->value().get_array().size() > 1000)
-          throw ConfigError{where + ": peers must be a list of at most 1000 {address, host, port}"};
-        for (const auto& pv : peers->value().get_array()) {
-          if (!pv.is_object()) throw ConfigError{where + ": each peer must be {address, host, port}"};
-          const auto& peer = pv.get_object();
-          auto addr = core::Address::parse(get_str(peer, "address", "", where + " peer"));
-          if (!addr || addr->is_contract) throw ConfigError{where + ": a peer's address must be an hx address"};
-          p2p::PeerAddress pa{*addr, get_str(peer, "host", "127.0.0.1", where + " peer"),
-                              static_cast<uint16_t>(get_u64(peer, "port", 0, 65535, where + " peer"))};
-          pc.peers.push_back(std::move(pa));
-        }
-      }
-      c.p2p = std::move(pc);
-    }
     auto it = o.find("channels");
     if (it == o.end() || !it->value().is_array() || it->value().get_array().empty())
       throw ConfigError{path + ": channels must be a non-empty list of {name, genesis}"};
@@ -162,8 +172,28 @@ Result<NodeConfig> load_config(const std::string& dir) {
       if (cc.name.empty() || cc.genesis_path.empty()) throw ConfigError{path + ": a channel needs name and genesis"};
       for (const auto& seen : c.channels)
         if (seen.name == cc.name) throw ConfigError{path + ": channel " + cc.name + " is listed twice"};
+      for (const auto& kv : ch.get_object())
+        if (kv.key() != "name" && kv.key() != "genesis" && kv.key() != "p2p")
+          throw ConfigError{path + ": channel " + cc.name + ": unknown field '" + std::string(kv.key()) + "'"};
+      if (auto pit = ch.get_object().find("p2p"); pit != ch.get_object().end())
+        cc.p2p = parse_p2p(pit->value(), path + " channel " + cc.name + " p2p");
       c.channels.push_back(cc);
     }
+    if (auto pit = o.find("p2p"); pit != o.end()) {
+      if (c.channels.front().p2p)
+        throw ConfigError{path + ": p2p is given both at the top level and in channel " + c.channels.front().name +
+                          "; keep the channel's"};
+      c.channels.front().p2p = parse_p2p(pit->value(), path + " p2p");
+    }
+    // Every channel listens on a port of its own (0 = any free port).
+    for (size_t i = 0; i < c.channels.size(); ++i)
+      for (size_t j = 0; j < i; ++j) {
+        const auto &a = c.channels[i].p2p, &b = c.channels[j].p2p;
+        if (a && b && a->port != 0 && a->port == b->port)
+          throw ConfigError{path + ": channels " + c.channels[j].name + " and " + c.channels[i].name +
+                            " both listen for p2p on port " + std::to_string(a->port) +
+                            "; each channel needs a port of its own"};
+      }
   } catch (const ConfigError& e) {
     return Result<NodeConfig>::error(e.message);
   }
@@ -181,14 +211,12 @@ std::string config_to_json(const NodeConfig& c) {
   r["ioThreads"] = c.rpc.io_threads;
   o["rpc"] = std::move(r);
   json::array chans;
-  for (const auto& ch : c.channels) chans.push_back(json::object{{"name", ch.name}, {"genesis", ch.genesis_path}});
-  o["channels"] = std::move(chans);
-  if (c.p2p) {
-    json::array peers;
-    for (const auto& p : c.p2p->peers)
-      peers.push_back(json::object{{"address", p.id.to_string()}, {"host", p.host}, {"port", p.port}});
-    o["p2p"] = json::object{{"host", c.p2p->host}, {"port", c.p2p->port}, {"peers", std::move(peers)}};
+  for (const auto& ch : c.channels) {
+    json::object e{{"name", ch.name}, {"genesis", ch.genesis_path}};
+    if (ch.p2p) e["p2p"] = p2p_to_json(*ch.p2p);
+    chans.push_back(std::move(e));
   }
+  o["channels"] = std::move(chans);
   if (c.round_timeout_ms != NodeConfig{}.round_timeout_ms) o["roundTimeoutMs"] = c.round_timeout_ms;
   return json::serialize(o) + "\n";
 }

@@ -11,16 +11,18 @@
 
 namespace cx::node {
 
-struct ChannelConfig {
-  std::string name;
-  std::string genesis_path;  // relative to the node directory
-};
-
-// Where this node listens for its fellow validators and where they are (config.json "p2p").
+// Where this node listens for its fellow validators of one channel and where they are ("p2p" of a
+// channel entry in config.json).
 struct P2pConfig {
   std::string host = "127.0.0.1";
   uint16_t port = 0;
   std::vector<p2p::PeerAddress> peers;
+};
+
+struct ChannelConfig {
+  std::string name;
+  std::string genesis_path;        // relative to the node directory
+  std::optional<P2pConfig> p2p;    // required when the channel has more than one validator
 };
 
 struct NodeConfig {
@@ -31,11 +33,12 @@ struct NodeConfig {
   std::vector<ChannelConfig> channels;  // the first is the default channel (/api/v3)
   mempool::MempoolOptions mempool;
   size_t block_cache_mb = 256;
-  std::optional<P2pConfig> p2p;
   uint64_t round_timeout_ms = 2000;
 };
 
-// Reads <dir>/config.json; every error names the file and the field.
+// Reads <dir>/config.json; every error names the file and the field. Each channel has its own p2p
+// listener and peers; a top-level "p2p" (the form written before channels had their own) is the
+// first channel's.
 Result<NodeConfig> load_config(const std::string& dir);
 std::string config_to_json(const NodeConfig& config);
 

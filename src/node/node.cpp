@@ -25,6 +25,12 @@ class NodeImpl final : public Node {
 
   uint16_t rpc_port() const override { return m_ctx.rpc->port(); }
 
+  channel::ChannelApi* channel(const std::string& name) const override {
+    for (const auto& ch : m_ctx.channels)
+      if (ch->params().channel == name) return ch.get();
+    return nullptr;
+  }
+
   void run_until_signal() override {
     sigset_t set;
     sigemptyset(&set);
@@ -68,9 +74,6 @@ Result<std::unique_ptr<Node>> start_node(const NodeConfig& config) {
   auto key = load_node_key(config.dir + "/" + config.key_path);
   if (!key) return key.status();
 
-  // One p2p listener per channel: until channels share a listener, a node with peers hosts one channel.
-  if (config.p2p && config.channels.size() > 1)
-    return Status::error(config.dir + "/config.json: p2p with more than one channel is not supported yet");
   NodeContext ctx;
   std::map<std::string, channel::ChannelApi*> apis;
   for (const auto& cc : config.channels) {
@@ -91,13 +94,13 @@ Result<std::unique_ptr<Node>> start_node(const NodeConfig& config) {
     co.mempool = config.mempool;
     co.rocks.block_cache_bytes = config.block_cache_mb << 20;
     co.round_timeout_ms = config.round_timeout_ms;
-    if (config.p2p) {
+    if (cc.p2p) {  // each channel has a listener of its own, for that channel's validators only
       p2p::NetworkOptions no;
       no.channel = cc.name;
-      no.listen_host = config.p2p->host;
-      no.listen_port = config.p2p->port;
+      no.listen_host = cc.p2p->host;
+      no.listen_port = cc.p2p->port;
       no.node_key = *key;
-      no.peers = config.p2p->peers;
+      no.peers = cc.p2p->peers;
       co.network = std::move(no);
     }
     auto ch = channel::Channel::open(co, system_clock());

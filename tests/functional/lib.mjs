@@ -122,9 +122,10 @@ export async function proxyLocalnetNode(dir, index) {
   const validators = accounts.nodes.map((n) => n.validator);
   const configPath = (i) => path.join(dir, `node${i}`, 'config.json');
   const configs = validators.map((_, i) => JSON.parse(fs.readFileSync(configPath(i), 'utf8')));
-  const proxies = await Promise.all(configs.map((c) => TcpProxy.start(c.p2p.port)));
+  const p2pOf = (c) => c.channels[0].p2p;  // the localnet channel's listener and peers
+  const proxies = await Promise.all(configs.map((c) => TcpProxy.start(p2pOf(c).port)));
   configs.forEach((c, i) => {
-    for (const peer of c.p2p.peers) {
+    for (const peer of p2pOf(c).peers) {
       const j = validators.indexOf(peer.address);
       if (j < 0) throw new Error(`node${i} has a peer ${peer.address} that is not a localnet validator`);
       if (i === index) peer.port = proxies[j].port;  // the isolated node reaches everyone through proxies

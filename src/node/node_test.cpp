@@ -1,0 +1,164 @@
+#include "node/node.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio.hpp>
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/test_tx.hpp"
+#include "node/config.hpp"
+
+using namespace cx;
+using namespace cx::core::testing;
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+
+namespace {
+
+uint16_t free_port() {
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::acceptor a(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
+  return a.local_endpoint().port();
+}
+
+// A fresh directory, deleted with the object.
+struct TempDir {
+  explicit TempDir(const std::string& tag)
+      : path(fs::temp_directory_path() / ("cx-node-" + tag + "-" + std::to_string(::getpid()))) {
+    fs::remove_all(path);
+    fs::create_directories(path);
+  }
+  ~TempDir() { fs::remove_all(path); }
+  fs::path path;
+};
+
+void write(const fs::path& p, const std::string& text) {
+  auto s = node::write_file_atomic(p.string(), text);
+  ASSERT_TRUE(s) << s.message();
+}
+
+Result<node::NodeConfig> load(const fs::path& dir, const std::string& config_json) {
+  EXPECT_TRUE(node::write_file_atomic((dir / "config.json").string(), config_json));
+  return node::load_config(dir.string());
+}
+
+const char* kPeer = "hx1000000000000000000000000000000000000001";
+
+}  // namespace
+
+TEST(NodeConfig, EachChannelHasItsOwnP2pAndTheOldTopLevelFormIsTheFirstChannels) {
+  TempDir d("config");
+  auto c = load(d.path, std::string(R"({"channels":[
+      {"name":"a","genesis":"a.json","p2p":{"port":7001,"peers":[{"address":")") + kPeer + R"(","port":7101}]}},
+      {"name":"b","genesis":"b.json","p2p":{"host":"0.0.0.0","port":7002}},
+      {"name":"c","genesis":"c.json"}]})");
+  ASSERT_TRUE(c) << c.message();
+  ASSERT_EQ(c->channels.size(), 3u);
+  ASSERT_TRUE(c->channels[0].p2p);
+  EXPECT_EQ(c->channels[0].p2p->port, 7001);
+  ASSERT_EQ(c->channels[0].p2p->peers.size(), 1u);
+  EXPECT_EQ(c->channels[0].p2p->peers[0].port, 7101);
+  ASSERT_TRUE(c->channels[1].p2p);
+  EXPECT_EQ(c->channels[1].p2p->host, "0.0.0.0");
+  EXPECT_FALSE(c->channels[2].p2p);
+
+  // What config_to_json writes reads back the same.
+  auto again = load(d.path, node::config_to_json(*c));
+  ASSERT_TRUE(again) << again.message();
+  ASSERT_TRUE(again->channels[0].p2p && again->channels[1].p2p);
+  EXPECT_EQ(again->channels[0].p2p->peers[0].id.to_string(), kPeer);
+  EXPECT_EQ(again->channels[1].p2p->port, 7002);
+  EXPECT_FALSE(again->channels[2].p2p);
+
+  // Config files written before channels had their own p2p still load: the top level is channel one's.
+  auto old = load(d.path, R"({"p2p":{"port":7005},"channels":[{"name":"a","genesis":"a.json"}]})");
+  ASSERT_TRUE(old) << old.message();
+  ASSERT_TRUE(old->channels[0].p2p);
+  EXPECT_EQ(old->channels[0].p2p->port, 7005);
+}
+
+TEST(NodeConfig, ConflictingOrUnknownP2pSettingsAreRefusedWithTheirPlace) {
+  TempDir d("config-bad");
+  auto both = load(d.path, R"({"p2p":{"port":7005},"channels":[{"name":"a","genesis":"a.json","p2p":{"port":7006}}]})");
+  ASSERT_FALSE(both);
+  EXPECT_NE(both.message().find("both at the top level and in channel a"), std::string::npos) << both.message();
+
+  auto same_port = load(d.path, R"({"channels":[{"name":"a","genesis":"a.json","p2p":{"port":7007}},
+                                                {"name":"b","genesis":"b.json","p2p":{"port":7007}}]})");
+  ASSERT_FALSE(same_port);
+  EXPECT_NE(same_port.message().find("channels a and b both listen for p2p on port 7007"), std::string::npos)
+      << same_port.message();
+
+  auto typo = load(d.path, R"({"channels":[{"name":"a","genesis":"a.json","p2p":{"prot":7007}}]})");
+  ASSERT_FALSE(typo);
+  EXPECT_NE(typo.message().find("channel a p2p: unknown field 'prot'"), std::string::npos) << typo.message();
+
+  auto bad_peer = load(d.path, R"({"channels":[{"name":"a","genesis":"a.json","p2p":{"peers":[{"address":"cx00"}]}}]})");
+  ASSERT_FALSE(bad_peer);
+  EXPECT_NE(bad_peer.message().find("a peer's address must be an hx address"), std::string::npos) << bad_peer.message();
+}
+
+// Two nodes, each a validator of two channels, each channel with a p2p listener and peers of its own:
+// every channel runs its own consensus over its own connections.
+TEST(Node, HostsSeveralChannelsEachWithItsOwnValidatorsAndP2p) {
+  TempDir d("multi");
+  const std::vector<crypto::PrivateKey> keys = {test_key(70), test_key(71)};
+  const std::vector<std::string> names = {"alpha", "beta"};
+  std::vector<std::vector<uint16_t>> ports(2, std::vector<uint16_t>(names.size()));  // [node][channel]
+  for (auto& row : ports)
+    for (auto& p : row) p = free_port();
+  for (size_t i = 0; i < keys.size(); ++i) fs::create_directories(d.path / ("node" + std::to_string(i)));
+
+  for (size_t c = 0; c < names.size(); ++c) {
+    core::ChainParams p;
+    p.channel = names[c];
+    p.nid = 3 + c;
+    p.treasury = *core::Address::parse("hx1000000000000000000000000000000000000000");
+    for (const auto& k : keys) p.validators.push_back(address_of(k));
+    p.block_interval_ms = 50;
+    p.genesis_message = "node test " + names[c];
+    for (size_t i = 0; i < keys.size(); ++i) write(d.path / ("node" + std::to_string(i)) / (names[c] + ".json"), p.to_json());
+  }
+  std::vector<std::unique_ptr<node::Node>> nodes;
+  for (size_t i = 0; i < keys.size(); ++i) {
+    fs::path nd = d.path / ("node" + std::to_string(i));
+    ASSERT_TRUE(node::write_node_key((nd / "node.key").string(), keys[i]));
+    node::NodeConfig cfg;
+    cfg.dir = nd.string();
+    cfg.rpc.port = 0;
+    cfg.round_timeout_ms = 500;
+    for (size_t c = 0; c < names.size(); ++c) {
+      node::P2pConfig pc;
+      pc.port = ports[i][c];
+      for (size_t j = 0; j < keys.size(); ++j)
+        if (j != i) pc.peers.push_back({address_of(keys[j]), "127.0.0.1", ports[j][c]});
+      cfg.channels.push_back({names[c], names[c] + ".json", pc});
+    }
+    write(nd / "config.json", node::config_to_json(cfg));
+    auto loaded = node::load_config(nd.string());
+    ASSERT_TRUE(loaded) << loaded.message();
+    auto n = node::start_node(*loaded);
+    ASSERT_TRUE(n) << n.message();
+    nodes.push_back(std::move(n.value()));
+  }
+
+  // Both channels make progress (with 2 validators, a block needs both votes), each its own chain.
+  for (const auto& name : names) {
+    auto* a = nodes[0]->channel(name);
+    auto* b = nodes[1]->channel(name);
+    ASSERT_TRUE(a && b) << name;
+    const auto end = std::chrono::steady_clock::now() + 20s;
+    while (std::min(a->last_height(), b->last_height()) < 3 && std::chrono::steady_clock::now() < end)
+      std::this_thread::sleep_for(20ms);
+    ASSERT_GE(std::min(a->last_height(), b->last_height()), 3u) << name << " made no progress";
+    for (uint64_t h = 1; h <= 3; ++h) EXPECT_EQ(a->block_by_height(h)->hash(), b->block_by_height(h)->hash()) << name;
+  }
+  EXPECT_NE(nodes[0]->channel("alpha")->block_by_height(1)->hash(), nodes[0]->channel("beta")->block_by_height(1)->hash());
+  EXPECT_EQ(nodes[0]->channel("gamma"), nullptr);
+  nodes.clear();
+}
