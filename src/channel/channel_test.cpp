@@ -18,8 +18,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-Uint256 icx(uint64_t n) { return *Uint256(n).checked_mul(*Uint256::from_dec("1000000000000000000")); }
-
 struct Fixture {
   crypto::PrivateKey node_key = test_key(100);
   crypto::PrivateKey alice = test_key(1);

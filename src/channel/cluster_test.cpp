@@ -3,7 +3,6 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <boost/asio.hpp>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -22,14 +21,6 @@ using namespace cx::core::testing;
 using namespace std::chrono_literals;
 
 namespace {
-
-Uint256 icx(uint64_t n) { return *Uint256(n).checked_mul(*Uint256::from_dec("1000000000000000000")); }
-
-uint16_t free_port() {
-  boost::asio::io_context io;
-  boost::asio::ip::tcp::acceptor a(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
-  return a.local_endpoint().port();
-}
 
 bool wait_until(const std::function<bool()>& pred, std::chrono::milliseconds limit) {
   const auto end = std::chrono::steady_clock::now() + limit;
@@ -51,7 +42,7 @@ class Cluster {
     std::filesystem::create_directories(m_dir);
     for (size_t i = 0; i < kValidators; ++i) {
       m_keys.push_back(test_key(static_cast<uint8_t>(100 + i)));
-      m_ports.push_back(free_port());
+      m_ports.push_back(p2p::free_loopback_port());
     }
     for (size_t i = 0; i < kSenders; ++i) senders.push_back(test_key(static_cast<uint8_t>(1 + i)));
     nodes.resize(kValidators);

@@ -80,21 +80,6 @@ Status init_node_dir(const InitSpec& spec, core::Address& validator_out) {
   return node::write_file_atomic(spec.dir + "/config.json", node::config_to_json(c));
 }
 
-uint16_t free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  socklen_t len = sizeof addr;
-  uint16_t port = 0;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0)
-    port = ntohs(addr.sin_port);
-  ::close(fd);
-  return port;
-}
-
 bool port_accepts(uint16_t port) {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};
@@ -174,8 +159,8 @@ Status create_localnet(const std::string& dir, size_t n, uint16_t base_port, uin
   }
   std::vector<uint16_t> rpc_ports, p2p_ports;
   for (size_t i = 0; i < n; ++i) {
-    rpc_ports.push_back(base_port == 0 ? free_port() : static_cast<uint16_t>(base_port + i));
-    p2p_ports.push_back(base_port == 0 ? free_port() : static_cast<uint16_t>(base_port + 100 + i));
+    rpc_ports.push_back(base_port == 0 ? p2p::free_loopback_port() : static_cast<uint16_t>(base_port + i));
+    p2p_ports.push_back(base_port == 0 ? p2p::free_loopback_port() : static_cast<uint16_t>(base_port + 100 + i));
   }
   for (size_t i = 0; i < n; ++i) {
     if (port_accepts(rpc_ports[i])) return Status::error("port " + std::to_string(rpc_ports[i]) + " is in use; pass --port 0 for free ones");

@@ -16,6 +16,9 @@ inline crypto::PrivateKey test_key(uint8_t n) {
   return k;
 }
 
+// n whole coins, in loop (10^18 loop each).
+inline Uint256 icx(uint64_t n) { return *Uint256(n).checked_mul(*Uint256::from_dec("1000000000000000000")); }
+
 inline Address address_of(const crypto::PrivateKey& k) { return Address::of_public_key(*crypto::public_key_of(k)); }
 
 struct TxSpec {

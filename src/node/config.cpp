@@ -81,6 +81,7 @@ std::string get_str(const json::object& o, std::string_view key, std::string fal
   if (!it->value().is_string()) throw ConfigError{where + ": '" + std::string(key) + "' must be a string"};
   return std::string(it->value().get_string());
 }
+
 // A "p2p" object: {host, port, peers: [{address, host, port}]}.
 P2pConfig parse_p2p(const json::value& v, const std::string& where) {
   if (!v.is_object()) throw ConfigError{where + " must be an object"};
@@ -185,11 +186,13 @@ Result<NodeConfig> load_config(const std::string& dir) {
                           "; keep the channel's"};
       c.channels.front().p2p = parse_p2p(pit->value(), path + " p2p");
     }
-    // Every channel listens on a port of its own (0 = any free port).
+    // Every channel listens on an address of its own (port 0 = any free port; a wildcard host
+    // overlaps every host).
+    auto wildcard = [](const std::string& h) { return h == "0.0.0.0" || h == "::"; };
     for (size_t i = 0; i < c.channels.size(); ++i)
       for (size_t j = 0; j < i; ++j) {
         const auto &a = c.channels[i].p2p, &b = c.channels[j].p2p;
-        if (a && b && a->port != 0 && a->port == b->port)
+        if (a && b && a->port != 0 && a->port == b->port && (a->host == b->host || wildcard(a->host) || wildcard(b->host)))
           throw ConfigError{path + ": channels " + c.channels[j].name + " and " + c.channels[i].name +
                             " both listen for p2p on port " + std::to_string(a->port) +
                             "; each channel needs a port of its own"};

@@ -2,7 +2,6 @@
 
 #include <gtest/gtest.h>
 
-#include <boost/asio.hpp>
 #include <chrono>
 #include <filesystem>
 #include <functional>
@@ -19,12 +18,6 @@ using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
 namespace {
-
-uint16_t free_port() {
-  boost::asio::io_context io;
-  boost::asio::ip::tcp::acceptor a(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
-  return a.local_endpoint().port();
-}
 
 // A fresh directory, deleted with the object.
 struct TempDir {
@@ -94,6 +87,14 @@ TEST(NodeConfig, ConflictingOrUnknownP2pSettingsAreRefusedWithTheirPlace) {
   EXPECT_NE(same_port.message().find("channels a and b both listen for p2p on port 7007"), std::string::npos)
       << same_port.message();
 
+  // The same port on two different hosts is two addresses.
+  auto two_hosts = load(d.path, R"({"channels":[{"name":"a","genesis":"a.json","p2p":{"host":"10.0.0.1","port":7007}},
+                                                {"name":"b","genesis":"b.json","p2p":{"host":"10.0.0.2","port":7007}}]})");
+  EXPECT_TRUE(two_hosts) << two_hosts.message();
+  auto wildcard = load(d.path, R"({"channels":[{"name":"a","genesis":"a.json","p2p":{"host":"0.0.0.0","port":7007}},
+                                               {"name":"b","genesis":"b.json","p2p":{"host":"10.0.0.2","port":7007}}]})");
+  EXPECT_FALSE(wildcard);
+
   auto typo = load(d.path, R"({"channels":[{"name":"a","genesis":"a.json","p2p":{"prot":7007}}]})");
   ASSERT_FALSE(typo);
   EXPECT_NE(typo.message().find("channel a p2p: unknown field 'prot'"), std::string::npos) << typo.message();
@@ -111,7 +112,7 @@ TEST(Node, HostsSeveralChannelsEachWithItsOwnValidatorsAndP2p) {
   const std::vector<std::string> names = {"alpha", "beta"};
   std::vector<std::vector<uint16_t>> ports(2, std::vector<uint16_t>(names.size()));  // [node][channel]
   for (auto& row : ports)
-    for (auto& p : row) p = free_port();
+    for (auto& p : row) p = p2p::free_loopback_port();
   for (size_t i = 0; i < keys.size(); ++i) fs::create_directories(d.path / ("node" + std::to_string(i)));
 
   for (size_t c = 0; c < names.size(); ++c) {

@@ -739,4 +739,14 @@ Result<std::unique_ptr<Network>> Network::start(const NetworkOptions& options, H
   return std::unique_ptr<Network>(std::move(net));
 }
 
+uint16_t free_loopback_port() {
+  asio::io_context io;
+  asio::ip::tcp::acceptor a(io);
+  boost::system::error_code ec;
+  a.open(asio::ip::tcp::v4(), ec);
+  if (!ec) a.bind({asio::ip::address_v4::loopback(), 0}, ec);
+  if (ec) return 0;
+  return a.local_endpoint(ec).port();
+}
+
 }  // namespace cx::p2p

@@ -88,4 +88,8 @@ class Network {
   virtual void stop() = 0;
 };
 
+// A TCP port on 127.0.0.1 that nothing listens on right now (the OS's choice), or 0 if none could be
+// bound. Another process may take it before it is used: for local networks and tests.
+uint16_t free_loopback_port();
+
 }  // namespace cx::p2p

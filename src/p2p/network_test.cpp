@@ -47,12 +47,6 @@ core::Address address_of(const crypto::PrivateKey& key) {
   return core::Address::of_public_key(*crypto::public_key_of(key));
 }
 
-uint16_t free_port() {
-  asio::io_context io;
-  tcp::acceptor a(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
-  return a.local_endpoint().port();
-}
-
 // Records every callback; flags any that arrives after the test declared the network stopped.
 class Recorder final : public Handler {
  public:
@@ -152,7 +146,7 @@ class Cluster {
     for (auto& node : nodes) {
       node.key = crypto::generate_private_key(rng);
       node.id = address_of(node.key);
-      node.port = free_port();
+      node.port = free_loopback_port();
     }
   }
   ~Cluster() {
