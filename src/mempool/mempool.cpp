@@ -158,6 +158,7 @@ class MempoolImpl final : public Mempool {
       q.pop_front();
       bytes += picked->params_json.size();
       erase_locked(picked);
+      m_taken.emplace(picked->hash, picked);
       if (q.empty()) {
         --m_senders_queued;
         m_senders.erase(sit);
@@ -174,6 +175,7 @@ class MempoolImpl final : public Mempool {
     for (auto it = txs.rbegin(); it != txs.rend(); ++it) {
       const TxPtr& tx = *it;
       m_included.erase(tx->hash);  // its block was abandoned: it may be admitted again
+      m_taken.erase(tx->hash);
       if (m_by_hash.count(tx->hash)) continue;
       Sender& s = sender_locked(tx->from, /*front=*/true);
       s.txs.push_front(tx);
@@ -185,6 +187,7 @@ class MempoolImpl final : public Mempool {
     std::lock_guard lock(m_mutex);
     for (const auto& h : hashes) {
       remember_included_locked(h);
+      m_taken.erase(h);
       auto it = m_by_hash.find(h);
       if (it == m_by_hash.end()) continue;
       TxPtr tx = it->second;
@@ -211,8 +214,9 @@ class MempoolImpl final : public Mempool {
   }
   TxPtr find(const Hash32& hash) const override {
     std::lock_guard lock(m_mutex);
-    auto it = m_by_hash.find(hash);
-    return it == m_by_hash.end() ? nullptr : it->second;
+    if (auto it = m_by_hash.find(hash); it != m_by_hash.end()) return it->second;
+    auto it = m_taken.find(hash);
+    return it == m_taken.end() ? nullptr : it->second;
   }
   size_t size() const override {
     std::lock_guard lock(m_mutex);
@@ -239,7 +243,7 @@ class MempoolImpl final : public Mempool {
   std::optional<TxRejection> insert_locked(const TxPtr& tx) {
     if (m_included.count(tx->hash))
       return TxRejection{TxReject::kDuplicate, "tx 0x" + tx->hash.hex() + " is already on the chain"};
-    if (m_by_hash.count(tx->hash))
+    if (m_by_hash.count(tx->hash) || m_taken.count(tx->hash))
       return TxRejection{TxReject::kDuplicate, "tx 0x" + tx->hash.hex() + " is already in the pool"};
     if (m_by_hash.size() >= m_options.count_max)
       return TxRejection{TxReject::kPoolFull, "pool holds the maximum of " + std::to_string(m_options.count_max) + " txs"};
@@ -304,6 +308,10 @@ class MempoolImpl final : public Mempool {
   std::deque<core::Address> m_ring;  // turns of senders, in round-robin order
   size_t m_senders_queued = 0;       // senders with at least one queued tx
   size_t m_bytes = 0;
+  // Taken by take() for a proposal of this node, not yet included by a block (remove()) or given back
+  // (restore()): still found by find() and refused as duplicates, so a tx is never out of sight while
+  // its proposal is being built and certified.
+  std::unordered_map<Hash32, TxPtr, FixedBytesHasher> m_taken;
   std::unordered_set<Hash32, FixedBytesHasher> m_included;  // see remember_included_locked()
   std::deque<Hash32> m_included_order;
 };

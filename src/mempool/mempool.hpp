@@ -39,11 +39,12 @@ class Mempool {
   virtual std::vector<std::optional<core::TxRejection>> admit(const std::vector<core::TxPtr>& txs) = 0;
 
   // Up to max_count txs / max_bytes of params JSON, round-robin across senders, each sender in
-  // arrival order. Taken txs leave the pool (they are in flight in a block).
+  // arrival order. Taken txs leave the queues (they are in a proposal) but stay known to find() and to
+  // duplicate checks until a block includes them (remove()) or they are given back (restore()).
   virtual std::vector<core::TxPtr> take(size_t max_count, size_t max_bytes) = 0;
   // Puts txs back at the front of their senders' queues (a proposal that was abandoned).
   virtual void restore(const std::vector<core::TxPtr>& txs) = 0;
-  // Drops txs that a block committed (by any proposer).
+  // Drops txs that a block included (by any proposer), queued or taken.
   virtual void remove(const std::vector<Hash32>& hashes) = 0;
 
   virtual bool contains(const Hash32& hash) const = 0;

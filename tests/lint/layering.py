@@ -9,6 +9,16 @@ ORDER = ["base", "crypto", "codec", "core", "storage", "state", "contracts", "ex
          "mempool", "consensus", "p2p", "channel", "rpc", "node", "cli"]
 DETERMINISTIC = {"codec", "core", "state", "contracts", "execution", "consensus"}
 FORBIDDEN_IN_CORE = [r"<boost/asio", r"<boost/beast", r"<rocksdb/", r"<thread>", r"<chrono>"]
+# The channel core (ChannelCore and the deterministic pieces it and the simulator share) lives in the
+# channel module beside its runtime; these files are held to the deterministic core's rules.
+CHANNEL_CORE = {"core.hpp", "core.cpp", "core_proposals.cpp", "core_sync.cpp", "records.hpp", "records.cpp",
+                "executor.hpp", "executor.cpp", "commit_writer.hpp", "commit_writer.cpp", "genesis.hpp",
+                "genesis.cpp", "view.hpp", "rejections.hpp", "rejections.cpp", "chain_store.hpp",
+                "chain_store.cpp", "wire.hpp", "wire.cpp"}
+# What the channel core may not include beyond the rules above: the runtime's pieces, clocks and pools.
+FORBIDDEN_IN_CHANNEL_CORE = [r"<mutex>", r"<condition_variable>", r"<shared_mutex>", r"<atomic>",
+                             r"<future>", r'"base/clock.hpp"', r'"base/thread_pool.hpp"',
+                             r'"channel/(channel|event_loop|commit_pipeline|gossip_intake|chain_reads|watchers)\.hpp"']
 INCLUDE = re.compile(r'^\s*#\s*include\s*([<"])([^>"]+)[>"]', re.M)
 
 
@@ -32,6 +42,14 @@ def main(src: pathlib.Path) -> int:
                 for pat in FORBIDDEN_IN_CORE:
                     if re.match(pat, "<" + target):
                         problems.append(f"{path}: deterministic module {module} includes <{target}>")
+            if module == "channel" and path.name in CHANNEL_CORE:
+                spelled = f"<{target}>" if bracket == "<" else f'"{target}"'
+                for pat in FORBIDDEN_IN_CORE + FORBIDDEN_IN_CHANNEL_CORE:
+                    if re.match(pat, spelled):
+                        problems.append(f"{path}: the channel core (deterministic) includes {spelled}")
+    for name in sorted(CHANNEL_CORE):
+        if not (src / "channel" / name).exists():
+            problems.append(f"tests/lint/layering.py lists channel/{name} as channel core, but it does not exist")
     for p in problems:
         print(p)
     print(f"layering: {len(problems)} problem(s)")

@@ -1,0 +1,71 @@
+#pragma once
+// The channel core's thread ("chan-<channel>"): events from peers, the RPC side and the commit pipeline
+// queue up here and are handed to the ChannelCore one at a time, with timers, and the core's actions
+// are carried out in order — sends and broadcasts on the p2p network, consensus records written (and
+// fsync'd when they hold a vote) before the next action, commits handed to the commit pipeline.
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <variant>
+
+#include "base/clock.hpp"
+#include "channel/commit_pipeline.hpp"
+#include "channel/core.hpp"
+
+namespace cx::channel {
+
+class EventLoop {
+ public:
+  struct Deps {
+    ChannelCore& core;
+    RecordsStore& records;
+    CommitPipeline& commits;
+    Clock& clock;
+  };
+  // `on_failure`: a records write failed (disk); must not return.
+  EventLoop(std::string name, Deps deps, std::function<void(const std::string&)> on_failure);
+  ~EventLoop();
+
+  // Starts the thread, which first runs ChannelCore::start(head, records).
+  void start(DurableHead head, RestoredRecords records, p2p::Network* network);
+  void stop();
+
+  // Any thread. Peer messages are bounded (kEventsMax; consensus recovers lost ones by timeouts and
+  // sync); the pipeline's durable reports and peer up/down never are.
+  void post_message(const core::Address& from, p2p::Message message);
+  void post_peer(const core::Address& peer, bool up);
+  void post_txs(std::vector<core::TxPtr> txs);
+  void post_durable(uint64_t height);
+
+ private:
+  struct EvMessage { core::Address from; p2p::Message message; };
+  struct EvPeer { core::Address peer; bool up; };
+  struct EvTxs { std::vector<core::TxPtr> txs; };
+  struct EvDurable { uint64_t height; };
+  using Event = std::variant<EvMessage, EvPeer, EvTxs, EvDurable>;
+
+  static constexpr size_t kEventsMax = 100000;
+
+  void push(Event ev, bool bounded);
+  void loop(DurableHead head, RestoredRecords records);
+  out::Actions handle(Event& ev);
+  void perform(out::Actions actions);
+
+  const std::string m_name;
+  Deps m_deps;
+  std::function<void(const std::string&)> m_on_failure;
+  p2p::Network* m_network = nullptr;
+
+  std::mutex m_mutex;
+  std::condition_variable m_wake;
+  std::deque<Event> m_events;
+  uint64_t m_events_dropped = 0;
+  bool m_stop = false;
+  std::thread m_thread;
+  std::multimap<int64_t, CoreTimer> m_timers;  // by monotonic deadline; the loop's thread only
+};
+
+}  // namespace cx::channel

@@ -1,0 +1,28 @@
+#pragma once
+// Executes a certified block on its parent's state: execution::apply_block over a reader at the
+// parent's state root, and the diff applied to the world state (trie nodes stay in memory until the
+// commit writer makes them durable with the block). Deterministic; the channel core calls it directly.
+#include <memory>
+
+#include "channel/view.hpp"
+#include "core/chain_params.hpp"
+#include "state/world_state.hpp"
+
+namespace cx::channel {
+
+struct Execution {
+  core::ExecResult result;
+  ReceiptsPtr receipts;
+};
+
+class BlockExecutor {
+ public:
+  BlockExecutor(const core::ChainParams& params, state::WorldState& state) : m_params(params), m_state(state) {}
+  Execution execute(const core::Block& block, const Hash32& parent_state_root);
+
+ private:
+  const core::ChainParams& m_params;
+  state::WorldState& m_state;
+};
+
+}  // namespace cx::channel

@@ -1,0 +1,52 @@
+#pragma once
+// A consistent picture of one ledger at an instant, published by the channel core whenever its head
+// or in-flight blocks change and read by any thread without locks on the core: the durable head
+// (block, the result of executing it — its state root — and its QC, always together, so a read never
+// mixes two heights) and the blocks in flight (certified and executed, not yet durable).
+#include <memory>
+#include <optional>
+#include <unordered_map>
+#include <vector>
+
+#include "core/block.hpp"
+#include "core/receipt.hpp"
+
+namespace cx::channel {
+
+using BlockPtr = std::shared_ptr<const core::Block>;
+using ReceiptsPtr = std::shared_ptr<const std::vector<core::Receipt>>;
+
+// Position of each tx of one block, by hash (lookups only; never iterated).
+using TxIndex = std::unordered_map<Hash32, uint32_t, FixedBytesHasher>;
+
+// A certified block with what executing it produced. Immutable once published.
+struct ExecutedBlock {
+  BlockPtr block;
+  core::QuorumCertificate qc;
+  core::ExecResult result;
+  ReceiptsPtr receipts;
+  std::shared_ptr<const TxIndex> txs;
+};
+using ExecutedPtr = std::shared_ptr<const ExecutedBlock>;
+
+struct TxInFlight {
+  ExecutedPtr block;
+  uint32_t index = 0;
+};
+
+struct ChainView {
+  BlockPtr head;                   // the highest durable committed block
+  core::ExecResult head_result;    // its execution result (head_result.state_root: the state after it)
+  core::QuorumCertificate head_qc;
+  std::vector<ExecutedPtr> inflight;  // in height order: final but not yet durable, then certified
+
+  uint64_t height() const { return head->header.height; }
+  std::optional<TxInFlight> find_tx(const Hash32& hash) const {
+    for (const auto& b : inflight)
+      if (auto it = b->txs->find(hash); it != b->txs->end()) return TxInFlight{b, it->second};
+    return std::nullopt;
+  }
+};
+using ViewPtr = std::shared_ptr<const ChainView>;
+
+}  // namespace cx::channel
