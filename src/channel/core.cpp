@@ -60,10 +60,7 @@ out::Actions ChannelCore::start(int64_t now_us, const DurableHead& head, Restore
   if (!records.proposals.empty()) CX_INFO(kLog, "restored " << records.proposals.size() << " recorded proposal(s)");
   for (const auto& b : records.proposals)
     if (!executed(b->hash())) on_peer_proposal(std::nullopt, b, {}, out);  // (not one already in the chain)
-  if (m_networked) {
-    out.push_back(out::SetTimer{CoreTimer{CoreTimerKind::kGossip, {}}, m_options.gossip_interval_ms});
-    out.push_back(out::SetTimer{CoreTimer{CoreTimerKind::kStatus, {}}, 0});
-  }
+  if (m_networked) out.push_back(out::SetTimer{CoreTimer{CoreTimerKind::kStatus, {}}, 0});
   return out;
 }
 
@@ -111,8 +108,8 @@ out::Actions ChannelCore::on_timer(int64_t now_us, const CoreTimer& timer) {
       break;
     }
     case CoreTimerKind::kGossip:
+      m_gossip_armed = false;
       flush_gossip(out);
-      out.push_back(out::SetTimer{timer, m_options.gossip_interval_ms});
       break;
     case CoreTimerKind::kStatus:
       out.push_back(out::Broadcast{{p2p::MessageType::kStatus, wire::encode(my_status())}});
@@ -129,7 +126,13 @@ out::Actions ChannelCore::on_txs_admitted(int64_t now_us, std::vector<core::TxPt
     if (m_gossip.size() >= m_options.gossip_queue_max) break;  // peers still get them in the block
     m_gossip.push_back(std::move(t));
   }
-  return {};
+  out::Actions out;
+  // The gossip timer runs only while txs wait for it.
+  if (!m_gossip.empty() && !m_gossip_armed) {
+    m_gossip_armed = true;
+    out.push_back(out::SetTimer{CoreTimer{CoreTimerKind::kGossip, {}}, m_options.gossip_interval_ms});
+  }
+  return out;
 }
 
 out::Actions ChannelCore::on_commit_durable(int64_t now_us, uint64_t height) {

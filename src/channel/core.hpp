@@ -210,6 +210,7 @@ class ChannelCore {
   int64_t m_sync_quiet_until_us = 0;
   size_t m_sync_rr = 0;
   std::vector<core::TxPtr> m_gossip;
+  bool m_gossip_armed = false;
   RejectionsByPeer m_rejections;
 };
 

@@ -1,0 +1,171 @@
+#include "checker.hpp"
+
+#include <algorithm>
+
+#include "codec/binary.hpp"
+
+namespace cx::sim {
+
+namespace {
+std::string short_hash(const Hash32& h) { return h.hex().substr(0, 8); }
+}  // namespace
+
+Checker::Checker(const Fixture& fx, const Config& cfg, size_t instances, Fail fail)
+    : m_fx(fx), m_cfg(cfg), m_fail(std::move(fail)), m_final_bound(instances), m_decided(instances) {}
+
+void Checker::set_genesis(const consensus::BlockPtr& genesis) { m_blocks[genesis->hash()] = genesis; }
+
+void Checker::on_boot(size_t node, const consensus::BlockPtr& head) {
+  m_blocks[head->hash()] = head;
+  m_decided[node] = {head->header.height, head->hash()};
+}
+
+void Checker::on_certified(size_t node, const consensus::BlockPtr& block, const core::QuorumCertificate& qc) {
+  const auto& h = block->header;
+  if (!certifies(qc, *block)) {
+    m_fail("node " + std::to_string(node) + " took height " + std::to_string(h.height) + " as certified with a QC that does not certify it", false);
+    return;
+  }
+  m_blocks[block->hash()] = block;
+  auto parent = m_blocks.find(h.prev_hash);
+  if (parent == m_blocks.end()) return;
+  if (proves_parent_final(*block, qc, *parent->second)) {
+    auto& bound = m_final_bound[node];
+    if (!bound || parent->second->header.height > bound->header.height) bound = parent->second;
+  }
+}
+
+void Checker::on_commit(size_t node, bool honest, const channel::CommitJob& job) {
+  const auto& block = job.block->block;
+  const auto& h = block->header;
+  const std::string who = "node " + std::to_string(node);
+  auto& [last_height, last_hash] = m_decided[node];
+  if (h.height != last_height + 1 || h.prev_hash != last_hash) {
+    m_fail(who + " commits height " + std::to_string(h.height) + " (" + short_hash(block->hash()) + ") on top of height " +
+               std::to_string(last_height) + ": not its child", false);
+    return;
+  }
+  if (!certifies(job.qc, *block)) {
+    m_fail(who + " commits height " + std::to_string(h.height) + " with a QC that does not certify it", false);
+    return;
+  }
+  if (!under_final_bound(node, *block)) {
+    m_fail("SAFETY: " + who + " commits height " + std::to_string(h.height) + " (" + short_hash(block->hash()) +
+               ") without a 2-chain proof (no certified descendant whose parent was certified in the round before it)", true);
+    return;
+  }
+  last_height = h.height;
+  last_hash = block->hash();
+  if (!honest) return;
+  auto [it, fresh] = m_commits.emplace(h.height, std::make_tuple(block->hash(), job.block->result.state_root, node));
+  if (fresh) return;
+  auto& [hash, root, first] = it->second;
+  if (hash != block->hash())
+    m_fail("SAFETY: honest nodes " + std::to_string(first) + " and " + std::to_string(node) + " committed different blocks at height " +
+               std::to_string(h.height) + " (" + short_hash(hash) + " vs " + short_hash(block->hash()) + ")", true);
+  else if (root != job.block->result.state_root)
+    m_fail("CONVERGENCE: honest nodes " + std::to_string(first) + " and " + std::to_string(node) +
+               " reached different state roots at height " + std::to_string(h.height), false);
+}
+
+// Every signature an honest key produced: one per round, ever (rounds are numbered across heights; a
+// vote's height is informational, so a second vote differing only in height counts).
+void Checker::on_vote(const core::Vote& v, const char* where) {
+  auto it = std::find(m_fx.validators.begin(), m_fx.validators.end(), v.voter);
+  if (it == m_fx.validators.end()) return;
+  const size_t k = static_cast<size_t>(it - m_fx.validators.begin());
+  if (k < m_cfg.twins) return;  // the faulty keys
+  auto [e, fresh] = m_signed.emplace(std::make_pair(k, v.round), v);
+  if (fresh) return;
+  const core::Vote& o = e->second;
+  auto what = [](const core::Vote& x) {
+    return std::to_string(x.height) + "/" + (x.kind == core::VoteKind::kNone ? std::string("none") : short_hash(x.block_hash));
+  };
+  if (o.height != v.height || o.kind != v.kind || o.block_hash != v.block_hash || o.timestamp_us != v.timestamp_us)
+    m_fail("honest validator " + std::to_string(k) + " signed two different votes in round " + std::to_string(v.round) + " (" +
+               what(o) + " vs " + what(v) + ", seen in " + where + ")", false);
+}
+
+// The write-ahead record holds the signed vote (lft_engine.cpp encode_record): count it as signed.
+void Checker::on_vote_record(const Bytes& rec) {
+  codec::Reader r(rec);
+  r.u8();
+  r.u64();
+  r.u32();
+  r.fixed<32>();
+  Bytes vb = r.bytes(256);
+  if (r.failed()) return;
+  if (auto v = core::Vote::decode(vb)) on_vote(*v, "write-ahead record");
+}
+
+bool Checker::key_is_faulty(const core::Address& a) const {
+  auto it = std::find(m_fx.validators.begin(), m_fx.validators.end(), a);
+  if (it == m_fx.validators.end()) return true;
+  const size_t k = static_cast<size_t>(it - m_fx.validators.begin());
+  return k >= m_cfg.twins && k < m_cfg.twins + m_cfg.faulty;
+}
+
+// An honest (or twin: each instance is honest on its own) peer's proposal can be refused only because a
+// tx in it is already certified on this node's chain (the two chains differ above a common block).
+void Checker::on_rejections(size_t node, const channel::RejectionsByPeer& rejections) {
+  for (const auto& [peer, r] : rejections) {
+    if (key_is_faulty(peer)) continue;
+    for (size_t i = 0; i < channel::kProposalRejectCount; ++i) {
+      const auto reason = static_cast<channel::ProposalReject>(i);
+      if (r.proposals[i] && reason != channel::ProposalReject::kTxAlreadyOnChain)
+        return m_fail("node " + std::to_string(node) + " refused a proposal of honest peer " + peer.to_string() + " (" +
+                          channel::to_string(reason) + ")", false);
+    }
+    for (size_t i = 0; i < channel::kSyncRejectCount; ++i)
+      if (r.sync[i])
+        return m_fail("node " + std::to_string(node) + " refused a block page of honest peer " + peer.to_string() + " (" +
+                          channel::to_string(static_cast<channel::SyncReject>(i)) + ")", false);
+  }
+}
+
+// q valid, distinct kBlock votes for the QC's (height, round, block) from validators. Checked by the
+// simulator itself (not consensus::verify_qc), once per distinct QC.
+bool Checker::votes_verify(const core::QuorumCertificate& qc) {
+  const Hash32 id = qc.hash();
+  if (m_verified_qcs.contains(id)) return true;
+  std::set<core::Address> voters;
+  for (const auto& v : qc.votes) {
+    if (v.height != qc.height || v.round != qc.round || v.kind != core::VoteKind::kBlock || v.block_hash != qc.block_hash) return false;
+    if (std::find(m_fx.validators.begin(), m_fx.validators.end(), v.voter) == m_fx.validators.end()) return false;
+    auto pub = crypto::recover(v.signing_hash(), v.signature);
+    if (!pub || core::Address::of_public_key(*pub) != v.voter) return false;
+    voters.insert(v.voter);
+  }
+  if (voters.size() < consensus::quorum(m_fx.validators.size()) || voters.size() != qc.votes.size()) return false;
+  m_verified_qcs.insert(id);
+  return true;
+}
+
+// `qc` certifies `b` in the round b was proposed in.
+bool Checker::certifies(const core::QuorumCertificate& qc, const core::Block& b) {
+  if (qc.block_hash != b.hash() || qc.height != b.header.height || qc.round != b.header.round) return false;
+  return votes_verify(qc);
+}
+
+// The 2-chain rule, checked from the certificates themselves: `child` certified in round r by `qc`,
+// carrying a QC that certifies `parent` in round r−1, proves `parent` (and its ancestors) final.
+bool Checker::proves_parent_final(const core::Block& child, const core::QuorumCertificate& qc, const core::Block& parent) {
+  if (child.header.prev_hash != parent.hash() || child.prev_qc.empty()) return false;
+  if (child.prev_qc.round + 1 != qc.round) return false;
+  return certifies(qc, child) && certifies(child.prev_qc, parent);
+}
+
+// Is `b` the node's proven-final block or one of its ancestors?
+bool Checker::under_final_bound(size_t node, const core::Block& b) const {
+  const auto& bound = m_final_bound[node];
+  if (!bound || bound->header.height < b.header.height) return false;
+  consensus::BlockPtr x = bound;
+  while (x->header.height > b.header.height) {
+    auto it = m_blocks.find(x->header.prev_hash);
+    if (it == m_blocks.end()) return false;
+    x = it->second;
+  }
+  return x->hash() == b.hash();
+}
+
+}  // namespace cx::sim
