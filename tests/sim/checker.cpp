@@ -13,6 +13,8 @@ std::string short_hash(const Hash32& h) { return h.hex().substr(0, 8); }
 Checker::Checker(const Fixture& fx, const Config& cfg, size_t instances, Fail fail)
     : m_fx(fx), m_cfg(cfg), m_fail(std::move(fail)), m_final_bound(instances), m_decided(instances) {}
 
+void Checker::set_fault(size_t key, Fault fault) { m_faults[m_fx.validators[key]] = fault; }
+
 void Checker::set_genesis(const consensus::BlockPtr& genesis) { m_blocks[genesis->hash()] = genesis; }
 
 void Checker::on_boot(size_t node, const consensus::BlockPtr& head) {
@@ -109,7 +111,10 @@ bool Checker::key_is_faulty(const core::Address& a) const {
 // tx in it is already certified on this node's chain (the two chains differ above a common block).
 void Checker::on_rejections(size_t node, const channel::RejectionsByPeer& rejections) {
   for (const auto& [peer, r] : rejections) {
-    if (key_is_faulty(peer)) continue;
+    if (key_is_faulty(peer)) {
+      check_faulty_peer(node, peer, r);
+      continue;
+    }
     for (size_t i = 0; i < channel::kProposalRejectCount; ++i) {
       const auto reason = static_cast<channel::ProposalReject>(i);
       if (r.proposals[i] && reason != channel::ProposalReject::kTxAlreadyOnChain)
@@ -123,6 +128,60 @@ void Checker::on_rejections(size_t node, const channel::RejectionsByPeer& reject
   }
 }
 
+namespace {
+// The one rejection each fault is aimed at (tamper.cpp).
+std::optional<channel::ProposalReject> proposal_reason(Fault f) {
+  using P = channel::ProposalReject;
+  switch (f) {
+    case Fault::kUndecodableProposal: return P::kUndecodable;
+    case Fault::kBadProposerSignature: return P::kBadProposerSignature;
+    case Fault::kWrongPrevResult: return P::kPrevResultMismatch;
+    case Fault::kTimestampNotAdvancing: return P::kTimestampNotAdvancing;
+    case Fault::kTimestampTooFarAhead: return P::kTimestampTooFarAhead;
+    case Fault::kWrongValidators: return P::kValidatorsMismatch;
+    case Fault::kTooManyTxs: return P::kTooManyTxs;
+    case Fault::kWrongNid: return P::kWrongNid;
+    case Fault::kTxOutsideWindow: return P::kTxOutsideWindow;
+    case Fault::kDuplicateTx: return P::kDuplicateTx;
+    case Fault::kTxAlreadyOnChain: return P::kTxAlreadyOnChain;
+    case Fault::kBadTxSignature: return P::kBadTxSignature;
+    default: return std::nullopt;
+  }
+}
+std::optional<channel::SyncReject> sync_reason(Fault f) {
+  using S = channel::SyncReject;
+  switch (f) {
+    case Fault::kPageUndecodable: return S::kUndecodable;
+    case Fault::kPageUncertified: return S::kUncertified;
+    case Fault::kPageBrokenLink: return S::kBrokenParentLink;
+    case Fault::kPageWrongPrevResult: return S::kPrevResultMismatch;
+    case Fault::kPageOutOfOrder: return S::kOutOfOrder;
+    default: return std::nullopt;
+  }
+}
+}  // namespace
+
+// A faulty peer is refused only for what its fault aims at (and, like any peer, for a tx already on
+// this node's chain).
+void Checker::check_faulty_peer(size_t node, const core::Address& peer, const channel::PeerRejections& r) {
+  auto it = m_faults.find(peer);
+  const Fault f = it == m_faults.end() ? Fault::kNone : it->second;
+  const auto want_p = proposal_reason(f);
+  const auto want_s = sync_reason(f);
+  for (size_t i = 0; i < channel::kProposalRejectCount; ++i) {
+    const auto reason = static_cast<channel::ProposalReject>(i);
+    if (r.proposals[i] && reason != channel::ProposalReject::kTxAlreadyOnChain && want_p != reason)
+      return m_fail("node " + std::to_string(node) + " refused a proposal of faulty peer " + peer.to_string() + " (fault " +
+                        to_string(f) + ") for " + channel::to_string(reason), false);
+  }
+  for (size_t i = 0; i < channel::kSyncRejectCount; ++i) {
+    const auto reason = static_cast<channel::SyncReject>(i);
+    if (r.sync[i] && want_s != reason)
+      return m_fail("node " + std::to_string(node) + " refused a block page of faulty peer " + peer.to_string() + " (fault " +
+                        to_string(f) + ") for " + channel::to_string(reason), false);
+  }
+}
+
 // q valid, distinct kBlock votes for the QC's (height, round, block) from validators. Checked by the
 // simulator itself (not consensus::verify_qc), once per distinct QC.
 bool Checker::votes_verify(const core::QuorumCertificate& qc) {
@@ -132,8 +191,15 @@ bool Checker::votes_verify(const core::QuorumCertificate& qc) {
   for (const auto& v : qc.votes) {
     if (v.height != qc.height || v.round != qc.round || v.kind != core::VoteKind::kBlock || v.block_hash != qc.block_hash) return false;
     if (std::find(m_fx.validators.begin(), m_fx.validators.end(), v.voter) == m_fx.validators.end()) return false;
-    auto pub = crypto::recover(v.signing_hash(), v.signature);
-    if (!pub || core::Address::of_public_key(*pub) != v.voter) return false;
+    // Each distinct (signed hash, signature) is recovered once per seed.
+    const Hash32 signed_hash = v.signing_hash();
+    Bytes key(signed_hash.view().begin(), signed_hash.view().end());
+    key.insert(key.end(), v.signature.view().begin(), v.signature.view().end());
+    if (auto known = m_verified_votes.find(key); known == m_verified_votes.end() || known->second != v.voter) {
+      auto pub = crypto::recover(signed_hash, v.signature);
+      if (!pub || core::Address::of_public_key(*pub) != v.voter) return false;
+      m_verified_votes[key] = v.voter;
+    }
     voters.insert(v.voter);
   }
   if (voters.size() < consensus::quorum(m_fx.validators.size()) || voters.size() != qc.votes.size()) return false;

@@ -23,6 +23,8 @@ class Checker {
   Checker(const Fixture& fx, const Config& cfg, size_t instances, Fail fail);
 
   void set_genesis(const consensus::BlockPtr& genesis);
+  // What each faulty key does wrong (by key index): its refusals must carry the reason aimed at.
+  void set_fault(size_t key, Fault fault);
   // A node (re)booted from its disk with this durable head: what it decides next must follow it.
   void on_boot(size_t node, const consensus::BlockPtr& head);
   // The node learned that `block` is certified (channel::CoreObserver).
@@ -43,6 +45,7 @@ class Checker {
   bool proves_parent_final(const core::Block& child, const core::QuorumCertificate& qc, const core::Block& parent);
   bool under_final_bound(size_t node, const core::Block& b) const;
   bool key_is_faulty(const core::Address& a) const;
+  void check_faulty_peer(size_t node, const core::Address& peer, const channel::PeerRejections& r);
 
   const Fixture& m_fx;
   const Config& m_cfg;
@@ -53,6 +56,8 @@ class Checker {
   std::map<uint64_t, std::tuple<Hash32, Hash32, size_t>> m_commits;  // height -> (block, state root, first node)
   std::map<std::pair<size_t, uint32_t>, core::Vote> m_signed;       // (key, round) -> vote
   std::set<Hash32> m_verified_qcs;                                   // QCs (by hash) whose votes verified
+  std::map<Bytes, core::Address> m_verified_votes;                   // vote signature -> its voter, once verified
+  std::map<core::Address, Fault> m_faults;
 };
 
 }  // namespace cx::sim

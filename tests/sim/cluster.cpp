@@ -60,7 +60,10 @@ void Cluster::setup() {
     in.addr = m_fx.validators[in.key_index];
     in.skew_us = static_cast<int64_t>(m_rng.below(50 * kMs));
     // A faulty validator's misbehaviour (tamper.cpp): consecutive seeds go through all of them.
-    if (faulty) in.fault = static_cast<Fault>(1 + (m_seed + in.key_index) % (kFaultCount - 1));
+    if (faulty) {
+      in.fault = static_cast<Fault>(1 + (m_seed + in.key_index) % (kFaultCount - 1));
+      m_checker.set_fault(in.key_index, in.fault);
+    }
     auto obs = std::make_unique<NodeObserver>();
     obs->checker = &m_checker;
     obs->node = i;

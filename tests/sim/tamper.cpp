@@ -90,6 +90,8 @@ p2p::Message Cluster::tamper_proposal(size_t i, const core::Block& real) {
   auto& me = m_nodes[i];
   const auto& key = m_fx.keys[me.key_index];
   core::Block b = real;
+  // Room for the txs a fault adds, so that only its own rule is broken.
+  if (b.txs.size() + 2 > m_fx.params.block_tx_max) b.txs.resize(m_fx.params.block_tx_max - 2);
   switch (me.fault) {
     case Fault::kUndecodableProposal: {
       p2p::Message m = proposal_message(b);
