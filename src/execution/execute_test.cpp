@@ -167,7 +167,7 @@ TEST(ApplyBlockGolden, MixedTransferBlockMatchesCapturedResults) {
   BlockOutput out = apply_block(*reader, ctx, txs);
 
   // The block exercises what it claims to: successes, events, and each kind of failure.
-  std::map<uint32_t, size_t> failures;
+  std::map<core::FailureCode, size_t> failures;
   size_t successes = 0, with_event = 0;
   for (const auto& rc : out.receipts) {
     if (rc.success) ++successes;
@@ -176,10 +176,10 @@ TEST(ApplyBlockGolden, MixedTransferBlockMatchesCapturedResults) {
   }
   EXPECT_GT(successes, 200u);
   EXPECT_GT(with_event, 150u);
-  for (auto code : {contracts::FailureCode::kOutOfBalance, contracts::FailureCode::kOutOfStep,
-                    contracts::FailureCode::kContractNotFound, contracts::FailureCode::kMethodNotPayable,
-                    contracts::FailureCode::kMethodNotFound})
-    EXPECT_GT(failures[static_cast<uint32_t>(code)], 0u) << "failure code " << static_cast<uint32_t>(code);
+  for (auto code : {core::FailureCode::kOutOfBalance, core::FailureCode::kOutOfStep,
+                    core::FailureCode::kContractNotFound, core::FailureCode::kMethodNotPayable,
+                    core::FailureCode::kMethodNotFound})
+    EXPECT_GT(failures[code], 0u) << "failure code " << core::code_value(code);
 
   const Hash32 state_root = ws->apply(genesis_root, out.changes);
   EXPECT_EQ(out.receipts_root.hex(), "875e4f62ccf0f26d2cf804ada8908e68af529691f92ea9d4f1fdae76c584792c");
