@@ -116,13 +116,14 @@ HostStatus ExecHost::storage_set(BytesView key, std::optional<BytesView> value) 
   return contracts::host_ok();
 }
 
+// Account state is state like any other: a read costs step_costs.get.
 HostResult<Uint256> ExecHost::balance(const Address& account) {
-  if (const auto& f = frame_failure()) return *f;
+  if (HostStatus s = charge(m_params.step_costs.get); !s) return s.failure();
   return read_account(m_journal, account).balance;
 }
 
 HostResult<Uint256> ExecHost::total_supply() {
-  if (const auto& f = frame_failure()) return *f;
+  if (HostStatus s = charge(m_params.step_costs.get); !s) return s.failure();
   return read_total_supply(m_journal);
 }
 

@@ -68,12 +68,23 @@ TEST(ExecHost, StepsAreChargedPerOperation) {
   EXPECT_EQ(chain.stored(kProbeA, "call.result"), "ok");
 }
 
-TEST(ExecHost, ChainContractCallsCostOnlyTheirIntrinsicSteps) {
+TEST(ExecHost, ChainContractCallsPayForTheStateTheyRead) {
   ProbeChain chain;
+  // Channel parameters are not state: intrinsic steps only.
   auto f = call_fields(contracts::chain_contract_address(), "getStepPrice");
   auto rc = chain.send(f);
   ASSERT_TRUE(rc.success);
   EXPECT_EQ(rc.step_used, chain.intrinsic(f));
+  // The total supply is: one read.
+  f = call_fields(contracts::chain_contract_address(), "getTotalSupply");
+  rc = chain.send(f);
+  ASSERT_TRUE(rc.success);
+  EXPECT_EQ(rc.step_used, steps(chain.intrinsic(f), kGet));
+  // So is a balance.
+  f = call_fields(kProbeA, "balance", json::object{{"account", user(2).to_string()}});
+  rc = chain.send(f);
+  ASSERT_TRUE(rc.success);
+  EXPECT_EQ(rc.step_used, steps(chain.intrinsic(f), kGet));
 }
 
 TEST(ExecHost, FramesKnowCallerOriginValueDepthAndAccess) {
