@@ -20,7 +20,7 @@ std::variant<size_t, core::Failure> select_method(const Contract& c, std::string
   const MethodAbi& m = abi[index];
   if (!params.is_null() && !params.is_object())
     return core::Failure{FailureCode::kInvalidParameter, "params must be an object"};
-  if (!frame.value.is_zero() && !m.payable)
+  if (!frame.value.is_zero() && m.payable == Payable::kNo)
     return core::Failure{FailureCode::kMethodNotPayable, std::string(m.name) + " does not accept value"};
   if (frame.read_only() && m.access != Access::kReadOnly)
     return core::Failure{FailureCode::kAccessDenied,

@@ -13,10 +13,12 @@
 
 namespace cx::contracts {
 
+enum class Payable { kNo, kYes };
+
 struct MethodAbi {
   std::string_view name;
   Access access;            // kReadOnly: callable from icx_call; always runs in a read-only frame
-  bool payable;             // accepts value
+  Payable payable;          // kYes: accepts value
   uint64_t step_cost;       // charged on entry, on top of the host's per-operation charges
   std::string_view inputs;  // comma-separated "name:type", documentation and icx_getScoreApi
   std::string_view output;

@@ -117,9 +117,9 @@ TEST(RegistryDeathTest, TwoNativesAtOneAddressIsABug) {
 CallResult noop(Host&, const json::value&) { return CallResult::success(); }
 
 constexpr NativeMethod kMethods[] = {
-    {{"read", Access::kReadOnly, false, 5, "", "int"}, noop},
-    {{"write", Access::kWrite, false, 7, "", ""}, noop},
-    {{"pay", Access::kWrite, true, 0, "", ""}, noop},
+    {{"read", Access::kReadOnly, Payable::kNo, 5, "", "int"}, noop},
+    {{"write", Access::kWrite, Payable::kNo, 7, "", ""}, noop},
+    {{"pay", Access::kWrite, Payable::kYes, 0, "", ""}, noop},
 };
 
 TEST(SelectMethod, ChecksTheCallAgainstTheAbi) {

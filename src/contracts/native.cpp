@@ -47,12 +47,12 @@ CallResult get_total_supply(Host& host, const json::value&) {
 constexpr Access kRead = Access::kReadOnly;
 
 constexpr NativeMethod kChainMethods[] = {
-    {{"getStepPrice", kRead, false, 0, "", "int"}, get_step_price},
-    {{"getStepCosts", kRead, false, 0, "", "dict"}, get_step_costs},
-    {{"getMaxStepLimit", kRead, false, 0, "", "int"}, get_max_step_limit},
-    {{"getValidators", kRead, false, 0, "", "list"}, get_validators},
-    {{"getTreasury", kRead, false, 0, "", "Address"}, get_treasury},
-    {{"getTotalSupply", kRead, false, 0, "", "int"}, get_total_supply},
+    {{"getStepPrice", kRead, Payable::kNo, 0, "", "int"}, get_step_price},
+    {{"getStepCosts", kRead, Payable::kNo, 0, "", "dict"}, get_step_costs},
+    {{"getMaxStepLimit", kRead, Payable::kNo, 0, "", "int"}, get_max_step_limit},
+    {{"getValidators", kRead, Payable::kNo, 0, "", "list"}, get_validators},
+    {{"getTreasury", kRead, Payable::kNo, 0, "", "Address"}, get_treasury},
+    {{"getTotalSupply", kRead, Payable::kNo, 0, "", "int"}, get_total_supply},
 };
 
 }  // namespace

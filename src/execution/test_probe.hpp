@@ -17,6 +17,7 @@ namespace cx::execution::testing {
 
 namespace json = boost::json;
 using contracts::Access;
+using contracts::Payable;
 using contracts::CallResult;
 using contracts::Host;
 using core::FailureCode;
@@ -170,20 +171,20 @@ inline CallResult probe_balance(Host& host, const json::value& p) {
 inline constexpr uint64_t kSetMethodSteps = 1000;
 
 inline constexpr contracts::NativeMethod kProbeMethods[] = {
-    {{"set", Access::kWrite, false, kSetMethodSteps, "key:str,value:str", ""}, probe_set},
-    {{"get", Access::kReadOnly, false, 0, "key:str", "str"}, probe_get},
-    {{"setThenRevert", Access::kWrite, true, 0, "key:str,value:str", ""}, probe_set_then_revert},
-    {{"callOther", Access::kWrite, true, 0, "target:Address,method:str", "any"}, probe_call_other},
-    {{"callThenRevert", Access::kWrite, true, 0, "target:Address,method:str", ""}, probe_call_then_revert},
-    {{"relay", Access::kReadOnly, false, 0, "target:Address,method:str", "any"}, probe_relay},
-    {{"recurse", Access::kWrite, false, 0, "", ""}, probe_recurse},
-    {{"burn", Access::kWrite, false, 0, "steps:int", ""}, probe_burn},
-    {{"burnThenSet", Access::kWrite, false, 0, "steps:int", ""}, probe_burn_then_set},
-    {{"sneakyWrite", Access::kReadOnly, false, 0, "", ""}, probe_sneaky_write},
-    {{"emit", Access::kWrite, true, 0, "count:int", ""}, probe_emit},
-    {{"frame", Access::kReadOnly, false, 0, "", "dict"}, probe_frame},
-    {{"deposit", Access::kWrite, true, 0, "", ""}, probe_deposit},
-    {{"balance", Access::kReadOnly, false, 0, "account:Address", "int"}, probe_balance},
+    {{"set", Access::kWrite, Payable::kNo, kSetMethodSteps, "key:str,value:str", ""}, probe_set},
+    {{"get", Access::kReadOnly, Payable::kNo, 0, "key:str", "str"}, probe_get},
+    {{"setThenRevert", Access::kWrite, Payable::kYes, 0, "key:str,value:str", ""}, probe_set_then_revert},
+    {{"callOther", Access::kWrite, Payable::kYes, 0, "target:Address,method:str", "any"}, probe_call_other},
+    {{"callThenRevert", Access::kWrite, Payable::kYes, 0, "target:Address,method:str", ""}, probe_call_then_revert},
+    {{"relay", Access::kReadOnly, Payable::kNo, 0, "target:Address,method:str", "any"}, probe_relay},
+    {{"recurse", Access::kWrite, Payable::kNo, 0, "", ""}, probe_recurse},
+    {{"burn", Access::kWrite, Payable::kNo, 0, "steps:int", ""}, probe_burn},
+    {{"burnThenSet", Access::kWrite, Payable::kNo, 0, "steps:int", ""}, probe_burn_then_set},
+    {{"sneakyWrite", Access::kReadOnly, Payable::kNo, 0, "", ""}, probe_sneaky_write},
+    {{"emit", Access::kWrite, Payable::kYes, 0, "count:int", ""}, probe_emit},
+    {{"frame", Access::kReadOnly, Payable::kNo, 0, "", "dict"}, probe_frame},
+    {{"deposit", Access::kWrite, Payable::kYes, 0, "", ""}, probe_deposit},
+    {{"balance", Access::kReadOnly, Payable::kNo, 0, "account:Address", "int"}, probe_balance},
 };
 
 inline std::shared_ptr<const contracts::Contract> make_probe() {
