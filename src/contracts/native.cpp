@@ -6,75 +6,86 @@ namespace cx::contracts {
 namespace json = boost::json;
 namespace {
 
-// The chain contract exposes channel parameters read-only (ICON's getStepPrice, getStepCosts, ...).
-class ChainContract final : public NativeContract {
- public:
-  std::string_view name() const override { return "chain"; }
-  std::span<const MethodAbi> abi() const override { return kAbi; }
+json::value icon_hex(uint64_t n) { return json::value(Uint256(n).to_icon_hex()); }
 
-  CallResult call(Host& host, const CallRequest& req, const MethodAbi& m) override {
-    const auto& p = host.params();
-    if (m.name == "getStepPrice") return CallResult::success(json::value(p.step_price.to_icon_hex()));
-    if (m.name == "getMaxStepLimit") return CallResult::success(json::value(Uint256(p.step_limit_max).to_icon_hex()));
-    if (m.name == "getStepCosts") {
-      json::object o;
-      o["default"] = Uint256(p.step_costs.default_cost).to_icon_hex();
-      o["input"] = Uint256(p.step_costs.input_per_byte).to_icon_hex();
-      o["contractCall"] = Uint256(p.step_costs.contract_call).to_icon_hex();
-      o["eventLog"] = Uint256(p.step_costs.event_log).to_icon_hex();
-      o["get"] = Uint256(p.step_costs.get).to_icon_hex();
-      o["set"] = Uint256(p.step_costs.set).to_icon_hex();
-      return CallResult::success(std::move(o));
-    }
-    if (m.name == "getValidators") {
-      json::array a;
-      for (const auto& v : p.validators) a.push_back(json::value(v.to_string()));
-      return CallResult::success(std::move(a));
-    }
-    if (m.name == "getTreasury") return CallResult::success(json::value(p.treasury.to_string()));
-    if (m.name == "getTotalSupply") return CallResult::success(json::value(host.total_supply().to_icon_hex()));
-    return CallResult::fail(FailureCode::kMethodNotFound, "chain: no method " + req.method);
-  }
+CallResult get_step_price(Host& host, const json::value&) {
+  return CallResult::success(json::value(host.params().step_price.to_icon_hex()));
+}
 
- private:
-  static constexpr MethodAbi kAbi[] = {
-      {"getStepPrice", true, false, 0, "", "int"},
-      {"getStepCosts", true, false, 0, "", "dict"},
-      {"getMaxStepLimit", true, false, 0, "", "int"},
-      {"getValidators", true, false, 0, "", "list"},
-      {"getTreasury", true, false, 0, "", "Address"},
-      {"getTotalSupply", true, false, 0, "", "int"},
-  };
+CallResult get_max_step_limit(Host& host, const json::value&) {
+  return CallResult::success(icon_hex(host.params().step_limit_max));
+}
+
+CallResult get_step_costs(Host& host, const json::value&) {
+  const auto& c = host.params().step_costs;
+  json::object o;
+  o["default"] = icon_hex(c.default_cost);
+  o["input"] = icon_hex(c.input_per_byte);
+  o["contractCall"] = icon_hex(c.contract_call);
+  o["eventLog"] = icon_hex(c.event_log);
+  o["get"] = icon_hex(c.get);
+  o["set"] = icon_hex(c.set);
+  return CallResult::success(std::move(o));
+}
+
+CallResult get_validators(Host& host, const json::value&) {
+  json::array a;
+  for (const auto& v : host.params().validators) a.push_back(json::value(v.to_string()));
+  return CallResult::success(std::move(a));
+}
+
+CallResult get_treasury(Host& host, const json::value&) {
+  return CallResult::success(json::value(host.params().treasury.to_string()));
+}
+
+CallResult get_total_supply(Host& host, const json::value&) {
+  auto supply = host.total_supply();
+  if (!supply) return CallResult::fail(supply.failure());
+  return CallResult::success(json::value(supply->to_icon_hex()));
+}
+
+constexpr Access kRead = Access::kReadOnly;
+
+constexpr NativeMethod kChainMethods[] = {
+    {{"getStepPrice", kRead, Payable::kNo, 0, "", "int"}, get_step_price},
+    {{"getStepCosts", kRead, Payable::kNo, 0, "", "dict"}, get_step_costs},
+    {{"getMaxStepLimit", kRead, Payable::kNo, 0, "", "int"}, get_max_step_limit},
+    {{"getValidators", kRead, Payable::kNo, 0, "", "list"}, get_validators},
+    {{"getTreasury", kRead, Payable::kNo, 0, "", "Address"}, get_treasury},
+    {{"getTotalSupply", kRead, Payable::kNo, 0, "", "int"}, get_total_supply},
 };
-
-ChainContract g_chain;
 
 }  // namespace
 
+NativeContract::NativeContract(std::string_view name, std::span<const NativeMethod> methods)
+    : m_name(name), m_methods(methods) {
+  m_abi.reserve(methods.size());
+  for (const auto& m : methods) {
+    CX_ASSERT(m.run != nullptr);
+    m_abi.push_back(m.abi);
+  }
+}
+
+CallResult NativeContract::call(Host& host, size_t method, const json::value& params) const {
+  CX_ASSERT(method < m_methods.size());
+  return m_methods[method].run(host, params);
+}
+
 Address chain_contract_address() { return Address::contract(FixedBytes<20>{}); }
 
-NativeContract* find_native(const Address& address) {
-  if (address == chain_contract_address()) return &g_chain;
-  return nullptr;
+std::shared_ptr<const Contract> make_chain_contract() {
+  return std::make_shared<const NativeContract>("chain", kChainMethods);
 }
 
-const MethodAbi* find_method(const NativeContract& c, std::string_view method) {
-  for (const auto& m : c.abi())
-    if (m.name == method) return &m;
-  return nullptr;
+Registry make_native_registry() {
+  Registry r;
+  r.add_native(chain_contract_address(), make_chain_contract());
+  return r;
 }
 
-CallResult call_native(Host& host, const CallRequest& req) {
-  NativeContract* c = find_native(req.contract);
-  if (!c) return CallResult::fail(FailureCode::kContractNotFound, "no contract at " + req.contract.to_string());
-  const MethodAbi* m = find_method(*c, req.method);
-  if (!m) return CallResult::fail(FailureCode::kMethodNotFound, std::string(c->name()) + " has no method '" + req.method + "'");
-  if (!req.params.is_null() && !req.params.is_object())
-    return CallResult::fail(FailureCode::kInvalidParameter, "params must be an object");
-  if (!req.value.is_zero() && !m->payable)
-    return CallResult::fail(FailureCode::kMethodNotPayable, std::string(m->name) + " does not accept value");
-  if (!host.charge_steps(m->step_cost)) return CallResult::fail(FailureCode::kOutOfStep, "out of step");
-  return c->call(host, req, *m);
+const Registry& default_registry() {
+  static const Registry registry = make_native_registry();
+  return registry;
 }
 
 }  // namespace cx::contracts

@@ -1,39 +1,47 @@
 #pragma once
-// Native system contracts, registered by address in one table, each with a static ABI.
+// Native system contracts (C++): each a static table of methods, each method with its ABI (including
+// its step cost) and its handler. They are registered by address in the chain's Registry.
+#include <memory>
 #include <span>
-#include <string_view>
+#include <vector>
 
-#include "contracts/host.hpp"
+#include "contracts/contract.hpp"
 
 namespace cx::contracts {
 
-struct MethodAbi {
-  std::string_view name;
-  bool read_only;
-  bool payable;
-  uint64_t step_cost;      // charged on entry in addition to the tx's default steps
-  std::string_view inputs;  // comma-separated "name:type", documentation and icx_getScoreApi
-  std::string_view output;
+using NativeHandler = CallResult (*)(Host& host, const boost::json::value& params);
+
+struct NativeMethod {
+  MethodAbi abi;
+  NativeHandler run;
 };
 
-class NativeContract {
+// A contract made of a static method table. `methods` must outlive it (a static array).
+class NativeContract final : public Contract {
  public:
-  virtual ~NativeContract() = default;
-  virtual std::string_view name() const = 0;
-  virtual std::span<const MethodAbi> abi() const = 0;
-  virtual CallResult call(Host& host, const CallRequest& req, const MethodAbi& method) = 0;
+  NativeContract(std::string_view name, std::span<const NativeMethod> methods);
+  std::string_view name() const override { return m_name; }
+  std::span<const MethodAbi> abi() const override { return m_abi; }
+  CallResult call(Host& host, size_t method, const boost::json::value& params) const override;
+
+ private:
+  std::string_view m_name;
+  std::span<const NativeMethod> m_methods;
+  std::vector<MethodAbi> m_abi;  // m_methods' ABIs, in order: index i is m_methods[i]
 };
 
 // The address where the chain contract lives: cx0000000000000000000000000000000000000000 (ICON's
 // system address, also the deploy target).
 Address chain_contract_address();
 
-// nullptr if no native contract lives at `address`.
-NativeContract* find_native(const Address& address);
-const MethodAbi* find_method(const NativeContract& c, std::string_view method);
+// The chain contract: channel parameters, read-only (ICON's getStepPrice, getStepCosts, ...).
+std::shared_ptr<const Contract> make_chain_contract();
 
-// Dispatches a call: finds the contract and method, checks payable/read-only, charges the method's
-// steps, then calls it. All failures come back as CallResult with an ICON failure code.
-CallResult call_native(Host& host, const CallRequest& req);
+// A registry holding the chain's native contracts (today the chain contract). Tests and, later, a
+// channel's configuration add to it.
+Registry make_native_registry();
+
+// The registry execution uses when its BlockContext names none: make_native_registry(), built once.
+const Registry& default_registry();
 
 }  // namespace cx::contracts

@@ -7,9 +7,6 @@
 
 namespace cx::core {
 namespace {
-constexpr size_t kLogItemsMax = 64;
-constexpr size_t kLogItemBytesMax = 64 * 1024;
-constexpr size_t kLogsMax = 1024;
 // Enough for a receipt with one ICX transfer log, so encoding one rarely reallocates.
 constexpr size_t kTypicalEncodingBytes = 640;
 
@@ -73,7 +70,7 @@ void write_receipt(codec::Writer& w, const Receipt& rc) {
   w.boolean(rc.success);
   w.boolean(rc.failure.has_value());
   if (rc.failure) {
-    w.u32(rc.failure->code);
+    w.u32(code_value(rc.failure->code));
     w.str(rc.failure->message);
   }
   w.raw(rc.to.to_bytes());
@@ -116,8 +113,8 @@ std::optional<Receipt> Receipt::decode(BytesView b) {
   rc.success = r.boolean();
   if (r.boolean()) {
     Failure f;
-    f.code = r.u32();
-    f.message = r.str(4096);
+    f.code = static_cast<FailureCode>(r.u32());  // any value: user codes are kUserBase + N
+    f.message = r.str(kFailureMessageBytesMax);
     rc.failure = f;
   }
   rc.to = addr();
@@ -125,7 +122,7 @@ std::optional<Receipt> Receipt::decode(BytesView b) {
   rc.step_price = r.uint256();
   rc.cumulative_step_used = r.uint256();
   if (r.boolean()) rc.score_address = addr();
-  uint64_t n = r.count(kLogsMax);
+  uint64_t n = r.count(kReceiptLogsMax);
   for (uint64_t i = 0; i < n && !r.failed(); ++i) {
     EventLog l;
     l.score = addr();

@@ -7,21 +7,22 @@
 
 #include "base/uint256.hpp"
 #include "core/block.hpp"
+#include "core/failure.hpp"
 
 namespace cx::core {
 
 // First indexed item of the event an ICX transfer emits (ICON's system event).
 inline constexpr std::string_view kIcxTransferSignature = "ICXTransfer(Address,Address,int)";
 
+// Bounds on a receipt's logs: Receipt::decode refuses more, so the host refuses to emit more.
+inline constexpr size_t kReceiptLogsMax = 1024;
+inline constexpr size_t kLogItemsMax = 64;           // indexed items, and data items, per log
+inline constexpr size_t kLogItemBytesMax = 64 * 1024;
+
 struct EventLog {
   Address score;                      // emitting contract (cx000… for the system)
   std::vector<std::string> indexed;   // signature first, e.g. "ICXTransfer(Address,Address,int)"
   std::vector<std::string> data;
-};
-
-struct Failure {
-  uint32_t code = 0;                  // ICON failure code (32 = UnknownFailure … ; see docs/errors.md)
-  std::string message;
 };
 
 struct Receipt {

@@ -131,7 +131,7 @@ TEST(Receipt, RoundTrip) {
   Receipt r;
   r.tx_index = 3;
   r.success = false;
-  r.failure = Failure{11, "out of balance"};
+  r.failure = Failure{FailureCode::kOutOfBalance, "out of balance"};
   r.step_used = 100000;
   EventLog l;
   l.indexed = {"ICXTransfer(Address,Address,int)", "hx1", "hx2", "0x1"};

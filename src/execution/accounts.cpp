@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "codec/binary.hpp"
+#include "contracts/native.hpp"
 
 namespace cx::execution {
 
@@ -55,6 +56,35 @@ Uint256 read_total_supply(const state::StateReader& view) {
   auto n = Uint256::from_be_bytes(*v);
   CX_ASSERT(n.has_value());
   return *n;
+}
+
+void put_balance(Journal& j, const Address& a, const Uint256& balance) {
+  j.set(account_key(a), Account{balance}.encode());
+}
+
+void move_value(Journal& j, const Address& from, const Uint256& from_balance, const Address& to, const Uint256& value) {
+  if (value.is_zero()) return;
+  auto left = from_balance.checked_sub(value);
+  CX_ASSERT(left.has_value());
+  put_balance(j, from, *left);
+  // Read after the debit, so that a payment to oneself leaves the balance unchanged.
+  Account dst = read_account(j, to);
+  auto sum = dst.balance.checked_add(value);
+  // Balances are bounded by the total supply, which fits in 256 bits.
+  CX_ASSERT(sum.has_value());
+  put_balance(j, to, *sum);
+}
+
+core::EventLog transfer_event(const Address& from, const Address& to, const Uint256& value) {
+  core::EventLog log;
+  log.score = contracts::chain_contract_address();
+  // Appended one by one: an initializer list would copy every string.
+  log.indexed.reserve(4);
+  log.indexed.emplace_back(core::kIcxTransferSignature);
+  log.indexed.push_back(from.to_string());
+  log.indexed.push_back(to.to_string());
+  log.indexed.push_back(value.to_icon_hex());
+  return log;
 }
 
 state::StateChanges genesis_changes(const core::ChainParams& params) {

@@ -5,7 +5,7 @@
 #include <optional>
 #include <vector>
 
-#include "contracts/host.hpp"
+#include "contracts/native.hpp"
 #include "core/block.hpp"
 #include "core/receipt.hpp"
 #include "execution/journal.hpp"
@@ -16,13 +16,19 @@ struct BlockContext {
   const core::ChainParams* params = nullptr;
   uint64_t height = 0;
   int64_t timestamp_us = 0;
+  // Where the contracts are; null means contracts::default_registry() (the chain's native contracts).
+  const contracts::Registry* registry = nullptr;
 };
+
+const contracts::Registry& registry_of(const BlockContext& ctx);
 
 // Checks a tx against state and chain params: nid, stepLimit bounds and minimum, timestamp window
 // around `now_us` (the node's time at admission, the block time in a block), and that `from` can
-// pay value + stepLimit * stepPrice. Signature and shape were checked when parsing/admitting.
+// pay value + stepLimit * stepPrice, and what its dataType requires (a call's contract exists;
+// deploy and deposit are not supported yet). Signature and shape were checked when parsing/admitting.
 std::optional<core::TxRejection> validate_tx(const state::StateReader& view, const core::ChainParams& params,
-                                             int64_t now_us, const core::Transaction& tx);
+                                             int64_t now_us, const core::Transaction& tx,
+                                             const contracts::Registry& registry = contracts::default_registry());
 
 // Minimum steps a tx needs before any contract runs (default + input bytes).
 Uint256 intrinsic_steps(const core::ChainParams& params, const core::Transaction& tx);
@@ -41,7 +47,7 @@ struct BlockOutput {
 
 BlockOutput apply_block(const state::StateReader& base, const BlockContext& ctx, const std::vector<core::TxPtr>& txs);
 
-// Read-only contract call (icx_call) against a state view.
+// Read-only contract call (icx_call) against a state view, with a budget of step_limit_max steps.
 contracts::CallResult query(const state::StateReader& view, const BlockContext& ctx, const contracts::CallRequest& req);
 
 }  // namespace cx::execution

@@ -631,11 +631,10 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
     req.method = std::string(method_v->get_string());
     // Copied out of the request's arena: the channel may keep what it is given.
     req.params = call_params ? json::value(*call_params, json::storage_ptr()) : json::value(nullptr);
-    req.read_only = true;
     auto r = ctx.channel->call(req, height);
     if (!r) fail(ec::kSystem, "system error: " + r.message());
     if (!r->ok) {
-      int code = ec::kScore - static_cast<int>(r->code);
+      const int code = ec::contract_failure(r->code);
       fail(code, "contract error: " + (r->message.empty() ? std::string("call failed") : r->message));
     }
     return json::serialize(r->output);

@@ -252,7 +252,7 @@ boost::json::object receipt_to_json(const core::Receipt& r, const TxLocation& wh
   if (!r.success) {
     // icon-sdk-js rejects a 0x0 result without `failure`; a receipt without one is still reported.
     boost::json::object failure;
-    uint32_t code = r.failure ? r.failure->code : 1;
+    const uint32_t code = core::code_value(r.failure ? r.failure->code : core::FailureCode::kUnknown);
     failure["code"] = hex_u64(code);
     failure["message"] = r.failure ? r.failure->message : std::string("unknown failure");
     o["failure"] = std::move(failure);

@@ -21,6 +21,7 @@
 #include <boost/json.hpp>
 
 #include "crypto/hash.hpp"
+#include "rpc/error_codes.hpp"
 #include "rpc/json_format.hpp"
 
 namespace cx::rpc {
@@ -248,9 +249,9 @@ class FakeChannel final : public channel::ChannelApi {
   Result<contracts::CallResult> call(const contracts::CallRequest& req, std::optional<uint64_t>) const override {
     if (req.method == "balanceOf") return contracts::CallResult::success(json::value("0x64"));
     if (req.method == "fail") {
-      return contracts::CallResult::fail(static_cast<contracts::FailureCode>(32 + 5), "Reverted(5): not allowed");
+      return contracts::CallResult::fail(core::user_failure(5), "Reverted(5): not allowed");
     }
-    return contracts::CallResult::fail(contracts::FailureCode::kMethodNotFound, "method not found: " + req.method);
+    return contracts::CallResult::fail(core::FailureCode::kMethodNotFound, "method not found: " + req.method);
   }
   Result<Uint256> estimate_step(const json::object&) const override { return Uint256(123456); }
 
@@ -904,10 +905,17 @@ TEST(JsonFormat, StringsAreEscapedAndInvalidUtf8Replaced) {
   EXPECT_EQ(hex_u64(255), "0xff");
 }
 
+TEST(ErrorCodes, ContractFailuresMapBelowMinus30000) {
+  EXPECT_EQ(error_code::contract_failure(core::FailureCode::kMethodNotFound), -30003);
+  EXPECT_EQ(error_code::contract_failure(core::FailureCode::kAccessDenied), -30009);
+  EXPECT_EQ(error_code::contract_failure(core::user_failure(5)), -30037);
+  EXPECT_EQ(error_code::contract_failure(core::user_failure(UINT32_MAX)), INT_MIN);
+}
+
 TEST(JsonFormat, FailedReceiptCarriesFailure) {
   core::Receipt r;
   r.success = false;
-  r.failure = core::Failure{37, "Reverted(5)"};
+  r.failure = core::Failure{core::user_failure(5), "Reverted(5)"};
   auto o = receipt_to_json(r, TxLocation{});
   EXPECT_EQ(o.at("status"), "0x0");
   EXPECT_EQ(o.at("failure").at("code"), "0x25");
