@@ -117,7 +117,7 @@ class NetworkImpl final : public Network {
   }
 
   ~NetworkImpl() override {
-    CX_ASSERT_MSG(std::this_thread::get_id() != m_io_thread_id, "p2p Network destroyed on its own I/O thread");
+    CX_ASSERT_MSG(std::this_thread::get_id() != m_io_thread_id.load(), "p2p Network destroyed on its own I/O thread");
     stop();
   }
 
@@ -148,10 +148,11 @@ class NetworkImpl final : public Network {
     });
     MutexLock lock(m_join_mutex);
     m_thread = std::thread([this] {
+      // Before any handler runs, so that a stop() from a handler knows it is on the I/O thread.
+      m_io_thread_id.store(std::this_thread::get_id());
       set_thread_name("p2p-" + m_options.channel);
       m_io.run();
     });
-    m_io_thread_id = m_thread.get_id();
   }
 
   uint16_t port() const override { return m_port; }
@@ -184,7 +185,7 @@ class NetworkImpl final : public Network {
   }
 
   void stop() override {
-    const bool on_io_thread = std::this_thread::get_id() == m_io_thread_id;
+    const bool on_io_thread = std::this_thread::get_id() == m_io_thread_id.load();
     if (!m_stop_requested.exchange(true)) {
       if (on_io_thread) {
         shutdown();
@@ -700,7 +701,9 @@ class NetworkImpl final : public Network {
   std::atomic<bool> m_stop_requested{false};
   Mutex m_join_mutex;  // stop() may run on several threads at once; one of them joins
   std::thread m_thread GUARDED_BY(m_join_mutex);
-  std::thread::id m_io_thread_id;  // set before start() returns, then constant
+  // Set by the I/O thread as it starts. Another thread may still read the default id, which compares
+  // unequal to its own just as the I/O thread's id does.
+  std::atomic<std::thread::id> m_io_thread_id;
 };
 
 Status check_options(const NetworkOptions& o) {
