@@ -1,10 +1,11 @@
 # Complexchain: the two commands a newcomer runs are `make localnet` and `make test`.
 BUILD      ?= build
 FUZZ_BUILD ?= build-fuzz
+TSAN_BUILD ?= build-tsan
 JOBS       ?= $(shell nproc)
 FUZZ_RUNS  ?= 500000
 
-.PHONY: all deps build localnet localnet-stop test test-unit test-fuzz test-functional test-long bench fuzz-build clean
+.PHONY: all deps build localnet localnet-stop test test-unit test-fuzz test-functional test-long test-tsan bench fuzz-build tsan-build clean
 
 all: build
 
@@ -23,11 +24,13 @@ localnet: build
 localnet-stop:
 	./$(BUILD)/complexchain localnet stop --dir localnet
 
-# Every test: unit tests and lint (ctest), fuzz targets for a fixed number of runs, and the
-# functional tests that start real node processes and drive them with icon-sdk-js.
-test: build fuzz-build
+# Every test: unit tests and lint (ctest), fuzz targets for a fixed number of runs, the threaded
+# tests under ThreadSanitizer, and the functional tests that start real node processes and drive
+# them with icon-sdk-js.
+test: build fuzz-build tsan-build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 	bash tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_RUNS)
+	bash tests/tsan/run.sh $(TSAN_BUILD)
 	bash tests/functional/run.sh $(BUILD)
 
 test-unit: build
@@ -37,6 +40,17 @@ fuzz-build: deps
 	@[ -f $(FUZZ_BUILD)/build.ninja ] || CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD) -G Ninja \
 	  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCX_FUZZ=ON -DCX_TESTS=OFF
 	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_tx_json fuzz_block_decode fuzz_p2p_messages
+
+# A clang build with ThreadSanitizer: the p2p and channel tests, and (thread_safety_check) the
+# libraries they do not need, compiled for the analyses only, so that -Werror=thread-safety covers
+# every cx_* library.
+tsan-build: deps
+	@[ -f $(TSAN_BUILD)/build.ninja ] || CC=clang CXX=clang++ cmake -S . -B $(TSAN_BUILD) -G Ninja \
+	  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCX_TSAN=ON
+	cmake --build $(TSAN_BUILD) -j $(JOBS) --target p2p_test channel_test thread_safety_check
+
+test-tsan: tsan-build
+	bash tests/tsan/run.sh $(TSAN_BUILD)
 
 test-long: build fuzz-build
 	cd $(BUILD) && ctest -L sim -j $(JOBS) --output-on-failure
@@ -52,4 +66,4 @@ bench: build
 	./$(BUILD)/complexchain bench --accounts-file localnet/accounts.json
 
 clean:
-	rm -rf $(BUILD) $(FUZZ_BUILD)
+	rm -rf $(BUILD) $(FUZZ_BUILD) $(TSAN_BUILD)

@@ -3,14 +3,16 @@
 #include <atomic>
 #include <cstdio>
 #include <ctime>
-#include <mutex>
 #include <string>
 #include <sys/time.h>
+
+#include "base/mutex.hpp"
 
 namespace cx::log {
 
 static std::atomic<int> g_level{static_cast<int>(Level::kInfo)};
-static std::mutex g_mutex;
+// Held while a line is written, so lines from different threads never interleave on stderr.
+constinit static Mutex g_mutex;
 
 void set_level(Level l) { g_level.store(static_cast<int>(l)); }
 Level level() { return static_cast<Level>(g_level.load(std::memory_order_relaxed)); }
@@ -24,7 +26,7 @@ void write(Level l, std::string_view component, std::string_view message) {
   char ts[32];
   std::snprintf(ts, sizeof ts, "%02d:%02d:%02d.%03d", t.tm_hour, t.tm_min, t.tm_sec,
                 static_cast<int>(tv.tv_usec / 1000));
-  std::lock_guard lock(g_mutex);
+  MutexLock lock(g_mutex);
   std::fprintf(stderr, "%s %-5s %.*s: %.*s\n", ts, kNames[static_cast<int>(l)],
                static_cast<int>(component.size()), component.data(), static_cast<int>(message.size()),
                message.data());

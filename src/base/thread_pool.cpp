@@ -21,7 +21,7 @@ ThreadPool::ThreadPool(unsigned threads, std::string name) {
 
 ThreadPool::~ThreadPool() {
   {
-    std::lock_guard lock(m_mutex);
+    MutexLock lock(m_mutex);
     m_stop = true;
   }
   m_cv.notify_all();
@@ -30,7 +30,7 @@ ThreadPool::~ThreadPool() {
 
 void ThreadPool::post(std::function<void()> job) {
   {
-    std::lock_guard lock(m_mutex);
+    MutexLock lock(m_mutex);
     m_jobs.push_back(std::move(job));
   }
   m_cv.notify_one();
@@ -40,8 +40,8 @@ void ThreadPool::run() {
   for (;;) {
     std::function<void()> job;
     {
-      std::unique_lock lock(m_mutex);
-      m_cv.wait(lock, [&] { return m_stop || !m_jobs.empty(); });
+      MutexLock lock(m_mutex);
+      while (!m_stop && m_jobs.empty()) m_cv.wait(lock);
       if (m_jobs.empty()) return;
       job = std::move(m_jobs.front());
       m_jobs.pop_front();

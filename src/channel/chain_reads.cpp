@@ -13,7 +13,7 @@ ChainReads::ChainReads(const core::ChainParams& params, const ChainStore& chain,
 
 void ChainReads::attach(const mempool::Mempool& pool, const DurableHead& head, ViewPtr view) {
   m_pool = &pool;
-  std::lock_guard lock(m_mutex);
+  MutexLock lock(m_mutex);
   m_head = std::make_shared<const DurableHead>(head);
   m_view = std::move(view);
   m_recent[head.block->header.height] = head.block;
@@ -21,13 +21,13 @@ void ChainReads::attach(const mempool::Mempool& pool, const DurableHead& head, V
 }
 
 void ChainReads::publish_view(ViewPtr view) {
-  std::lock_guard lock(m_mutex);
+  MutexLock lock(m_mutex);
   m_view = std::move(view);
 }
 
 void ChainReads::publish_durable(const DurableHead& head) {
   auto next = std::make_shared<const DurableHead>(head);
-  std::lock_guard lock(m_mutex);
+  MutexLock lock(m_mutex);
   m_head = std::move(next);
   m_recent[head.block->header.height] = head.block;
   m_recent_txs += head.block->txs.size();
@@ -38,18 +38,18 @@ void ChainReads::publish_durable(const DurableHead& head) {
 }
 
 ChainReads::HeadPtr ChainReads::head() const {
-  std::lock_guard lock(m_mutex);
+  MutexLock lock(m_mutex);
   return m_head;
 }
 
 ViewPtr ChainReads::view() const {
-  std::lock_guard lock(m_mutex);
+  MutexLock lock(m_mutex);
   return m_view;
 }
 
 BlockPtr ChainReads::block_by_height(uint64_t height) const {
   {
-    std::lock_guard lock(m_mutex);
+    MutexLock lock(m_mutex);
     if (height > m_head->block->header.height) return nullptr;
     if (auto it = m_recent.find(height); it != m_recent.end()) return it->second;
   }
@@ -129,7 +129,7 @@ TxLookup ChainReads::committed_lookup(const Hash32& hash) const {
   if (!pos) return out;
   BlockPtr blk;
   {
-    std::lock_guard lock(m_mutex);
+    MutexLock lock(m_mutex);
     if (auto it = m_recent.find(pos->height); it != m_recent.end()) blk = it->second;
   }
   if (!blk) {

@@ -6,10 +6,10 @@
 // durable) come from the channel core's published view; recently committed blocks are kept decoded.
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 
 #include "base/clock.hpp"
+#include "base/mutex.hpp"
 #include "channel/api.hpp"
 #include "channel/chain_store.hpp"
 #include "channel/genesis.hpp"
@@ -71,11 +71,11 @@ class ChainReads final : public mempool::AdmissionChecks {
   ChainReadsOptions m_options;
   const mempool::Mempool* m_pool = nullptr;
 
-  mutable std::mutex m_mutex;
-  HeadPtr m_head;
-  ViewPtr m_view;
-  std::map<uint64_t, BlockPtr> m_recent;
-  size_t m_recent_txs = 0;  // txs in m_recent
+  mutable Mutex m_mutex;
+  HeadPtr m_head GUARDED_BY(m_mutex);
+  ViewPtr m_view GUARDED_BY(m_mutex);
+  std::map<uint64_t, BlockPtr> m_recent GUARDED_BY(m_mutex);
+  size_t m_recent_txs GUARDED_BY(m_mutex) = 0;  // txs in m_recent
 };
 
 }  // namespace cx::channel

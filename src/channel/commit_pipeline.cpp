@@ -19,15 +19,17 @@ void CommitPipeline::start() {
 }
 
 void CommitPipeline::push(CommitJob job) {
-  std::unique_lock lock(m_mutex);
-  m_room.wait(lock, [&] { return m_queue.size() < m_queue_max; });
-  m_queue.push_back(std::move(job));
+  {
+    MutexLock lock(m_mutex);
+    while (m_queue.size() >= m_queue_max) m_room.wait(lock);
+    m_queue.push_back(std::move(job));
+  }
   m_work.notify_one();
 }
 
 void CommitPipeline::stop() {
   {
-    std::lock_guard lock(m_mutex);
+    MutexLock lock(m_mutex);
     m_stop = true;
   }
   m_work.notify_all();
@@ -35,18 +37,21 @@ void CommitPipeline::stop() {
 }
 
 void CommitPipeline::loop() {
-  std::unique_lock lock(m_mutex);
   while (true) {
-    m_work.wait(lock, [&] { return m_stop || !m_queue.empty(); });
-    if (m_queue.empty()) return;  // stopping, and nothing is left to write
-    // The job stays at the front while it is written, so it counts against the bound.
-    CommitJob& job = m_queue.front();
-    lock.unlock();
-    auto stats = m_writer.write(job);
+    const CommitJob* job = nullptr;
+    {
+      MutexLock lock(m_mutex);
+      while (!m_stop && m_queue.empty()) m_work.wait(lock);
+      if (m_queue.empty()) return;  // stopping, and nothing is left to write
+      job = &m_queue.front();
+    }
+    auto stats = m_writer.write(*job);
     if (!stats) m_on_failure(stats.message());
-    m_on_durable(job, stats.value());
-    lock.lock();
-    m_queue.pop_front();
+    m_on_durable(*job, stats.value());
+    {
+      MutexLock lock(m_mutex);
+      m_queue.pop_front();
+    }
     m_room.notify_all();
   }
 }

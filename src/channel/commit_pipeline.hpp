@@ -3,13 +3,12 @@
 // round's critical path (the write and its fsync took as long as executing the block). The channel core
 // hands commits over in height order through a queue of at most `queue_max`; a full queue makes the
 // core's thread wait (back-pressure). After each write, `on_durable` runs on this thread.
-#include <condition_variable>
 #include <deque>
 #include <functional>
-#include <mutex>
 #include <string>
 #include <thread>
 
+#include "base/mutex.hpp"
 #include "channel/commit_writer.hpp"
 
 namespace cx::channel {
@@ -25,12 +24,12 @@ class CommitPipeline {
 
   void start();
   // Waits while queue_max commits are queued.
-  void push(CommitJob job);
+  void push(CommitJob job) EXCLUDES(m_mutex);
   // Writes everything queued, then stops the thread. Idempotent.
-  void stop();
+  void stop() EXCLUDES(m_mutex);
 
  private:
-  void loop();
+  void loop() EXCLUDES(m_mutex);
 
   const std::string m_name;
   CommitWriter& m_writer;
@@ -38,12 +37,14 @@ class CommitPipeline {
   OnFailure m_on_failure;
   const size_t m_queue_max;
 
-  std::mutex m_mutex;
-  std::condition_variable m_work;  // a job, or stop
-  std::condition_variable m_room;  // the queue shrank
-  std::deque<CommitJob> m_queue;
-  bool m_stop = false;
-  std::thread m_thread;
+  Mutex m_mutex;
+  CondVar m_work;  // a job, or stop
+  CondVar m_room;  // the queue shrank
+  // The front job is being written while the lock is not held (deque elements do not move when
+  // others are pushed); it is popped once written, so it counts against the bound meanwhile.
+  std::deque<CommitJob> m_queue GUARDED_BY(m_mutex);
+  bool m_stop GUARDED_BY(m_mutex) = false;
+  std::thread m_thread;  // started and joined by the owner's thread
 };
 
 }  // namespace cx::channel

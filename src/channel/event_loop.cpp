@@ -26,7 +26,7 @@ void EventLoop::start(DurableHead head, RestoredRecords records, p2p::Network* n
 
 void EventLoop::stop() {
   {
-    std::lock_guard lock(m_mutex);
+    MutexLock lock(m_mutex);
     m_stop = true;
   }
   m_wake.notify_all();
@@ -35,7 +35,7 @@ void EventLoop::stop() {
 
 void EventLoop::push(Event ev, bool bounded) {
   {
-    std::lock_guard lock(m_mutex);
+    MutexLock lock(m_mutex);
     if (bounded && m_events.size() >= kEventsMax) {
       ++m_events_dropped;
       return;
@@ -56,28 +56,35 @@ void EventLoop::post_durable(uint64_t height) { push(EvDurable{height}, /*bounde
 
 void EventLoop::loop(DurableHead head, RestoredRecords records) {
   perform(m_deps.core.start(m_deps.clock.now_us(), head, std::move(records)));
-  std::unique_lock lock(m_mutex);
+  // Events come before timers: a timer that is due waits while events are queued.
+  std::optional<Event> ev;
+  std::optional<CoreTimer> timer;
+  while (next(ev, timer)) {
+    if (ev) perform(handle(*ev));
+    else perform(m_deps.core.on_timer(m_deps.clock.now_us(), *timer));
+  }
+}
+
+bool EventLoop::next(std::optional<Event>& event, std::optional<CoreTimer>& timer) {
+  event.reset();
+  timer.reset();
+  MutexLock lock(m_mutex);
   while (!m_stop) {
-    const int64_t now = m_deps.clock.monotonic_us();
     if (!m_events.empty()) {
-      Event ev = std::move(m_events.front());
+      event = std::move(m_events.front());
       m_events.pop_front();
-      lock.unlock();
-      perform(handle(ev));
-      lock.lock();
-      continue;
+      return true;
     }
+    const int64_t now = m_deps.clock.monotonic_us();
     if (!m_timers.empty() && m_timers.begin()->first <= now) {
-      CoreTimer t = m_timers.begin()->second;
+      timer = m_timers.begin()->second;
       m_timers.erase(m_timers.begin());
-      lock.unlock();
-      perform(m_deps.core.on_timer(m_deps.clock.now_us(), t));
-      lock.lock();
-      continue;
+      return true;
     }
     const int64_t wake = m_timers.empty() ? now + 1'000'000 : m_timers.begin()->first;
     m_wake.wait_for(lock, std::chrono::microseconds(std::max<int64_t>(wake - now, 0)));
   }
+  return false;
 }
 
 out::Actions EventLoop::handle(Event& ev) {

@@ -3,15 +3,15 @@
 // queue up here and are handed to the ChannelCore one at a time, with timers, and the core's actions
 // are carried out in order — sends and broadcasts on the p2p network, consensus records written (and
 // fsync'd when they hold a vote) before the next action, commits handed to the commit pipeline.
-#include <condition_variable>
 #include <deque>
 #include <map>
-#include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <variant>
 
 #include "base/clock.hpp"
+#include "base/mutex.hpp"
 #include "channel/commit_pipeline.hpp"
 #include "channel/core.hpp"
 
@@ -31,7 +31,7 @@ class EventLoop {
 
   // Starts the thread, which first runs ChannelCore::start(head, records).
   void start(DurableHead head, RestoredRecords records, p2p::Network* network);
-  void stop();
+  void stop() EXCLUDES(m_mutex);
 
   // Any thread. Peer messages are bounded (kEventsMax; consensus recovers lost ones by timeouts and
   // sync); the pipeline's durable reports and peer up/down never are.
@@ -49,8 +49,10 @@ class EventLoop {
 
   static constexpr size_t kEventsMax = 100000;
 
-  void push(Event ev, bool bounded);
-  void loop(DurableHead head, RestoredRecords records);
+  void push(Event ev, bool bounded) EXCLUDES(m_mutex);
+  void loop(DurableHead head, RestoredRecords records) EXCLUDES(m_mutex);
+  // The next event, or a timer that is due; waits for either (false: stopping).
+  bool next(std::optional<Event>& event, std::optional<CoreTimer>& timer) EXCLUDES(m_mutex);
   out::Actions handle(Event& ev);
   void perform(out::Actions actions);
 
@@ -59,11 +61,11 @@ class EventLoop {
   std::function<void(const std::string&)> m_on_failure;
   p2p::Network* m_network = nullptr;
 
-  std::mutex m_mutex;
-  std::condition_variable m_wake;
-  std::deque<Event> m_events;
-  uint64_t m_events_dropped = 0;
-  bool m_stop = false;
+  Mutex m_mutex;
+  CondVar m_wake;
+  std::deque<Event> m_events GUARDED_BY(m_mutex);
+  uint64_t m_events_dropped GUARDED_BY(m_mutex) = 0;
+  bool m_stop GUARDED_BY(m_mutex) = false;
   std::thread m_thread;
   std::multimap<int64_t, CoreTimer> m_timers;  // by monotonic deadline; the loop's thread only
 };

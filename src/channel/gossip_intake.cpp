@@ -15,7 +15,7 @@ void GossipIntake::start() {
 
 void GossipIntake::stop() {
   {
-    std::lock_guard lock(m_mutex);
+    MutexLock lock(m_mutex);
     m_stop = true;
   }
   m_work.notify_all();
@@ -24,7 +24,7 @@ void GossipIntake::stop() {
 
 void GossipIntake::post(const core::Address& from, Bytes payload) {
   {
-    std::lock_guard lock(m_mutex);
+    MutexLock lock(m_mutex);
     if (m_queue_bytes + payload.size() > m_queue_bytes_max) {
       ++m_dropped;
       return;
@@ -36,21 +36,22 @@ void GossipIntake::post(const core::Address& from, Bytes payload) {
 }
 
 uint64_t GossipIntake::dropped() const {
-  std::lock_guard lock(m_mutex);
+  MutexLock lock(m_mutex);
   return m_dropped;
 }
 
 void GossipIntake::loop() {
-  std::unique_lock lock(m_mutex);
   while (true) {
-    m_work.wait(lock, [&] { return m_stop || !m_queue.empty(); });
-    if (m_stop) return;
-    auto [from, payload] = std::move(m_queue.front());
-    m_queue.pop_front();
-    m_queue_bytes -= payload.size();
-    lock.unlock();
-    admit(from, payload);
-    lock.lock();
+    std::pair<core::Address, Bytes> next;
+    {
+      MutexLock lock(m_mutex);
+      while (!m_stop && m_queue.empty()) m_work.wait(lock);
+      if (m_stop) return;
+      next = std::move(m_queue.front());
+      m_queue.pop_front();
+      m_queue_bytes -= next.second.size();
+    }
+    admit(next.first, next.second);
   }
 }
 

@@ -8,7 +8,7 @@ SubscriptionId Watchers::watch_tx(const Hash32& hash, std::function<void(const T
   {
     // Registration and the committed check happen under the lock that notify() takes, after the block
     // is on disk: a watcher is either registered before and notified, or sees the tx here.
-    std::lock_guard lock(m_watch_mutex);
+    MutexLock lock(m_watch_mutex);
     id = ++m_next_watch;
     found = m_reads.committed_lookup(hash);
     if (found.status != TxStatus::kCommitted) {
@@ -22,7 +22,7 @@ SubscriptionId Watchers::watch_tx(const Hash32& hash, std::function<void(const T
 }
 
 void Watchers::unwatch_tx(SubscriptionId id) {
-  std::lock_guard lock(m_watch_mutex);
+  MutexLock lock(m_watch_mutex);
   auto it = m_watch_ids.find(id);
   if (it == m_watch_ids.end()) return;
   auto wit = m_watchers.find(it->second);
@@ -34,21 +34,21 @@ void Watchers::unwatch_tx(SubscriptionId id) {
 }
 
 SubscriptionId Watchers::subscribe_blocks(std::function<void(const BlockEvent&)> fn) {
-  std::lock_guard lock(m_sub_mutex);
+  MutexLock lock(m_sub_mutex);
   SubscriptionId id = ++m_next_sub;
   m_subscribers.emplace(id, std::move(fn));
   return id;
 }
 
 void Watchers::unsubscribe_blocks(SubscriptionId id) {
-  std::lock_guard lock(m_sub_mutex);
+  MutexLock lock(m_sub_mutex);
   m_subscribers.erase(id);
 }
 
 void Watchers::notify(const BlockPtr& block, const ReceiptsPtr& receipts) {
   std::vector<std::pair<std::function<void(const TxLookup&)>, TxLookup>> due;
   {
-    std::lock_guard lock(m_watch_mutex);
+    MutexLock lock(m_watch_mutex);
     if (!m_watchers.empty()) {
       for (uint32_t i = 0; i < block->txs.size(); ++i) {
         auto it = m_watchers.find(block->txs[i]->hash);
@@ -70,7 +70,7 @@ void Watchers::notify(const BlockPtr& block, const ReceiptsPtr& receipts) {
   }
   for (auto& [fn, l] : due) fn(l);
   BlockEvent ev{block, receipts};
-  std::lock_guard lock(m_sub_mutex);
+  MutexLock lock(m_sub_mutex);
   for (auto& [id, fn] : m_subscribers) fn(ev);
 }
 

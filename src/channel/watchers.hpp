@@ -4,10 +4,10 @@
 // block is durable and published to the chain reader, so a callback that reads the chain sees it.
 #include <functional>
 #include <map>
-#include <mutex>
 #include <unordered_map>
 #include <vector>
 
+#include "base/mutex.hpp"
 #include "channel/api.hpp"
 #include "channel/chain_reads.hpp"
 
@@ -29,14 +29,14 @@ class Watchers {
   using TxWatcher = std::pair<SubscriptionId, std::function<void(const TxLookup&)>>;
   const ChainReads& m_reads;
 
-  std::mutex m_watch_mutex;
-  SubscriptionId m_next_watch = 0;
-  std::unordered_map<Hash32, std::vector<TxWatcher>, FixedBytesHasher> m_watchers;
-  std::unordered_map<SubscriptionId, Hash32> m_watch_ids;
+  Mutex m_watch_mutex;
+  SubscriptionId m_next_watch GUARDED_BY(m_watch_mutex) = 0;
+  std::unordered_map<Hash32, std::vector<TxWatcher>, FixedBytesHasher> m_watchers GUARDED_BY(m_watch_mutex);
+  std::unordered_map<SubscriptionId, Hash32> m_watch_ids GUARDED_BY(m_watch_mutex);
 
-  std::mutex m_sub_mutex;
-  SubscriptionId m_next_sub = 0;
-  std::map<SubscriptionId, std::function<void(const BlockEvent&)>> m_subscribers;
+  Mutex m_sub_mutex;
+  SubscriptionId m_next_sub GUARDED_BY(m_sub_mutex) = 0;
+  std::map<SubscriptionId, std::function<void(const BlockEvent&)>> m_subscribers GUARDED_BY(m_sub_mutex);
 };
 
 }  // namespace cx::channel

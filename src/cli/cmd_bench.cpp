@@ -10,12 +10,12 @@
 #include <cstdio>
 #include <fstream>
 #include <map>
-#include <mutex>
 #include <sstream>
 #include <thread>
 #include <unordered_map>
 
 #include "base/clock.hpp"
+#include "base/mutex.hpp"
 #include "base/random.hpp"
 #include "cli/args.hpp"
 #include "cli/commands.hpp"
@@ -136,22 +136,31 @@ Result<AccountsFile> read_accounts_file(const std::string& path) {
 
 // ---- results ----
 
-struct Failures {
-  std::mutex mutex;
-  std::map<std::string, size_t> by_reason;
+// Added to by the submit workers, read once they are done.
+class Failures {
+ public:
   std::atomic<size_t> count{0};
 
-  void add(const RpcError& e, size_t n = 1) {
+  void add(const RpcError& e, size_t n = 1) EXCLUDES(m_mutex) {
     // Details carry balances and addresses; group by code and the message's leading words so the
     // report shows kinds of failure, not thousands of distinct lines.
     std::string head = e.message.substr(0, e.message.find_first_of(":0123456789"));
     while (!head.empty() && (head.back() == ' ' || head.back() == '(')) head.pop_back();
     std::string key = e.is_transport() ? "transport: " + e.message.substr(0, 80)
                                        : std::to_string(e.code) + " " + (head.empty() ? e.message.substr(0, 60) : head);
-    std::lock_guard lock(mutex);
-    by_reason[key] += n;
+    MutexLock lock(m_mutex);
+    m_by_reason[key] += n;
     count += n;
   }
+
+  std::map<std::string, size_t> by_reason() const EXCLUDES(m_mutex) {
+    MutexLock lock(m_mutex);
+    return m_by_reason;
+  }
+
+ private:
+  mutable Mutex m_mutex;
+  std::map<std::string, size_t> m_by_reason GUARDED_BY(m_mutex);
 };
 
 struct TxSlot {
@@ -270,7 +279,8 @@ Result<Funding> fund_senders(const BenchConfig& cfg, RpcClient& client, const Ui
   auto failed = wait_all_committed(client, hashes, cfg.batch, std::chrono::seconds(120), failures);
   if (!failed) return failed.status();
   if (*failed) {
-    std::string why = failures.by_reason.empty() ? "" : failures.by_reason.begin()->first;
+    const auto by_reason = failures.by_reason();
+    std::string why = by_reason.empty() ? "" : by_reason.begin()->first;
     return Result<Funding>::error(std::to_string(*failed) + " funding txs failed: " + why);
   }
   out.seconds = seconds(mono_us() - started);
@@ -778,7 +788,7 @@ int cmd_bench(const Argv& argv) {
 
   if (cfg.json) {
     json::object failed_by;
-    for (const auto& [reason, n] : failures.by_reason) failed_by[reason] = n;
+    for (const auto& [reason, n] : failures.by_reason()) failed_by[reason] = n;
     json::object out{
         {"rpc", cfg.url.to_string()},
         {"txs", cfg.txs},
@@ -818,7 +828,7 @@ int cmd_bench(const Argv& argv) {
   } else {
     std::printf("submitted:   %zu accepted, %zu failed (%.0f tx/s accepted; %zu pool-full retries)\n",
                 submit.accepted.load(), failures.count.load(), submit_rate, submit.pool_full_retries.load());
-    for (const auto& [reason, n] : failures.by_reason) std::printf("  %8zu  %s\n", n, reason.c_str());
+    for (const auto& [reason, n] : failures.by_reason()) std::printf("  %8zu  %s\n", n, reason.c_str());
     std::printf("committed:   %zu / %zu in %.2f s -> %.1f tx/s (first submit to last commit)\n", committed, cfg.txs,
                 commit_window, commit_rate);
     std::printf("latency:     submit->commit p50 %.1f ms, p99 %.1f ms, max %.1f ms (poll interval %lld ms)\n", p50,

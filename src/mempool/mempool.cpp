@@ -3,12 +3,11 @@
 #include <algorithm>
 #include <array>
 #include <deque>
-#include <mutex>
-#include <shared_mutex>
 #include <unordered_map>
 #include <unordered_set>
 
 #include "base/assert.hpp"
+#include "base/mutex.hpp"
 #include "base/thread_pool.hpp"
 
 namespace cx::mempool {
@@ -25,13 +24,13 @@ namespace {
 class VerifiedCache {
  public:
   explicit VerifiedCache(size_t max) : m_max(max) {}
-  bool contains(const core::Transaction& tx) const {
-    std::shared_lock lock(m_mutex);
+  bool contains(const core::Transaction& tx) const EXCLUDES(m_mutex) {
+    ReaderLock lock(m_mutex);
     auto it = m_map.find(tx.hash);
     return it != m_map.end() && it->second == tx.signature;
   }
-  void insert(const core::Transaction& tx) {
-    std::unique_lock lock(m_mutex);
+  void insert(const core::Transaction& tx) EXCLUDES(m_mutex) {
+    WriterLock lock(m_mutex);
     if (!m_map.try_emplace(tx.hash, tx.signature).second) return;
     m_order.push_back(tx.hash);
     while (m_order.size() > m_max) {
@@ -42,9 +41,9 @@ class VerifiedCache {
 
  private:
   size_t m_max;
-  mutable std::shared_mutex m_mutex;
-  std::unordered_map<Hash32, crypto::Signature, FixedBytesHasher> m_map;
-  std::deque<Hash32> m_order;
+  mutable SharedMutex m_mutex;
+  std::unordered_map<Hash32, crypto::Signature, FixedBytesHasher> m_map GUARDED_BY(m_mutex);
+  std::deque<Hash32> m_order GUARDED_BY(m_mutex);
 };
 
 // Public keys of senders whose signature checked out, so that their next tx is verified against the
@@ -56,7 +55,7 @@ class SignerKeys {
 
   std::optional<crypto::VerifyKey> find(const core::Address& a) const {
     const Shard& s = shard(a);
-    std::lock_guard lock(s.mutex);
+    MutexLock lock(s.mutex);
     auto it = s.keys.find(a);
     if (it == s.keys.end()) return std::nullopt;
     return it->second;
@@ -64,7 +63,7 @@ class SignerKeys {
 
   void insert(const core::Address& a, const crypto::VerifyKey& key) {
     Shard& s = shard(a);
-    std::lock_guard lock(s.mutex);
+    MutexLock lock(s.mutex);
     if (!s.keys.try_emplace(a, key).second) return;
     s.order.push_back(a);
     if (s.order.size() > m_per_shard) {
@@ -76,9 +75,9 @@ class SignerKeys {
  private:
   static constexpr size_t kShards = 16;
   struct Shard {
-    mutable std::mutex mutex;
-    std::unordered_map<core::Address, crypto::VerifyKey, crypto::AddressHasher> keys;
-    std::deque<core::Address> order;
+    mutable Mutex mutex;
+    std::unordered_map<core::Address, crypto::VerifyKey, crypto::AddressHasher> keys GUARDED_BY(mutex);
+    std::deque<core::Address> order GUARDED_BY(mutex);
   };
   Shard& shard(const core::Address& a) { return m_shards[a.id.bytes[19] % kShards]; }
   const Shard& shard(const core::Address& a) const { return m_shards[a.id.bytes[19] % kShards]; }
@@ -129,7 +128,7 @@ class MempoolImpl final : public Mempool {
       }
       out[i] = m_checks.check(tx);
     }
-    std::lock_guard lock(m_mutex);
+    MutexLock lock(m_mutex);
     for (size_t i = 0; i < txs.size(); ++i) {
       if (!out[i]) out[i] = insert_locked(txs[i]);
     }
@@ -137,7 +136,7 @@ class MempoolImpl final : public Mempool {
   }
 
   std::vector<TxPtr> take(size_t max_count, size_t max_bytes) override {
-    std::lock_guard lock(m_mutex);
+    MutexLock lock(m_mutex);
     std::vector<TxPtr> out;
     size_t bytes = 0;
     while (out.size() < max_count && !m_ring.empty()) {
@@ -171,7 +170,7 @@ class MempoolImpl final : public Mempool {
   }
 
   void restore(const std::vector<TxPtr>& txs) override {
-    std::lock_guard lock(m_mutex);
+    MutexLock lock(m_mutex);
     for (auto it = txs.rbegin(); it != txs.rend(); ++it) {
       const TxPtr& tx = *it;
       m_included.erase(tx->hash);  // its block was abandoned: it may be admitted again
@@ -184,7 +183,7 @@ class MempoolImpl final : public Mempool {
   }
 
   void remove(const std::vector<Hash32>& hashes) override {
-    std::lock_guard lock(m_mutex);
+    MutexLock lock(m_mutex);
     for (const auto& h : hashes) {
       remember_included_locked(h);
       m_taken.erase(h);
@@ -209,21 +208,21 @@ class MempoolImpl final : public Mempool {
   }
 
   bool contains(const Hash32& hash) const override {
-    std::lock_guard lock(m_mutex);
+    MutexLock lock(m_mutex);
     return m_by_hash.count(hash) > 0;
   }
   TxPtr find(const Hash32& hash) const override {
-    std::lock_guard lock(m_mutex);
+    MutexLock lock(m_mutex);
     if (auto it = m_by_hash.find(hash); it != m_by_hash.end()) return it->second;
     auto it = m_taken.find(hash);
     return it == m_taken.end() ? nullptr : it->second;
   }
   size_t size() const override {
-    std::lock_guard lock(m_mutex);
+    MutexLock lock(m_mutex);
     return m_by_hash.size();
   }
   size_t bytes() const override {
-    std::lock_guard lock(m_mutex);
+    MutexLock lock(m_mutex);
     return m_bytes;
   }
   bool is_verified(const core::Transaction& tx) const override { return m_verified.contains(tx); }
@@ -231,7 +230,7 @@ class MempoolImpl final : public Mempool {
  private:
   // Bounded FIFO of txs that blocks included, so an admission racing with the block cannot put
   // them back in the pool (where they would be proposed again, and refused by every peer).
-  void remember_included_locked(const Hash32& h) {
+  void remember_included_locked(const Hash32& h) REQUIRES(m_mutex) {
     if (!m_included.insert(h).second) return;
     m_included_order.push_back(h);
     while (m_included_order.size() > m_options.count_max) {
@@ -240,7 +239,7 @@ class MempoolImpl final : public Mempool {
     }
   }
 
-  std::optional<TxRejection> insert_locked(const TxPtr& tx) {
+  std::optional<TxRejection> insert_locked(const TxPtr& tx) REQUIRES(m_mutex) {
     if (m_included.count(tx->hash))
       return TxRejection{TxReject::kDuplicate, "tx 0x" + tx->hash.hex() + " is already on the chain"};
     if (m_by_hash.count(tx->hash) || m_taken.count(tx->hash))
@@ -261,7 +260,7 @@ class MempoolImpl final : public Mempool {
 
   // The sender's entry, given a turn in the ring (at the front or the back) if it has none. The
   // caller adds a tx right away, so a sender that had none counts as queued from here on.
-  Sender& sender_locked(const core::Address& from, bool front) {
+  Sender& sender_locked(const core::Address& from, bool front) REQUIRES(m_mutex) {
     Sender& s = m_senders[from];
     if (!s.in_ring) {
       s.in_ring = true;
@@ -273,7 +272,7 @@ class MempoolImpl final : public Mempool {
   }
 
   // Drops the ring places of emptied senders once they outnumber the queued ones (amortised O(1)).
-  void compact_ring_locked() {
+  void compact_ring_locked() REQUIRES(m_mutex) {
     if (m_ring.size() <= 2 * m_senders_queued + 1024) return;
     std::deque<core::Address> kept;
     for (const auto& a : m_ring) {
@@ -285,13 +284,13 @@ class MempoolImpl final : public Mempool {
     m_ring.swap(kept);
   }
 
-  void account_locked(const TxPtr& tx) {
+  void account_locked(const TxPtr& tx) REQUIRES(m_mutex) {
     m_by_hash.emplace(tx->hash, tx);
     m_bytes += tx->params_json.size();
   }
 
   // Removes from the index and the accounting; the caller maintains the sender queue.
-  void erase_locked(const TxPtr& tx) {
+  void erase_locked(const TxPtr& tx) REQUIRES(m_mutex) {
     if (!m_by_hash.erase(tx->hash)) return;
     m_bytes -= tx->params_json.size();
   }
@@ -302,18 +301,18 @@ class MempoolImpl final : public Mempool {
   VerifiedCache m_verified;
   SignerKeys m_signer_keys;
 
-  mutable std::mutex m_mutex;
-  std::unordered_map<Hash32, TxPtr, FixedBytesHasher> m_by_hash;
-  std::unordered_map<core::Address, Sender, crypto::AddressHasher> m_senders;
-  std::deque<core::Address> m_ring;  // turns of senders, in round-robin order
-  size_t m_senders_queued = 0;       // senders with at least one queued tx
-  size_t m_bytes = 0;
+  mutable Mutex m_mutex;
+  std::unordered_map<Hash32, TxPtr, FixedBytesHasher> m_by_hash GUARDED_BY(m_mutex);
+  std::unordered_map<core::Address, Sender, crypto::AddressHasher> m_senders GUARDED_BY(m_mutex);
+  std::deque<core::Address> m_ring GUARDED_BY(m_mutex);  // turns of senders, in round-robin order
+  size_t m_senders_queued GUARDED_BY(m_mutex) = 0;       // senders with at least one queued tx
+  size_t m_bytes GUARDED_BY(m_mutex) = 0;
   // Taken by take() for a proposal of this node, not yet included by a block (remove()) or given back
   // (restore()): still found by find() and refused as duplicates, so a tx is never out of sight while
   // its proposal is being built and certified.
-  std::unordered_map<Hash32, TxPtr, FixedBytesHasher> m_taken;
-  std::unordered_set<Hash32, FixedBytesHasher> m_included;  // see remember_included_locked()
-  std::deque<Hash32> m_included_order;
+  std::unordered_map<Hash32, TxPtr, FixedBytesHasher> m_taken GUARDED_BY(m_mutex);
+  std::unordered_set<Hash32, FixedBytesHasher> m_included GUARDED_BY(m_mutex);  // see remember_included_locked()
+  std::deque<Hash32> m_included_order GUARDED_BY(m_mutex);
 };
 
 }  // namespace

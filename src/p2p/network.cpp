@@ -4,7 +4,6 @@
 #include <atomic>
 #include <deque>
 #include <map>
-#include <mutex>
 #include <optional>
 #include <set>
 #include <thread>
@@ -20,6 +19,7 @@
 
 #include "base/clock.hpp"
 #include "base/log.hpp"
+#include "base/mutex.hpp"
 #include "base/random.hpp"
 #include "base/thread_pool.hpp"
 #include "crypto/address.hpp"
@@ -84,11 +84,12 @@ struct Peer {
   asio::steady_timer redial;
   bool redial_armed = false;
   asio::steady_timer down_grace;  // bounds how long a lost session may wait for its replacement
-  // Guarded by NetworkImpl::m_mutex (send() runs on caller threads).
-  bool open = false;   // accepting messages
-  std::deque<FramePtr> queue;
-  size_t queued_bytes = 0;
-  bool kick_posted = false;
+  // The send queue: send() and broadcast() fill it on caller threads, the I/O thread drains it.
+  mutable Mutex send_mutex;
+  bool open GUARDED_BY(send_mutex) = false;  // accepting messages
+  std::deque<FramePtr> queue GUARDED_BY(send_mutex);
+  size_t queued_bytes GUARDED_BY(send_mutex) = 0;
+  bool kick_posted GUARDED_BY(send_mutex) = false;  // a pump() for this peer is posted to the I/O thread
 };
 
 std::string endpoint_string(const tcp::socket& s) {
@@ -116,7 +117,7 @@ class NetworkImpl final : public Network {
   }
 
   ~NetworkImpl() override {
-    CX_ASSERT_MSG(std::this_thread::get_id() != m_io_thread_id, "p2p Network destroyed on its own I/O thread");
+    CX_ASSERT_MSG(std::this_thread::get_id() != m_io_thread_id.load(), "p2p Network destroyed on its own I/O thread");
     stop();
   }
 
@@ -145,11 +146,13 @@ class NetworkImpl final : public Network {
       accept_next();
       for (auto& p : m_peers) maybe_schedule_dial(*p, /*delay_ms=*/0);
     });
+    MutexLock lock(m_join_mutex);
     m_thread = std::thread([this] {
+      // Before any handler runs, so that a stop() from a handler knows it is on the I/O thread.
+      m_io_thread_id.store(std::this_thread::get_id());
       set_thread_name("p2p-" + m_options.channel);
       m_io.run();
     });
-    m_io_thread_id = m_thread.get_id();
   }
 
   uint16_t port() const override { return m_port; }
@@ -173,15 +176,16 @@ class NetworkImpl final : public Network {
   }
 
   std::vector<core::Address> connected() const override {
-    std::lock_guard lock(m_mutex);
     std::vector<core::Address> out;
-    for (const auto& p : m_peers)
+    for (const auto& p : m_peers) {
+      MutexLock lock(p->send_mutex);
       if (p->open) out.push_back(p->address.id);
+    }
     return out;
   }
 
   void stop() override {
-    const bool on_io_thread = std::this_thread::get_id() == m_io_thread_id;
+    const bool on_io_thread = std::this_thread::get_id() == m_io_thread_id.load();
     if (!m_stop_requested.exchange(true)) {
       if (on_io_thread) {
         shutdown();
@@ -190,7 +194,7 @@ class NetworkImpl final : public Network {
       }
     }
     if (on_io_thread) return;  // the thread ends after the current callback; the destructor joins it
-    std::lock_guard lock(m_join_mutex);
+    MutexLock lock(m_join_mutex);
     if (m_thread.joinable()) m_thread.join();
   }
 
@@ -218,7 +222,7 @@ class NetworkImpl final : public Network {
     Peer& p = *m_peers[index];
     bool overflow = false, kick = false;
     {
-      std::lock_guard lock(m_mutex);
+      MutexLock lock(p.send_mutex);
       if (!p.open) return;
       if (p.queued_bytes + frame->size() > m_options.send_queue_bytes_max) {
         // A peer that cannot keep up is disconnected rather than allowed to grow our memory;
@@ -246,7 +250,7 @@ class NetworkImpl final : public Network {
       asio::post(m_io, [this, index] {
         Peer& p = *m_peers[index];
         {
-          std::lock_guard lock(m_mutex);
+          MutexLock lock(p.send_mutex);
           p.kick_posted = false;
         }
         if (!m_stopping && p.session) pump(p.session);
@@ -269,13 +273,11 @@ class NetworkImpl final : public Network {
     }
     auto conns = m_conns;
     for (const auto& c : conns) close(c);
-    {
-      std::lock_guard lock(m_mutex);
-      for (auto& p : m_peers) {
-        p->open = false;
-        p->queue.clear();
-        p->queued_bytes = 0;
-      }
+    for (auto& p : m_peers) {
+      MutexLock lock(p->send_mutex);
+      p->open = false;
+      p->queue.clear();
+      p->queued_bytes = 0;
     }
     m_work.reset();  // run() returns once the aborted operations have completed
   }
@@ -520,7 +522,7 @@ class NetworkImpl final : public Network {
       p.session = conn;
     }
     {
-      std::lock_guard lock(m_mutex);
+      MutexLock lock(p.send_mutex);
       p.open = true;
     }
     if (!p.up) {
@@ -558,7 +560,7 @@ class NetworkImpl final : public Network {
     }
     if (conn->state == ConnState::kActive && m_peers[conn->peer]->session == conn) {
       Peer& p = *m_peers[conn->peer];
-      std::lock_guard lock(m_mutex);
+      MutexLock lock(p.send_mutex);
       while (!p.queue.empty() && batch.size() < kWriteBatchFramesMax) {
         p.queued_bytes -= p.queue.front()->size();
         batch.push_back(std::move(p.queue.front()));
@@ -666,7 +668,7 @@ class NetworkImpl final : public Network {
     p.up = false;
     p.down_grace.cancel();
     {
-      std::lock_guard lock(m_mutex);
+      MutexLock lock(p.send_mutex);
       p.open = false;
       p.queue.clear();
       p.queued_bytes = 0;
@@ -696,11 +698,12 @@ class NetworkImpl final : public Network {
   SeededRandom m_random;
   bool m_stopping = false;
 
-  mutable std::mutex m_mutex;  // Peer::open/queue/queued_bytes/kick_posted
   std::atomic<bool> m_stop_requested{false};
-  std::mutex m_join_mutex;
-  std::thread m_thread;
-  std::thread::id m_io_thread_id;  // set before start() returns, then constant
+  Mutex m_join_mutex;  // stop() may run on several threads at once; one of them joins
+  std::thread m_thread GUARDED_BY(m_join_mutex);
+  // Set by the I/O thread as it starts. Another thread may still read the default id, which compares
+  // unequal to its own just as the I/O thread's id does.
+  std::atomic<std::thread::id> m_io_thread_id;
 };
 
 Status check_options(const NetworkOptions& o) {

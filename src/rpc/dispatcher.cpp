@@ -534,7 +534,7 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
     // free the wait there, so it hops to an I/O thread, then to the connection's strand.
     state->sub = ctx.channel->watch_tx(hash, [g, weak, fired](const channel::TxLookup& lookup) {
       fired->store(true);
-      std::lock_guard lock(g->mutex);
+      MutexLock lock(g->mutex);
       if (!g->alive) return;
       boost::asio::post(*g->io, [weak, lookup]() {
         auto st = weak.lock();

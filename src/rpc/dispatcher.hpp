@@ -4,7 +4,6 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -12,6 +11,7 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/io_context.hpp>
 
+#include "base/mutex.hpp"
 #include "channel/api.hpp"
 #include "rpc/error_codes.hpp"
 #include "rpc/server.hpp"
@@ -27,9 +27,10 @@ struct RpcError {
 // Callbacks from channel threads must never reach an io_context that is gone: they take this
 // lock, check `alive` and only then post. Server::stop() clears `alive` before stopping the threads.
 struct LifeGuard {
-  std::mutex mutex;
-  bool alive = true;
-  boost::asio::io_context* io = nullptr;
+  Mutex mutex;
+  bool alive GUARDED_BY(mutex) = true;
+  // Set once before the guard is shared; what it points to may be used only under the lock, while `alive`.
+  boost::asio::io_context* io PT_GUARDED_BY(mutex) = nullptr;
 };
 
 struct RequestContext {

@@ -377,7 +377,7 @@ class MonitorSession : public std::enable_shared_from_this<MonitorSession> {
     std::shared_ptr<LifeGuard> g = m_guard;
     // Runs on a channel thread: only hop away from it (to an I/O thread, then to our strand).
     m_sub = m_channel->subscribe_blocks([g, weak](const channel::BlockEvent& ev) {
-      std::lock_guard lock(g->mutex);
+      MutexLock lock(g->mutex);
       if (!g->alive) return;
       asio::post(*g->io, [weak, ev]() {
         auto self = weak.lock();

@@ -5,7 +5,6 @@
 #include <atomic>
 #include <charconv>
 #include <chrono>
-#include <mutex>
 #include <optional>
 #include <thread>
 #include <vector>
@@ -197,6 +196,7 @@ class ServerImpl final : public Server {
     m_accept_timer = std::make_unique<asio::steady_timer>(m_acceptor->get_executor());
     do_accept();
     unsigned n = std::max(1u, m_options.io_threads);
+    MutexLock lock(m_stop_mutex);
     for (unsigned i = 0; i < n; ++i) {
       m_threads.emplace_back([this, i] {
         std::string name = "rpc-io-" + std::to_string(i);
@@ -211,12 +211,12 @@ class ServerImpl final : public Server {
   uint16_t port() const override { return m_port; }
 
   void stop() override {
-    std::lock_guard lock(m_stop_mutex);
+    MutexLock lock(m_stop_mutex);
     if (m_stopped) return;
     m_stopped = true;
     {
       // From here on channel callbacks post nothing; the io_context can go away under them.
-      std::lock_guard g(m_guard->mutex);
+      MutexLock g(m_guard->mutex);
       m_guard->alive = false;
     }
     m_io->stop();
@@ -284,10 +284,10 @@ class ServerImpl final : public Server {
   std::unique_ptr<asio::io_context> m_io;
   std::unique_ptr<tcp::acceptor> m_acceptor;
   std::unique_ptr<asio::steady_timer> m_accept_timer;
-  std::vector<std::thread> m_threads;
   uint16_t m_port = 0;
-  std::mutex m_stop_mutex;
-  bool m_stopped = false;
+  Mutex m_stop_mutex;  // stop() may be called by several threads; the first one stops
+  std::vector<std::thread> m_threads GUARDED_BY(m_stop_mutex);
+  bool m_stopped GUARDED_BY(m_stop_mutex) = false;
 };
 
 HttpSession::HttpSession(tcp::socket socket, ServerImpl& server) : m_stream(std::move(socket)), m_server(server) {

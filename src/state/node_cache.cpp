@@ -8,7 +8,7 @@ NodeCache::NodeCache(size_t capacity_entries)
 NodePtr NodeCache::get(const Hash32& hash) {
   if (m_capacity_per_shard == 0) return nullptr;
   Shard& shard = shard_for(hash);
-  std::lock_guard lock(shard.mutex);
+  MutexLock lock(shard.mutex);
   auto it = shard.entries.find(hash);
   if (it == shard.entries.end()) return nullptr;
   it->second.referenced = true;
@@ -19,7 +19,7 @@ void NodeCache::put(const Hash32& hash, NodePtr node) {
   if (m_capacity_per_shard == 0) return;
   CX_ASSERT(node != nullptr);
   Shard& shard = shard_for(hash);
-  std::lock_guard lock(shard.mutex);
+  MutexLock lock(shard.mutex);
   auto it = shard.entries.find(hash);
   if (it != shard.entries.end()) {
     // Content addressed: the same hash always names the same node, so only recency changes.
@@ -51,7 +51,7 @@ void NodeCache::put(const Hash32& hash, NodePtr node) {
 size_t NodeCache::size() const {
   size_t n = 0;
   for (const auto& shard : m_shards) {
-    std::lock_guard lock(shard.mutex);
+    MutexLock lock(shard.mutex);
     n += shard.entries.size();
   }
   return n;

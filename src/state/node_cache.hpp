@@ -4,10 +4,10 @@
 // list nodes (a true LRU costs several extra cache misses per hit, and lookups dominate both reads
 // and apply()). Sharded so that RPC reader threads and the block executor rarely contend on a mutex.
 #include <array>
-#include <vector>
-#include <mutex>
 #include <unordered_map>
+#include <vector>
 
+#include "base/mutex.hpp"
 #include "state/trie_node.hpp"
 
 namespace cx::state::detail {
@@ -28,11 +28,11 @@ class NodeCache {
     bool referenced = false;  // set by a hit, cleared as the clock hand passes
   };
   struct Shard {
-    mutable std::mutex mutex;
+    mutable Mutex mutex;
     // Invariant: `ring` holds exactly the keys of `entries`, and never more than the shard capacity.
-    std::unordered_map<Hash32, Entry, FixedBytesHasher> entries;
-    std::vector<Hash32> ring;
-    size_t hand = 0;
+    std::unordered_map<Hash32, Entry, FixedBytesHasher> entries GUARDED_BY(mutex);
+    std::vector<Hash32> ring GUARDED_BY(mutex);
+    size_t hand GUARDED_BY(mutex) = 0;
   };
   // The unordered_map hashes the first bytes of a node hash; shard by the last byte so that shard
   // choice and bucket choice are independent.

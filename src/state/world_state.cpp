@@ -5,12 +5,11 @@
 #include <cstring>
 #include <functional>
 #include <limits>
-#include <mutex>
-#include <shared_mutex>
 #include <span>
 #include <unordered_map>
 #include <unordered_set>
 
+#include "base/mutex.hpp"
 #include "crypto/hash.hpp"
 #include "state/node_cache.hpp"
 #include "state/trie_node.hpp"
@@ -424,7 +423,7 @@ class WorldStateImpl final : public WorldState {
   }
 
   Hash32 apply(const Hash32& base_root, const StateChanges& changes) override {
-    std::lock_guard writer(m_writer);
+    MutexLock writer(m_writer);
     std::vector<Change> list;
     list.reserve(changes.size());
     for (const auto& [key, value] : changes) {
@@ -445,14 +444,14 @@ class WorldStateImpl final : public WorldState {
       // Into the cache as well, so that lookup() finds recent and old nodes alike with one probe.
       // The cache may evict them; m_pending keeps them until they are persisted or discarded.
       for (const auto& n : fresh) m_cache.put(n.hash, n.node);
-      std::unique_lock lock(m_mutex);
+      WriterLock lock(m_mutex);
       for (auto& n : fresh) m_pending.try_emplace(n.hash, Pending{std::move(n.node), std::move(n.encoding)});
     }
     return root;
   }
 
   void stage_commit(const Hash32& root, storage::WriteBatch& batch) const override {
-    std::shared_lock lock(m_mutex);
+    ReaderLock lock(m_mutex);
     // A node that is not pending is persisted, and a persisted node never points to a pending one (it
     // was persisted together with its whole subtree), so the walk stops at the first non-pending node.
     std::unordered_set<Hash32, FixedBytesHasher> seen;
@@ -469,8 +468,8 @@ class WorldStateImpl final : public WorldState {
   }
 
   void on_persisted(const Hash32& root) override {
-    std::lock_guard writer(m_writer);
-    std::unique_lock lock(m_mutex);
+    MutexLock writer(m_writer);
+    WriterLock lock(m_mutex);
     std::vector<Hash32> stack;
     if (root != empty_root()) stack.push_back(root);
     while (!stack.empty()) {
@@ -486,8 +485,8 @@ class WorldStateImpl final : public WorldState {
   }
 
   void discard_pending(const std::vector<Hash32>& keep) override {
-    std::lock_guard writer(m_writer);
-    std::unique_lock lock(m_mutex);
+    MutexLock writer(m_writer);
+    WriterLock lock(m_mutex);
     std::unordered_set<Hash32, FixedBytesHasher> live;
     std::vector<Hash32> stack;
     for (const auto& r : keep) {
@@ -550,7 +549,7 @@ class WorldStateImpl final : public WorldState {
   NodePtr lookup(const Hash32& hash) const {
     if (NodePtr cached = m_cache.get(hash)) return cached;
     {
-      std::shared_lock lock(m_mutex);
+      ReaderLock lock(m_mutex);
       auto it = m_pending.find(hash);
       if (it != m_pending.end()) return it->second.node;
     }
@@ -565,12 +564,11 @@ class WorldStateImpl final : public WorldState {
   }
 
   storage::KvStore& m_kv;
-  // Serialises the mutators (apply, on_persisted, discard_pending) with each other.
-  std::mutex m_writer;
-  // Guards m_pending. Readers take it shared per node lookup; mutators take it exclusively only to
-  // publish or retire nodes.
-  mutable std::shared_mutex m_mutex;
-  std::unordered_map<Hash32, Pending, FixedBytesHasher> m_pending;
+  // Serialises the mutators (apply, on_persisted, discard_pending) with each other; taken before m_mutex.
+  Mutex m_writer ACQUIRED_BEFORE(m_mutex);
+  // Readers take it shared per node lookup; mutators take it exclusively only to publish or retire nodes.
+  mutable SharedMutex m_mutex;
+  std::unordered_map<Hash32, Pending, FixedBytesHasher> m_pending GUARDED_BY(m_mutex);
   mutable detail::NodeCache m_cache;
 };
 

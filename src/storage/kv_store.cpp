@@ -3,8 +3,8 @@
 #include <array>
 #include <cstring>
 #include <map>
-#include <mutex>
-#include <shared_mutex>
+
+#include "base/mutex.hpp"
 
 namespace cx::storage {
 
@@ -62,7 +62,7 @@ class MemoryStore final : public KvStore {
   static constexpr size_t kScanChunk = 256;
 
   Result<std::optional<Bytes>> get(Column c, BytesView key) const override {
-    std::shared_lock lock(m_mutex);
+    ReaderLock lock(m_mutex);
     const auto& col = column(c);
     auto it = col.find(key);
     if (it == col.end()) return std::optional<Bytes>{};
@@ -71,16 +71,18 @@ class MemoryStore final : public KvStore {
 
   Status write(const WriteBatch& batch, Durability) override {
     // One exclusive section for the whole batch: readers see all of it or none of it.
-    std::unique_lock lock(m_mutex);
-    batch.for_each([&](const WriteBatch::Op& op) {
-      auto& col = column(op.column);
+    WriterLock lock(m_mutex);
+    // A loop rather than for_each: the analysis checks a lambda on its own, without the lock.
+    for (size_t i = 0; i < batch.size(); ++i) {
+      const WriteBatch::Op op = batch.op(i);
+      Map& col = m_columns[index(op.column)];
       if (op.is_delete) {
         auto it = col.find(op.key);
         if (it != col.end()) col.erase(it);
       } else {
         col.insert_or_assign(Bytes(op.key.begin(), op.key.end()), Bytes(op.value.begin(), op.value.end()));
       }
-    });
+    }
     return Status::ok();
   }
 
@@ -95,7 +97,7 @@ class MemoryStore final : public KvStore {
     while (true) {
       chunk.clear();
       {
-        std::shared_lock lock(m_mutex);
+        ReaderLock lock(m_mutex);
         const auto& col = column(c);
         auto it = inclusive ? col.lower_bound(BytesView(resume)) : col.upper_bound(BytesView(resume));
         for (; it != col.end() && chunk.size() < kScanChunk; ++it) chunk.emplace_back(it->first, it->second);
@@ -111,17 +113,14 @@ class MemoryStore final : public KvStore {
 
  private:
   using Map = std::map<Bytes, Bytes, BytesLess>;
-  const Map& column(Column c) const {
+  static size_t index(Column c) {
     CX_ASSERT(static_cast<size_t>(c) < kColumnCount);
-    return m_columns[static_cast<size_t>(c)];
+    return static_cast<size_t>(c);
   }
-  Map& column(Column c) {
-    CX_ASSERT(static_cast<size_t>(c) < kColumnCount);
-    return m_columns[static_cast<size_t>(c)];
-  }
+  const Map& column(Column c) const REQUIRES_SHARED(m_mutex) { return m_columns[index(c)]; }
 
-  mutable std::shared_mutex m_mutex;
-  std::array<Map, kColumnCount> m_columns;  // guarded by m_mutex
+  mutable SharedMutex m_mutex;
+  std::array<Map, kColumnCount> m_columns GUARDED_BY(m_mutex);
 };
 
 }  // namespace
