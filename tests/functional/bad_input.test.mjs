@@ -58,6 +58,8 @@ test('malformed JSON, wrong shapes, wrong types, unknown methods', async () => {
   const forged = transferParams(2);
   forged.value = '0x1';  // signature no longer matches the params
   await expectError({ jsonrpc: '2.0', id: 3, method: 'icx_sendTransaction', params: forged }, -32602, /signature|signer/i);
+  // An id too large for a double would be echoed as "Infinity", which is not JSON: refused instead.
+  await expectError('{"jsonrpc":"2.0","id":1e999,"method":"icx_getLastBlock"}', -32600, /'id'/);
   // int64 ids are echoed exactly.
   const ok = await rawRpc(net.rpc, `{"jsonrpc":"2.0","id":9007199254740993,"method":"icx_getLastBlock"}`);
   assert.equal(ok.status, 200);
