@@ -166,7 +166,15 @@ export class NodeProcess {
     const log = fs.openSync(path.join(this.dir, 'node.log'), 'a');
     this.child = spawn(BIN, ['start', '--dir', this.dir], { stdio: ['ignore', log, log] });
     this.exited = new Promise((resolve) => this.child.on('exit', (code, signal) => resolve({ code, signal })));
-    await waitFor(() => rpc(this.url, 'icx_getLastBlock', undefined).then(() => true), { what: `node on ${this.port}` });
+    // Up once it answers; a node that exits while starting fails at once, with the end of its log.
+    let gone = null;
+    this.exited.then((e) => { gone = e; });
+    await waitFor(async () => gone || rpc(this.url, 'icx_getLastBlock', undefined).then(() => true),
+      { timeoutMs: 120000, what: `node on ${this.port} answering` });
+    if (gone) {
+      throw new Error(`the node exited while starting (code ${gone.code}, signal ${gone.signal}):\n` +
+                      this.log().split('\n').slice(-6).join('\n'));
+    }
   }
 
   async kill(signal = 'SIGKILL') {
