@@ -3,7 +3,10 @@ BUILD      ?= build
 FUZZ_BUILD ?= build-fuzz
 TSAN_BUILD ?= build-tsan
 JOBS       ?= $(shell nproc)
-FUZZ_RUNS  ?= 500000
+FUZZ_RUNS  ?= 300000
+# Also listed in tests/fuzz/CMakeLists.txt and tests/fuzz/run.sh.
+FUZZ_TARGETS = fuzz_tx_json fuzz_block_decode fuzz_p2p_messages fuzz_vote_records fuzz_rpc_dispatcher \
+               fuzz_ws_monitor fuzz_genesis fuzz_config
 
 .PHONY: all deps build localnet localnet-stop test test-unit test-fuzz test-functional test-long test-tsan bench fuzz-build tsan-build clean
 
@@ -39,7 +42,7 @@ test-unit: build
 fuzz-build: deps
 	@[ -f $(FUZZ_BUILD)/build.ninja ] || CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD) -G Ninja \
 	  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCX_FUZZ=ON -DCX_TESTS=OFF
-	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_tx_json fuzz_block_decode fuzz_p2p_messages
+	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target $(FUZZ_TARGETS)
 
 # A clang build with ThreadSanitizer: the p2p and channel tests, and (thread_safety_check) the
 # libraries they do not need, compiled for the analyses only, so that -Werror=thread-safety covers

@@ -18,9 +18,6 @@ namespace {
 
 constexpr const char* kLog = "channel";
 
-// TODO(merge): consensus::check_records from the test-mends branch.
-Status check_vote_records(const std::vector<Bytes>&, const core::Address&) { return Status::ok(); }
-
 struct Stores {
   std::unique_ptr<storage::KvStore> kv;
   // Consensus records in a store of their own: their small writes, on the round's critical path, never
@@ -77,7 +74,7 @@ class ChannelImpl final : public Channel, private p2p::Handler {
     auto records = m_records.load(*m_head.block);
     if (!records) return records.status();
     m_restored = std::move(records.value());
-    if (auto s = check_vote_records(m_restored.votes, self); !s)
+    if (auto s = consensus::check_records(m_restored.votes, self); !s)
       return Status::error("the vote record in " + m_options.data_dir + "/consensus cannot be used: " + s.message() +
                            ". Without it this validator could sign twice in one round; restore it, or re-create the "
                            "data directory from genesis");

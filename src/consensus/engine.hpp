@@ -8,6 +8,7 @@
 #include <variant>
 #include <vector>
 
+#include "base/result.hpp"
 #include "core/block.hpp"
 #include "crypto/secp256k1.hpp"
 
@@ -89,10 +90,33 @@ struct EngineStatus {
   uint64_t equivocations = 0;           // second, different votes from one voter for one (height, round)
 };
 
+// The LFT engine's write-ahead record (its ActPersist payload): the last vote this node signed, and
+// its lock round when it signed it. After a restart nothing is signed at or below the vote's round
+// except the vote itself, and no block vote goes below the lock (lft_engine.cpp).
+//   u8 version (kVoteRecordVersion) | u64 height | u32 round | hash32 block hash (zero for a none vote)
+//   | bytes vote (Vote::encode(), the signed vote itself, so a restart re-broadcasts it unchanged)
+//   | u32 lock round
+inline constexpr uint8_t kVoteRecordVersion = 3;  // 2: rounds numbered across heights; 3: + lock round
+struct VoteRecord {
+  core::Vote vote;
+  uint32_t lock_round = 0;
+};
+Bytes encode_vote_record(const VoteRecord& record);
+// One encoding per record: a record that decodes re-encodes to the same bytes. The error names what
+// is wrong (version, truncation, trailing bytes, a header that does not match the vote inside).
+Result<VoteRecord> decode_vote_record(BytesView bytes);
+
+// Checks the records a channel is about to hand to Engine::start(): each decodes as this build's
+// record version and holds a vote signed by `self` (voter field and signature). The error names the
+// record and what is wrong. A channel runs this before start() and refuses to start on an error:
+// a record it cannot use is a vote it may sign again. start() asserts that this holds.
+Status check_records(const std::vector<Bytes>& records, const core::Address& self);
+
 class Engine {
  public:
   virtual ~Engine() = default;
-  // `persisted_records`: the ActPersist records kept durable, latest last (an empty list on first start).
+  // `persisted_records`: the ActPersist records kept durable, latest last (an empty list on first
+  // start). They must pass check_records() for this node's key (asserted).
   virtual Actions start(const ChainTip& tip, const std::vector<Bytes>& persisted_records) = 0;
   virtual Actions on_timeout(const Timer& timer) = 0;
   // A proposal received from a peer or built after ActBuildProposal. The channel has checked what

@@ -32,9 +32,12 @@
 //   is re-armed and the evidence laggards need is sent again: the votes of the tip's QC and the
 //   votes that ended the previous round. A timeout while a QC's block is missing asks the channel
 //   to fetch it (ActSync).
-// - Write-ahead record before every signature that leaves the node (see encode_record()). After a
-//   restart nothing is signed at or below the recorded round except the recorded vote itself,
-//   re-broadcast unchanged.
+// - Write-ahead record before every signature that leaves the node (VoteRecord, engine.hpp). After
+//   a restart nothing is signed at or below the recorded round except the recorded vote itself,
+//   re-broadcast unchanged. A vote record covers a proposal in the same round too: the leader
+//   persists its own vote for its proposal once, before broadcasting either. The lock is in the
+//   record so that safety after a restart does not rest on the channel having kept the certified
+//   chain the lock came from.
 //
 // Safety, with at most f faulty validators. Let B be certified in round r and its child C in round
 // r+1, so B is final. (1) No other block is certified in round r+1 (two quorums share an honest
@@ -58,7 +61,6 @@
 #include <utility>
 
 #include "base/assert.hpp"
-#include "codec/binary.hpp"
 #include "consensus/engine.hpp"
 
 namespace cx::consensus {
@@ -69,8 +71,6 @@ using core::QuorumCertificate;
 using core::Vote;
 using core::VoteKind;
 
-constexpr uint8_t kRecordVersion = 3;  // 2: rounds numbered across heights; 3: + lock round
-constexpr size_t kRecordVoteBytesMax = 256;
 // Rounds with votes kept (recent past rounds, the current one, later ones), each holding at most
 // one vote per validator. When full, the oldest past round gives way, then the farthest ahead.
 constexpr size_t kVoteRoundsMax = 32;
@@ -82,43 +82,6 @@ constexpr size_t kChainMax = 64;
 constexpr size_t kAsideMax = 64;
 constexpr uint32_t kTimeoutDoublingsMax = 5;  // cap: 32 × round_timeout_ms
 constexpr size_t kVerifiedQcCacheMax = 16;
-
-// The write-ahead record: the last vote this node signed, and the lock when it signed it.
-//   u8 version (3) | u64 height | u32 round | hash32 block hash (zero for a none vote)
-//   | bytes vote (Vote::encode(), the signed vote itself, so a restart re-broadcasts it unchanged)
-//   | u32 lock round
-// A vote record also covers a proposal in the same round: the leader persists its own vote for its
-// proposal once, before broadcasting either. The lock is in the record so that safety after a
-// restart does not rest on the channel having kept the certified chain the lock came from.
-struct Record {
-  Vote vote;
-  uint32_t lock_round = 0;
-};
-
-Bytes encode_record(const Vote& v, uint32_t lock_round) {
-  codec::Writer w;
-  w.u8(kRecordVersion);
-  w.u64(v.height);
-  w.u32(v.round);
-  w.fixed(v.block_hash);
-  w.bytes(v.encode());
-  w.u32(lock_round);
-  return w.take();
-}
-
-std::optional<Record> decode_record(BytesView b) {
-  codec::Reader r(b);
-  if (r.u8() != kRecordVersion) return std::nullopt;
-  uint64_t height = r.u64();
-  uint32_t round = r.u32();
-  Hash32 hash = r.fixed<32>();
-  Bytes vote_bytes = r.bytes(kRecordVoteBytesMax);
-  uint32_t lock_round = r.u32();
-  if (!r.finish()) return std::nullopt;
-  auto v = Vote::decode(vote_bytes);
-  if (!v || v->height != height || v->round != round || v->block_hash != hash) return std::nullopt;
-  return Record{std::move(*v), lock_round};
-}
 
 struct Tally {
   std::map<Address, Vote> votes;  // by voter (the first vote of each); sorted by address for QCs
@@ -157,11 +120,13 @@ class LftEngine final : public Engine {
     CX_ASSERT(tip.committed);
     CX_ASSERT_MSG(!m_started, "engine started twice");
     m_started = true;
-    // Records are our own writes; one that does not decode is ignored, and the latest valid one
-    // (the highest round) bounds what may be signed from now on.
+    // The channel checked the records (check_records) and refuses to start on a bad one: skipping
+    // a record could let this node sign a second vote in its round. The highest round bounds what
+    // may be signed from now on.
+    auto checked = check_records(persisted_records, m_self);
+    CX_ASSERT_MSG(checked.is_ok(), checked.message().c_str());
     for (const auto& bytes : persisted_records) {
-      auto rec = decode_record(bytes);
-      if (!rec || rec->vote.voter != m_self) continue;
+      auto rec = decode_vote_record(bytes);
       if (!m_signed || rec->vote.round > m_signed->round) m_signed = rec->vote;
       m_lock_round = std::max(m_lock_round, rec->lock_round);
     }
@@ -366,7 +331,7 @@ class LftEngine final : public Engine {
     }
   }
 
-  // ---- signing (monotonic in rounds; see encode_record) ----
+  // ---- signing (monotonic in rounds; see VoteRecord) ----
   bool can_sign_vote() const { return m_self_index && (!m_signed || m_round > m_signed->round); }
 
   void cast_vote(VoteKind kind, const Hash32& block_hash, int64_t timestamp_us, Actions& out,
@@ -382,7 +347,7 @@ class LftEngine final : public Engine {
     v.signature = crypto::sign(v.signing_hash(), m_options.key);
     m_signed = v;
     m_my_vote = v;
-    out.push_back(ActPersist{encode_record(v, m_lock_round)});
+    out.push_back(ActPersist{encode_vote_record(VoteRecord{v, m_lock_round})});
     if (own_proposal) out.push_back(ActBroadcastProposal{own_proposal});
     out.push_back(ActBroadcastVote{v});
     add_vote(v, /*relay=*/false, out);

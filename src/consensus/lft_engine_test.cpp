@@ -932,6 +932,69 @@ TEST(LftEngine, RestartedValidatorRefusesToSignADifferentVoteForTheSameRound) {
   EXPECT_TRUE(all_of_kind<ActBroadcastVote>(later->on_proposal(x, /*contents_valid=*/true)).empty());
 }
 
+// The records the channel hands to start() are checked first (check_records): a record that cannot
+// be used is a vote this node might sign again, so the channel refuses to start and names the fault.
+TEST(VoteRecords, WhatTheEngineWritesIsAcceptedAndRoundTrips) {
+  Solo4 s;
+  auto e = s.engine(2);
+  e->start(s.tip(), {});
+  auto out = e->on_proposal(s.proposal(), /*contents_valid=*/true);
+  auto persisted = all_of_kind<ActPersist>(out);
+  ASSERT_EQ(persisted.size(), 1u);
+  const Bytes& record = persisted[0].record;
+  auto decoded = decode_vote_record(record);
+  ASSERT_TRUE(decoded) << decoded.message();
+  EXPECT_EQ(decoded->vote.encode(), all_of_kind<ActBroadcastVote>(out).at(0).vote.encode());
+  EXPECT_EQ(decoded->vote.round, 1u);
+  EXPECT_EQ(encode_vote_record(*decoded), record);  // one encoding per record
+  EXPECT_TRUE(check_records({}, s.validators[2]));
+  auto ok = check_records({record, record}, s.validators[2]);
+  EXPECT_TRUE(ok) << ok.message();
+}
+
+TEST(VoteRecords, AnUnusableRecordIsRefusedWithWhatIsWrong) {
+  Solo4 s;
+  const Address self = s.validators[2];
+  Vote v = make_vote(s.keys[2], 1, 1, VoteKind::kBlock, s.proposal()->hash());
+  const Bytes good = encode_vote_record(VoteRecord{v, 0});
+  ASSERT_TRUE(check_records({good}, self));
+  auto refused = [&](const std::vector<Bytes>& records, const Address& who, std::string_view expected) {
+    auto st = check_records(records, who);
+    ASSERT_FALSE(st) << "accepted; expected: " << expected;
+    EXPECT_NE(st.message().find(expected), std::string::npos) << st.message();
+  };
+  // Undecodable: empty, truncated, trailing bytes.
+  refused({Bytes{}}, self, "record 1 of 1 is unreadable: empty record");
+  refused({good, Bytes(good.begin(), good.end() - 1)}, self, "record 2 of 2 is unreadable: malformed record");
+  Bytes longer = good;
+  longer.push_back(0);
+  refused({longer}, self, "trailing bytes");
+  // A record of an older format (version 2 had no lock round) or a later one.
+  Bytes old = good;
+  old[0] = 2;
+  refused({old}, self, "record version 2, this build reads version 3");
+  // The header disagrees with the vote inside.
+  Bytes moved = good;
+  moved[1 + 7] ^= 1;  // a byte of the u64 height
+  refused({moved}, self, "do not match the vote inside");
+  // Another key's vote: the node key was replaced, or the records belong to another node.
+  refused({encode_vote_record(VoteRecord{make_vote(s.keys[3], 1, 1, VoteKind::kNone, {}), 0})}, self,
+          "holds a vote of " + s.validators[3].to_string() + ", not of this node's key " + self.to_string());
+  // This node's address in the voter field, but the signature is not its key's.
+  Vote forged = v;
+  forged.timestamp_us += 1;  // the signature no longer covers the vote
+  refused({encode_vote_record(VoteRecord{forged, 0})}, self, "signature is not by this node's key");
+  // The same good record is fine for its owner only.
+  refused({good}, s.validators[1], "not of this node's key " + s.validators[1].to_string());
+}
+
+TEST(VoteRecordsDeathTest, StartAssertsThatTheRecordsWereChecked) {
+  Solo4 s;
+  Vote other = make_vote(s.keys[3], 1, 1, VoteKind::kNone, {});
+  EXPECT_DEATH(s.engine(2)->start(s.tip(), {encode_vote_record(VoteRecord{other, 0})}), "not of this node's key");
+  EXPECT_DEATH(s.engine(2)->start(s.tip(), {Bytes{3}}), "unreadable");
+}
+
 TEST(LftEngine, CertificateSeenBeforeTheBlockIsKeptUntilTheBodyArrives) {
   Solo4 s;
   auto e = s.engine(0);

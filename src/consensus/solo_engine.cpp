@@ -15,16 +15,29 @@ class SoloEngine final : public Engine {
 
   Actions start(const ChainTip& tip, const std::vector<Bytes>&) override {
     CX_ASSERT(tip.committed);
-    CX_ASSERT_MSG(tip.chain.size() <= 1, "a single validator finalises every block but the last");
+    Actions out;
     m_committed = tip.committed;
     m_committed_qc = tip.committed_qc;
+    // A crash can leave more than one certified block above the committed one: the record of a
+    // certified block and the commit of its parent are separate writes. Every block but the last
+    // is final (its child was certified in the next round, round = height), so it is committed
+    // now, in height order, before anything is built on the last.
+    for (size_t i = 0; i + 1 < tip.chain.size(); ++i) {
+      const auto& child = *tip.chain[i + 1].block;
+      CX_ASSERT(child.header.prev_hash == tip.chain[i].block->hash());
+      CX_ASSERT_MSG(certifying_finalises_parent(child), "a single validator certifies every block in the next round");
+      out.push_back(ActCommit{tip.chain[i].block, tip.chain[i].qc});
+      m_committed = tip.chain[i].block;
+      m_committed_qc = tip.chain[i].qc;
+    }
     if (!tip.chain.empty()) {
-      m_candidate = tip.chain.front().block;
-      m_candidate_qc = tip.chain.front().qc;
+      m_candidate = tip.chain.back().block;
+      m_candidate_qc = tip.chain.back().qc;
     }
     // A candidate restored at start was executed before it was recorded.
     m_candidate_executed = true;
-    return {propose_timer()};
+    out.push_back(propose_timer());
+    return out;
   }
 
   Actions on_timeout(const Timer& t) override {

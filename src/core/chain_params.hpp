@@ -20,11 +20,13 @@ struct StepCosts {
   uint64_t event_log = 100;           // per event log... scaled by bytes in goloop; flat here
   uint64_t get = 25;                  // per storage read by contracts
   uint64_t set = 320;                 // per storage write by contracts
+  bool operator==(const StepCosts&) const = default;
 };
 
 struct GenesisAccount {
   Address address;
   Uint256 balance;
+  bool operator==(const GenesisAccount&) const = default;
 };
 
 struct ChainParams {
@@ -44,6 +46,7 @@ struct ChainParams {
 
   // Canonical JSON (stable key order); its SHA3 identifies the chain. Parsed by node/genesis.hpp.
   std::string to_json() const;
+  bool operator==(const ChainParams&) const = default;
 };
 
 }  // namespace cx::core

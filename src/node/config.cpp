@@ -118,10 +118,17 @@ json::object p2p_to_json(const P2pConfig& pc) {
 
 Result<NodeConfig> load_config(const std::string& dir) {
   std::string path = dir + "/config.json";
-  auto text = read_file(path, 1 << 20);
+  auto text = read_file(path, kConfigBytesMax);
   if (!text) return Result<NodeConfig>::error(text.message() + " (run 'complexchain init --dir " + dir + "' first)");
+  return parse_config(*text, dir);
+}
+
+Result<NodeConfig> parse_config(std::string_view text, const std::string& dir) {
+  std::string path = dir + "/config.json";
+  if (text.size() > kConfigBytesMax)
+    return Result<NodeConfig>::error(path + ": larger than " + std::to_string(kConfigBytesMax) + " bytes");
   boost::system::error_code ec;
-  auto doc = json::parse(*text, ec);
+  auto doc = json::parse(text, ec);
   if (ec || !doc.is_object()) return Result<NodeConfig>::error(path + ": not a JSON object: " + ec.message());
   NodeConfig c;
   c.dir = dir;
@@ -220,7 +227,22 @@ std::string config_to_json(const NodeConfig& c) {
     chans.push_back(std::move(e));
   }
   o["channels"] = std::move(chans);
-  if (c.round_timeout_ms != NodeConfig{}.round_timeout_ms) o["roundTimeoutMs"] = c.round_timeout_ms;
+  // Tuning settings are written only where they differ from the defaults, so a config written by
+  // init stays short; every field load_config reads is written back (config_to_json then
+  // parse_config gives the same NodeConfig).
+  const NodeConfig d;
+  if (c.round_timeout_ms != d.round_timeout_ms) o["roundTimeoutMs"] = c.round_timeout_ms;
+  if (c.block_cache_mb != d.block_cache_mb) o["blockCacheMB"] = c.block_cache_mb;
+  auto& rpc = o["rpc"].as_object();
+  if (c.rpc.body_bytes_max != d.rpc.body_bytes_max) rpc["bodyBytesMax"] = c.rpc.body_bytes_max;
+  if (c.rpc.batch_max != d.rpc.batch_max) rpc["batchMax"] = c.rpc.batch_max;
+  if (c.rpc.connections_max != d.rpc.connections_max) rpc["connectionsMax"] = c.rpc.connections_max;
+  json::object m;
+  if (c.mempool.count_max != d.mempool.count_max) m["countMax"] = c.mempool.count_max;
+  if (c.mempool.bytes_max != d.mempool.bytes_max) m["bytesMax"] = c.mempool.bytes_max;
+  if (c.mempool.per_sender_max != d.mempool.per_sender_max) m["perSenderMax"] = c.mempool.per_sender_max;
+  if (c.mempool.verify_threads != d.mempool.verify_threads) m["verifyThreads"] = c.mempool.verify_threads;
+  if (!m.empty()) o["mempool"] = std::move(m);
   return json::serialize(o) + "\n";
 }
 

@@ -3,6 +3,7 @@
 // plain option structs of the components.
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/result.hpp"
@@ -40,6 +41,10 @@ struct NodeConfig {
 // listener and peers; a top-level "p2p" (the form written before channels had their own) is the
 // first channel's.
 Result<NodeConfig> load_config(const std::string& dir);
+// The same for the text of <dir>/config.json (at most kConfigBytesMax bytes).
+inline constexpr size_t kConfigBytesMax = 1u << 20;
+Result<NodeConfig> parse_config(std::string_view text, const std::string& dir);
+// Every field parse_config reads is written: parse_config(config_to_json(c)) gives c back.
 std::string config_to_json(const NodeConfig& config);
 
 Result<crypto::PrivateKey> load_node_key(const std::string& path);

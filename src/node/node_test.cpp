@@ -42,6 +42,17 @@ Result<node::NodeConfig> load(const fs::path& dir, const std::string& config_jso
 
 const char* kPeer = "hx1000000000000000000000000000000000000001";
 
+// Waits until `done()` holds. The limit only guards against a hang: progress is what the test checks,
+// not speed (a loaded 2-core machine may run the simulator beside it).
+bool wait_until(const std::function<bool()>& done, std::chrono::seconds hang_limit = 120s) {
+  const auto end = std::chrono::steady_clock::now() + hang_limit;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() >= end) return false;
+    std::this_thread::sleep_for(20ms);
+  }
+  return true;
+}
+
 }  // namespace
 
 TEST(NodeConfig, EachChannelHasItsOwnP2pAndTheOldTopLevelFormIsTheFirstChannels) {
@@ -73,6 +84,43 @@ TEST(NodeConfig, EachChannelHasItsOwnP2pAndTheOldTopLevelFormIsTheFirstChannels)
   ASSERT_TRUE(old) << old.message();
   ASSERT_TRUE(old->channels[0].p2p);
   EXPECT_EQ(old->channels[0].p2p->port, 7005);
+}
+
+// Every setting config.json can hold survives config_to_json: the tuning ones too (written only when
+// they differ from the defaults, so a fresh config stays short).
+TEST(NodeConfig, TuningSettingsAreWrittenBackAndDefaultsAreLeftOut) {
+  auto c = node::parse_config(R"({"keyFile":"k.key","logLevel":"debug","blockCacheMB":16,"roundTimeoutMs":700,
+      "rpc":{"host":"0.0.0.0","port":9100,"ioThreads":3,"bodyBytesMax":65536,"batchMax":10,"connectionsMax":5},
+      "mempool":{"countMax":100,"bytesMax":4096,"perSenderMax":7,"verifyThreads":1},
+      "channels":[{"name":"a","genesis":"a.json"}]})", "/tmp/cx-config-text");
+  ASSERT_TRUE(c) << c.message();
+  auto again = node::parse_config(node::config_to_json(*c), "/tmp/cx-config-text");
+  ASSERT_TRUE(again) << again.message();
+  EXPECT_EQ(again->key_path, "k.key");
+  EXPECT_EQ(again->log_level, "debug");
+  EXPECT_EQ(again->block_cache_mb, 16u);
+  EXPECT_EQ(again->round_timeout_ms, 700u);
+  EXPECT_EQ(again->rpc.host, "0.0.0.0");
+  EXPECT_EQ(again->rpc.port, 9100);
+  EXPECT_EQ(again->rpc.io_threads, 3u);
+  EXPECT_EQ(again->rpc.body_bytes_max, 65536u);
+  EXPECT_EQ(again->rpc.batch_max, 10u);
+  EXPECT_EQ(again->rpc.connections_max, 5u);
+  EXPECT_EQ(again->mempool.count_max, 100u);
+  EXPECT_EQ(again->mempool.bytes_max, 4096u);
+  EXPECT_EQ(again->mempool.per_sender_max, 7u);
+  EXPECT_EQ(again->mempool.verify_threads, 1u);
+
+  node::NodeConfig defaults;
+  defaults.channels.push_back({"a", "a.json", std::nullopt});
+  std::string text = node::config_to_json(defaults);
+  EXPECT_EQ(text.find("mempool"), std::string::npos) << text;
+  EXPECT_EQ(text.find("blockCacheMB"), std::string::npos) << text;
+  EXPECT_EQ(text.find("batchMax"), std::string::npos) << text;
+
+  auto bad = node::parse_config("[]", "/tmp/cx-config-text");
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.message().find("/tmp/cx-config-text/config.json: not a JSON object"), std::string::npos) << bad.message();
 }
 
 TEST(NodeConfig, ConflictingOrUnknownP2pSettingsAreRefusedWithTheirPlace) {
@@ -153,10 +201,9 @@ TEST(Node, HostsSeveralChannelsEachWithItsOwnValidatorsAndP2p) {
     auto* a = nodes[0]->channel(name);
     auto* b = nodes[1]->channel(name);
     ASSERT_TRUE(a && b) << name;
-    const auto end = std::chrono::steady_clock::now() + 20s;
-    while (std::min(a->last_height(), b->last_height()) < 3 && std::chrono::steady_clock::now() < end)
-      std::this_thread::sleep_for(20ms);
-    ASSERT_GE(std::min(a->last_height(), b->last_height()), 3u) << name << " made no progress";
+    ASSERT_TRUE(wait_until([&] { return std::min(a->last_height(), b->last_height()) >= 3; }))
+        << "channel " << name << " did not reach height 3 on both nodes (at " << a->last_height() << " and "
+        << b->last_height() << ")";
     for (uint64_t h = 1; h <= 3; ++h) EXPECT_EQ(a->block_by_height(h)->hash(), b->block_by_height(h)->hash()) << name;
   }
   EXPECT_NE(nodes[0]->channel("alpha")->block_by_height(1)->hash(), nodes[0]->channel("beta")->block_by_height(1)->hash());

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <charconv>
+#include <cmath>
 #include <chrono>
 #include <exception>
 #include <initializer_list>
@@ -186,8 +187,12 @@ std::optional<std::string> id_text(const json::object& req) {
   switch (id.kind()) {
     case json::kind::null: return std::string("null");
     case json::kind::int64:
-    case json::kind::uint64:
-    case json::kind::double_: return json::serialize(id);
+    case json::kind::uint64: return json::serialize(id);
+    case json::kind::double_:
+      // An id like 1e999 parses as infinity, which Boost.JSON writes as "Infinity": not JSON, and
+      // the client could not read the answer. Refused like any other unusable id.
+      if (!std::isfinite(id.get_double())) return std::nullopt;
+      return json::serialize(id);
     case json::kind::string: return quoted(id.get_string());
     default: return std::nullopt;
   }
@@ -291,7 +296,7 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
     auto id = id_text(*req);
     if (!id) {
       done(response_text("null", Outcome::failure({ec::kInvalidRequest,
-                                                   "invalid request: 'id' must be a number, a string or null"})),
+                                                   "invalid request: 'id' must be a finite number, a string or null"})),
            true);
       return;
     }

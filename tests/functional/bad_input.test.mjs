@@ -1,5 +1,6 @@
-// Bad input over JSON-RPC: every case gets a clear JSON-RPC error with HTTP 400 and changes nothing.
-import { test, before, after } from 'node:test';
+// Bad input over JSON-RPC: every case gets a clear JSON-RPC error with HTTP 400 and changes nothing,
+// and the node is still serving afterwards (checked after every test, whatever the test saw).
+import { test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import IconService from 'icon-sdk-js';
 import { startLocalnet, rawRpc, rpc, waitFor, signedTransfer } from './lib.mjs';
@@ -13,6 +14,16 @@ before(() => {
   dev = IconWallet.loadPrivateKey(net.accounts[0].private_key);
 });
 after(() => net && net.stop());
+
+// The node answers a read: a case whose connection failed (or that crashed the node) cannot pass
+// silently.
+async function assertAlive(what) {
+  const res = await rawRpc(net.rpc, { jsonrpc: '2.0', id: 1, method: 'icx_getLastBlock' })
+    .catch((e) => ({ status: 0, text: `${e.message}${e.cause ? ` (${e.cause.code || e.cause.message})` : ''}` }));
+  assert.equal(res.status, 200, `the node did not answer icx_getLastBlock after ${what}: ${res.text.slice(0, 200)}`);
+  assert.equal(typeof res.body?.result?.height, 'number', `icx_getLastBlock after ${what}: ${res.text.slice(0, 200)}`);
+}
+afterEach((t) => assertAlive(`"${t.name}"`));
 
 const transferParams = (nonce) => signedTransfer(dev, net.accounts[1].address, { value: 12345, nonce }).getProperties();
 
@@ -47,6 +58,8 @@ test('malformed JSON, wrong shapes, wrong types, unknown methods', async () => {
   const forged = transferParams(2);
   forged.value = '0x1';  // signature no longer matches the params
   await expectError({ jsonrpc: '2.0', id: 3, method: 'icx_sendTransaction', params: forged }, -32602, /signature|signer/i);
+  // An id too large for a double would be echoed as "Infinity", which is not JSON: refused instead.
+  await expectError('{"jsonrpc":"2.0","id":1e999,"method":"icx_getLastBlock"}', -32600, /'id'/);
   // int64 ids are echoed exactly.
   const ok = await rawRpc(net.rpc, `{"jsonrpc":"2.0","id":9007199254740993,"method":"icx_getLastBlock"}`);
   assert.equal(ok.status, 200);
@@ -57,11 +70,13 @@ test('malformed JSON, wrong shapes, wrong types, unknown methods', async () => {
 test('oversize bodies are refused with a message naming the limit', async () => {
   const big = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'icx_getLastBlock', params: { pad: 'x'.repeat(6 << 20) } });
   const res = await rawRpc(net.rpc, big).catch((e) => ({ status: 0, error: e }));
-  // Either a JSON-RPC error naming the size, or the connection is closed before reading it all.
+  // Either a JSON-RPC error naming the size, or the connection is closed before reading it all;
+  // either way the node goes on serving.
   if (res.status !== 0) {
     assert.ok(res.status === 400 || res.status === 413, `status ${res.status}`);
     assert.match(res.text, /large|size|limit|bytes/i);
   }
+  await assertAlive('a 6 MiB body');
 });
 
 test('a replayed tx is rejected and executes only once', async () => {

@@ -6,7 +6,7 @@ import path from 'node:path';
 import net from 'node:net';
 import IconService from 'icon-sdk-js';
 
-const { IconBuilder, IconConverter, SignedTransaction } = IconService.default || IconService;
+const { IconBuilder, IconConverter, IconWallet, SignedTransaction } = IconService.default || IconService;
 
 export const BIN = process.env.CX_BIN || path.resolve(import.meta.dirname, '../../build/complexchain');
 
@@ -45,10 +45,11 @@ export async function waitFor(fn, { timeoutMs = 30000, intervalMs = 50, what = '
 }
 
 // Starts `complexchain localnet` in the background in a fresh directory; returns its JSON summary.
-export function startLocalnet(accounts = 5, validators = 1) {
+export function startLocalnet(accounts = 5, validators = 1, { blockIntervalMs } = {}) {
   const dir = tmpdir('localnet');
+  const interval = blockIntervalMs ? ['--block-interval-ms', String(blockIntervalMs)] : [];
   const out = cx(['localnet', 'start', '--dir', dir, '--port', '0', '--accounts', String(accounts),
-    '--validators', String(validators), '--json']);
+    '--validators', String(validators), ...interval, '--json']);
   const info = JSON.parse(out);
   return { dir, ...info, stop: () => cx(['localnet', 'reset', '--dir', dir]) };
 }
@@ -165,7 +166,15 @@ export class NodeProcess {
     const log = fs.openSync(path.join(this.dir, 'node.log'), 'a');
     this.child = spawn(BIN, ['start', '--dir', this.dir], { stdio: ['ignore', log, log] });
     this.exited = new Promise((resolve) => this.child.on('exit', (code, signal) => resolve({ code, signal })));
-    await waitFor(() => rpc(this.url, 'icx_getLastBlock', undefined).then(() => true), { what: `node on ${this.port}` });
+    // Up once it answers; a node that exits while starting fails at once, with the end of its log.
+    let gone = null;
+    this.exited.then((e) => { gone = e; });
+    await waitFor(async () => gone || rpc(this.url, 'icx_getLastBlock', undefined).then(() => true),
+      { timeoutMs: 120000, what: `node on ${this.port} answering` });
+    if (gone) {
+      throw new Error(`the node exited while starting (code ${gone.code}, signal ${gone.signal}):\n` +
+                      this.log().split('\n').slice(-6).join('\n'));
+    }
   }
 
   async kill(signal = 'SIGKILL') {
@@ -232,4 +241,50 @@ export function signedTransfer(from, to, { value = 1, nonce = 1, nid = 3, timest
     .timestamp(timestamp)
     .build();
   return new SignedTransaction(tx, from);
+}
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+export const hex = (n) => `0x${n.toString(16)}`;
+export const height = async (url) => (await rpc(url, 'icx_getLastBlock')).height;
+
+// Load on a localnet: each funded account submits transfers to a rotating node and waits for the
+// result there. `acked` maps every tx whose result came back final with status 0x1 to where it was
+// committed ({blockHeight, blockHash}); `sink` receives every transfer; stop() ends the load.
+export function startLoad(net) {
+  const urls = net.nodes.map((n) => n.rpc);
+  const sink = IconWallet.create().getAddress();
+  const acked = new Map();
+  let running = true;
+  let nonce = 0;
+  const workers = net.accounts.map(async (a, i) => {
+    const w = IconWallet.loadPrivateKey(a.private_key);
+    let k = i;
+    while (running) {
+      const url = urls[k++ % urls.length];
+      const tx = signedTransfer(w, sink, { value: 1 + nonce, nonce: nonce++ }).getProperties();
+      const hash = await rpc(url, 'icx_sendTransaction', tx).catch(() => null);
+      if (!hash) {
+        await sleep(100);
+        continue;
+      }
+      const deadline = Date.now() + 20000;
+      while (running && Date.now() < deadline) {
+        const r = await rpc(url, 'icx_getTransactionResult', { txHash: hash }).catch((e) => e);
+        if (!(r instanceof Error)) {
+          if (r.status === '0x1') acked.set(hash, { blockHeight: r.blockHeight, blockHash: r.blockHash });
+          break;
+        }
+        if (r.code !== -31002 && r.code !== -31003) break;  // not pending or executing: node gone
+        await sleep(50);
+      }
+    }
+  });
+  return {
+    acked,
+    sink,
+    stop: () => {
+      running = false;
+      return Promise.all(workers);
+    },
+  };
 }

@@ -1,8 +1,11 @@
 // Fuzz target: what a peer can send. The first byte picks the decoder (handshake, frame header, proposal,
 // vote, QC, and the channel's gossip/sync/status payloads); the rest is the input. Decoders must
-// never crash, and whatever decodes must re-encode to the same bytes.
+// never crash, and whatever decodes must re-encode to the same bytes (the frame header: a frame
+// built from the decoded length and type starts with the same header).
 #include <cstdint>
+#include <algorithm>
 #include <cstring>
+#include <vector>
 
 #include "base/assert.hpp"
 #include "channel/wire.hpp"
@@ -20,21 +23,35 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       break;
     }
     case 1: {
+      // A header read back from a frame built with its length and type is the same header.
       if (in.size() < p2p::kFrameHeaderBytes) break;
       uint8_t header[p2p::kFrameHeaderBytes];
       std::memcpy(header, in.data(), sizeof header);
-      (void)p2p::decode_frame_header(header);
+      auto h = p2p::decode_frame_header(header);
+      if (h.length >= 1 && h.length <= 65536) {
+        Bytes frame = p2p::encode_frame(h.type, Bytes(h.length - 1, 0));
+        CX_ASSERT(frame.size() == p2p::kFrameHeaderBytes + h.length - 1);
+        CX_ASSERT(std::equal(header, header + sizeof header, frame.begin()));
+      }
       break;
     }
     case 2:
-      (void)p2p::decode_auth(in);
+      if (auto a = p2p::decode_auth(in)) CX_ASSERT(p2p::encode_auth(*a) == Bytes(in.begin(), in.end()));
       break;
     case 3:
       if (auto q = core::QuorumCertificate::decode(in)) CX_ASSERT(q->encode() == Bytes(in.begin(), in.end()));
       break;
     case 4:
+      // Gossiped txs are carried as their params JSON: the list re-encodes to the same bytes.
       if (auto t = channel::wire::decode_txs(in)) {
-        for (const auto& j : *t) (void)core::parse_transaction_json(j);
+        std::vector<core::TxPtr> carried;
+        for (const auto& j : *t) {
+          (void)core::parse_transaction_json(j);
+          auto tx = std::make_shared<core::Transaction>();
+          tx->params_json = j;
+          carried.push_back(std::move(tx));
+        }
+        CX_ASSERT(channel::wire::encode_txs(carried) == Bytes(in.begin(), in.end()));
       }
       break;
     case 5:

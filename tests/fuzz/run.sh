@@ -7,7 +7,10 @@ runs=${2:-20000}
 here=$(cd "$(dirname "$0")" && pwd)
 failed=0
 passed=0
-for target in fuzz_tx_json fuzz_block_decode fuzz_p2p_messages; do
+# Also listed in tests/fuzz/CMakeLists.txt and the Makefile (FUZZ_TARGETS).
+targets="fuzz_tx_json fuzz_block_decode fuzz_p2p_messages fuzz_vote_records fuzz_rpc_dispatcher fuzz_ws_monitor
+         fuzz_genesis fuzz_config"
+for target in $targets; do
   corpus="$here/corpus/${target#fuzz_}"
   work=$(mktemp -d)
   cp -r "$corpus/." "$work/" 2>/dev/null || true

@@ -20,6 +20,8 @@ std::optional<std::string> SimNode::boot(const Fixture& fx, const uint64_t& now_
   auto loaded = records->load(*head.block);
   if (!loaded) return loaded.message();
   restored = std::move(loaded.value());
+  // As Channel::open: a vote record that cannot be used stops the node.
+  if (auto s = consensus::check_records(restored.votes, addr); !s) return "its vote record: " + s.message();
   reads = std::make_unique<channel::ChainReads>(fx.params, *chain, *state, *clock, channel::ChainReadsOptions{});
   mempool::MempoolOptions mo;
   mo.verify_threads = 0;  // verification on the calling thread: deterministic
