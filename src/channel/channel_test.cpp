@@ -256,3 +256,27 @@ TEST(Channel, CertifiedCandidateSurvivesAStopAndCommitsAfterRestart) {
   EXPECT_NE(lost.message().find("consensus records"), std::string::npos) << lost.message();
   std::filesystem::remove_all(dir);
 }
+
+// A vote record that cannot be used (here: not a record at all) stops the node at open, with a
+// message, instead of being skipped: without it the validator could sign twice in one round.
+TEST(Channel, AnUnusableVoteRecordRefusesToOpen) {
+  Fixture fx;
+  auto dir = std::filesystem::temp_directory_path() / ("cx-channel-wal-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  {
+    auto ch = channel::Channel::open(fx.options(dir.string()), system_clock());
+    ASSERT_TRUE(ch) << ch.message();
+  }
+  {
+    auto records = storage::open_rocksdb((dir / "consensus").string());
+    ASSERT_TRUE(records) << records.message();
+    storage::WriteBatch b;
+    b.put(storage::Column::kConsensus, as_bytes("wal"), Bytes{3, 1, 2, 3});
+    ASSERT_TRUE(records.value()->write(b, storage::Durability::kSync));
+  }
+  auto ch = channel::Channel::open(fx.options(dir.string()), system_clock());
+  ASSERT_FALSE(ch);
+  EXPECT_NE(ch.message().find("vote record"), std::string::npos) << ch.message();
+  EXPECT_NE(ch.message().find("sign twice"), std::string::npos) << ch.message();
+  std::filesystem::remove_all(dir);
+}
