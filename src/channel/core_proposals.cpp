@@ -208,12 +208,11 @@ void ChannelCore::restore_abandoned_proposals(uint64_t height, const Hash32& kep
 }
 
 void ChannelCore::reject(const core::Address& peer, const ProposalRejection& r, const core::Block* b) {
-  ++m_rejections[peer].proposals[static_cast<size_t>(r.reason)];
-  if (b)
-    CX_WARN(kLog, "proposal " << b->header.height << "/" << b->header.round << " from " << peer.to_string() << " refused ("
-                              << to_string(r.reason) << "): " << r.detail);
-  else
-    CX_WARN(kLog, "proposal from " << peer.to_string() << " refused (" << to_string(r.reason) << "): " << r.detail);
+  auto& counts = m_rejections[peer];
+  ++counts.proposals[static_cast<size_t>(r.reason)];
+  std::string what = b ? "proposal " + std::to_string(b->header.height) + "/" + std::to_string(b->header.round) : "proposal";
+  CX_WARN(kLog, what << " from " << peer.to_string() << " refused (" << to_string(r.reason) << "): " << r.detail << " ["
+                     << counts.total() << " refused from this peer]");
 }
 
 }  // namespace cx::channel

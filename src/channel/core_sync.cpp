@@ -180,8 +180,10 @@ void ChannelCore::adopt(const core::Address& from, const std::vector<consensus::
 }
 
 void ChannelCore::reject(const core::Address& peer, const SyncRejection& r) {
-  ++m_rejections[peer].sync[static_cast<size_t>(r.reason)];
-  CX_WARN(kLog, "block page from " << peer.to_string() << " refused (" << to_string(r.reason) << "): " << r.detail);
+  auto& counts = m_rejections[peer];
+  ++counts.sync[static_cast<size_t>(r.reason)];
+  CX_WARN(kLog, "block page from " << peer.to_string() << " refused (" << to_string(r.reason) << "): " << r.detail << " ["
+                                   << counts.total() << " refused from this peer]");
 }
 
 }  // namespace cx::channel

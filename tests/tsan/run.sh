@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # ThreadSanitizer run of the threaded tests (`make test-tsan`, part of `make test`): p2p_test (the
 # network tests) and channel_test (channel and cluster tests), built by `make tsan-build`.
-# Fails on any race report (TSan exit code 66) and on any failing test, with one exception below.
+# Fails on any race report (TSan exit code 66) and on any failing test.
 # Usage: tests/tsan/run.sh <tsan build dir>
 set -uo pipefail
 BUILD=${1:-build-tsan}
@@ -10,12 +10,6 @@ LOGS="$BUILD/tsan-logs"
 mkdir -p "$LOGS"
 # suppressions.txt says what is suppressed and why (only races inside the uninstrumented RocksDB).
 export TSAN_OPTIONS="suppressions=$ROOT/tests/tsan/suppressions.txt exitcode=66 second_deadlock_stack=1"
-
-# channel_test's ManyTxsFromManySendersAllCommitAndSurviveRestart reads last_height() and then stops
-# the channel while its solo validator may still commit, and expects the reopened chain to end at the
-# height it read; TSan's slowdown widens that window enough to fail it about one run in three. It runs
-# apart: a race there fails the run, its height assertion only warns.
-TIMING_SENSITIVE="Channel.ManyTxsFromManySendersAllCommitAndSurviveRestart"
 
 failed=0
 # run <binary> <gtest filter> <strict|races-only>
@@ -49,6 +43,5 @@ run() {
 }
 
 run p2p_test '*' strict
-run channel_test "-$TIMING_SENSITIVE" strict
-run channel_test "$TIMING_SENSITIVE" races-only
+run channel_test '*' strict
 exit $failed
