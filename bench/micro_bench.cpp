@@ -21,6 +21,15 @@ using namespace cx::core::testing;
 
 namespace {
 
+// Columns shaped like a channel's block store (the benchmarks link no channel code).
+constexpr storage::ColumnDef kMetaColumn{"meta"};
+constexpr storage::ColumnDef kBlocksColumn{"blocks"};
+constexpr storage::ColumnDef kHeightIndexColumn{"height_index"};
+constexpr storage::ColumnDef kTxIndexColumn{"tx_index"};
+constexpr storage::ColumnDef kResultsColumn{"results"};
+const storage::Schema kChainSchema{kMetaColumn, kBlocksColumn, kHeightIndexColumn, kTxIndexColumn, kResultsColumn,
+                                   state::kTrieNodesColumn};
+
 core::ChainParams params_with(size_t accounts) {
   core::ChainParams p;
   p.treasury = *core::Address::parse("hx1000000000000000000000000000000000000000");
@@ -78,7 +87,7 @@ BENCHMARK(BM_TxVerifySignature);
 
 // Execution plus the trie update of one block of `range(0)` transfers among 10,000 accounts.
 void BM_ApplyBlockTransfers(benchmark::State& st) {
-  auto kv = storage::make_memory_store();
+  auto kv = storage::make_memory_store({state::kTrieNodesColumn});
   auto ws = state::make_world_state(*kv);
   auto p = params_with(200);
   Hash32 root = ws->apply(state::empty_root(), execution::genesis_changes(p));
@@ -110,7 +119,7 @@ struct LargeStateBlock {
   static constexpr size_t kAccounts = 200'000;
   static constexpr size_t kTxs = 2'000;
 
-  std::unique_ptr<storage::KvStore> kv = storage::make_memory_store();
+  std::unique_ptr<storage::KvStore> kv = storage::make_memory_store({state::kTrieNodesColumn});
   std::unique_ptr<state::WorldState> ws = state::make_world_state(*kv);
   core::ChainParams params;
   Hash32 root;
@@ -187,7 +196,7 @@ BENCHMARK(BM_ReceiptsRootLargeState)->Unit(benchmark::kMicrosecond);
 void BM_RocksWriteRandomKeys(benchmark::State& st) {
   const auto dir = std::filesystem::temp_directory_path() / ("cx-bench-rocks-" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
-  auto kv = storage::open_rocksdb(dir.string());
+  auto kv = storage::open_rocksdb(dir.string(), kChainSchema);
   if (!kv) {
     st.SkipWithError(kv.message().c_str());
     return;
@@ -199,7 +208,7 @@ void BM_RocksWriteRandomKeys(benchmark::State& st) {
     for (size_t i = 0; i < n; ++i) {
       const uint64_t c = counter++;
       const Hash32 key = crypto::sha3_256(BytesView(reinterpret_cast<const uint8_t*>(&c), sizeof c));
-      batch.put(storage::Column::kTxIndex, key.view(), value);
+      batch.put(kTxIndexColumn, key.view(), value);
     }
     if (!kv.value()->write(batch, storage::Durability::kNoSync)) std::abort();
   };

@@ -14,6 +14,7 @@
 #include "base/log.hpp"
 #include "base/thread_pool.hpp"
 #include "channel/chain_store.hpp"
+#include "channel/records.hpp"
 #include "channel/wire.hpp"
 #include "codec/binary.hpp"
 #include "consensus/engine.hpp"
@@ -64,7 +65,7 @@ class ChannelImpl final : public Channel, private mempool::AdmissionChecks, priv
     if (!existing) {
       // The records store is marked before the chain exists, so a chain never exists without it.
       storage::WriteBatch mark;
-      mark.put(storage::Column::kConsensus, as_bytes("genesis"), m_genesis_id.view());
+      mark.put(kRecordsColumn, as_bytes("genesis"), m_genesis_id.view());
       if (auto s = m_records->write(mark, storage::Durability::kSync); !s) return Status::error("marking the consensus records: " + s.message());
       if (auto s = create_genesis(); !s) return s;
     } else if (*existing != m_genesis_id) {
@@ -74,7 +75,7 @@ class ChannelImpl final : public Channel, private mempool::AdmissionChecks, priv
     } else {
       // Without its vote record a validator could sign twice in one round: refuse to run on a chain
       // whose consensus records are gone or belong to another channel.
-      auto mark = m_records->get(storage::Column::kConsensus, as_bytes("genesis"));
+      auto mark = m_records->get(kRecordsColumn, as_bytes("genesis"));
       if (!mark) return Status::error("reading the consensus records: " + mark.message());
       const auto& m = mark.value();
       if (!m || m->size() != m_genesis_id.view().size() || !std::equal(m->begin(), m->end(), m_genesis_id.view().begin()))
@@ -491,7 +492,7 @@ class ChannelImpl final : public Channel, private mempool::AdmissionChecks, priv
   }
 
   std::vector<Bytes> persisted_records() const {
-    auto r = m_records->get(storage::Column::kConsensus, as_bytes("wal"));
+    auto r = m_records->get(kRecordsColumn, as_bytes("wal"));
     if (!r) fatal("reading the consensus log: " + r.message());
     if (!r.value()) return {};
     return {std::move(*r.value())};
@@ -507,7 +508,7 @@ class ChannelImpl final : public Channel, private mempool::AdmissionChecks, priv
 
   // The certified (not final) block recorded at `height` before a crash, if any.
   std::optional<consensus::CertifiedBlock> persisted_certified(uint64_t height) const {
-    auto r = m_records->get(storage::Column::kConsensus, chain_key(height));
+    auto r = m_records->get(kRecordsColumn, chain_key(height));
     if (!r) fatal("reading the certified-chain record: " + r.message());
     if (!r.value()) return std::nullopt;
     codec::Reader rd(*r.value());
@@ -525,11 +526,11 @@ class ChannelImpl final : public Channel, private mempool::AdmissionChecks, priv
   void drop_chain_records_upto(uint64_t height) {
     storage::WriteBatch stale;
     BytesView prefix = as_bytes("chain/");
-    auto st = m_records->scan(storage::Column::kConsensus, prefix, [&](BytesView key, BytesView) {
+    auto st = m_records->scan(kRecordsColumn, prefix, [&](BytesView key, BytesView) {
       if (key.size() < prefix.size() || !std::equal(prefix.begin(), prefix.end(), key.begin())) return false;
       codec::Reader rd(key.subspan(prefix.size()));
       uint64_t h = rd.u64();
-      if (rd.finish() && h <= height) stale.del(storage::Column::kConsensus, key);
+      if (rd.finish() && h <= height) stale.del(kRecordsColumn, key);
       return true;
     });
     if (!st) fatal("reading the certified-chain records: " + st.message());
@@ -663,7 +664,7 @@ class ChannelImpl final : public Channel, private mempool::AdmissionChecks, priv
         CX_DEBUG(kLog, "commit of " << c->block->header.height << " handed over in " << ms() << " ms");
       } else if (auto* p = std::get_if<consensus::ActPersist>(&a)) {
         storage::WriteBatch batch;
-        batch.put(storage::Column::kConsensus, as_bytes("wal"), p->record);
+        batch.put(kRecordsColumn, as_bytes("wal"), p->record);
         if (auto s = m_records->write(batch, storage::Durability::kSync); !s) fatal("consensus log write failed: " + s.message());
         CX_DEBUG(kLog, "vote record fsync'd in " << ms() << " ms");
       } else if (auto* bp = std::get_if<consensus::ActBroadcastProposal>(&a)) {
@@ -694,8 +695,8 @@ class ChannelImpl final : public Channel, private mempool::AdmissionChecks, priv
     w.bytes(qc.encode());
     storage::WriteBatch batch;
     uint64_t h = block.header.height;
-    batch.put(storage::Column::kConsensus, chain_key(h), w.out());
-    for (uint64_t above = h + 1; above <= m_recorded_top; ++above) batch.del(storage::Column::kConsensus, chain_key(above));
+    batch.put(kRecordsColumn, chain_key(h), w.out());
+    for (uint64_t above = h + 1; above <= m_recorded_top; ++above) batch.del(kRecordsColumn, chain_key(above));
     m_recorded_top = h;
     if (auto s = m_records->write(batch, storage::Durability::kNoSync); !s) fatal("certified-chain record write failed: " + s.message());
   }
@@ -830,13 +831,13 @@ class ChannelImpl final : public Channel, private mempool::AdmissionChecks, priv
       if (m_recorded_proposals.size() >= kProposalRecordRoundsMax) {
         auto farthest = std::prev(m_recorded_proposals.end());
         if (farthest->first < round) return;
-        for (const auto& h : farthest->second) batch.del(storage::Column::kConsensus, proposal_key(farthest->first, h));
+        for (const auto& h : farthest->second) batch.del(kRecordsColumn, proposal_key(farthest->first, h));
         m_recorded_proposals.erase(farthest);
       }
       it = m_recorded_proposals.emplace(round, std::set<Hash32>{}).first;
     }
     if (it->second.contains(hash) || it->second.size() >= kProposalRecordsPerRound) return;
-    batch.put(storage::Column::kConsensus, proposal_key(round, hash), encoded.empty() ? b.encode() : Bytes(encoded.begin(), encoded.end()));
+    batch.put(kRecordsColumn, proposal_key(round, hash), encoded.empty() ? b.encode() : Bytes(encoded.begin(), encoded.end()));
     if (auto st = m_records->write(batch, storage::Durability::kNoSync); !st) fatal("proposal record write failed: " + st.message());
     it->second.insert(hash);
   }
@@ -847,11 +848,11 @@ class ChannelImpl final : public Channel, private mempool::AdmissionChecks, priv
     storage::WriteBatch stale;
     uint32_t committed_round = head_block()->header.round;
     BytesView prefix = as_bytes("proposal/");
-    auto st = m_records->scan(storage::Column::kConsensus, prefix, [&](BytesView key, BytesView value) {
+    auto st = m_records->scan(kRecordsColumn, prefix, [&](BytesView key, BytesView value) {
       if (key.size() < prefix.size() || !std::equal(prefix.begin(), prefix.end(), key.begin())) return false;
       auto b = core::Block::decode(value);
       if (!b || b->header.round <= committed_round) {
-        stale.del(storage::Column::kConsensus, key);
+        stale.del(kRecordsColumn, key);
         return true;
       }
       m_recorded_proposals[b->header.round].insert(b->hash());
@@ -1291,8 +1292,8 @@ class ChannelImpl final : public Channel, private mempool::AdmissionChecks, priv
     // The records the block made obsolete go once it is on disk; a crash in between leaves them
     // behind, and start() deletes them (they are below the committed head).
     storage::WriteBatch obsolete;
-    obsolete.del(storage::Column::kConsensus, chain_key(block->header.height));
-    for (const auto& key : job.stale_records) obsolete.del(storage::Column::kConsensus, key);
+    obsolete.del(kRecordsColumn, chain_key(block->header.height));
+    for (const auto& key : job.stale_records) obsolete.del(kRecordsColumn, key);
     if (auto s = m_records->write(obsolete, storage::Durability::kNoSync); !s) fatal("consensus record cleanup failed: " + s.message());
     int64_t tp = m_clock.monotonic_us();
     m_state->on_persisted(f.result.state_root);
@@ -1432,11 +1433,15 @@ class ChannelImpl final : public Channel, private mempool::AdmissionChecks, priv
 
 Result<std::unique_ptr<Channel>> Channel::open(const ChannelOptions& options, Clock& clock) {
   std::unique_ptr<storage::KvStore> kv, records;
+  storage::Schema schema;
+  ChainStore::add_columns(schema);
+  schema.add(state::kTrieNodesColumn);
+  const storage::Schema records_schema{kRecordsColumn};
   if (options.data_dir.empty()) {
-    kv = storage::make_memory_store();
-    records = storage::make_memory_store();
+    kv = storage::make_memory_store(schema);
+    records = storage::make_memory_store(records_schema);
   } else {
-    auto r = storage::open_rocksdb(options.data_dir, options.rocks);
+    auto r = storage::open_rocksdb(options.data_dir, schema, options.rocks);
     if (!r) return r.status();
     kv = std::move(r.value());
     // A few small keys, rewritten each round: small memtables and cache.
@@ -1444,7 +1449,7 @@ Result<std::unique_ptr<Channel>> Channel::open(const ChannelOptions& options, Cl
     ro.block_cache_bytes = 8u << 20;
     ro.write_buffer_bytes = 8u << 20;
     ro.memtable_bytes_total = 32u << 20;
-    auto rr = storage::open_rocksdb(options.data_dir + "/consensus", ro);
+    auto rr = storage::open_rocksdb(options.data_dir + "/consensus", records_schema, ro);
     if (!rr) return rr.status();
     records = std::move(rr.value());
   }

@@ -68,6 +68,10 @@ using core::QuorumCertificate;
 using core::Vote;
 using core::VoteKind;
 
+// A node's store: the world state's trie nodes and the height index the simulator keeps beside them.
+constexpr storage::ColumnDef kHeightIndexColumn{"height_index"};
+const storage::Schema kStoreSchema{state::kTrieNodesColumn, kHeightIndexColumn};
+
 constexpr uint64_t kMs = 1000;      // simulated time is in microseconds
 constexpr uint64_t kSec = 1000 * kMs;
 // Txs from core/test_tx.hpp carry timestamp 1'700'000'000 s; block time at simulated time 0 is 250 s
@@ -300,7 +304,7 @@ class Sim {
       in.honest = in.key_index >= m_cfg.twins;
       in.addr = m_fx.validators[in.key_index];
       in.skew_us = static_cast<int64_t>(m_rng.below(50 * kMs));
-      in.kv = storage::make_memory_store();
+      in.kv = storage::make_memory_store(kStoreSchema);
       auto ws = state::make_world_state(*in.kv);
       Hash32 root = ws->apply(state::empty_root(), execution::genesis_changes(m_fx.params));
       storage::WriteBatch batch;
@@ -853,7 +857,7 @@ class Sim {
     codec::Writer key;
     key.u64(h.height);
     Bytes kb = key.take();
-    batch.put(storage::Column::kHeightIndex, kb, block->hash().view());
+    batch.put(kHeightIndexColumn, kb, block->hash().view());
     if (!me.kv->write(batch, storage::Durability::kSync)) std::abort();
     me.state->on_persisted(ex->second.result.state_root);
     me.chain.push_back(Committed{block, qc, ex->second.result});
