@@ -21,6 +21,15 @@ using namespace cx::core::testing;
 
 namespace {
 
+// Columns shaped like a channel's block store (the benchmarks link no channel code).
+constexpr storage::ColumnDef kMetaColumn{"meta"};
+constexpr storage::ColumnDef kBlocksColumn{"blocks"};
+constexpr storage::ColumnDef kHeightIndexColumn{"height_index"};
+constexpr storage::ColumnDef kTxIndexColumn{"tx_index"};
+constexpr storage::ColumnDef kResultsColumn{"results"};
+const storage::Schema kChainSchema{kMetaColumn, kBlocksColumn, kHeightIndexColumn, kTxIndexColumn, kResultsColumn,
+                                   state::kTrieNodesColumn};
+
 core::ChainParams params_with(size_t accounts) {
   core::ChainParams p;
   p.treasury = *core::Address::parse("hx1000000000000000000000000000000000000000");
@@ -78,7 +87,7 @@ BENCHMARK(BM_TxVerifySignature);
 
 // Execution plus the trie update of one block of `range(0)` transfers among 10,000 accounts.
 void BM_ApplyBlockTransfers(benchmark::State& st) {
-  auto kv = storage::make_memory_store();
+  auto kv = storage::make_memory_store({state::kTrieNodesColumn});
   auto ws = state::make_world_state(*kv);
   auto p = params_with(200);
   Hash32 root = ws->apply(state::empty_root(), execution::genesis_changes(p));
@@ -110,7 +119,7 @@ struct LargeStateBlock {
   static constexpr size_t kAccounts = 200'000;
   static constexpr size_t kTxs = 2'000;
 
-  std::unique_ptr<storage::KvStore> kv = storage::make_memory_store();
+  std::unique_ptr<storage::KvStore> kv = storage::make_memory_store({state::kTrieNodesColumn});
   std::unique_ptr<state::WorldState> ws = state::make_world_state(*kv);
   core::ChainParams params;
   Hash32 root;
@@ -187,7 +196,7 @@ BENCHMARK(BM_ReceiptsRootLargeState)->Unit(benchmark::kMicrosecond);
 void BM_RocksWriteRandomKeys(benchmark::State& st) {
   const auto dir = std::filesystem::temp_directory_path() / ("cx-bench-rocks-" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
-  auto kv = storage::open_rocksdb(dir.string());
+  auto kv = storage::open_rocksdb(dir.string(), kChainSchema);
   if (!kv) {
     st.SkipWithError(kv.message().c_str());
     return;
@@ -199,7 +208,7 @@ void BM_RocksWriteRandomKeys(benchmark::State& st) {
     for (size_t i = 0; i < n; ++i) {
       const uint64_t c = counter++;
       const Hash32 key = crypto::sha3_256(BytesView(reinterpret_cast<const uint8_t*>(&c), sizeof c));
-      batch.put(storage::Column::kTxIndex, key.view(), value);
+      batch.put(kTxIndexColumn, key.view(), value);
     }
     if (!kv.value()->write(batch, storage::Durability::kNoSync)) std::abort();
   };
@@ -210,6 +219,72 @@ void BM_RocksWriteRandomKeys(benchmark::State& st) {
   std::filesystem::remove_all(dir);
 }
 BENCHMARK(BM_RocksWriteRandomKeys)->Unit(benchmark::kMillisecond);
+
+// A block commit's shape over several columns: 2,000 txs, each with a tx index entry and ~4 new trie
+// nodes (staged per column, as the chain store and the world state do), plus the block, its height
+// index, its result and the meta entry; written without fsync into a store that keeps growing.
+void BM_RocksWriteBlockCommit(benchmark::State& st) {
+  const auto dir = std::filesystem::temp_directory_path() / ("cx-bench-commit-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  auto kv = storage::open_rocksdb(dir.string(), kChainSchema);
+  if (!kv) {
+    st.SkipWithError(kv.message().c_str());
+    return;
+  }
+  uint64_t counter = 0, height = 0;
+  const Bytes index_value(160, 0x17), node_value(120, 0x2a), block(200'000, 0x33), result(400, 0x44);
+  storage::WriteBatch batch;
+  auto commit = [&] {
+    batch.clear();
+    auto next_key = [&] {
+      const uint64_t c = counter++;
+      return crypto::sha3_256(BytesView(reinterpret_cast<const uint8_t*>(&c), sizeof c));
+    };
+    const Hash32 block_hash = next_key();
+    const uint8_t h[8] = {0, 0, 0, 0, static_cast<uint8_t>(height >> 24), static_cast<uint8_t>(height >> 16),
+                          static_cast<uint8_t>(height >> 8), static_cast<uint8_t>(height)};
+    ++height;
+    batch.put(kBlocksColumn, block_hash.view(), block);
+    batch.put(kHeightIndexColumn, BytesView(h, 8), block_hash.view());
+    for (int i = 0; i < 2000; ++i) batch.put(kTxIndexColumn, next_key().view(), index_value);
+    batch.put(kResultsColumn, BytesView(h, 8), result);
+    batch.put(kMetaColumn, as_bytes("last"), BytesView(h, 8));
+    for (int i = 0; i < 8000; ++i) batch.put(state::kTrieNodesColumn, next_key().view(), node_value);
+    if (!kv.value()->write(batch, storage::Durability::kNoSync)) std::abort();
+  };
+  for (int i = 0; i < 30; ++i) commit();
+  for (auto _ : st) commit();
+  st.SetItemsProcessed(st.iterations() * 10'004);
+  kv.value().reset();
+  std::filesystem::remove_all(dir);
+}
+BENCHMARK(BM_RocksWriteBlockCommit)->Unit(benchmark::kMillisecond);
+
+// Point reads of 32-byte keys in a store of 300,000 (tx lookups), half of them misses.
+void BM_RocksGet(benchmark::State& st) {
+  const auto dir = std::filesystem::temp_directory_path() / ("cx-bench-get-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  auto kv = storage::open_rocksdb(dir.string(), kChainSchema);
+  if (!kv) {
+    st.SkipWithError(kv.message().c_str());
+    return;
+  }
+  auto key_of = [](uint64_t c) { return crypto::sha3_256(BytesView(reinterpret_cast<const uint8_t*>(&c), sizeof c)); };
+  const Bytes value(160, 0x42);
+  for (uint64_t b = 0; b < 100; ++b) {
+    storage::WriteBatch batch;
+    for (uint64_t i = 0; i < 3000; ++i) batch.put(kTxIndexColumn, key_of(2 * (b * 3000 + i)).view(), value);
+    if (!kv.value()->write(batch, storage::Durability::kNoSync)) std::abort();
+  }
+  std::vector<Hash32> keys;
+  for (uint64_t i = 0; i < 4096; ++i) keys.push_back(key_of((i * 7919) % 600'000));
+  size_t i = 0;
+  for (auto _ : st) benchmark::DoNotOptimize(kv.value()->get(kTxIndexColumn, keys[i++ & 4095].view()));
+  st.SetItemsProcessed(st.iterations());
+  kv.value().reset();
+  std::filesystem::remove_all(dir);
+}
+BENCHMARK(BM_RocksGet);
 
 }  // namespace
 

@@ -72,8 +72,8 @@ class ChainReadsTest : public ::testing::Test {
   }
 
   core::ChainParams params;
-  std::unique_ptr<storage::KvStore> kv = storage::make_memory_store();
-  std::unique_ptr<storage::KvStore> records_kv = storage::make_memory_store();
+  std::unique_ptr<storage::KvStore> kv = storage::make_memory_store(ledger_schema());
+  std::unique_ptr<storage::KvStore> records_kv = storage::make_memory_store(records_schema());
   ChainStore chain{*kv};
   RecordsStore records{*records_kv};
   std::unique_ptr<state::WorldState> state = state::make_world_state(*kv);

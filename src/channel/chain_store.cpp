@@ -5,8 +5,6 @@
 
 namespace cx::channel {
 
-using storage::Column;
-
 namespace {
 const Bytes kLastHeightKey = {'l', 'a', 's', 't'};
 const Bytes kGenesisKey = {'g', 'e', 'n', 'e', 's', 'i', 's'};
@@ -43,17 +41,27 @@ std::optional<CommittedResult> CommittedResult::decode(BytesView b) {
   return c;
 }
 
-std::optional<Bytes> ChainStore::get(Column c, BytesView key) const {
+ChainStore::ChainStore(storage::KvStore& kv) : m_kv(kv) {
+  for (const auto* c : {&kMetaColumn, &kBlocksColumn, &kHeightIndexColumn, &kTxIndexColumn, &kResultsColumn}) {
+    CX_ASSERT_MSG(kv.schema().contains(*c), "the chain's store lacks one of the chain's columns");
+  }
+}
+
+void ChainStore::add_columns(storage::Schema& schema) {
+  schema.add(kMetaColumn).add(kBlocksColumn).add(kHeightIndexColumn).add(kTxIndexColumn).add(kResultsColumn);
+}
+
+std::optional<Bytes> ChainStore::get(const storage::ColumnDef& c, BytesView key) const {
   auto r = m_kv.get(c, key);
   if (!r) {
-    CX_ERROR("store", "read from " << storage::column_name(c) << " failed: " << r.message());
+    CX_ERROR("store", "read from " << c.name() << " failed: " << r.message());
     CX_ASSERT_MSG(false, "storage read failed; refusing to serve possibly wrong data");
   }
   return std::move(r.value());
 }
 
 std::optional<uint64_t> ChainStore::meta_u64(BytesView key, const char* what) const {
-  auto v = get(Column::kMeta, key);
+  auto v = get(kMetaColumn, key);
   if (!v) return std::nullopt;
   codec::Reader r(*v);
   uint64_t n = r.u64();
@@ -64,19 +72,19 @@ std::optional<uint64_t> ChainStore::meta_u64(BytesView key, const char* what) co
 std::optional<uint64_t> ChainStore::last_height() const { return meta_u64(kLastHeightKey, "corrupted last height"); }
 
 std::optional<Hash32> ChainStore::genesis_id() const {
-  auto v = get(Column::kMeta, kGenesisKey);
+  auto v = get(kMetaColumn, kGenesisKey);
   if (!v) return std::nullopt;
   return Hash32::from_view(*v);
 }
 
 std::optional<Hash32> ChainStore::hash_at(uint64_t height) const {
-  auto v = get(Column::kHeightIndex, height_key(height));
+  auto v = get(kHeightIndexColumn, height_key(height));
   if (!v) return std::nullopt;
   return Hash32::from_view(*v);
 }
 
 std::shared_ptr<const core::Block> ChainStore::block(const Hash32& hash) const {
-  auto v = get(Column::kBlocks, hash.view());
+  auto v = get(kBlocksColumn, hash.view());
   if (!v) return nullptr;
   auto b = core::Block::decode(*v);
   CX_ASSERT_MSG(b.is_ok(), "stored block does not decode");
@@ -84,7 +92,7 @@ std::shared_ptr<const core::Block> ChainStore::block(const Hash32& hash) const {
 }
 
 std::optional<CommittedResult> ChainStore::result_at(uint64_t height) const {
-  auto v = get(Column::kResults, height_key(height));
+  auto v = get(kResultsColumn, height_key(height));
   if (!v) return std::nullopt;
   auto r = CommittedResult::decode(*v);
   CX_ASSERT_MSG(r.has_value(), "stored result does not decode");
@@ -95,7 +103,7 @@ std::optional<uint64_t> ChainStore::format() const { return meta_u64(kFormatKey,
 
 // A tx's entry: u64 height, u32 index, then its receipt's encoding.
 std::optional<TxPosition> ChainStore::tx_position(const Hash32& tx_hash) const {
-  auto v = get(Column::kTxIndex, tx_hash.view());
+  auto v = get(kTxIndexColumn, tx_hash.view());
   if (!v) return std::nullopt;
   codec::Reader r(*v);
   TxPosition p{r.u64(), r.u32()};
@@ -104,7 +112,7 @@ std::optional<TxPosition> ChainStore::tx_position(const Hash32& tx_hash) const {
 }
 
 std::optional<core::Receipt> ChainStore::receipt(const Hash32& tx_hash) const {
-  auto v = get(Column::kTxIndex, tx_hash.view());
+  auto v = get(kTxIndexColumn, tx_hash.view());
   if (!v) return std::nullopt;
   constexpr size_t kPositionBytes = 8 + 4;
   CX_ASSERT_MSG(v->size() >= kPositionBytes, "corrupted tx index entry");
@@ -118,22 +126,22 @@ void ChainStore::stage_block(const core::Block& block, const std::vector<core::R
   CX_ASSERT(receipts.size() == block.txs.size());
   Hash32 hash = block.hash();
   uint64_t height = block.header.height;
-  batch.put(Column::kBlocks, hash.view(), block.encode());
-  batch.put(Column::kHeightIndex, height_key(height), hash.view());
+  batch.put(kBlocksColumn, hash.view(), block.encode());
+  batch.put(kHeightIndexColumn, height_key(height), hash.view());
   for (size_t i = 0; i < block.txs.size(); ++i) {
     codec::Writer w;
     w.u64(height);
     w.u32(static_cast<uint32_t>(i));
     w.raw(receipts[i].encode());
-    batch.put(Column::kTxIndex, block.txs[i]->hash.view(), w.out());
+    batch.put(kTxIndexColumn, block.txs[i]->hash.view(), w.out());
   }
-  batch.put(Column::kResults, height_key(height), result.encode());
-  batch.put(Column::kMeta, kLastHeightKey, u64_bytes(height));
+  batch.put(kResultsColumn, height_key(height), result.encode());
+  batch.put(kMetaColumn, kLastHeightKey, u64_bytes(height));
 }
 
 void ChainStore::stage_genesis_id(const Hash32& id, storage::WriteBatch& batch) const {
-  batch.put(Column::kMeta, kGenesisKey, id.view());
-  batch.put(Column::kMeta, kFormatKey, u64_bytes(kStorageFormat));
+  batch.put(kMetaColumn, kGenesisKey, id.view());
+  batch.put(kMetaColumn, kFormatKey, u64_bytes(kStorageFormat));
 }
 
 }  // namespace cx::channel

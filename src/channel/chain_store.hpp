@@ -16,6 +16,15 @@ namespace cx::channel {
 // Format 3: consensus records live in a store of their own (`<dir>/consensus`), not in this one.
 inline constexpr uint32_t kStorageFormat = 3;
 
+// The chain's columns. Their names are the column families on disk since format 1: renaming one is a
+// format change. (Directories of formats 1 and 2 also hold "receipts", and all hold "consensus", which
+// this store no longer uses: the store opens them and leaves them alone.)
+inline constexpr storage::ColumnDef kMetaColumn{"meta"};                // `last`, `genesis`, `format`
+inline constexpr storage::ColumnDef kBlocksColumn{"blocks"};            // block hash -> encoded block
+inline constexpr storage::ColumnDef kHeightIndexColumn{"height_index"}; // height (height_key) -> block hash
+inline constexpr storage::ColumnDef kTxIndexColumn{"tx_index"};         // tx hash -> height, index, receipt
+inline constexpr storage::ColumnDef kResultsColumn{"results"};          // height -> CommittedResult
+
 struct TxPosition {
   uint64_t height = 0;
   uint32_t index = 0;
@@ -31,7 +40,11 @@ struct CommittedResult {
 
 class ChainStore {
  public:
-  explicit ChainStore(storage::KvStore& kv) : m_kv(kv) {}
+  // `kv` must have been opened with the columns add_columns() adds (asserted).
+  explicit ChainStore(storage::KvStore& kv);
+
+  // Adds the chain's columns to the schema of the store that will hold the chain.
+  static void add_columns(storage::Schema& schema);
 
   // Environment failures while reading a committed chain are fatal corruption: they abort with
   // the key that was missing, since continuing would serve wrong data.
@@ -51,7 +64,7 @@ class ChainStore {
   void stage_genesis_id(const Hash32& id, storage::WriteBatch& batch) const;
 
  private:
-  std::optional<Bytes> get(storage::Column c, BytesView key) const;
+  std::optional<Bytes> get(const storage::ColumnDef& c, BytesView key) const;
   // A u64 entry of the meta column; `what` names it if it does not decode.
   std::optional<uint64_t> meta_u64(BytesView key, const char* what) const;
   storage::KvStore& m_kv;

@@ -25,14 +25,23 @@ struct Stores {
   std::unique_ptr<storage::KvStore> records;
 };
 
+// The columns of a channel's stores, each declared by the module that owns its keys.
+storage::Schema chain_schema(const ChannelOptions& o) {
+  storage::Schema schema = ledger_schema();
+  for (const auto& index : o.indexes) index.add_columns(schema);
+  return schema;
+}
+
 Result<Stores> open_stores(const ChannelOptions& o) {
   Stores s;
+  const storage::Schema schema = chain_schema(o);
+  const storage::Schema records = records_schema();
   if (o.data_dir.empty()) {
-    s.kv = storage::make_memory_store();
-    s.records = storage::make_memory_store();
+    s.kv = storage::make_memory_store(schema);
+    s.records = storage::make_memory_store(records);
     return s;
   }
-  auto kv = storage::open_rocksdb(o.data_dir, o.rocks);
+  auto kv = storage::open_rocksdb(o.data_dir, schema, o.rocks);
   if (!kv) return kv.status();
   s.kv = std::move(kv.value());
   // A few small keys, rewritten each round: small memtables and cache.
@@ -40,9 +49,9 @@ Result<Stores> open_stores(const ChannelOptions& o) {
   ro.block_cache_bytes = 8u << 20;
   ro.write_buffer_bytes = 8u << 20;
   ro.memtable_bytes_total = 32u << 20;
-  auto records = storage::open_rocksdb(o.data_dir + "/consensus", ro);
-  if (!records) return records.status();
-  s.records = std::move(records.value());
+  auto opened = storage::open_rocksdb(o.data_dir + "/consensus", records, ro);
+  if (!opened) return opened.status();
+  s.records = std::move(opened.value());
   return s;
 }
 
@@ -54,7 +63,12 @@ class ChannelImpl final : public Channel, private p2p::Handler {
         m_chain(*m_kv), m_records(*m_records_kv), m_state(state::make_world_state(*m_kv)),
         m_executor(m_options.params, *m_state), m_writer(*m_kv, m_chain, *m_state, m_records),
         m_reads(m_options.params, m_chain, *m_state, clock, {o.recent_blocks_cached, o.recent_txs_cached}),
-        m_watchers(m_reads) {}
+        m_watchers(m_reads) {
+    for (const auto& index : m_options.indexes) {
+      m_indexes.push_back(index.make(*m_kv));
+      m_writer.add_subscriber(*m_indexes.back());
+    }
+  }
 
   ~ChannelImpl() override { stop(); }
 
@@ -232,6 +246,7 @@ class ChannelImpl final : public Channel, private p2p::Handler {
   CommitWriter m_writer;
   ChainReads m_reads;
   Watchers m_watchers;
+  std::vector<std::unique_ptr<CommitSubscriber>> m_indexes;  // written by the commit pipeline
   DurableHead m_head;           // at open
   RestoredRecords m_restored;   // at open, handed to the core at start
   std::unique_ptr<mempool::Mempool> m_pool;

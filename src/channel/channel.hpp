@@ -2,16 +2,27 @@
 // One ledger: storage, world state, mempool, execution and consensus wired together and driven by
 // one channel thread ("chan-<name>"). RPC reaches it through ChannelApi.
 #include <memory>
+#include <functional>
 #include <optional>
 #include <string>
 
 #include "base/clock.hpp"
 #include "channel/api.hpp"
+#include "channel/commit_writer.hpp"
 #include "mempool/mempool.hpp"
 #include "p2p/network.hpp"
 #include "storage/kv_store.hpp"
 
 namespace cx::channel {
+
+// An index the commit pipeline keeps with the chain (the index seam, commit_writer.hpp): its columns
+// join the channel's store before it opens, and its subscriber stages entries into each final block's
+// own batch. The explorer's address → txs index is one.
+struct IndexSpec {
+  std::string name;
+  std::function<void(storage::Schema&)> add_columns;
+  std::function<std::unique_ptr<CommitSubscriber>(storage::KvStore&)> make;
+};
 
 struct ChannelOptions {
   std::string data_dir;                 // RocksDB directory of this channel; empty = in memory (tests)
@@ -28,6 +39,7 @@ struct ChannelOptions {
   // Recently committed blocks kept decoded for RPC; bounded by count and by txs held (blocks can be large).
   size_t recent_blocks_cached = 256;
   size_t recent_txs_cached = 20000;
+  std::vector<IndexSpec> indexes;
 };
 
 class Channel : public ChannelApi {

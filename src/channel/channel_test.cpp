@@ -8,8 +8,12 @@
 #include <future>
 #include <thread>
 
+#include "channel/chain_store.hpp"
+#include "channel/genesis.hpp"
+#include "channel/records.hpp"
 #include "codec/binary.hpp"
 #include "core/test_tx.hpp"
+#include "state/world_state.hpp"
 #include "storage/kv_store.hpp"
 
 using namespace cx;
@@ -168,15 +172,86 @@ TEST(Channel, ManyTxsFromManySendersAllCommitAndSurviveRestart) {
   EXPECT_NE(bad.message().find("genesis"), std::string::npos);
   // Nor can a build that reads another storage format: it says so instead of misreading it.
   {
-    auto kv = storage::open_rocksdb(dir.string());
+    storage::Schema schema;
+    channel::ChainStore::add_columns(schema);
+    auto kv = storage::open_rocksdb(dir.string(), schema);
     ASSERT_TRUE(kv) << kv.message();
     storage::WriteBatch b;
-    b.put(storage::Column::kMeta, as_bytes("format"), Bytes{0, 0, 0, 0, 0, 0, 0, 1});
+    b.put(channel::kMetaColumn, as_bytes("format"), Bytes{0, 0, 0, 0, 0, 0, 0, 1});
     ASSERT_TRUE(kv.value()->write(b, storage::Durability::kSync));
   }
   auto old = channel::Channel::open(fx.options(dir.string()), system_clock());
   ASSERT_FALSE(old);
   EXPECT_NE(old.message().find("storage format 1"), std::string::npos) << old.message();
+  std::filesystem::remove_all(dir);
+}
+
+TEST(Channel, ColumnNamesAreTheFamilyNamesOnDisk) {
+  // Existing directories are opened by these names: changing one is a storage format change.
+  EXPECT_EQ(channel::kMetaColumn.name(), "meta");
+  EXPECT_EQ(channel::kBlocksColumn.name(), "blocks");
+  EXPECT_EQ(channel::kHeightIndexColumn.name(), "height_index");
+  EXPECT_EQ(channel::kTxIndexColumn.name(), "tx_index");
+  EXPECT_EQ(channel::kResultsColumn.name(), "results");
+  EXPECT_EQ(state::kTrieNodesColumn.name(), "trie_nodes");
+  EXPECT_EQ(channel::kRecordsColumn.name(), "consensus");
+}
+
+TEST(Channel, DirectoryWithTheColumnFamiliesOfEarlierBuildsOpens) {
+  // Builds before owner-registered columns created every column family in both stores, among them
+  // "receipts" (unused since format 2) and "consensus" (unused in the block store since format 3).
+  // Such a directory opens, and what those families hold is left as it was.
+  static constexpr storage::ColumnDef kOldReceipts{"receipts"};
+  static constexpr storage::ColumnDef kOldConsensus{"consensus"};
+  Fixture fx;
+  auto dir = std::filesystem::temp_directory_path() / ("cx-channel-families-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  Hash32 tx_hash;
+  {
+    auto ch = channel::Channel::open(fx.options(dir.string()), system_clock());
+    ASSERT_TRUE(ch) << ch.message();
+    ch.value()->start();
+    auto sub = ch.value()->submit_tx(signed_params(fx.alice, fx.transfer_to(fx.bob, 1, icx(2))));
+    ASSERT_FALSE(sub.rejection);
+    tx_hash = sub.hash;
+    ASSERT_EQ(wait_committed(*ch.value(), tx_hash).status, channel::TxStatus::kCommitted);
+    ch.value()->stop();
+  }
+  storage::Schema blocks_schema{kOldReceipts, kOldConsensus, state::kTrieNodesColumn};
+  channel::ChainStore::add_columns(blocks_schema);
+  const storage::Schema records_schema{channel::kRecordsColumn, channel::kMetaColumn, channel::kBlocksColumn,
+                                       channel::kHeightIndexColumn, channel::kTxIndexColumn, kOldReceipts,
+                                       state::kTrieNodesColumn, channel::kResultsColumn};
+  auto put_old = [](const std::string& path, const storage::Schema& schema, const storage::ColumnDef& c) {
+    auto kv = storage::open_rocksdb(path, schema);
+    ASSERT_TRUE(kv) << kv.message();
+    storage::WriteBatch b;
+    b.put(c, as_bytes("old"), as_bytes("kept"));
+    ASSERT_TRUE(kv.value()->write(b, storage::Durability::kSync));
+  };
+  auto get_old = [](const std::string& path, const storage::Schema& schema, const storage::ColumnDef& c) {
+    auto kv = storage::open_rocksdb(path, schema);
+    CX_ASSERT_MSG(kv.is_ok(), kv.message().c_str());
+    auto v = kv.value()->get(c, as_bytes("old"));
+    CX_ASSERT(v.is_ok());
+    return v.value() ? std::string(as_string_view(*v.value())) : std::string("(missing)");
+  };
+  put_old(dir.string(), blocks_schema, kOldReceipts);
+  put_old((dir / "consensus").string(), records_schema, kOldReceipts);
+  {
+    auto ch = channel::Channel::open(fx.options(dir.string()), system_clock());
+    ASSERT_TRUE(ch) << ch.message();
+    auto& c = *ch.value();
+    EXPECT_EQ(c.lookup_tx(tx_hash).status, channel::TxStatus::kCommitted);
+    EXPECT_EQ(*c.balance(address_of(fx.bob), std::nullopt), icx(2));
+    c.start();
+    auto sub = c.submit_tx(signed_params(fx.alice, fx.transfer_to(fx.bob, 2, icx(3))));
+    ASSERT_FALSE(sub.rejection);
+    EXPECT_EQ(wait_committed(c, sub.hash).status, channel::TxStatus::kCommitted);
+    c.stop();
+  }
+  EXPECT_EQ(get_old(dir.string(), blocks_schema, kOldReceipts), "kept");
+  EXPECT_EQ(get_old((dir / "consensus").string(), records_schema, kOldReceipts), "kept");
   std::filesystem::remove_all(dir);
 }
 
@@ -230,10 +305,10 @@ TEST(Channel, CertifiedCandidateSurvivesAStopAndCommitsAfterRestart) {
     return w.take();
   };
   {
-    auto kv = storage::open_rocksdb(records_dir);
+    auto kv = storage::open_rocksdb(records_dir, {channel::kRecordsColumn});
     ASSERT_TRUE(kv) << kv.message();
     storage::WriteBatch b;
-    b.put(storage::Column::kConsensus, chain_key(head), Bytes{1, 2, 3});
+    b.put(channel::kRecordsColumn, chain_key(head), Bytes{1, 2, 3});
     ASSERT_TRUE(kv.value()->write(b, storage::Durability::kSync));
   }
   {
@@ -243,9 +318,9 @@ TEST(Channel, CertifiedCandidateSurvivesAStopAndCommitsAfterRestart) {
     again.value()->stop();
   }
   {
-    auto kv = storage::open_rocksdb(records_dir);
+    auto kv = storage::open_rocksdb(records_dir, {channel::kRecordsColumn});
     ASSERT_TRUE(kv) << kv.message();
-    auto r = kv.value()->get(storage::Column::kConsensus, chain_key(head));
+    auto r = kv.value()->get(channel::kRecordsColumn, chain_key(head));
     ASSERT_TRUE(r) << r.message();
     EXPECT_FALSE(r.value().has_value()) << "the stale record of committed height " << head << " is still there";
   }
@@ -268,15 +343,79 @@ TEST(Channel, AnUnusableVoteRecordRefusesToOpen) {
     ASSERT_TRUE(ch) << ch.message();
   }
   {
-    auto records = storage::open_rocksdb((dir / "consensus").string());
+    auto records = storage::open_rocksdb((dir / "consensus").string(), storage::Schema{channel::kRecordsColumn});
     ASSERT_TRUE(records) << records.message();
     storage::WriteBatch b;
-    b.put(storage::Column::kConsensus, as_bytes("wal"), Bytes{3, 1, 2, 3});
+    b.put(channel::kRecordsColumn, as_bytes("wal"), Bytes{3, 1, 2, 3});
     ASSERT_TRUE(records.value()->write(b, storage::Durability::kSync));
   }
   auto ch = channel::Channel::open(fx.options(dir.string()), system_clock());
   ASSERT_FALSE(ch);
   EXPECT_NE(ch.message().find("vote record"), std::string::npos) << ch.message();
   EXPECT_NE(ch.message().find("sign twice"), std::string::npos) << ch.message();
+  std::filesystem::remove_all(dir);
+}
+
+// The index seam: an index registers its own column, and the commit pipeline hands it every final block
+// with its receipts, to stage into the block's own batch. Here, a minimal sender → txs index.
+namespace {
+inline constexpr storage::ColumnDef kSenderTxsColumn{"test_sender_txs"};
+
+class SenderTxsIndex final : public channel::CommitSubscriber {
+ public:
+  void stage(const channel::ExecutedBlock& e, storage::WriteBatch& batch) override {
+    for (uint32_t i = 0; i < e.block->txs.size(); ++i) {
+      const auto& tx = *e.block->txs[i];
+      codec::Writer key;
+      key.raw(tx.from.to_bytes());
+      key.u64(e.block->header.height);
+      key.u32(i);
+      batch.put(kSenderTxsColumn, key.out(), (*e.receipts)[i].success ? Bytes{1} : Bytes{0});
+    }
+  }
+};
+
+size_t indexed_txs(storage::KvStore& kv, const core::Address& sender) {
+  size_t n = 0;
+  const auto raw = sender.to_bytes();
+  BytesView prefix(raw.data(), raw.size());
+  (void)kv.scan(kSenderTxsColumn, prefix, [&](BytesView key, BytesView) {
+    if (key.size() < prefix.size() || !std::equal(prefix.begin(), prefix.end(), key.begin())) return false;
+    ++n;
+    return true;
+  });
+  return n;
+}
+}  // namespace
+
+TEST(Channel, AnIndexSubscriberStagesEveryFinalBlockIntoItsOwnColumnOnDisk) {
+  Fixture fx;
+  auto dir = std::filesystem::temp_directory_path() / ("cx-channel-index-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  auto options = fx.options(dir.string());
+  options.indexes.push_back({"sender_txs", [](storage::Schema& s) { s.add(kSenderTxsColumn); },
+                             [](storage::KvStore&) { return std::make_unique<SenderTxsIndex>(); }});
+  {
+    auto ch = channel::Channel::open(options, system_clock());
+    ASSERT_TRUE(ch) << ch.message();
+    auto& c = *ch.value();
+    c.start();
+    for (uint64_t i = 0; i < 5; ++i) {
+      auto sub = c.submit_tx(signed_params(fx.alice, fx.transfer_to(fx.bob, i)));
+      ASSERT_FALSE(sub.rejection) << sub.rejection->detail;
+      EXPECT_EQ(wait_committed(c, sub.hash).status, channel::TxStatus::kCommitted);
+    }
+    c.stop();
+  }
+  // The index's column is in the channel's own store, written with the blocks.
+  auto kv = storage::open_rocksdb(dir.string(), [] {
+    auto s = channel::ledger_schema();
+    s.add(kSenderTxsColumn);
+    return s;
+  }());
+  ASSERT_TRUE(kv) << kv.message();
+  EXPECT_EQ(indexed_txs(*kv.value(), address_of(fx.alice)), 5u);
+  EXPECT_EQ(indexed_txs(*kv.value(), address_of(fx.bob)), 0u);
+  kv.value().reset();
   std::filesystem::remove_all(dir);
 }

@@ -35,8 +35,8 @@ struct NoChecks final : mempool::AdmissionChecks {
 // A ledger (stores, state, executor) on the genesis: the node's own, and one a test uses to compute the
 // execution results that honest blocks carry.
 struct Ledger {
-  std::unique_ptr<storage::KvStore> kv = storage::make_memory_store();
-  std::unique_ptr<storage::KvStore> records_kv = storage::make_memory_store();
+  std::unique_ptr<storage::KvStore> kv = storage::make_memory_store(ledger_schema());
+  std::unique_ptr<storage::KvStore> records_kv = storage::make_memory_store(records_schema());
   ChainStore chain{*kv};
   RecordsStore records{*records_kv};
   std::unique_ptr<state::WorldState> state = state::make_world_state(*kv);

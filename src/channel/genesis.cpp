@@ -31,6 +31,13 @@ Status create_genesis(const core::ChainParams& p, const Hash32& id, storage::KvS
 
 }  // namespace
 
+storage::Schema ledger_schema() {
+  storage::Schema schema;
+  ChainStore::add_columns(schema);
+  schema.add(state::kTrieNodesColumn);
+  return schema;
+}
+
 Hash32 genesis_id(const core::ChainParams& params) { return crypto::sha3_256(as_bytes(params.to_json())); }
 
 DurableHead read_durable_head(const ChainStore& chain) {

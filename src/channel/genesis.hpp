@@ -19,6 +19,9 @@ struct DurableHead {
   core::QuorumCertificate qc;
 };
 
+// The columns of a ledger's store: the chain store's and the world state's (index subscribers add theirs).
+storage::Schema ledger_schema();
+
 // sha3-256 of the genesis parameters: the channel's identity, committed to by block 0's prev_hash.
 Hash32 genesis_id(const core::ChainParams& params);
 

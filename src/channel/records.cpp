@@ -7,7 +7,6 @@
 namespace cx::channel {
 namespace {
 
-using storage::Column;
 using storage::Durability;
 
 constexpr std::string_view kGenesisKey = "genesis";
@@ -56,12 +55,12 @@ Bytes RecordsStore::proposal_key(const ProposalKey& key) {
 
 Status RecordsStore::mark_genesis(const Hash32& genesis_id) {
   storage::WriteBatch mark;
-  mark.put(Column::kConsensus, as_bytes(kGenesisKey), genesis_id.view());
+  mark.put(kRecordsColumn, as_bytes(kGenesisKey), genesis_id.view());
   return m_kv.write(mark, Durability::kSync);
 }
 
 Result<bool> RecordsStore::has_genesis_mark(const Hash32& genesis_id) const {
-  auto mark = m_kv.get(Column::kConsensus, as_bytes(kGenesisKey));
+  auto mark = m_kv.get(kRecordsColumn, as_bytes(kGenesisKey));
   if (!mark) return mark.status();
   const auto& m = mark.value();
   return m && m->size() == genesis_id.view().size() && std::equal(m->begin(), m->end(), genesis_id.view().begin());
@@ -69,7 +68,7 @@ Result<bool> RecordsStore::has_genesis_mark(const Hash32& genesis_id) const {
 
 Result<RestoredRecords> RecordsStore::load(const core::Block& head) {
   RestoredRecords out;
-  auto wal = m_kv.get(Column::kConsensus, as_bytes(kWalKey));
+  auto wal = m_kv.get(kRecordsColumn, as_bytes(kWalKey));
   if (!wal) return Status::error("reading the vote record: " + wal.message());
   if (wal.value()) out.votes.push_back(std::move(*wal.value()));
   storage::WriteBatch stale;
@@ -88,17 +87,17 @@ Result<RestoredRecords> RecordsStore::load(const core::Block& head) {
 Result<std::vector<consensus::CertifiedBlock>> RecordsStore::load_certified(const core::Block& head, storage::WriteBatch& stale) {
   std::vector<consensus::CertifiedBlock> chain;
   const uint64_t head_height = head.header.height;
-  auto st = m_kv.scan(Column::kConsensus, as_bytes(kChainPrefix), [&](BytesView key, BytesView) {
+  auto st = m_kv.scan(kRecordsColumn, as_bytes(kChainPrefix), [&](BytesView key, BytesView) {
     if (!has_prefix(key, kChainPrefix)) return false;
     codec::Reader rd(key.subspan(kChainPrefix.size()));
     uint64_t h = rd.u64();
-    if (rd.finish() && h <= head_height) stale.del(Column::kConsensus, key);
+    if (rd.finish() && h <= head_height) stale.del(kRecordsColumn, key);
     return true;
   });
   if (!st) return Status::error("reading the certified-chain records: " + st.message());
   Hash32 parent = head.hash();
   for (uint64_t h = head_height + 1;; ++h) {
-    auto r = m_kv.get(Column::kConsensus, chain_key(h));
+    auto r = m_kv.get(kRecordsColumn, chain_key(h));
     if (!r) return Status::error("reading the certified-chain record of height " + std::to_string(h) + ": " + r.message());
     if (!r.value()) break;
     auto c = decode_certified(*r.value());
@@ -111,11 +110,11 @@ Result<std::vector<consensus::CertifiedBlock>> RecordsStore::load_certified(cons
 
 Result<std::vector<consensus::BlockPtr>> RecordsStore::load_proposals(uint32_t committed_round, storage::WriteBatch& stale) {
   std::vector<consensus::BlockPtr> out;
-  auto st = m_kv.scan(Column::kConsensus, as_bytes(kProposalPrefix), [&](BytesView key, BytesView value) {
+  auto st = m_kv.scan(kRecordsColumn, as_bytes(kProposalPrefix), [&](BytesView key, BytesView value) {
     if (!has_prefix(key, kProposalPrefix)) return false;
     auto b = core::Block::decode(value);
     if (!b || b->header.round <= committed_round) {
-      stale.del(Column::kConsensus, key);
+      stale.del(kRecordsColumn, key);
       return true;
     }
     out.push_back(std::make_shared<const core::Block>(std::move(b).value()));
@@ -130,28 +129,28 @@ Status RecordsStore::write(const RecordsUpdate& u) {
   storage::WriteBatch batch;
   if (u.certified) {
     const uint64_t h = u.certified->block->header.height;
-    batch.put(Column::kConsensus, chain_key(h), encode_certified(*u.certified));
-    for (uint64_t above = h + 1; above <= u.certified_top_before; ++above) batch.del(Column::kConsensus, chain_key(above));
+    batch.put(kRecordsColumn, chain_key(h), encode_certified(*u.certified));
+    for (uint64_t above = h + 1; above <= u.certified_top_before; ++above) batch.del(kRecordsColumn, chain_key(above));
   }
-  for (const auto& key : u.drop_proposals) batch.del(Column::kConsensus, proposal_key(key));
-  for (const auto& [key, body] : u.proposals) batch.put(Column::kConsensus, proposal_key(key), body);
-  if (u.vote) batch.put(Column::kConsensus, as_bytes(kWalKey), *u.vote);
+  for (const auto& key : u.drop_proposals) batch.del(kRecordsColumn, proposal_key(key));
+  for (const auto& [key, body] : u.proposals) batch.put(kRecordsColumn, proposal_key(key), body);
+  if (u.vote) batch.put(kRecordsColumn, as_bytes(kWalKey), *u.vote);
   return m_kv.write(batch, u.vote ? Durability::kSync : Durability::kNoSync);
 }
 
 Status RecordsStore::drop_committed(uint64_t height, const std::vector<ProposalKey>& stale_proposals) {
   storage::WriteBatch batch;
-  batch.del(Column::kConsensus, chain_key(height));
-  for (const auto& key : stale_proposals) batch.del(Column::kConsensus, proposal_key(key));
+  batch.del(kRecordsColumn, chain_key(height));
+  for (const auto& key : stale_proposals) batch.del(kRecordsColumn, proposal_key(key));
   return m_kv.write(batch, Durability::kNoSync);
 }
 
 void RecordsStore::forget_votes_and_proposals() {
   storage::WriteBatch batch;
-  batch.del(Column::kConsensus, as_bytes(kWalKey));
-  (void)m_kv.scan(Column::kConsensus, as_bytes(kProposalPrefix), [&](BytesView key, BytesView) {
+  batch.del(kRecordsColumn, as_bytes(kWalKey));
+  (void)m_kv.scan(kRecordsColumn, as_bytes(kProposalPrefix), [&](BytesView key, BytesView) {
     if (!has_prefix(key, kProposalPrefix)) return false;
-    batch.del(Column::kConsensus, key);
+    batch.del(kRecordsColumn, key);
     return true;
   });
   (void)m_kv.write(batch, Durability::kSync);

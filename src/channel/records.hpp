@@ -17,6 +17,11 @@
 
 namespace cx::channel {
 
+// The records store's one column. "consensus" is its column family name on disk since format 1.
+inline constexpr storage::ColumnDef kRecordsColumn{"consensus"};
+
+inline storage::Schema records_schema() { return storage::Schema{kRecordsColumn}; }
+
 struct ProposalKey {
   uint32_t round = 0;
   Hash32 hash;

@@ -113,7 +113,7 @@ TEST(ApplyBlockGolden, MixedTransferBlockMatchesCapturedResults) {
   for (uint32_t i = 0; i < kKnownReceivers; ++i) params.accounts.push_back({eoa(0xb0, i), Uint256(7)});
 
   // The base state is persisted, so reads go through storage and the node cache as in a node.
-  auto kv = storage::make_memory_store();
+  auto kv = storage::make_memory_store({state::kTrieNodesColumn});
   auto ws = state::make_world_state(*kv);
   const Hash32 genesis_root = ws->apply(state::empty_root(), genesis_changes(params));
   storage::WriteBatch batch;

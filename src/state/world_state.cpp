@@ -386,7 +386,9 @@ class ReaderAt final : public StateReader {
 class WorldStateImpl final : public WorldState {
  public:
   WorldStateImpl(storage::KvStore& kv, const WorldStateOptions& options)
-      : m_kv(kv), m_cache(options.node_cache_entries) {}
+      : m_kv(kv), m_cache(options.node_cache_entries) {
+    CX_ASSERT_MSG(kv.schema().contains(kTrieNodesColumn), "the world state's store lacks the trie nodes column");
+  }
 
   std::optional<Bytes> get(const Hash32& root, BytesView key) const override {
     CX_ASSERT(key.size() <= kMaxKeyBytes);
@@ -462,7 +464,7 @@ class WorldStateImpl final : public WorldState {
       stack.pop_back();
       auto it = m_pending.find(h);
       if (it == m_pending.end() || !seen.insert(h).second) continue;
-      batch.put(storage::Column::kTrieNodes, h.view(), it->second.encoding);
+      batch.put(kTrieNodesColumn, h.view(), it->second.encoding);
       push_children(*it->second.node, stack);
     }
   }
@@ -553,7 +555,7 @@ class WorldStateImpl final : public WorldState {
       auto it = m_pending.find(hash);
       if (it != m_pending.end()) return it->second.node;
     }
-    auto read = m_kv.get(storage::Column::kTrieNodes, hash.view());
+    auto read = m_kv.get(kTrieNodesColumn, hash.view());
     if (!read) fatal("state: reading trie node " + hash.hex() + " failed: " + read.message());
     if (!read->has_value()) fatal("state: trie node " + hash.hex() + " is missing from the store");
     auto decoded = detail::decode_node(**read);

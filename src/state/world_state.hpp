@@ -1,6 +1,6 @@
 #pragma once
 // Authenticated world state: a hexary Merkle Patricia trie whose nodes are stored content-addressed
-// (key = SHA3-256 of the node encoding) in Column::kTrieNodes. Nothing is ever overwritten, so every
+// (key = SHA3-256 of the node encoding) in kTrieNodesColumn. Nothing is ever overwritten, so every
 // block's root stays readable: reads at a past height are reads at that height's root (archive mode).
 #include <map>
 #include <memory>
@@ -12,6 +12,10 @@
 #include "storage/kv_store.hpp"
 
 namespace cx::state {
+
+// The column that holds the trie nodes: the store given to make_world_state must be opened with it.
+// Its name is the column family on disk since storage format 1.
+inline constexpr storage::ColumnDef kTrieNodesColumn{"trie_nodes"};
 
 // Ordered set of changes: value nullopt deletes the key. Ordered, so applying it is deterministic.
 using StateChanges = std::map<Bytes, std::optional<Bytes>>;
@@ -55,6 +59,7 @@ class WorldState {
   virtual std::vector<Bytes> prove(const Hash32& root, BytesView key) const = 0;
 };
 
+// `kv` must have been opened with kTrieNodesColumn in its schema (asserted).
 std::unique_ptr<WorldState> make_world_state(storage::KvStore& kv, const WorldStateOptions& options = {});
 
 // Checks a proof from prove(): true iff the proof shows `key` maps to `value` (nullopt = absent) under `root`.

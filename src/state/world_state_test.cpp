@@ -18,6 +18,10 @@ using Model = std::map<Bytes, Bytes>;
 
 Bytes b(std::string_view s) { return Bytes(s.begin(), s.end()); }
 
+// The stores here hold the trie and, as a chain's store does, a column of another owner.
+constexpr storage::ColumnDef kHeightColumn{"height"};
+const storage::Schema kSchema{kTrieNodesColumn, kHeightColumn};
+
 StateChanges puts(std::initializer_list<std::pair<std::string_view, std::string_view>> kvs) {
   StateChanges c;
   for (auto [k, v] : kvs) c[b(k)] = b(v);
@@ -32,7 +36,7 @@ StateChanges all_of(const Model& m) {
 
 // The root a fresh trie gets for exactly `model`, built in one apply.
 Hash32 fresh_root(const Model& m) {
-  auto kv = storage::make_memory_store();
+  auto kv = storage::make_memory_store(kSchema);
   auto ws = make_world_state(*kv);
   return ws->apply(empty_root(), all_of(m));
 }
@@ -93,7 +97,7 @@ class KeyGen {
 
 TEST(WorldState, EmptyRoot) {
   EXPECT_TRUE(empty_root().is_zero());
-  auto kv = storage::make_memory_store();
+  auto kv = storage::make_memory_store(kSchema);
   auto ws = make_world_state(*kv);
   EXPECT_FALSE(ws->get(empty_root(), b("a")).has_value());
   EXPECT_EQ(ws->apply(empty_root(), {}), empty_root());
@@ -107,7 +111,7 @@ TEST(WorldState, EmptyRoot) {
 }
 
 TEST(WorldState, SingleKeyRootIsHashOfItsLeaf) {
-  auto kv = storage::make_memory_store();
+  auto kv = storage::make_memory_store(kSchema);
   auto ws = make_world_state(*kv);
   const Hash32 root = ws->apply(empty_root(), puts({{"\x12", "v"}}));
   detail::Node leaf;
@@ -119,7 +123,7 @@ TEST(WorldState, SingleKeyRootIsHashOfItsLeaf) {
 }
 
 TEST(WorldState, InsertGetUpdateDelete) {
-  auto kv = storage::make_memory_store();
+  auto kv = storage::make_memory_store(kSchema);
   auto ws = make_world_state(*kv);
   const Hash32 r1 = ws->apply(empty_root(), puts({{"alice", "10"}, {"bob", "20"}, {"", "root value"}}));
   EXPECT_NE(r1, empty_root());
@@ -157,7 +161,7 @@ TEST(WorldState, InsertGetUpdateDelete) {
 }
 
 TEST(WorldState, LongestKeysWork) {
-  auto kv = storage::make_memory_store();
+  auto kv = storage::make_memory_store(kSchema);
   auto ws = make_world_state(*kv);
   Bytes k1(256, 0xab), k2(256, 0xab);
   k2.back() = 0xac;
@@ -171,9 +175,14 @@ TEST(WorldState, LongestKeysWork) {
 }
 
 TEST(WorldStateDeathTest, OversizeKeyIsABug) {
-  auto kv = storage::make_memory_store();
+  auto kv = storage::make_memory_store(kSchema);
   auto ws = make_world_state(*kv);
   EXPECT_DEATH(ws->get(empty_root(), Bytes(257, 1)), "kMaxKeyBytes");
+}
+
+TEST(WorldStateDeathTest, StoreWithoutTheTrieColumnIsABug) {
+  auto kv = storage::make_memory_store({kHeightColumn});
+  EXPECT_DEATH(make_world_state(*kv), "lacks the trie nodes column");
 }
 
 // Random operations against a std::map model. After every apply the root must equal the root of a
@@ -182,7 +191,7 @@ TEST(WorldState, RandomOpsMatchModelAndRootIsCanonical) {
   for (uint64_t seed : {1u, 2u, 3u}) {
     SCOPED_TRACE("seed " + std::to_string(seed));
     KeyGen gen(seed);
-    auto kv = storage::make_memory_store();
+    auto kv = storage::make_memory_store(kSchema);
     auto ws = make_world_state(*kv);
     Model model;
     Hash32 root = empty_root();
@@ -220,7 +229,7 @@ TEST(WorldState, RootIndependentOfBatching) {
 
   // The same contents reached through many small batches, in a shuffled order, with detours
   // (keys put and deleted again, values overwritten).
-  auto kv = storage::make_memory_store();
+  auto kv = storage::make_memory_store(kSchema);
   auto ws = make_world_state(*kv);
   std::vector<std::pair<Bytes, Bytes>> entries(model.begin(), model.end());
   for (size_t i = entries.size(); i > 1; --i) std::swap(entries[i - 1], entries[gen.rng().below(i)]);
@@ -250,7 +259,7 @@ TEST(WorldState, RootIndependentOfBatching) {
 
 TEST(WorldState, DeletingEverythingGivesEmptyRoot) {
   KeyGen gen(7);
-  auto kv = storage::make_memory_store();
+  auto kv = storage::make_memory_store(kSchema);
   auto ws = make_world_state(*kv);
   Model model;
   for (int i = 0; i < 500; ++i) model[gen.key()] = gen.value();
@@ -298,11 +307,11 @@ class PersistenceTest : public ::testing::TestWithParam<StoreKind> {
  protected:
   std::unique_ptr<storage::KvStore> open() {
     if (GetParam() == StoreKind::kMemory) {
-      if (!m_memory) m_memory = storage::make_memory_store();
+      if (!m_memory) m_memory = storage::make_memory_store(kSchema);
       return nullptr;  // the memory store lives in m_memory across "reopens"
     }
     if (!m_dir) m_dir = std::make_unique<TempDir>();  // only RocksDB runs need a directory
-    auto r = storage::open_rocksdb(m_dir->path());
+    auto r = storage::open_rocksdb(m_dir->path(), kSchema);
     CX_ASSERT_MSG(r.is_ok(), r.message().c_str());
     return std::move(r.value());
   }
@@ -337,7 +346,7 @@ TEST_P(PersistenceTest, CommittedRootsReadableFromNewWorldState) {
       expect_matches(*ws, root, model, gen.universe());
       storage::WriteBatch batch;
       ws->stage_commit(root, batch);
-      batch.put(storage::Column::kMeta, as_bytes("height"), as_bytes(std::to_string(height)));
+      batch.put(kHeightColumn, as_bytes("height"), as_bytes(std::to_string(height)));
       ASSERT_TRUE(kv.write(batch, storage::Durability::kSync).is_ok());
       ws->on_persisted(root);
       // Nothing reachable from a persisted root is pending any more.
@@ -434,7 +443,7 @@ INSTANTIATE_TEST_SUITE_P(Stores, PersistenceTest, ::testing::Values(StoreKind::k
 
 TEST(WorldStateProof, InclusionAndExclusion) {
   KeyGen gen(5);
-  auto kv = storage::make_memory_store();
+  auto kv = storage::make_memory_store(kSchema);
   auto ws = make_world_state(*kv);
   Model model;
   for (int i = 0; i < 200; ++i) model[gen.key()] = gen.value();
@@ -470,7 +479,7 @@ TEST(WorldStateProof, InclusionAndExclusion) {
 }
 
 TEST(WorldStateProof, TamperedNodeFails) {
-  auto kv = storage::make_memory_store();
+  auto kv = storage::make_memory_store(kSchema);
   auto ws = make_world_state(*kv);
   const Hash32 root = ws->apply(empty_root(), puts({{"alpha", "1"}, {"alps", "2"}, {"beta", "3"}}));
   auto proof = ws->prove(root, b("alpha"));
@@ -492,7 +501,7 @@ TEST(WorldStateProof, TamperedNodeFails) {
 }
 
 TEST(WorldStateProof, EmptyTrie) {
-  auto kv = storage::make_memory_store();
+  auto kv = storage::make_memory_store(kSchema);
   auto ws = make_world_state(*kv);
   const auto proof = ws->prove(empty_root(), b("x"));
   EXPECT_TRUE(proof.empty());
@@ -503,7 +512,7 @@ TEST(WorldStateProof, EmptyTrie) {
 // ---------------------------------------------------------------------------------------------------
 
 TEST(WorldState, ConcurrentReadersDuringApplyAndCommit) {
-  auto kv = storage::make_memory_store();
+  auto kv = storage::make_memory_store(kSchema);
   WorldStateOptions options;
   options.node_cache_entries = 64;  // small, so readers also go to the store and evict
   auto ws = make_world_state(*kv, options);

@@ -1,4 +1,4 @@
-// RocksDB implementation of KvStore: one column family per Column, one shared block cache.
+// RocksDB implementation of KvStore: one column family per registered column, one shared block cache.
 #include <rocksdb/cache.h>
 #include <rocksdb/convenience.h>
 #include <rocksdb/db.h>
@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "base/log.hpp"
 #include "storage/kv_store.hpp"
 
 namespace cx::storage {
@@ -38,10 +39,12 @@ rocksdb::CompressionType pick_compression() {
 
 class RocksStore final : public KvStore {
  public:
-  RocksStore(std::string path, rocksdb::DB* db, std::vector<rocksdb::ColumnFamilyHandle*> handles)
-      : m_path(std::move(path)), m_db(db), m_handles(std::move(handles)) {
-    // Index 0 is RocksDB's mandatory "default" family; ours follow in Column order.
-    CX_ASSERT(m_handles.size() == kColumnCount + 1);
+  // `handles` are those of the families opened, in order: RocksDB's mandatory "default", one per
+  // column of `schema` in its order, then those on disk that `schema` does not name.
+  RocksStore(std::string path, const Schema& schema, rocksdb::DB* db, std::vector<rocksdb::ColumnFamilyHandle*> handles)
+      : m_path(std::move(path)), m_schema(schema), m_db(db), m_handles(std::move(handles)) {
+    CX_ASSERT(m_handles.size() >= m_schema.size() + 1);
+    for (size_t i = 0; i < m_schema.size(); ++i) CX_ASSERT(m_handles[i + 1]->GetName() == m_schema[i].name());
   }
 
   ~RocksStore() override {
@@ -55,7 +58,7 @@ class RocksStore final : public KvStore {
     delete m_db;
   }
 
-  Result<std::optional<Bytes>> get(Column c, BytesView key) const override {
+  Result<std::optional<Bytes>> get(const ColumnDef& c, BytesView key) const override {
     rocksdb::PinnableSlice value;
     const auto s = m_db->Get(rocksdb::ReadOptions(), handle(c), to_slice(key), &value);
     if (s.IsNotFound()) return std::optional<Bytes>{};
@@ -65,6 +68,10 @@ class RocksStore final : public KvStore {
   }
 
   Status write(const WriteBatch& batch, Durability durability) override {
+    // Each column of the batch is looked up once (and checked before anything is staged).
+    const auto columns = batch.columns();
+    std::vector<rocksdb::ColumnFamilyHandle*> handles(columns.size());
+    for (size_t i = 0; i < columns.size(); ++i) handles[i] = handle(*columns[i]);
     // Reserved up front: per op RocksDB adds a tag, a column id and two varint lengths.
     rocksdb::WriteBatch wb(batch.byte_size() + 16 * batch.size() + 64);
     // A large batch goes in key order within each column: the memtable skip list starts each insert
@@ -75,15 +82,15 @@ class RocksStore final : public KvStore {
     if (batch.size() >= kSortedBatchMin) {
       std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
         const auto x = batch.op(a), y = batch.op(b);
-        if (x.column != y.column) return x.column < y.column;
+        if (x.column_index != y.column_index) return x.column_index < y.column_index;
         return std::lexicographical_compare(x.key.begin(), x.key.end(), y.key.begin(), y.key.end());
       });
     }
     for (const uint32_t i : order) {
       const auto op = batch.op(i);
-      const auto s = op.is_delete ? wb.Delete(handle(op.column), to_slice(op.key))
-                                  : wb.Put(handle(op.column), to_slice(op.key), to_slice(op.value));
-      if (!s.ok()) return Status::error(describe("batch", op.column, s));
+      auto* h = handles[op.column_index];
+      const auto s = op.is_delete ? wb.Delete(h, to_slice(op.key)) : wb.Put(h, to_slice(op.key), to_slice(op.value));
+      if (!s.ok()) return Status::error(describe("batch", *op.column, s));
     }
     rocksdb::WriteOptions wo;
     wo.sync = durability == Durability::kSync;
@@ -95,7 +102,7 @@ class RocksStore final : public KvStore {
     return Status::ok();
   }
 
-  Status scan(Column c, BytesView from,
+  Status scan(const ColumnDef& c, BytesView from,
               const std::function<bool(BytesView key, BytesView value)>& fn) const override {
     std::unique_ptr<rocksdb::Iterator> it(m_db->NewIterator(rocksdb::ReadOptions(), handle(c)));
     for (it->Seek(to_slice(from)); it->Valid(); it->Next()) {
@@ -105,26 +112,25 @@ class RocksStore final : public KvStore {
     return Status::ok();
   }
 
- private:
-  rocksdb::ColumnFamilyHandle* handle(Column c) const {
-    const auto i = static_cast<size_t>(c);
-    CX_ASSERT(i < kColumnCount);
-    return m_handles[i + 1];
-  }
+  const Schema& schema() const override { return m_schema; }
 
-  std::string describe(const char* what, Column c, const rocksdb::Status& s) const {
-    return std::string("RocksDB ") + what + " in column '" + column_name(c) + "' at '" + m_path +
+ private:
+  rocksdb::ColumnFamilyHandle* handle(const ColumnDef& c) const { return m_handles[m_schema.index_of(c) + 1]; }
+
+  std::string describe(const char* what, const ColumnDef& c, const rocksdb::Status& s) const {
+    return std::string("RocksDB ") + what + " in column '" + std::string(c.name()) + "' at '" + m_path +
            "' failed: " + s.ToString();
   }
 
   std::string m_path;
+  const Schema m_schema;
   rocksdb::DB* m_db;  // owned; deleted after its handles
   std::vector<rocksdb::ColumnFamilyHandle*> m_handles;
 };
 
 }  // namespace
 
-Result<std::unique_ptr<KvStore>> open_rocksdb(const std::string& path, const RocksOptions& options) {
+Result<std::unique_ptr<KvStore>> open_rocksdb(const std::string& path, const Schema& schema, const RocksOptions& options) {
   // Compactions run at the lowest CPU and I/O priority of the process: they can wait for idle time,
   // while the threads that certify, execute and commit blocks cannot. (All of a network's validators
   // compact at about the same moment, since they write the same data; at normal priority that took
@@ -166,8 +172,22 @@ Result<std::unique_ptr<KvStore>> open_rocksdb(const std::string& path, const Roc
 
   std::vector<rocksdb::ColumnFamilyDescriptor> families;
   families.emplace_back(rocksdb::kDefaultColumnFamilyName, cf_options);
-  for (size_t i = 0; i < kColumnCount; ++i) {
-    families.emplace_back(column_name(static_cast<Column>(i)), cf_options);
+  for (size_t i = 0; i < schema.size(); ++i) families.emplace_back(std::string(schema[i].name()), cf_options);
+  // RocksDB opens a database only with all of its families. Those that no owner registered are
+  // opened as they are and never touched, so their data survives for a build that registers them.
+  // Listing fails when there is no database yet (nothing to add); on any other failure the open
+  // below reports the problem, and it never drops a family it was not given.
+  std::vector<std::string> on_disk;
+  if (rocksdb::DB::ListColumnFamilies(db_options, path, &on_disk).ok()) {
+    std::string unregistered;
+    for (const auto& name : on_disk) {
+      if (name == rocksdb::kDefaultColumnFamilyName || schema.find(name) != nullptr) continue;
+      families.emplace_back(name, cf_options);
+      unregistered += (unregistered.empty() ? "" : ", ") + name;
+    }
+    if (!unregistered.empty()) {
+      CX_DEBUG("storage", path << ": column families on disk that no owner registered, left untouched: " << unregistered);
+    }
   }
 
   rocksdb::DB* db = nullptr;
@@ -182,7 +202,8 @@ Result<std::unique_ptr<KvStore>> open_rocksdb(const std::string& path, const Roc
     return Result<std::unique_ptr<KvStore>>::error(std::move(message));
   }
   CX_ASSERT(db != nullptr);
-  return std::unique_ptr<KvStore>(std::make_unique<RocksStore>(path, db, std::move(handles)));
+  CX_ASSERT(handles.size() == families.size());
+  return std::unique_ptr<KvStore>(std::make_unique<RocksStore>(path, schema, db, std::move(handles)));
 }
 
 }  // namespace cx::storage

@@ -6,8 +6,8 @@ namespace cx::sim {
 
 std::optional<std::string> SimNode::boot(const Fixture& fx, const uint64_t& now_us, channel::CoreObserver* observer,
                                          channel::DurableHead& head, channel::RestoredRecords& restored) {
-  if (!kv) kv = storage::make_memory_store();
-  if (!records_kv) records_kv = storage::make_memory_store();
+  if (!kv) kv = storage::make_memory_store(channel::ledger_schema());
+  if (!records_kv) records_kv = storage::make_memory_store(channel::records_schema());
   clock = std::make_unique<SimClock>(now_us, skew_us);
   chain = std::make_unique<channel::ChainStore>(*kv);
   records = std::make_unique<channel::RecordsStore>(*records_kv);
