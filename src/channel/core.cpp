@@ -193,15 +193,17 @@ void ChannelCore::run_one(consensus::Action& a, consensus::Actions& more, out::A
   }
 }
 
+void ChannelCore::set_engine_timer(const consensus::ActSetTimer& t, out::Actions& out) {
+  out.push_back(out::SetTimer{CoreTimer{CoreTimerKind::kEngine, t.timer}, t.delay_ms, t.from_block_time_us});
+}
+
 // A timer that counts from a block time has run for as long as the clock says has passed since.
 // Block times come from proposers' clocks: one in the future leaves the whole delay.
-void ChannelCore::set_engine_timer(const consensus::ActSetTimer& t, out::Actions& out) {
-  uint64_t delay_ms = t.delay_ms;
-  if (t.from_block_time_us > 0) {
-    const int64_t passed_ms = (m_now_us - t.from_block_time_us) / 1000;
-    if (passed_ms > 0) delay_ms = static_cast<uint64_t>(passed_ms) >= t.delay_ms ? 0 : t.delay_ms - static_cast<uint64_t>(passed_ms);
-  }
-  out.push_back(out::SetTimer{CoreTimer{CoreTimerKind::kEngine, t.timer}, delay_ms});
+uint64_t out::SetTimer::remaining_ms(int64_t now_us) const {
+  if (from_block_time_us <= 0) return delay_ms;
+  const int64_t passed_ms = (now_us - from_block_time_us) / 1000;
+  if (passed_ms <= 0) return delay_ms;
+  return static_cast<uint64_t>(passed_ms) >= delay_ms ? 0 : delay_ms - static_cast<uint64_t>(passed_ms);
 }
 
 // ---- the in-flight chain ----

@@ -59,7 +59,15 @@ struct Broadcast { p2p::Message message; };
 struct Persist { RecordsUpdate update; };
 // A final block for the commit pipeline, in height order; report with on_commit_durable().
 struct Commit { CommitJob job; };
-struct SetTimer { CoreTimer timer; uint64_t delay_ms; };
+// `delay_ms` from now, or, when `from_block_time_us` is set, from that block time: the runtime takes off
+// what its clock says has passed since when it sets the timer (remaining_ms()), so the time spent on the
+// event that asked for the timer (executing a block) is not added to the block interval.
+struct SetTimer {
+  CoreTimer timer;
+  uint64_t delay_ms;
+  int64_t from_block_time_us = 0;
+  uint64_t remaining_ms(int64_t now_us) const;
+};
 using Action = std::variant<Send, Broadcast, Persist, Commit, SetTimer>;
 using Actions = std::vector<Action>;
 }  // namespace out

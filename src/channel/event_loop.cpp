@@ -111,7 +111,8 @@ void EventLoop::perform(out::Actions actions) {
     } else if (auto* c = std::get_if<out::Commit>(&a)) {
       m_deps.commits.push(std::move(c->job));
     } else if (auto* t = std::get_if<out::SetTimer>(&a)) {
-      m_timers.emplace(m_deps.clock.monotonic_us() + static_cast<int64_t>(t->delay_ms) * 1000, t->timer);
+      const int64_t delay_us = static_cast<int64_t>(t->remaining_ms(m_deps.clock.now_us())) * 1000;
+      m_timers.emplace(m_deps.clock.monotonic_us() + delay_us, t->timer);
     }
   }
 }

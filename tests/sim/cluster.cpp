@@ -272,7 +272,7 @@ void Cluster::perform(size_t i, std::deque<channel::out::Action> actions) {
       ev.incarnation = inc;
       ev.timer = t->timer;
       if (t->timer.kind == channel::CoreTimerKind::kEngine) m_stats.max_round = std::max(m_stats.max_round, t->timer.engine.round);
-      push(ev, t->delay_ms * kMs);
+      push(ev, t->remaining_ms(me.clock->now_us()) * kMs);
     }
   }
 }
