@@ -57,7 +57,7 @@ class FakeChannel final : public channel::ChannelApi {
       r.tx_hash = tx.hash;
       r.tx_index = i;
       r.success = i == 0;
-      if (!r.success) r.failure = core::Failure{32 + 5, "Reverted(5): not allowed"};
+      if (!r.success) r.failure = core::Failure{core::user_failure(5), "Reverted(5): not allowed"};
       r.to = tx.to;
       r.step_used = Uint256(100000);
       r.step_price = m_params.step_price;
@@ -152,7 +152,7 @@ class FakeChannel final : public channel::ChannelApi {
     if (req.method == "balanceOf") return contracts::CallResult::success(boost::json::value("0x64"));
     if (req.method == "nested") return contracts::CallResult::success(boost::json::parse(R"({"a":["0x1",{"b":null}],"c":"x"})"));
     if (req.method == "broken") return Result<contracts::CallResult>::error("the executor is gone");
-    return contracts::CallResult::fail(contracts::FailureCode::kMethodNotFound, "method not found: " + req.method);
+    return contracts::CallResult::fail(core::FailureCode::kMethodNotFound, "method not found: " + req.method);
   }
   Result<Uint256> estimate_step(const boost::json::object& tx) const override {
     auto parsed = core::parse_transaction(tx);
