@@ -94,7 +94,9 @@ struct CoreDeps {
 class CoreObserver {
  public:
   virtual ~CoreObserver() = default;
-  // `block` joined the certified chain (from votes or a proposal's QC, or from a sync page).
+  // The node learned that `block` is certified: it joined the certified chain (from votes or a
+  // proposal's QC, or from a sync page), or a sync page proved it (the child that makes the page's
+  // first blocks final, even when it is not adopted). Possibly more than once for one block.
   virtual void on_certified(const BlockPtr& block, const core::QuorumCertificate& qc) = 0;
 };
 

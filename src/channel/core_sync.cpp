@@ -143,6 +143,9 @@ void ChannelCore::on_block_page(const core::Address& from, const Bytes& payload,
   const bool adopt_rest = complete && run_blocks.back().qc.round > chain_top_round();
   const size_t use = adopt_rest ? run_blocks.size() : final_count;
   if (use == 0) return;
+  // What the page proved certified, adopted or not (the block after the final ones is their proof).
+  if (m_observer)
+    for (const auto& c : run_blocks) m_observer->on_certified(c.block, c.qc);
   adopt(from, run_blocks, use, final_count, out);
   consensus::ChainTip tip{final_top().block, final_qc(), certified_chain()};
   CX_INFO(kLog, "synced to height " << tip.committed->header.height << " (+ " << tip.chain.size() << " certified)");

@@ -65,7 +65,7 @@ void Cluster::setup() {
       m_checker.set_fault(in.key_index, in.fault);
     }
     auto obs = std::make_unique<NodeObserver>();
-    obs->checker = &m_checker;
+    obs->cluster = this;
     obs->node = i;
     m_observers.push_back(std::move(obs));
   }

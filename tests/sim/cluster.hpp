@@ -78,9 +78,12 @@ class Cluster {
   Checker m_checker;
   // Each node's core reports what it learned is certified to the checker, as that node's knowledge.
   struct NodeObserver final : channel::CoreObserver {
-    Checker* checker = nullptr;
+    Cluster* cluster = nullptr;
     size_t node = 0;
-    void on_certified(const consensus::BlockPtr& b, const core::QuorumCertificate& qc) override { checker->on_certified(node, b, qc); }
+    void on_certified(const consensus::BlockPtr& b, const core::QuorumCertificate& qc) override {
+      cluster->trace("certified", node, b->header.height, b->header.round, b->hash());
+      cluster->m_checker.on_certified(node, b, qc);
+    }
   };
   std::vector<std::unique_ptr<NodeObserver>> m_observers;
   std::priority_queue<Event, std::vector<Event>, EventLater> m_queue;
