@@ -5,9 +5,9 @@ import pathlib
 import re
 import sys
 
-ORDER = ["base", "crypto", "codec", "core", "storage", "state", "contracts", "execution",
+ORDER = ["base", "crypto", "codec", "core", "storage", "state", "contracts", "acore", "alpha", "execution",
          "mempool", "consensus", "p2p", "channel", "rpc", "node", "cli"]
-DETERMINISTIC = {"codec", "core", "state", "contracts", "execution", "consensus"}
+DETERMINISTIC = {"codec", "core", "state", "contracts", "acore", "alpha", "execution", "consensus"}
 FORBIDDEN_IN_CORE = [r"<boost/asio", r"<boost/beast", r"<rocksdb/", r"<thread>", r"<chrono>"]
 # The channel core (ChannelCore and the deterministic pieces it and the simulator share) lives in the
 # channel module beside its runtime; these files are held to the deterministic core's rules.

@@ -1,0 +1,79 @@
+#pragma once
+// ACORE: contracts written in Lua 5.4 (COSSE white paper §6.4; DESIGN.md §5; docs/acore.md), deployed
+// with ICON `deploy` txs and run in a sandbox with a step budget and a memory cap. This header is the
+// seam between the Lua runtime (compile, invoke) and the rest of the chain (deploy and update txs, the
+// code store in state, the registry's resolver, icx_getScoreApi).
+//
+// Deterministic, like the rest of the core: the same package and the same host calls give the same
+// program, the same steps and the same results on every validator.
+#include <memory>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include <boost/json/value.hpp>
+
+#include "base/bytes.hpp"
+#include "contracts/contract.hpp"
+
+namespace cx::acore {
+
+// A contract's source: Lua files by their path in the package ("main.lua", "lib/util.lua"). A package
+// always has main.lua, its entry. Text only: precompiled chunks are refused.
+struct SourceFile {
+  std::string path;
+  std::string text;
+};
+struct Package {
+  std::vector<SourceFile> files;  // sorted by path
+};
+
+// Why a package cannot be deployed, naming the file, line and cause (line 0: the package as a whole).
+struct CodeError {
+  std::string file;
+  uint32_t line = 0;
+  std::string message;
+  std::string to_string() const;  // "main.lua:12: ..." or the message alone
+};
+
+// One entry of icx_getScoreApi, as goloop's doc/jsonrpc_v3.md shapes it.
+struct AbiParam {
+  std::string name;
+  std::string type;                          // int, str, bytes, bool, Address, [] lists, struct
+  bool indexed = false;                      // eventlog inputs
+  std::optional<std::string> default_value;  // optional function inputs
+  std::vector<AbiParam> fields;              // struct members
+};
+struct AbiEntry {
+  enum class Kind { kFunction, kFallback, kEventLog };
+  Kind kind = Kind::kFunction;
+  std::string name;
+  std::vector<AbiParam> inputs;
+  std::vector<AbiParam> outputs;
+  bool readonly = false;
+  bool payable = false;
+};
+
+// A compiled, checked package: immutable, shared by every call of every contract deployed with it.
+class Program {
+ public:
+  virtual ~Program() = default;
+  virtual const Hash32& code_hash() const = 0;  // sha3-256 of the package's canonical encoding
+  virtual const std::vector<AbiEntry>& api() const = 0;
+  // The methods as the registry and select_method() see them (externals, plus on_install/on_update).
+  virtual std::span<const contracts::MethodAbi> methods() const = 0;
+};
+using ProgramPtr = std::shared_ptr<const Program>;
+
+// Compiles every file from text, runs the package's top level in the sandbox to collect its
+// declarations (functions with their ABI, events), and checks them.
+std::variant<ProgramPtr, CodeError> compile(const Package& package);
+
+// Runs methods()[method] of `program` in the host's current frame (the contract's own storage,
+// caller, value, read-only or not). Steps for the Lua instructions and every host call are charged to
+// the host; a Lua error, an exhausted budget or memory cap, a revert with a user code all come back as
+// a failed CallResult with the right failure code, never as a crash.
+contracts::CallResult invoke(const Program& program, contracts::Host& host, size_t method, const boost::json::value& params);
+
+}  // namespace cx::acore
