@@ -4,7 +4,7 @@
 // directives, one per line:
 //
 //   external NAME         a method that writes: stores its params' "value" under key NAME
-//   readonly NAME         a read-only method: returns what is stored under key NAME (or null)
+//   readonly NAME [KEY]   a read-only method: returns what is stored under KEY (default NAME), or null
 //   install               on_install: stores params' "value" under key "installed"
 //   update                on_update: stores params' "value" under key "updated"
 //   fail_install          on_install fails (a revert with user code 1)
@@ -28,6 +28,7 @@ class FakeProgram final : public Program {
  public:
   struct Method {
     std::string name;
+    std::string key;  // what a read-only method reads
     enum class Kind { kWrite, kRead, kInstall, kUpdate, kFailInstall } kind;
     bool emits = false;
   };
@@ -78,14 +79,14 @@ inline std::variant<ProgramPtr, CodeError> fake_compile(const Package& package) 
   while (std::getline(in, line)) {
     ++n;
     std::istringstream words(line);
-    std::string verb, name;
-    words >> verb >> name;
+    std::string verb, name, key;
+    words >> verb >> name >> key;
     if (verb == "syntax") return CodeError{"main.lua", n, "syntax error near '" + name + "'"};
-    if (verb == "external") methods.push_back({name, Kind::kWrite});
-    if (verb == "readonly") methods.push_back({name, Kind::kRead});
-    if (verb == "install") methods.push_back({std::string(kInstallMethod), Kind::kInstall});
-    if (verb == "update") methods.push_back({std::string(kUpdateMethod), Kind::kUpdate});
-    if (verb == "fail_install") methods.push_back({std::string(kInstallMethod), Kind::kFailInstall});
+    if (verb == "external") methods.push_back({name, name, Kind::kWrite});
+    if (verb == "readonly") methods.push_back({name, key.empty() ? name : key, Kind::kRead});
+    if (verb == "install") methods.push_back({std::string(kInstallMethod), "", Kind::kInstall});
+    if (verb == "update") methods.push_back({std::string(kUpdateMethod), "", Kind::kUpdate});
+    if (verb == "fail_install") methods.push_back({std::string(kInstallMethod), "", Kind::kFailInstall});
     if (verb == "event")
       for (auto& m : methods)
         if (m.name == name) m.emits = true;
@@ -121,7 +122,7 @@ inline contracts::CallResult fake_invoke(const Program& program, contracts::Host
       return store(m.name);
     }
     case Kind::kRead: {
-      auto v = host.storage_get(as_bytes(m.name));
+      auto v = host.storage_get(as_bytes(m.key));
       if (!v) return contracts::CallResult::fail(v.failure());
       if (!*v) return contracts::CallResult::success(nullptr);
       return contracts::CallResult::success(boost::json::value(std::string(as_string_view(**v))));

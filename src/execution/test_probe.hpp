@@ -221,6 +221,7 @@ struct TxFields {
   uint64_t step_limit = 10'000'000;
   std::string data_type = "call";  // empty: no dataType
   json::value data;                 // null: no data
+  std::optional<uint64_t> nonce;    // absent: no nonce
 };
 
 // apply_tx checks no signature (admission does): a fixed dummy one keeps the tests free of keys.
@@ -233,6 +234,7 @@ inline core::Transaction make_tx(const TxFields& f) {
   p["stepLimit"] = Uint256(f.step_limit).to_icon_hex();
   p["timestamp"] = Uint256(1'700'000'000'000'000ull).to_icon_hex();
   p["nid"] = "0x3";
+  if (f.nonce) p["nonce"] = Uint256(*f.nonce).to_icon_hex();
   if (!f.data_type.empty()) p["dataType"] = f.data_type;
   if (!f.data.is_null()) p["data"] = f.data;
   p["signature"] = crypto::base64_encode(Bytes(65, 0x07));
