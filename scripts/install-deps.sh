@@ -10,6 +10,7 @@ PACKAGES=(
   librocksdb-dev libsecp256k1-dev libssl-dev liblua5.4-dev libjemalloc-dev libzip-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   iproute2 procps
+  zip                               # functional tests zip contract folders as ICON tools do
 )
 
 missing=()
