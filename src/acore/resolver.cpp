@@ -6,22 +6,22 @@ namespace cx::acore {
 
 namespace {
 
-bool is_hook(std::string_view name) { return name == kInstallMethod || name == kUpdateMethod; }
+using InvokeFn = contracts::CallResult (*)(const Program&, contracts::Host&, size_t, const boost::json::value&);
 
 // A view of a program with some of its methods: index i of abi() is method m_index[i] of the program.
+// The external face has the program's externals (a prefix of its methods); the installer face only
+// on_install and on_update, which no tx or icx_call can reach.
 class LuaContract final : public contracts::Contract {
  public:
   enum class Face { kExternal, kInstaller };
 
-  LuaContract(ProgramPtr program, contracts::CallResult (*invoke)(const Program&, contracts::Host&, size_t,
-                                                                  const boost::json::value&),
-              Face face)
-      : m_program(std::move(program)), m_invoke(invoke) {
+  LuaContract(ProgramPtr program, InvokeFn invoke, Face face) : m_program(std::move(program)), m_invoke(invoke) {
     const auto methods = m_program->methods();
-    for (size_t i = 0; i < methods.size(); ++i) {
-      if (is_hook(methods[i].name) != (face == Face::kInstaller)) continue;
-      m_abi.push_back(methods[i]);
-      m_index.push_back(i);
+    if (face == Face::kExternal) {
+      for (size_t i = 0; i < m_program->externals().size(); ++i) add(methods, i);
+    } else {
+      for (auto hook : {m_program->install_method(), m_program->update_method()})
+        if (hook) add(methods, *hook);
     }
   }
 
@@ -33,8 +33,14 @@ class LuaContract final : public contracts::Contract {
   }
 
  private:
+  void add(std::span<const contracts::MethodAbi> methods, size_t i) {
+    CX_ASSERT(i < methods.size());
+    m_abi.push_back(methods[i]);
+    m_index.push_back(i);
+  }
+
   ProgramPtr m_program;
-  contracts::CallResult (*m_invoke)(const Program&, contracts::Host&, size_t, const boost::json::value&);
+  InvokeFn m_invoke;
   std::vector<contracts::MethodAbi> m_abi;
   std::vector<size_t> m_index;
 };

@@ -29,7 +29,7 @@ std::vector<AbiEntry> native_api(const contracts::Contract& contract) {
     AbiEntry e;
     e.name = std::string(m.name);
     e.inputs = parse_inputs(m.inputs);
-    if (!m.output.empty()) e.outputs.push_back(AbiParam{"", std::string(m.output), false, std::nullopt, {}});
+    if (!m.output.empty()) e.outputs.push_back(AbiParam{"", std::string(m.output), false, false, std::nullopt, {}});
     e.readonly = m.access == contracts::Access::kReadOnly;
     e.payable = m.payable == contracts::Payable::kYes;
     out.push_back(std::move(e));

@@ -33,22 +33,30 @@ class FakeProgram final : public Program {
     bool emits = false;
   };
 
-  FakeProgram(Hash32 hash, std::vector<Method> methods) : m_hash(hash), m_methods(std::move(methods)) {
-    for (const auto& m : m_methods) {
+  FakeProgram(Hash32 hash, std::vector<Method> methods) : m_hash(hash) {
+    // As the runtime orders them: the externals first, then on_install and on_update.
+    for (int hooks = 0; hooks < 2; ++hooks)
+      for (auto& m : methods)
+        if ((m.kind == Method::Kind::kWrite || m.kind == Method::Kind::kRead) == (hooks == 0)) m_methods.push_back(m);
+    for (size_t i = 0; i < m_methods.size(); ++i) {
+      const Method& m = m_methods[i];
+      if (m.kind == Method::Kind::kWrite || m.kind == Method::Kind::kRead) m_external_count = i + 1;
+      if (m.kind == Method::Kind::kInstall || m.kind == Method::Kind::kFailInstall) m_install = i;
+      if (m.kind == Method::Kind::kUpdate) m_update = i;
       const bool read = m.kind == Method::Kind::kRead;
       m_abi.push_back(contracts::MethodAbi{m.name, read ? contracts::Access::kReadOnly : contracts::Access::kWrite,
                                            contracts::Payable::kNo, 0, read ? "" : "value:str", read ? "str" : ""});
       AbiEntry e;
       e.name = m.name;
       e.readonly = read;
-      if (read) e.outputs.push_back(AbiParam{"", "str", false, std::nullopt, {}});
-      else e.inputs.push_back(AbiParam{"value", "str", false, std::string("none"), {}});
+      if (read) e.outputs.push_back(AbiParam{"", "str", false, false, std::nullopt, {}});
+      else e.inputs.push_back(AbiParam{"value", "str", false, true, std::string("none"), {}});
       if (m.kind == Method::Kind::kWrite || read) m_api.push_back(std::move(e));
       if (m.emits) {
         AbiEntry ev;
         ev.kind = AbiEntry::Kind::kEventLog;
         ev.name = m.name;
-        ev.inputs.push_back(AbiParam{"n", "int", true, std::nullopt, {}});
+        ev.inputs.push_back(AbiParam{"n", "int", true, false, std::nullopt, {}});
         m_api.push_back(std::move(ev));
       }
     }
@@ -56,6 +64,9 @@ class FakeProgram final : public Program {
   const Hash32& code_hash() const override { return m_hash; }
   const std::vector<AbiEntry>& api() const override { return m_api; }
   std::span<const contracts::MethodAbi> methods() const override { return m_abi; }
+  std::span<const contracts::MethodAbi> externals() const override { return methods().first(m_external_count); }
+  std::optional<size_t> install_method() const override { return m_install; }
+  std::optional<size_t> update_method() const override { return m_update; }
   const Method& method(size_t i) const { return m_methods.at(i); }
 
  private:
@@ -63,6 +74,8 @@ class FakeProgram final : public Program {
   std::vector<Method> m_methods;
   std::vector<contracts::MethodAbi> m_abi;
   std::vector<AbiEntry> m_api;
+  size_t m_external_count = 0;
+  std::optional<size_t> m_install, m_update;
 };
 
 inline std::variant<ProgramPtr, CodeError> fake_compile(const Package& package) {

@@ -148,7 +148,8 @@ bool run_hook(TxRun& run, const Address& contract, const contracts::Contract& in
               const json::value& params, const Address& caller) {
   if (!has_method(installer, hook)) return true;
   const Uint256 room = *run.tx.step_limit.checked_sub(run.steps);
-  ExecHost host(run.journal, run.ctx, run.registry, room.fits_u64() ? room.low_u64() : UINT64_MAX);
+  ExecHost host(run.journal, run.ctx, run.registry, room.fits_u64() ? room.low_u64() : UINT64_MAX,
+                contracts::TxInfo{run.tx.hash, run.tx.timestamp_us, run.tx.nonce.value_or(Uint256())});
   const contracts::Frame frame{contract, caller, run.tx.from, Uint256(), 0, contracts::Access::kWrite};
   contracts::CallResult r = host.run(frame, installer, hook, params);
   run.steps = *run.steps.checked_add(Uint256(host.steps_used()));

@@ -78,7 +78,8 @@ void apply_call(TxRun& run) {
   CX_ASSERT(method && method->is_string());
   const auto* params = data.if_contains("params");
   const Uint256 room = *tx.step_limit.checked_sub(run.steps);
-  ExecHost host(run.journal, run.ctx, run.registry, room.fits_u64() ? room.low_u64() : UINT64_MAX);
+  ExecHost host(run.journal, run.ctx, run.registry, room.fits_u64() ? room.low_u64() : UINT64_MAX,
+                contracts::TxInfo{tx.hash, tx.timestamp_us, tx.nonce.value_or(Uint256())});
   const contracts::Frame frame{tx.to, tx.from, tx.from, tx.value, 0, contracts::Access::kWrite};
   contracts::CallResult r =
       host.run(frame, *contract, method->get_string(), params ? *params : boost::json::value(nullptr));

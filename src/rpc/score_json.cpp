@@ -22,7 +22,8 @@ json::object param_to_json(const acore::AbiParam& p, bool with_name) {
   if (with_name) o["name"] = p.name;
   o["type"] = p.type;
   if (p.indexed) o["indexed"] = "0x1";
-  if (p.default_value) o["default"] = *p.default_value;
+  // An optional input: goloop writes its default, null when the default is null.
+  if (p.optional) o["default"] = p.default_value ? json::value(*p.default_value) : json::value(nullptr);
   if (!p.fields.empty()) {
     json::array fields;
     for (const auto& f : p.fields) fields.push_back(param_to_json(f, /*with_name=*/true));

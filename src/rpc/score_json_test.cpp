@@ -15,13 +15,13 @@ using acore::AbiParam;
 TEST(ScoreJson, ApiEntriesHaveGoloopsShape) {
   AbiEntry balance_of;
   balance_of.name = "balanceOf";
-  balance_of.inputs = {AbiParam{"_owner", "Address", false, std::nullopt, {}}};
-  balance_of.outputs = {AbiParam{"", "int", false, std::nullopt, {}}};
+  balance_of.inputs = {AbiParam{"_owner", "Address", false, false, std::nullopt, {}}};
+  balance_of.outputs = {AbiParam{"", "int", false, false, std::nullopt, {}}};
   balance_of.readonly = true;
   AbiEntry transfer;
   transfer.name = "transfer";
-  transfer.inputs = {AbiParam{"_to", "Address", false, std::nullopt, {}},
-                     AbiParam{"_data", "bytes", false, std::string("0x"), {}}};
+  transfer.inputs = {AbiParam{"_to", "Address", false, false, std::nullopt, {}},
+                     AbiParam{"_data", "bytes", false, true, std::string("0x"), {}}};
   transfer.payable = true;
   AbiEntry fallback;
   fallback.kind = AbiEntry::Kind::kFallback;
@@ -30,10 +30,10 @@ TEST(ScoreJson, ApiEntriesHaveGoloopsShape) {
   AbiEntry event;
   event.kind = AbiEntry::Kind::kEventLog;
   event.name = "Transfer";
-  event.inputs = {AbiParam{"_from", "Address", true, std::nullopt, {}}, AbiParam{"_value", "int", false, std::nullopt, {}}};
+  event.inputs = {AbiParam{"_from", "Address", true, false, std::nullopt, {}}, AbiParam{"_value", "int", false, false, std::nullopt, {}}};
   AbiEntry with_struct;
   with_struct.name = "setPerson";
-  with_struct.inputs = {AbiParam{"p", "struct", false, std::nullopt, {AbiParam{"name", "str", false, std::nullopt, {}}}}};
+  with_struct.inputs = {AbiParam{"p", "struct", false, false, std::nullopt, {AbiParam{"name", "str", false, false, std::nullopt, {}}}}};
 
   const json::value got = score_api_to_json({balance_of, transfer, fallback, event, with_struct});
   const json::value want = json::parse(R"([

@@ -3,24 +3,23 @@ local util = require("lib.util")
 
 local count = VarDB("count", "int")
 local label = VarDB("label", "str")
+local Counted = eventlog "Counted(Address indexed who, int total)"
 
-event("Counted(Address,int)", { indexed = 1 })
-
-function on_install(params)
-  label:set(params.label or "counter")
+on_install "on_install(str label)" (function(l)
+  label:set(l)
   count:set(0)
-end
-
-external("increment", { inputs = { { name = "by", type = "int" } } }, function(params)
-  local n = count:get() + util.clamp_step(params.by)
-  count:set(n)
-  emit("Counted(Address,int)", msg.sender, n)
 end)
 
-readonly("get", { outputs = { { type = "int" } } }, function()
+external "increment(int by)" (function(by)
+  local n = util.plus(count:get(), by)
+  count:set(n)
+  Counted(msg.sender, n)
+end)
+
+readonly "get() -> int" (function()
   return count:get()
 end)
 
-readonly("label", { outputs = { { type = "str" } } }, function()
+readonly "label() -> str" (function()
   return label:get()
 end)

@@ -1,30 +1,29 @@
--- Counter, version 2: same storage, one more method; on_update records the update.
+-- Counter, version 2: the same storage, one more method; on_update records that it ran.
 local util = require("lib.util")
 
 local count = VarDB("count", "int")
 local label = VarDB("label", "str")
 local updates = VarDB("updates", "int")
+local Counted = eventlog "Counted(Address indexed who, int total)"
 
-event("Counted(Address,int)", { indexed = 1 })
-
-function on_update(params)
-  updates:set(updates:get() + 1)
-end
-
-external("increment", { inputs = { { name = "by", type = "int" } } }, function(params)
-  local n = count:get() + util.clamp_step(params.by)
-  count:set(n)
-  emit("Counted(Address,int)", msg.sender, n)
+on_update(function()
+  updates:set(1)
 end)
 
-readonly("get", { outputs = { { type = "int" } } }, function()
+external "increment(int by)" (function(by)
+  local n = util.plus(count:get(), by)
+  count:set(n)
+  Counted(msg.sender, n)
+end)
+
+readonly "get() -> int" (function()
   return count:get()
 end)
 
-readonly("label", { outputs = { { type = "str" } } }, function()
+readonly "label() -> str" (function()
   return label:get()
 end)
 
-readonly("updates", { outputs = { { type = "int" } } }, function()
+readonly "updates() -> int" (function()
   return updates:get()
 end)
