@@ -112,9 +112,13 @@ int collect_declarations(lua_State* L) {
   Vm& vm = lua::vm_of(L);
   vm.phase = Phase::kIdle;
   lua_rawgetp(L, LUA_REGISTRYINDEX, &lua::kFunctionsKey);
+  const int functions = lua_gettop(L);
   const auto& decls = vm.compiling->decls;
   for (size_t i = 0; i < decls.size(); ++i) {
-    if (!decls[i].is_function() || lua_rawgeti(L, -1, static_cast<lua_Integer>(i + 1)) == LUA_TFUNCTION) continue;
+    if (!decls[i].is_function()) continue;
+    const bool has = lua_rawgeti(L, functions, static_cast<lua_Integer>(i + 1)) == LUA_TFUNCTION;
+    lua_pop(L, 1);
+    if (has) continue;
     vm.text = decls[i].file + ":" + std::to_string(decls[i].line) + ": " + decls[i].sig.name +
               " is declared without a function: write " + "external \"sig\" (function(...) ... end)";
     lua::raise_error(L, vm.text, /*where=*/false);

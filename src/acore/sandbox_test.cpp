@@ -328,8 +328,9 @@ TEST(Compile, ErrorsNameTheFileAndLine) {
   e = must_fail("error('boom')\n", {});
   EXPECT_EQ(e.line, 1u);
   EXPECT_EQ(e.message, "boom");
-  e = must_fail("local x = 1\n", {{"lib/a.lua", "return 1"}});
-  EXPECT_TRUE(e.message.empty()) << "a package without declarations compiles";
+  EXPECT_TRUE(must_compile("local x = 1\n", {{"lib/a.lua", "return 1"}})) << "a package without declarations compiles";
+  e = must_fail("require('lib.a')\n", {{"lib/a.lua", "return require('main')"}});
+  EXPECT_NE(e.message.find("requires itself"), std::string::npos) << e.message;
 }
 
 }  // namespace
