@@ -7,7 +7,10 @@
 
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 
+#include "acore/acore.hpp"
 #include "codec/icon_serialize.hpp"
 #include "core/test_tx.hpp"
 #include "crypto/hash.hpp"
@@ -111,6 +114,82 @@ void BM_ApplyBlockTransfers(benchmark::State& st) {
   st.SetItemsProcessed(st.iterations() * st.range(0));
 }
 BENCHMARK(BM_ApplyBlockTransfers)->Arg(1000)->Arg(5000)->Unit(benchmark::kMillisecond);
+
+// A Lua program with every method callable (on_install too), as a deploy would run it.
+class LuaAtAddress final : public contracts::Contract {
+ public:
+  explicit LuaAtAddress(acore::ProgramPtr p) : m_program(std::move(p)) {}
+  std::string_view name() const override { return "irc2"; }
+  std::span<const contracts::MethodAbi> abi() const override { return m_program->methods(); }
+  contracts::CallResult call(contracts::Host& host, size_t method, const boost::json::value& params) const override {
+    return acore::invoke(*m_program, host, method, params);
+  }
+
+ private:
+  acore::ProgramPtr m_program;
+};
+
+core::TxPtr signed_call(const crypto::PrivateKey& key, const core::Address& to, std::string_view method,
+                        boost::json::object params, uint64_t nonce) {
+  TxSpec s;
+  s.to = to;
+  s.value = 0;
+  s.step_limit = 1'000'000;
+  s.nonce = nonce;
+  auto p = signed_params(key, s);
+  p.erase("signature");
+  p["dataType"] = "call";
+  p["data"] = boost::json::object{{"method", method}, {"params", std::move(params)}};
+  Hash32 h = crypto::sha3_256(as_bytes(codec::icon_tx_serialization(p)));
+  p["signature"] = crypto::base64_encode(crypto::sign(h, key).view());
+  return std::make_shared<const core::Transaction>(std::get<core::Transaction>(core::parse_transaction(p)));
+}
+
+// One block of `range(0)` IRC2 transfer calls (examples/contracts/irc2) from one holder to 250
+// accounts, with the trie update: compare with BM_ApplyBlockTransfers of the same size (issue 14 asks
+// for at least half its rate).
+void BM_AcoreIrc2Transfer(benchmark::State& st) {
+  std::ifstream in(std::string(CX_SOURCE_DIR) + "/examples/contracts/irc2/main.lua");
+  std::stringstream source;
+  source << in.rdbuf();
+  auto compiled = acore::compile(acore::Package{{{"main.lua", source.str()}}});
+  if (!std::holds_alternative<acore::ProgramPtr>(compiled)) return st.SkipWithError("irc2 does not compile");
+  contracts::Registry registry = contracts::make_native_registry();
+  const auto token = *core::Address::parse("cx00000000000000000000000000000000000000c2");
+  registry.add_native(token, std::make_shared<LuaAtAddress>(std::get<acore::ProgramPtr>(compiled)));
+
+  auto kv = storage::make_memory_store({state::kTrieNodesColumn});
+  auto ws = state::make_world_state(*kv);
+  auto p = params_with(200);
+  Hash32 root = ws->apply(state::empty_root(), execution::genesis_changes(p));
+  crypto::PrivateKey holder;
+  holder.bytes[0] = 1;
+  execution::BlockContext ctx{&p, 1, 1'700'000'000'000'000, &registry};
+  {
+    auto reader = ws->reader_at(root);
+    auto out = execution::apply_block(*reader, ctx, {signed_call(holder, token, "on_install",
+                                                                 {{"_name", "Bench"}, {"_symbol", "B"},
+                                                                  {"_decimals", "0x12"}, {"_initialSupply", "0xf4240"}},
+                                                                 0)});
+    if (!out.receipts[0].success) return st.SkipWithError(out.receipts[0].failure->message.c_str());
+    root = ws->apply(root, out.changes);
+  }
+  std::vector<core::TxPtr> txs;
+  for (int64_t i = 0; i < st.range(0); ++i)
+    txs.push_back(signed_call(holder, token, "transfer",
+                              {{"_to", address_of(test_key(static_cast<uint8_t>(i % 250))).to_string()}, {"_value", "0x1"}},
+                              static_cast<uint64_t>(i + 1)));
+  ctx.height = 2;
+  for (auto _ : st) {
+    auto reader = ws->reader_at(root);
+    auto out = execution::apply_block(*reader, ctx, txs);
+    if (!out.receipts[0].success) return st.SkipWithError(out.receipts[0].failure->message.c_str());
+    benchmark::DoNotOptimize(ws->apply(root, out.changes));
+    ws->discard_pending({root});
+  }
+  st.SetItemsProcessed(st.iterations() * st.range(0));
+}
+BENCHMARK(BM_AcoreIrc2Transfer)->Arg(1000)->Unit(benchmark::kMillisecond);
 
 // A validator's steady state: ~200,000 accounts already persisted (reads go through the node cache
 // and storage, as in a node), and a block in which 2,000 distinct senders each pay a fresh receiver,

@@ -8,6 +8,7 @@
 // program, the same steps and the same results on every validator.
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <variant>
 #include <vector>
@@ -42,7 +43,8 @@ struct AbiParam {
   std::string name;
   std::string type;                          // int, str, bytes, bool, Address, [] lists, struct
   bool indexed = false;                      // eventlog inputs
-  std::optional<std::string> default_value;  // optional function inputs
+  bool optional = false;                     // function inputs with a default ("default" in the API)
+  std::optional<std::string> default_value;  // the default in ICON's form ("0x10"); nullopt: null
   std::vector<AbiParam> fields;              // struct members
 };
 struct AbiEntry {
@@ -61,8 +63,14 @@ class Program {
   virtual ~Program() = default;
   virtual const Hash32& code_hash() const = 0;  // sha3-256 of the package's canonical encoding
   virtual const std::vector<AbiEntry>& api() const = 0;
-  // The methods as the registry and select_method() see them (externals, plus on_install/on_update).
+  // The methods invoke() runs: first the externals (functions and the fallback, named "fallback"),
+  // then on_install and on_update if the package declares them.
   virtual std::span<const contracts::MethodAbi> methods() const = 0;
+  // The externals alone (a prefix of methods()): what a Contract exposes to txs and icx_call. A deploy
+  // runs on_install / on_update by their index; no tx can call them.
+  virtual std::span<const contracts::MethodAbi> externals() const = 0;
+  virtual std::optional<size_t> install_method() const = 0;  // index in methods()
+  virtual std::optional<size_t> update_method() const = 0;
 };
 using ProgramPtr = std::shared_ptr<const Program>;
 
@@ -75,5 +83,9 @@ std::variant<ProgramPtr, CodeError> compile(const Package& package);
 // the host; a Lua error, an exhausted budget or memory cap, a revert with a user code all come back as
 // a failed CallResult with the right failure code, never as a crash.
 contracts::CallResult invoke(const Program& program, contracts::Host& host, size_t method, const boost::json::value& params);
+
+// The program as a contracts::Contract whose abi() is program->externals() (what the resolver hands
+// to the registry). Its name is "acore:" and the first 8 hex digits of the code hash.
+std::shared_ptr<const contracts::Contract> as_contract(ProgramPtr program);
 
 }  // namespace cx::acore

@@ -10,6 +10,7 @@
 
 #include <boost/json/object.hpp>
 
+#include "acore/code_store.hpp"
 #include "base/result.hpp"
 #include "contracts/host.hpp"
 #include "core/block.hpp"
@@ -96,6 +97,18 @@ class ChannelApi {
   virtual Result<contracts::CallResult> call(const contracts::CallRequest& req, std::optional<uint64_t> height) const = 0;
   // Steps the tx would use if executed now on the latest state (debug_estimateStep); signature not needed.
   virtual Result<Uint256> estimate_step(const boost::json::object& tx_params) const = 0;
+
+  // icx_getScoreApi at a height (nullopt = latest): the API of the contract at `address`, or nullopt
+  // if there is none (or only a first version waiting for audit). Error if the height is not available.
+  virtual Result<std::optional<std::vector<acore::AbiEntry>>> score_api(const core::Address& address,
+                                                                        std::optional<uint64_t> height) const {
+    return Status::error("contract APIs are not available from this channel");
+  }
+  // icx_getScoreStatus at a height: the code store's record of a deployed contract, or nullopt.
+  virtual Result<std::optional<acore::ContractInfo>> score_status(const core::Address& address,
+                                                                  std::optional<uint64_t> height) const {
+    return Status::error("contract status is not available from this channel");
+  }
 };
 
 }  // namespace cx::channel

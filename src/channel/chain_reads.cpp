@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 
+#include "acore/score_api.hpp"
 #include "execution/accounts.hpp"
 #include "execution/execute.hpp"
 
@@ -173,6 +174,22 @@ Result<Uint256> ChainReads::estimate_step(const boost::json::object& tx_params) 
   Uint256 cumulative;
   auto rc = execution::apply_tx(journal, ctx, tx, 0, cumulative);
   return rc.step_used;
+}
+
+Result<std::optional<std::vector<acore::AbiEntry>>> ChainReads::score_api(const core::Address& address,
+                                                                          std::optional<uint64_t> height) const {
+  auto a = at(height);
+  if (!a) return a.status();
+  auto reader = m_state.reader_at(a->state_root);
+  return acore::score_api(*reader, execution::default_registry(), address);
+}
+
+Result<std::optional<acore::ContractInfo>> ChainReads::score_status(const core::Address& address,
+                                                                    std::optional<uint64_t> height) const {
+  auto a = at(height);
+  if (!a) return a.status();
+  auto reader = m_state.reader_at(a->state_root);
+  return acore::read_contract_info(*reader, address);
 }
 
 bool ChainReads::is_known_on_chain(const Hash32& tx_hash) const {

@@ -51,6 +51,9 @@ class ChainReads final : public mempool::AdmissionChecks {
   TxLookup committed_lookup(const Hash32& hash) const;
   Result<contracts::CallResult> call(const contracts::CallRequest& req, std::optional<uint64_t> height) const;
   Result<Uint256> estimate_step(const boost::json::object& tx_params) const;
+  Result<std::optional<std::vector<acore::AbiEntry>>> score_api(const core::Address& address,
+                                                                std::optional<uint64_t> height) const;
+  Result<std::optional<acore::ContractInfo>> score_status(const core::Address& address, std::optional<uint64_t> height) const;
 
   // mempool::AdmissionChecks, at the latest snapshot.
   bool is_known_on_chain(const Hash32& tx_hash) const override;

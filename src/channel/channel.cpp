@@ -199,6 +199,13 @@ class ChannelImpl final : public Channel, private p2p::Handler {
     return m_reads.call(req, h);
   }
   Result<Uint256> estimate_step(const boost::json::object& tx) const override { return m_reads.estimate_step(tx); }
+  Result<std::optional<std::vector<acore::AbiEntry>>> score_api(const core::Address& a,
+                                                                std::optional<uint64_t> h) const override {
+    return m_reads.score_api(a, h);
+  }
+  Result<std::optional<acore::ContractInfo>> score_status(const core::Address& a, std::optional<uint64_t> h) const override {
+    return m_reads.score_status(a, h);
+  }
 
  private:
   // ---- p2p::Handler (the p2p thread: only queue) ----

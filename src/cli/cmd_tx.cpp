@@ -9,6 +9,7 @@
 #include "cli/commands.hpp"
 #include "cli/rpc_client.hpp"
 #include "cli/tx_builder.hpp"
+#include "cli/tx_send.hpp"
 #include "codec/icon_serialize.hpp"
 #include "core/transaction.hpp"
 #include "crypto/hash.hpp"
@@ -107,6 +108,8 @@ int send_and_report(RpcClient& client, const Args& args, const json::object& par
     std::printf("status:  %s\n", success ? "success" : "failure");
     if (auto h = json_u64(result->if_contains("blockHeight"))) std::printf("height:  %llu\n", static_cast<unsigned long long>(*h));
     if (auto s = json_u64(result->if_contains("stepUsed"))) std::printf("steps:   %llu\n", static_cast<unsigned long long>(*s));
+    if (const json::value* a = result->if_contains("scoreAddress"); a && a->is_string())
+      std::printf("score:   %s\n", std::string(a->get_string()).c_str());
     if (const json::value* f = result->if_contains("failure"); f && f->is_object()) {
       std::printf("failure: %s\n", json::serialize(*f).c_str());
     }
@@ -260,6 +263,10 @@ int tx_send_raw(const Argv& argv) {
 }
 
 }  // namespace
+
+std::vector<OptionSpec> tx_signing_options() { return signing_options(); }
+int tx_sign_and_send(const Args& args, TxSpec spec) { return sign_and_send(args, std::move(spec)); }
+Result<RpcClient*> tx_open_client(const Args& args, std::unique_ptr<RpcClient>& holder) { return open_client(args, holder); }
 
 int cmd_tx(const Argv& argv) {
   if (argv.empty()) {

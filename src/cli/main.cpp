@@ -17,6 +17,7 @@ constexpr const char* kUsage =
     "  ks         keystores: gen | show | inspect\n"
     "  tx         transactions: transfer | message | send-raw\n"
     "  query      read the chain: balance | block | tx | result\n"
+    "  contract   Lua contracts: deploy | update | call | send | api | status\n"
     "  bench      load generator: pre-signed transfers over JSON-RPC\n"
     "\n"
     "Run 'complexchain <command> --help' for a command's options.\n";
@@ -44,6 +45,7 @@ int main(int argc, char** argv) {
   if (cmd == "tx") return cx::cli::cmd_tx(rest);
   if (cmd == "query") return cx::cli::cmd_query(rest);
   if (cmd == "bench") return cx::cli::cmd_bench(rest);
+  if (cmd == "contract") return cx::cli::cmd_contract(rest);
   std::fprintf(stderr, "complexchain: unknown command '%.*s'\n\n%s", static_cast<int>(cmd.size()), cmd.data(), kUsage);
   return 2;
 }

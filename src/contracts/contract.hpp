@@ -62,6 +62,8 @@ class Registry {
   // The contract at `address`, or null.
   std::shared_ptr<const Contract> find(const state::StateReader& state, const Address& address) const;
   bool has_native(const Address& address) const { return m_natives.count(address) != 0; }
+  // The resolver set with set_resolver, or null. Deploys use it to reach the runtime behind it.
+  const ContractResolver* resolver() const { return m_resolver.get(); }
 
  private:
   std::map<Address, std::shared_ptr<const Contract>> m_natives;

@@ -18,6 +18,7 @@ class RecordingHost final : public Host {
  public:
   core::ChainParams chain_params;
   BlockInfo block_info;
+  TxInfo tx_info;
   Frame current;
   std::map<Bytes, Bytes> storage;
   std::vector<std::string> ops;
@@ -25,6 +26,7 @@ class RecordingHost final : public Host {
 
   const core::ChainParams& params() const override { return chain_params; }
   const BlockInfo& block() const override { return block_info; }
+  const TxInfo& tx() const override { return tx_info; }
   const Frame& frame() const override { return current; }
   HostResult<std::optional<Bytes>> storage_get(BytesView key) override {
     ops.push_back("get:" + std::string(as_string_view(key)));
@@ -48,6 +50,10 @@ class RecordingHost final : public Host {
   }
   HostStatus emit(core::EventLog log) override {
     ops.push_back("emit:" + (log.indexed.empty() ? std::string() : log.indexed[0]));
+    return host_ok();
+  }
+  HostStatus transfer(const Address& to, const Uint256& value) override {
+    ops.push_back("transfer:" + to.to_string() + ":" + value.to_icon_hex());
     return host_ok();
   }
   HostStatus charge_steps(uint64_t steps) override {

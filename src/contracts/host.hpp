@@ -39,6 +39,13 @@ struct BlockInfo {
   int64_t timestamp_us = 0;  // block time from the header; contracts never see the wall clock
 };
 
+// The tx whose execution opened the frames; all zero for an icx_call, which has no tx.
+struct TxInfo {
+  Hash32 hash;
+  int64_t timestamp_us = 0;  // the tx's own timestamp (ICON's tx.timestamp), not the block's
+  Uint256 nonce;
+};
+
 enum class Access { kWrite, kReadOnly };
 
 struct Frame {
@@ -107,6 +114,8 @@ class Host {
   virtual ~Host() = default;
   virtual const core::ChainParams& params() const = 0;
   virtual const BlockInfo& block() const = 0;
+  // The tx being executed (the same in every frame of it).
+  virtual const TxInfo& tx() const = 0;
   // The frame the calling contract runs in; the reference stays valid until the contract returns.
   virtual const Frame& frame() const = 0;
 
@@ -120,6 +129,10 @@ class Host {
   // Charges step_costs.event_log; kAccessDenied in a read-only frame; kInvalidParameter above the
   // receipt's bounds (core::kLogItemsMax, ...). The log's score is set to the current contract.
   virtual HostStatus emit(core::EventLog log) = 0;
+  // Moves `value` from the current contract to `to` (any account, a contract too, without running its
+  // code) and records ICON's ICXTransfer event. Charges step_costs.get and step_costs.set (a balance
+  // read and written); kAccessDenied in a read-only frame, kOutOfBalance if the contract has less.
+  virtual HostStatus transfer(const Address& to, const Uint256& value) = 0;
   // Steps for work the host does not see (a VM's instructions, a native method's own work).
   virtual HostStatus charge_steps(uint64_t steps) = 0;
   // Runs `args.method` of `args.contract` in a new frame (caller = the current contract, depth + 1),

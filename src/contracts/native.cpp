@@ -25,6 +25,9 @@ CallResult get_step_costs(Host& host, const json::value&) {
   o["eventLog"] = icon_hex(c.event_log);
   o["get"] = icon_hex(c.get);
   o["set"] = icon_hex(c.set);
+  o["contractCreate"] = icon_hex(c.contract_create);
+  o["contractUpdate"] = icon_hex(c.contract_update);
+  o["contractSet"] = icon_hex(c.contract_set);
   return CallResult::success(std::move(o));
 }
 

@@ -18,6 +18,14 @@ std::string ChainParams::to_json() const {
   costs["eventLog"] = Uint256(step_costs.event_log).to_icon_hex();
   costs["get"] = Uint256(step_costs.get).to_icon_hex();
   costs["set"] = Uint256(step_costs.set).to_icon_hex();
+  // Added with deploys; written only when they differ from the defaults, so a genesis written before
+  // keeps its JSON (and its chain id).
+  const StepCosts defaults;
+  if (step_costs.contract_create != defaults.contract_create)
+    costs["contractCreate"] = Uint256(step_costs.contract_create).to_icon_hex();
+  if (step_costs.contract_update != defaults.contract_update)
+    costs["contractUpdate"] = Uint256(step_costs.contract_update).to_icon_hex();
+  if (step_costs.contract_set != defaults.contract_set) costs["contractSet"] = Uint256(step_costs.contract_set).to_icon_hex();
   o["stepCosts"] = std::move(costs);
   o["treasury"] = treasury.to_string();
   o["txTimestampWindowUs"] = tx_timestamp_window_us;
@@ -36,6 +44,20 @@ std::string ChainParams::to_json() const {
   o["accounts"] = std::move(accs);
   o["timestamp"] = Uint256(static_cast<uint64_t>(genesis_timestamp_us)).to_icon_hex();
   o["message"] = genesis_message;
+  auto addresses = [](const std::vector<Address>& list) {
+    json::array a;
+    for (const auto& x : list) a.push_back(json::value(x.to_string()));
+    return a;
+  };
+  // Off by default and then absent, as above.
+  if (audit_enabled || !auditors.empty()) {
+    o["auditEnabled"] = audit_enabled ? "0x1" : "0x0";
+    o["auditors"] = addresses(auditors);
+  }
+  if (deployer_allow_list || !deployers.empty()) {
+    o["deployerWhiteListEnabled"] = deployer_allow_list ? "0x1" : "0x0";
+    o["deployers"] = addresses(deployers);
+  }
   return json::serialize(o);
 }
 

@@ -20,6 +20,11 @@ struct StepCosts {
   uint64_t event_log = 100;           // per event log... scaled by bytes in goloop; flat here
   uint64_t get = 25;                  // per storage read by contracts
   uint64_t set = 320;                 // per storage write by contracts
+  // Deploys (goloop's contractCreate, contractUpdate, contractSet): a flat cost for installing or
+  // updating a contract, plus contractSet per byte of the deployed content.
+  uint64_t contract_create = 1000000000;
+  uint64_t contract_update = 1600000000;
+  uint64_t contract_set = 30000;
   bool operator==(const StepCosts&) const = default;
 };
 
@@ -43,6 +48,14 @@ struct ChainParams {
   std::vector<GenesisAccount> accounts;
   int64_t genesis_timestamp_us = 0;
   std::string genesis_message;
+  // Governance of code (ICON's auditEnabled and deployer white list), both off by default. With
+  // audit on, a deploy or update waits ("next", pending) until one of `auditors` accepts or rejects
+  // it with the chain contract's acceptScore/rejectScore; a deployer's own deploys still wait.
+  bool audit_enabled = false;
+  std::vector<Address> auditors;
+  // With the allow-list on, only `deployers` may deploy or update contracts.
+  bool deployer_allow_list = false;
+  std::vector<Address> deployers;
 
   // Canonical JSON (stable key order); its SHA3 identifies the chain. Parsed by node/genesis.hpp.
   std::string to_json() const;

@@ -30,9 +30,9 @@ struct Undo {
 }  // namespace
 
 ExecHost::ExecHost(Journal& journal, const BlockContext& ctx, const contracts::Registry& registry,
-                   uint64_t step_budget)
-    : m_journal(journal), m_params(*ctx.params), m_block{ctx.height, ctx.timestamp_us}, m_registry(registry),
-      m_budget(step_budget) {}
+                   uint64_t step_budget, const contracts::TxInfo& tx)
+    : m_journal(journal), m_params(*ctx.params), m_block{ctx.height, ctx.timestamp_us}, m_tx(tx),
+      m_registry(registry), m_budget(step_budget) {}
 
 CallResult ExecHost::run(const contracts::Frame& frame, const contracts::Contract& contract, std::string_view method,
                          const boost::json::value& params) {
@@ -138,6 +138,23 @@ HostStatus ExecHost::emit(core::EventLog log) {
   if (HostStatus s = charge(m_params.step_costs.event_log); !s) return s;
   log.score = m_current->frame.contract;
   m_logs.push_back(std::move(log));
+  return contracts::host_ok();
+}
+
+// A balance read and a write each side, as ICON prices a transfer between accounts.
+HostStatus ExecHost::transfer(const Address& to, const Uint256& value) {
+  if (const auto& f = frame_failure()) return *f;
+  const Address& from = m_current->frame.contract;
+  if (m_current->frame.read_only()) return fail_frame({FailureCode::kAccessDenied, "transfer from a read-only call"});
+  if (logs_full()) return fail_frame({FailureCode::kInvalidParameter, "too many event logs for one tx"});
+  if (HostStatus s = charge(2 * (m_params.step_costs.get + m_params.step_costs.set)); !s) return s;
+  if (value.is_zero()) return contracts::host_ok();
+  const Uint256 have = read_account(m_journal, from).balance;
+  if (have < value)
+    return fail_frame({FailureCode::kOutOfBalance, "out of balance: " + from.to_string() + " has " + have.to_icon_hex() +
+                                                       ", transfers " + value.to_icon_hex()});
+  move_value(m_journal, from, have, to, value);
+  m_logs.push_back(transfer_event(from, to, value));
   return contracts::host_ok();
 }
 

@@ -14,8 +14,10 @@ namespace cx::execution {
 
 class ExecHost final : public contracts::Host {
  public:
-  // `step_budget`: steps the contracts may use in all, on top of the tx's intrinsic steps.
-  ExecHost(Journal& journal, const BlockContext& ctx, const contracts::Registry& registry, uint64_t step_budget);
+  // `step_budget`: steps the contracts may use in all, on top of the tx's intrinsic steps. `tx`: the tx
+  // being executed (all zero for an icx_call).
+  ExecHost(Journal& journal, const BlockContext& ctx, const contracts::Registry& registry, uint64_t step_budget,
+           const contracts::TxInfo& tx = {});
 
   // Runs `method` of `contract` in the outermost frame (depth 0): a call tx's call, or an icx_call.
   // If it fails, every write since it began is rolled back and its events are dropped.
@@ -28,12 +30,14 @@ class ExecHost final : public contracts::Host {
 
   const core::ChainParams& params() const override { return m_params; }
   const contracts::BlockInfo& block() const override { return m_block; }
+  const contracts::TxInfo& tx() const override { return m_tx; }
   const contracts::Frame& frame() const override;
   contracts::HostResult<std::optional<Bytes>> storage_get(BytesView key) override;
   contracts::HostStatus storage_set(BytesView key, std::optional<BytesView> value) override;
   contracts::HostResult<Uint256> balance(const core::Address& account) override;
   contracts::HostResult<Uint256> total_supply() override;
   contracts::HostStatus emit(core::EventLog log) override;
+  contracts::HostStatus transfer(const core::Address& to, const Uint256& value) override;
   contracts::HostStatus charge_steps(uint64_t steps) override;
   contracts::CallResult call(const contracts::CallArgs& args) override;
 
@@ -64,6 +68,7 @@ class ExecHost final : public contracts::Host {
   Journal& m_journal;
   const core::ChainParams& m_params;
   contracts::BlockInfo m_block;
+  contracts::TxInfo m_tx;
   const contracts::Registry& m_registry;
   uint64_t m_budget;
   uint64_t m_used = 0;

@@ -314,5 +314,65 @@ TEST(ExecHost, BalanceReadsThroughTheHost) {
   EXPECT_EQ(r.output, json::value(core::testing::icx(1000).to_icon_hex()));
 }
 
+TEST(ExecHost, ContractsTransferToAnyAccount) {
+  ProbeChain chain;
+  const Uint256 before = chain.balance(user(2));
+  auto f = call_fields(kProbeA, "pay", json::object{{"to", user(2).to_string()}, {"value", 3}});
+  f.value = Uint256(5);
+  auto rc = chain.send(f);
+  ASSERT_TRUE(rc.success) << rc.failure->message;
+  EXPECT_EQ(chain.balance(kProbeA), Uint256(2));
+  EXPECT_EQ(chain.balance(user(2)), *before.checked_add(Uint256(3)));
+  // The tx's own transfer first, then the contract's, as ICON reports them.
+  ASSERT_EQ(rc.logs.size(), 2u);
+  EXPECT_EQ(rc.logs[1].indexed[0], core::kIcxTransferSignature);
+  EXPECT_EQ(rc.logs[1].indexed[1], kProbeA.to_string());
+  EXPECT_EQ(rc.logs[1].indexed[2], user(2).to_string());
+  EXPECT_EQ(rc.logs[1].indexed[3], "0x3");
+  // Two balance reads and writes, then the write of "after".
+  EXPECT_EQ(rc.step_used, steps(chain.intrinsic(f), 2 * (kGet + kSet) + kSet));
+  // To a contract too, without running it.
+  rc = chain.call(kProbeA, "pay", json::object{{"to", kProbeB.to_string()}, {"value", 2}});
+  ASSERT_TRUE(rc.success);
+  EXPECT_EQ(chain.balance(kProbeB), Uint256(2));
+  EXPECT_EQ(chain.stored(kProbeB, "frame"), std::nullopt);
+}
+
+TEST(ExecHost, TransferBeyondTheBalanceOrFromAReadOnlyCallFailsTheFrame) {
+  ProbeChain chain;
+  auto rc = chain.call(kProbeA, "pay", json::object{{"to", user(2).to_string()}, {"value", 9}}, Uint256(5));
+  ASSERT_FALSE(rc.success);
+  EXPECT_EQ(code_of(rc), core::code_value(FailureCode::kOutOfBalance));
+  EXPECT_EQ(chain.stored(kProbeA, "after"), std::nullopt);
+  EXPECT_EQ(chain.balance(kProbeA), Uint256(0));
+  auto r = chain.query(kProbeA, "payReadOnly", json::object{{"to", user(2).to_string()}, {"value", 0}});
+  EXPECT_EQ(r.code, FailureCode::kAccessDenied);
+  rc = chain.call(kProbeA, "payReadOnly", json::object{{"to", user(2).to_string()}, {"value", 0}});
+  EXPECT_EQ(code_of(rc), core::code_value(FailureCode::kAccessDenied));
+}
+
+TEST(ExecHost, ContractsSeeTheTxTheyRunIn) {
+  ProbeChain chain;
+  struct TxProbe final : contracts::Contract {
+    std::string_view name() const override { return "txprobe"; }
+    std::span<const contracts::MethodAbi> abi() const override {
+      static const contracts::MethodAbi kAbi[] = {{"tx", Access::kWrite, Payable::kNo, 0, "", ""}};
+      return kAbi;
+    }
+    CallResult call(Host& host, size_t, const json::value&) const override {
+      put(host, "hash", host.tx().hash.hex());
+      put(host, "timestamp", std::to_string(host.tx().timestamp_us));
+      return CallResult::success();
+    }
+  };
+  const Address probe = contract_address(0x77);
+  chain.registry.add_native(probe, std::make_shared<TxProbe>());
+  TxFields f = call_fields(probe, "tx");
+  auto rc = chain.send(f);
+  ASSERT_TRUE(rc.success);
+  EXPECT_EQ(chain.stored(probe, "hash"), make_tx(f).hash.hex());
+  EXPECT_EQ(chain.stored(probe, "timestamp"), "1700000000000000");
+}
+
 }  // namespace
 }  // namespace cx::execution

@@ -1,6 +1,7 @@
 #include "execution/execute.hpp"
 
 #include "execution/accounts.hpp"
+#include "execution/deploy.hpp"
 #include "execution/exec_host.hpp"
 #include "execution/tx_handlers.hpp"
 
@@ -13,7 +14,7 @@ using core::TxReject;
 using core::TxRejection;
 
 const contracts::Registry& registry_of(const BlockContext& ctx) {
-  return ctx.registry ? *ctx.registry : contracts::default_registry();
+  return ctx.registry ? *ctx.registry : default_registry();
 }
 
 Uint256 intrinsic_steps(const core::ChainParams& params, const core::Transaction& tx) {
@@ -37,7 +38,7 @@ std::optional<TxRejection> validate_tx(const state::StateReader& view, const cor
                        "timestamp " + std::to_string(tx.timestamp_us) + " µs is " + std::to_string(diff / 1000000) +
                            " s from the node's time; allowed window is ±" +
                            std::to_string(params.tx_timestamp_window_us / 1000000) + " s"};
-  if (auto rejection = tx_handler(tx.data_type).admit(view, registry, tx)) return rejection;
+  if (auto rejection = tx_handler(tx.data_type).admit(view, params, registry, tx)) return rejection;
   if (tx.step_limit > Uint256(params.step_limit_max))
     return TxRejection{TxReject::kStepLimitTooHigh, "stepLimit " + tx.step_limit.to_icon_hex() + " is above the maximum " +
                                                          Uint256(params.step_limit_max).to_icon_hex()};
@@ -65,7 +66,7 @@ Receipt apply_tx(Journal& journal, const BlockContext& ctx, const core::Transact
   rc.to = tx.to;
   rc.step_price = params.step_price;
 
-  TxRun run{journal, ctx, registry_of(ctx), tx, intrinsic_steps(params, tx), std::nullopt, {}};
+  TxRun run{journal, ctx, registry_of(ctx), tx, intrinsic_steps(params, tx), std::nullopt, {}, std::nullopt};
   const size_t cp = journal.checkpoint();
   if (tx.step_limit < run.steps) {
     run.failure = core::Failure{FailureCode::kOutOfStep, "out of step: needs " + run.steps.to_icon_hex()};
@@ -88,6 +89,7 @@ Receipt apply_tx(Journal& journal, const BlockContext& ctx, const core::Transact
   rc.step_used = run.steps;
   cumulative_steps = *cumulative_steps.checked_add(run.steps);
   rc.cumulative_step_used = cumulative_steps;
+  if (rc.success) rc.score_address = run.score_address;
   rc.logs = std::move(run.logs);
   for (const auto& l : rc.logs) core::bloom_add_log(rc.logs_bloom, l);
   return rc;

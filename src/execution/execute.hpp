@@ -16,19 +16,24 @@ struct BlockContext {
   const core::ChainParams* params = nullptr;
   uint64_t height = 0;
   int64_t timestamp_us = 0;
-  // Where the contracts are; null means contracts::default_registry() (the chain's native contracts).
+  // Where the contracts are; null means execution::default_registry() (deploy.hpp: the chain's native
+  // contracts and the Lua contracts deployed in state).
   const contracts::Registry* registry = nullptr;
 };
 
+// The registry execution uses when a BlockContext names none: the chain's native contracts, and
+// ACORE's resolver running the Lua runtime for contracts deployed in state (defined in deploy.cpp).
+const contracts::Registry& default_registry();
 const contracts::Registry& registry_of(const BlockContext& ctx);
 
 // Checks a tx against state and chain params: nid, stepLimit bounds and minimum, timestamp window
 // around `now_us` (the node's time at admission, the block time in a block), and that `from` can
-// pay value + stepLimit * stepPrice, and what its dataType requires (a call's contract exists;
-// deploy and deposit are not supported yet). Signature and shape were checked when parsing/admitting.
+// pay value + stepLimit * stepPrice, and what its dataType requires (a call's contract exists; a
+// deploy's code decodes and compiles and its sender may deploy there; deposit is not supported yet).
+// Signature and shape were checked when parsing/admitting.
 std::optional<core::TxRejection> validate_tx(const state::StateReader& view, const core::ChainParams& params,
                                              int64_t now_us, const core::Transaction& tx,
-                                             const contracts::Registry& registry = contracts::default_registry());
+                                             const contracts::Registry& registry = default_registry());
 
 // Minimum steps a tx needs before any contract runs (default + input bytes).
 Uint256 intrinsic_steps(const core::ChainParams& params, const core::Transaction& tx);

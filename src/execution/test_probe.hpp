@@ -168,6 +168,16 @@ inline CallResult probe_balance(Host& host, const json::value& p) {
   return b ? CallResult::success(json::value(b->to_icon_hex())) : CallResult::fail(b.failure());
 }
 
+// {to, value}: ICX from the probe to `to` (Host::transfer); then writes "after", which a failed
+// transfer must undo with the frame.
+inline CallResult probe_pay(Host& host, const json::value& p) {
+  auto s = host.transfer(*Address::parse(str_param(p, "to")), Uint256(u64_param(p, "value")));
+  put(host, "after", "1");
+  return s ? CallResult::success() : CallResult::fail(s.failure());
+}
+// {to, value}: as pay, from a read-only method.
+inline CallResult probe_pay_read_only(Host& host, const json::value& p) { return probe_pay(host, p); }
+
 inline constexpr uint64_t kSetMethodSteps = 1000;
 
 inline constexpr contracts::NativeMethod kProbeMethods[] = {
@@ -185,6 +195,8 @@ inline constexpr contracts::NativeMethod kProbeMethods[] = {
     {{"frame", Access::kReadOnly, Payable::kNo, 0, "", "dict"}, probe_frame},
     {{"deposit", Access::kWrite, Payable::kYes, 0, "", ""}, probe_deposit},
     {{"balance", Access::kReadOnly, Payable::kNo, 0, "account:Address", "int"}, probe_balance},
+    {{"pay", Access::kWrite, Payable::kYes, 0, "to:Address,value:int", ""}, probe_pay},
+    {{"payReadOnly", Access::kReadOnly, Payable::kNo, 0, "to:Address,value:int", ""}, probe_pay_read_only},
 };
 
 inline std::shared_ptr<const contracts::Contract> make_probe() {
@@ -221,6 +233,7 @@ struct TxFields {
   uint64_t step_limit = 10'000'000;
   std::string data_type = "call";  // empty: no dataType
   json::value data;                 // null: no data
+  std::optional<uint64_t> nonce;    // absent: no nonce
 };
 
 // apply_tx checks no signature (admission does): a fixed dummy one keeps the tests free of keys.
@@ -233,6 +246,7 @@ inline core::Transaction make_tx(const TxFields& f) {
   p["stepLimit"] = Uint256(f.step_limit).to_icon_hex();
   p["timestamp"] = Uint256(1'700'000'000'000'000ull).to_icon_hex();
   p["nid"] = "0x3";
+  if (f.nonce) p["nonce"] = Uint256(*f.nonce).to_icon_hex();
   if (!f.data_type.empty()) p["dataType"] = f.data_type;
   if (!f.data.is_null()) p["data"] = f.data;
   p["signature"] = crypto::base64_encode(Bytes(65, 0x07));

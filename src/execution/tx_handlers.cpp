@@ -3,6 +3,7 @@
 #include <array>
 
 #include "execution/accounts.hpp"
+#include "execution/deploy.hpp"
 #include "execution/exec_host.hpp"
 
 namespace cx::execution {
@@ -12,10 +13,6 @@ using core::FailureCode;
 using core::TxReject;
 using core::TxRejection;
 
-namespace {
-
-// Checks that the sender can pay the fee for the steps so far and the value, then moves the value to
-// `to`. False (with the failure set) if it cannot.
 bool pay_value(TxRun& run) {
   const auto& tx = run.tx;
   auto fee = run.steps.checked_mul(run.ctx.params->step_price);
@@ -29,6 +26,8 @@ bool pay_value(TxRun& run) {
   return true;
 }
 
+namespace {
+
 // The tx's own value move comes first among its events.
 void add_value_event(TxRun& run) {
   if (!run.tx.value.is_zero()) run.logs.insert(run.logs.begin(), transfer_event(run.tx.from, run.tx.to, run.tx.value));
@@ -36,22 +35,20 @@ void add_value_event(TxRun& run) {
 
 core::Failure no_contract(const Address& a) { return {FailureCode::kContractNotFound, "no contract at " + a.to_string()}; }
 
-std::optional<TxRejection> admit_any(const state::StateReader&, const contracts::Registry&, const core::Transaction&) {
+std::optional<TxRejection> admit_any(const state::StateReader&, const core::ChainParams&, const contracts::Registry&,
+                                     const core::Transaction&) {
   return std::nullopt;
 }
 
-std::optional<TxRejection> admit_call(const state::StateReader& view, const contracts::Registry& registry,
-                                      const core::Transaction& tx) {
+std::optional<TxRejection> admit_call(const state::StateReader& view, const core::ChainParams& params,
+                                      const contracts::Registry& registry, const core::Transaction& tx) {
+  if (is_audit_call(tx)) return admit_audit(view, params, tx);
   if (!registry.find(view, tx.to)) return TxRejection{TxReject::kBadData, "no contract at " + tx.to.to_string()};
   return std::nullopt;
 }
 
-std::optional<TxRejection> admit_deploy(const state::StateReader&, const contracts::Registry&, const core::Transaction&) {
-  return TxRejection{TxReject::kUnsupportedDataType,
-                     "deploy is not supported yet (ACORE contracts are not enabled on this node)"};
-}
-
-std::optional<TxRejection> admit_deposit(const state::StateReader&, const contracts::Registry&, const core::Transaction&) {
+std::optional<TxRejection> admit_deposit(const state::StateReader&, const core::ChainParams&, const contracts::Registry&,
+                                         const core::Transaction&) {
   return TxRejection{TxReject::kUnsupportedDataType, "deposit is not supported yet (contract fee deposits are not enabled)"};
 }
 
@@ -67,6 +64,7 @@ void apply_transfer(TxRun& run) {
 }
 
 void apply_call(TxRun& run) {
+  if (is_audit_call(run.tx)) return apply_audit(run);
   if (!pay_value(run)) return;
   const auto& tx = run.tx;
   auto contract = run.registry.find(run.journal, tx.to);
@@ -80,7 +78,8 @@ void apply_call(TxRun& run) {
   CX_ASSERT(method && method->is_string());
   const auto* params = data.if_contains("params");
   const Uint256 room = *tx.step_limit.checked_sub(run.steps);
-  ExecHost host(run.journal, run.ctx, run.registry, room.fits_u64() ? room.low_u64() : UINT64_MAX);
+  ExecHost host(run.journal, run.ctx, run.registry, room.fits_u64() ? room.low_u64() : UINT64_MAX,
+                contracts::TxInfo{tx.hash, tx.timestamp_us, tx.nonce.value_or(Uint256())});
   const contracts::Frame frame{tx.to, tx.from, tx.from, tx.value, 0, contracts::Access::kWrite};
   contracts::CallResult r =
       host.run(frame, *contract, method->get_string(), params ? *params : boost::json::value(nullptr));
@@ -103,7 +102,7 @@ void apply_unsupported(TxRun& run) {
 constexpr std::array<TxHandler, 5> kHandlers = {{
     {DataType::kNone, admit_any, apply_transfer},
     {DataType::kCall, admit_call, apply_call},
-    {DataType::kDeploy, admit_deploy, apply_unsupported},
+    {DataType::kDeploy, admit_deploy, apply_deploy},
     {DataType::kMessage, admit_any, apply_transfer},
     {DataType::kDeposit, admit_deposit, apply_unsupported},
 }};

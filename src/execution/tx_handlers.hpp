@@ -22,17 +22,22 @@ struct TxRun {
   Uint256 steps;                          // the intrinsic steps on entry; the handler adds contracts' steps
   std::optional<core::Failure> failure;   // set on failure; apply_tx then rolls the tx back, but for the fee
   std::vector<core::EventLog> logs;
+  std::optional<core::Address> score_address;  // a deploy's contract, for the receipt (kept only on success)
 };
 
 struct TxHandler {
   core::DataType type;
   // Admission checks particular to the dataType (validate_tx); nullopt if the tx may enter the pool.
-  std::optional<core::TxRejection> (*admit)(const state::StateReader& view, const contracts::Registry& registry,
-                                            const core::Transaction& tx);
+  std::optional<core::TxRejection> (*admit)(const state::StateReader& view, const core::ChainParams& params,
+                                            const contracts::Registry& registry, const core::Transaction& tx);
   // Runs a tx whose stepLimit covers its intrinsic steps; the fee is charged afterwards by apply_tx.
   void (*apply)(TxRun& run);
 };
 
 const TxHandler& tx_handler(core::DataType type);
+
+// Checks that the sender can pay the fee for the steps so far and the value, then moves the value to
+// the tx's `to`. False (with the failure set) if it cannot.
+bool pay_value(TxRun& run);
 
 }  // namespace cx::execution

@@ -64,34 +64,41 @@ TEST(TxHandlers, CallRunsTheContract) {
   EXPECT_EQ(code_of(chain.send(f)), core::code_value(core::FailureCode::kContractNotFound));
 }
 
-TEST(TxHandlers, DeployAndDepositAreNotSupportedYet) {
+TEST(TxHandlers, DepositIsNotSupportedYet) {
   ProbeChain chain;
   const Uint256 before = chain.balance(user(1));
-  TxFields deploy;
-  deploy.to = contracts::chain_contract_address();
-  deploy.data_type = "deploy";
-  deploy.data = json::object{{"contentType", "application/zip"}, {"content", "0x504b0304"}};
   TxFields deposit;
   deposit.data_type = "deposit";
   deposit.data = json::object{{"action", "add"}};
   deposit.value = Uint256(1);
-  for (const TxFields* f : {&deploy, &deposit}) {
-    const std::string type = f->data_type;
-    // Admission refuses it with a message that says so...
-    auto rejection = validate_tx(*chain.journal, chain.params, 1'700'000'000'000'000, make_tx(*f), chain.registry);
-    ASSERT_TRUE(rejection.has_value()) << type;
-    EXPECT_EQ(rejection->reason, core::TxReject::kUnsupportedDataType);
-    EXPECT_EQ(rejection->detail.rfind(type + " is not supported yet", 0), 0u) << rejection->detail;
-    // ...and a block that carries one anyway gives it a failure receipt; it pays its intrinsic steps.
-    auto rc = chain.send(*f);
-    EXPECT_FALSE(rc.success);
-    EXPECT_EQ(code_of(rc), core::code_value(core::FailureCode::kIllegalFormat));
-    EXPECT_EQ(rc.failure->message, type + " is not supported yet");
-    EXPECT_EQ(rc.step_used, chain.intrinsic(*f));
-  }
+  // Admission refuses it with a message that says so...
+  auto rejection = validate_tx(*chain.journal, chain.params, 1'700'000'000'000'000, make_tx(deposit), chain.registry);
+  ASSERT_TRUE(rejection.has_value());
+  EXPECT_EQ(rejection->reason, core::TxReject::kUnsupportedDataType);
+  EXPECT_EQ(rejection->detail.rfind("deposit is not supported yet", 0), 0u) << rejection->detail;
+  // ...and a block that carries one anyway gives it a failure receipt; it pays its intrinsic steps.
+  auto rc = chain.send(deposit);
+  EXPECT_FALSE(rc.success);
+  EXPECT_EQ(code_of(rc), core::code_value(core::FailureCode::kIllegalFormat));
+  EXPECT_EQ(rc.failure->message, "deposit is not supported yet");
+  EXPECT_EQ(rc.step_used, chain.intrinsic(deposit));
   EXPECT_EQ(chain.balance(kProbeA), Uint256(0));
   const Uint256 fees = *chain.cumulative.checked_mul(chain.params.step_price);
   EXPECT_EQ(chain.balance(user(1)), *before.checked_sub(fees));
+}
+
+TEST(TxHandlers, DeployNeedsARegistryThatRunsLuaContracts) {
+  ProbeChain chain;  // natives only, no resolver
+  TxFields deploy;
+  deploy.to = contracts::chain_contract_address();
+  deploy.data_type = "deploy";
+  deploy.data = json::object{{"contentType", "application/zip"}, {"content", "0x504b0304"}};
+  auto rejection = validate_tx(*chain.journal, chain.params, 1'700'000'000'000'000, make_tx(deploy), chain.registry);
+  ASSERT_TRUE(rejection.has_value());
+  EXPECT_EQ(rejection->reason, core::TxReject::kUnsupportedDataType);
+  auto rc = chain.send(deploy);
+  EXPECT_EQ(code_of(rc), core::code_value(core::FailureCode::kIllegalFormat));
+  EXPECT_EQ(rc.failure->message, "deploy is not supported: this node runs no Lua contracts");
 }
 
 TEST(TxHandlers, AdmissionFindsCallTargetsInTheRegistry) {
@@ -101,7 +108,7 @@ TEST(TxHandlers, AdmissionFindsCallTargetsInTheRegistry) {
   const auto tx = make_tx(f);
   const int64_t now = 1'700'000'000'000'000;
   EXPECT_EQ(validate_tx(*chain.journal, chain.params, now, tx, chain.registry), std::nullopt);
-  // The default registry has only the chain contract.
+  // The default registry has the chain contract and the Lua contracts deployed in state (none here).
   auto rejection = validate_tx(*chain.journal, chain.params, now, tx);
   ASSERT_TRUE(rejection.has_value());
   EXPECT_EQ(rejection->reason, core::TxReject::kBadData);

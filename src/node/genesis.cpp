@@ -1,5 +1,6 @@
 #include "node/genesis.hpp"
 
+#include <algorithm>
 #include <cctype>
 
 #include <boost/json.hpp>
@@ -51,6 +52,28 @@ Address address_of(const json::value& v, std::string_view what) {
   if (!a) throw FieldError{"genesis: " + std::string(what) + " is not an hx/cx address: " + std::string(v.get_string())};
   return *a;
 }
+// ICON's flags: "0x1" on, "0x0" (or absent) off.
+bool flag_field(const json::object& o, std::string_view key) {
+  const uint64_t v = small_hex(o, key, 0);
+  if (v > 1) throw FieldError{"genesis: '" + std::string(key) + "' must be \"0x0\" or \"0x1\""};
+  return v == 1;
+}
+
+std::vector<Address> address_list(const json::object& o, std::string_view key) {
+  std::vector<Address> out;
+  if (!o.contains(key)) return out;
+  const auto& v = o.at(key);
+  if (!v.is_array() || v.get_array().size() > 1000)
+    throw FieldError{"genesis: '" + std::string(key) + "' must be a list of at most 1000 hx addresses"};
+  for (const auto& e : v.get_array()) {
+    Address a = address_of(e, std::string(key) + " entry");
+    if (a.is_contract) throw FieldError{"genesis: " + std::string(key) + " lists " + a.to_string() + ", not an hx address"};
+    if (std::find(out.begin(), out.end(), a) != out.end())
+      throw FieldError{"genesis: " + std::string(key) + " lists " + a.to_string() + " twice"};
+    out.push_back(a);
+  }
+  return out;
+}
 }  // namespace
 
 Result<core::ChainParams> parse_genesis(std::string_view text) {
@@ -81,6 +104,9 @@ Result<core::ChainParams> parse_genesis(std::string_view text) {
       p.step_costs.event_log = small_hex(c, "eventLog", p.step_costs.event_log);
       p.step_costs.get = small_hex(c, "get", p.step_costs.get);
       p.step_costs.set = small_hex(c, "set", p.step_costs.set);
+      p.step_costs.contract_create = small_hex(c, "contractCreate", p.step_costs.contract_create);
+      p.step_costs.contract_update = small_hex(c, "contractUpdate", p.step_costs.contract_update);
+      p.step_costs.contract_set = small_hex(c, "contractSet", p.step_costs.contract_set);
     }
     p.treasury = address_of(field(o, "treasury"), "treasury");
     p.tx_timestamp_window_us = static_cast<int64_t>(
@@ -106,6 +132,10 @@ Result<core::ChainParams> parse_genesis(std::string_view text) {
         p.accounts.push_back(acc);
       }
     }
+    p.audit_enabled = flag_field(o, "auditEnabled");
+    p.auditors = address_list(o, "auditors");
+    p.deployer_allow_list = flag_field(o, "deployerWhiteListEnabled");
+    p.deployers = address_list(o, "deployers");
     p.genesis_timestamp_us = static_cast<int64_t>(small_hex(o, "timestamp", 0));
     if (o.contains("message") && o.at("message").is_string()) p.genesis_message = std::string(o.at("message").get_string());
   } catch (const FieldError& e) {

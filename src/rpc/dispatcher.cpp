@@ -277,6 +277,8 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
         {"icx_getTransactionByHash", {&Impl::get_transaction_by_hash}},
         {"icx_getNetworkInfo", {&Impl::get_network_info}},
         {"icx_call", {&Impl::call}},
+        {"icx_getScoreApi", {&Impl::get_score_api}},
+        {"icx_getScoreStatus", {&Impl::get_score_status}},
         {"debug_estimateStep", {&Impl::estimate_step, nullptr, /*debug_only=*/true}},
     };
   }
@@ -643,6 +645,29 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
       fail(code, "contract error: " + (r->message.empty() ? std::string("call failed") : r->message));
     }
     return json::serialize(r->output);
+  }
+
+  // icx_getScoreApi / icx_getScoreStatus: {address, height?}; NotFound when there is no contract.
+  std::string get_score_api(const RequestContext& ctx, const json::value* params) {
+    const json::object* o = params_object(params, {"address", "height"}, /*required=*/true);
+    auto address = address_param(o, "address", AddressKind::kContract, /*required=*/true);
+    auto height = height_param(o, /*required=*/false);
+    require_height_available(*ctx.channel, height);
+    auto r = ctx.channel->score_api(*address, height);
+    if (!r) fail(ec::kSystem, "system error: " + r.message());
+    if (!*r) fail(ec::kNotFound, "not found: no contract at " + address->to_string());
+    return json::serialize(score_api_to_json(**r));
+  }
+
+  std::string get_score_status(const RequestContext& ctx, const json::value* params) {
+    const json::object* o = params_object(params, {"address", "height"}, /*required=*/true);
+    auto address = address_param(o, "address", AddressKind::kContract, /*required=*/true);
+    auto height = height_param(o, /*required=*/false);
+    require_height_available(*ctx.channel, height);
+    auto r = ctx.channel->score_status(*address, height);
+    if (!r) fail(ec::kSystem, "system error: " + r.message());
+    if (!*r) fail(ec::kNotFound, "not found: no deployed contract at " + address->to_string());
+    return json::serialize(score_status_to_json(**r));
   }
 
   std::string estimate_step(const RequestContext& ctx, const json::value* params) {

@@ -14,8 +14,10 @@
 #include <string>
 #include <string_view>
 
+#include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 
+#include "acore/code_store.hpp"
 #include "channel/api.hpp"
 #include "core/block.hpp"
 #include "core/receipt.hpp"
@@ -57,6 +59,14 @@ boost::json::object tx_to_json(const core::Transaction& tx, const TxLocation* wh
 boost::json::object event_log_to_json(const core::EventLog& log);
 // icx_getTransactionResult shape; eventLogs is always present (empty on failure).
 boost::json::object receipt_to_json(const core::Receipt& receipt, const TxLocation& where);
+
+// icx_getScoreApi: an array of {type: function|fallback|eventlog, name, inputs: [{name, type,
+// indexed?, default?, fields?}], outputs: [{type}], readonly?, payable?}, flags as "0x1" when set
+// (goloop doc/jsonrpc_v3.md). Written in rpc/score_json.cpp.
+boost::json::array score_api_to_json(const std::vector<acore::AbiEntry>& api);
+// icx_getScoreStatus: {owner, current?: {type, status, deployTxHash, auditTxHash, codeHash},
+// next?: {...}, blocked: "0x0"|"0x1", disabled: "0x0"|"0x1"}, as goloop's chain score reports it.
+boost::json::object score_status_to_json(const acore::ContractInfo& info);
 
 // icx_getNetworkInfo shape: platform, nid, channel, earliest, latest, stepPrice.
 boost::json::object network_info_to_json(const channel::NetworkInfo& info);

@@ -1,0 +1,337 @@
+// The sandbox: determinism (iteration order, sort, floats, no clock or randomness), metering, memory
+// and depth limits, and the escapes known from Redis's and Aergo's Lua sandboxes, each tried and
+// refused. A contract that breaks out of any of these would make validators disagree or harm the node.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "acore/test_host.hpp"
+#include "acore/vm.hpp"
+
+namespace cx::acore {
+namespace {
+
+using namespace testing;
+
+std::string out(const CallResult& r) { return r.ok ? json::serialize(r.output) : "failed: " + r.message; }
+
+void expect_fails(std::string_view body, std::string_view why, FailureCode code = FailureCode::kUnknown) {
+  auto r = run_lua(body);
+  EXPECT_FALSE(r.ok) << body << " -> " << out(r);
+  EXPECT_EQ(r.code, code) << body << " -> " << r.message;
+  EXPECT_NE(r.message.find(why), std::string::npos) << body << " -> " << r.message;
+}
+
+TEST(Determinism, PairsVisitsIntegersThenStringsByBytesThenBooleans) {
+  auto r = run_lua(R"(
+    local t = {zeta = 1, alpha = 2, [10] = 3, [-2] = 4, [true] = 5, [false] = 6, Beta = 7, [1] = 8, ab = 9, a = 10}
+    local keys = {}
+    for k, v in pairs(t) do keys[#keys + 1] = tostring(k) .. "=" .. v end
+    return table.concat(keys, " "))");
+  EXPECT_EQ(out(r), R"("-2=4 1=8 10=3 Beta=7 a=10 ab=9 alpha=2 zeta=1 false=6 true=5")");
+}
+
+TEST(Determinism, NextFollowsTheSameOrderAndSkipsRemovedKeys) {
+  auto r = run_lua(R"(
+    local t = {c = 1, b = 2, a = 3, [2] = 4}
+    local seen, k = {}, nil
+    repeat
+      k = next(t, k)
+      if k ~= nil then seen[#seen + 1] = tostring(k) end
+    until k == nil
+    local after = {}
+    for k in pairs(t) do t.b = nil; after[#after + 1] = k end
+    return table.concat(seen, ",") .. "|" .. table.concat(after, ",") .. "|" .. tostring(next({})))");
+  EXPECT_EQ(out(r), R"("2,a,b,c|2,a,c|nil")");
+}
+
+TEST(Determinism, KeysWithoutAnOrderAreRefused) {
+  expect_fails("for k in pairs({[{}] = 1}) do end", "a table key has no canonical order");
+  expect_fails("for k in pairs({[1.5] = 1}) do end", "a float key has no canonical order");
+  expect_fails("return next({[print] = 1})", "a function key has no canonical order");
+}
+
+// The same contract, run in states created at different addresses (so Lua's string hash seed and its
+// table layouts differ), stores the same keys in the same order.
+TEST(Determinism, PairsOverStringKeysWritesTheSameStorageInTwoStates) {
+  const std::string source = R"LUA(
+    local order = VarDB("order", "str")
+    external "run()" (function()
+      local t = {}
+      for i = 1, 300 do t["key" .. (i * 7919 % 1009)] = i end
+      for i = 1, 300, 3 do t["key" .. (i * 7919 % 1009)] = nil end
+      local keys = {}
+      for k, v in pairs(t) do keys[#keys + 1] = k .. ":" .. v end
+      order:set(table.concat(keys, ","))
+    end))LUA";
+  std::vector<std::map<Bytes, Bytes>> stores;
+  std::vector<ProgramPtr> keep;  // alive, so that the second state is allocated elsewhere
+  for (int i = 0; i < 3; ++i) {
+    auto p = must_compile(source);
+    ASSERT_TRUE(p);
+    keep.push_back(p);
+    MemoryHost host;
+    auto r = call(*p, host, "run");
+    ASSERT_TRUE(r.ok) << r.message;
+    stores.push_back(host.storage);
+  }
+  EXPECT_EQ(stores[0], stores[1]);
+  EXPECT_EQ(stores[0], stores[2]);
+  // In byte order of the keys: "key1000" < "key101" < "key1002" is not how numbers sort, but how bytes do.
+  const std::string stored(stores[0].begin()->second.begin(), stores[0].begin()->second.end());
+  std::vector<std::string> keys;
+  for (size_t start = 0, end; start < stored.size(); start = end + 1) {
+    end = stored.find(',', start);
+    if (end == std::string::npos) end = stored.size();
+    keys.push_back(stored.substr(start, stored.find(':', start) - start));
+  }
+  EXPECT_EQ(keys.size(), 200u);
+  EXPECT_TRUE(std::is_sorted(keys.begin(), keys.end())) << stored.substr(0, 80);
+}
+
+TEST(Determinism, TableSortIsAStableMergeSort) {
+  auto r = run_lua(R"(
+    local t, seed = {}, 12345
+    for i = 1, 2000 do seed = (seed * 1103515245 + 12345) % 2147483648; t[i] = seed % 1000 end
+    table.sort(t)
+    for i = 2, #t do assert(t[i - 1] <= t[i], "not sorted at " .. i) end
+    local recs = {}
+    for i = 1, 50 do recs[i] = {k = i % 3, id = i} end
+    table.sort(recs, function(a, b) return a.k < b.k end)
+    local ids = {}
+    for i = 1, 6 do ids[i] = recs[i].id end
+    local words = {"pear", "apple", "fig"}
+    table.sort(words, function(a, b) return a > b end)
+    return table.concat(ids, ",") .. "|" .. table.concat(words, ","))");
+  EXPECT_EQ(out(r), R"("3,6,9,12,15,18|pear,fig,apple")");
+}
+
+TEST(Determinism, FloatsPrintCanonicallyAndNeverLeaveTheContract) {
+  auto r = run_lua(R"(
+    return table.concat({tostring(1/3), tostring(2^53), tostring(10/2), tostring(0/0), tostring(-1/0),
+                         tostring(3), string.format("%.3f", 2/3)}, " "))");
+  EXPECT_EQ(out(r), R"("0.33333333333333 9.007199254741e+15 5.0 nan -inf 3 0.667")");
+  expect_fails("return 1/2", "a float cannot leave a contract");
+  expect_fails("return {a = 0.5}", "a float cannot leave a contract");
+  expect_fails("VarDB('v', 'int'):set(2.5)", "expected an int, got number");
+  expect_fails("return int(1) + 0.5", "(a float)");
+}
+
+TEST(Determinism, NoClockRandomnessOrAddresses) {
+  auto r = run_lua(R"(
+    local absent = {}
+    for _, name in ipairs({"os", "io", "debug", "package", "coroutine", "collectgarbage", "dofile", "loadfile",
+                          "getfenv", "setfenv", "loadstring", "module", "newproxy", "gcinfo", "unpack", "warn",
+                          "utf8x"}) do
+      if _G[name] == nil then absent[#absent + 1] = name end
+    end
+    for _, name in ipairs({"dump", "match", "gmatch", "gsub"}) do
+      if string[name] == nil then absent[#absent + 1] = "string." .. name end
+    end
+    for _, name in ipairs({"random", "randomseed", "sin", "log", "sqrt"}) do
+      if math[name] == nil then absent[#absent + 1] = "math." .. name end
+    end
+    return #absent .. " " .. tostring({}) .. " " .. tostring(print) .. " " .. string.format("%s", {}))");
+  EXPECT_EQ(out(r), R"("26 table function table")");
+  expect_fails("return string.format('%p', {})", "%p (an address) is not allowed");
+  expect_fails("return string.format('%-5p', 'x')", "is not allowed");
+}
+
+TEST(Metering, AnInfiniteLoopEndsWithOutOfStepUsingTheWholeBudget) {
+  MemoryHost host;
+  host.budget = 200'000;
+  auto r = run_lua("while true do end", &host);
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.code, FailureCode::kOutOfStep);
+  EXPECT_EQ(host.used, host.budget);
+  // pcall does not catch it, nor does xpcall's handler run.
+  host.reset();
+  r = run_lua("while true do pcall(function() while true do end end) end", &host);
+  EXPECT_EQ(r.code, FailureCode::kOutOfStep);
+  host.reset();
+  r = run_lua("local n = 0 xpcall(function() while true do end end, function() while true do n = n + 1 end end)", &host);
+  EXPECT_EQ(r.code, FailureCode::kOutOfStep);
+}
+
+TEST(Metering, StepsAreTheSameOnEveryRun) {
+  const std::string body = R"(
+    local t = {}
+    for i = 1, 5000 do t["k" .. i] = i * 2 end
+    local s = 0
+    for k, v in pairs(t) do s = s + v end
+    table.sort({5, 3, 1, 4})
+    return s)";
+  std::vector<uint64_t> steps;
+  for (int i = 0; i < 3; ++i) {
+    MemoryHost host;
+    auto r = run_lua(body, &host);
+    ASSERT_TRUE(r.ok) << r.message;
+    EXPECT_EQ(out(r), R"("0x17d8bc8")");  // 2 * (1 + ... + 5000)
+    steps.push_back(host.used);
+  }
+  EXPECT_EQ(steps[0], steps[1]);
+  EXPECT_EQ(steps[0], steps[2]);
+  EXPECT_GT(steps[0], 5000u * 10);  // thousands of instructions, charged
+}
+
+TEST(Metering, BigStringsAreChargedByTheirBytes) {
+  MemoryHost host;
+  auto r = run_lua("local s = string.rep('x', 1000000) local t = s .. s", &host);
+  ASSERT_TRUE(r.ok) << r.message;
+  EXPECT_GT(host.used, 3'000'000u / lua::kStringBytesPerStep);
+  // A loop of big concatenations runs out of step, however few instructions it takes.
+  host.budget = 500'000;
+  r = run_lua("local s = string.rep('x', 1000000) for i = 1, 100 do local t = s .. i end", &host);
+  EXPECT_EQ(r.code, FailureCode::kOutOfStep);
+}
+
+TEST(Limits, MemoryIsCappedPerCall) {
+  expect_fails("local t = {} for i = 1, 1e8 do t[i] = i end", "out of memory");
+  expect_fails("local s = string.rep('x', 1000000) local t = {} for i = 1, 100 do t[i] = s .. i end", "out of memory");
+  // pcall does not catch it.
+  expect_fails("pcall(function() local t = {} for i = 1, 1e8 do t[i] = {} end end) return 1", "out of memory");
+  // The next call on the program's states has all its memory again.
+  auto r = run_lua("local t = {} for i = 1, 100000 do t[i] = i end return #t");
+  EXPECT_EQ(out(r), R"("0x186a0")");
+}
+
+TEST(Limits, DeepRecursionEndsTheCall) {
+  expect_fails("local function f(n) return 1 + f(n + 1) end return f(1)", "recursion too deep",
+               FailureCode::kStackOverflow);
+  expect_fails("pcall(function() local function f() f() end f() end) return 1", "recursion too deep",
+               FailureCode::kStackOverflow);
+  // Recursion through metamethods (C calls) meets Lua's C-stack limit, an ordinary error.
+  auto r = run_lua("local t = setmetatable({}, {__index = function(t, k) return t[k] end}) return t.x");
+  EXPECT_FALSE(r.ok);
+  // Tail calls do not grow the stack: they are only metered.
+  MemoryHost host;
+  host.budget = 100'000;
+  r = run_lua("local function f(n) return f(n + 1) end return f(1)", &host);
+  EXPECT_EQ(r.code, FailureCode::kOutOfStep);
+}
+
+// The escape classes of Redis's (CVE-2015-4335 loadstring of bytecode, CVE-2022-24736/0543 package and
+// library tampering, string.rep / struct overflows) and Aergo's (bytecode, metatables of shared
+// tables, getfenv/setfenv, unmetered loops in C) Lua sandboxes.
+TEST(Sandbox, EscapesAreRefused) {
+  const std::pair<const char*, const char*> kEscapes[] = {
+      {"package.loadlib('libc.so.6', 'system')", "attempt to index a nil value"},
+      {"require('os')", "no file 'os.lua'"},
+      {"setmetatable(_G, {})", "cannot change a protected metatable"},
+      {"setmetatable(string, {__index = function() end})", "cannot change a protected metatable"},
+      {"getmetatable('').__index.rep = nil", "attempt to index a nil value (field '__index')"},
+      {"rawset(_G, 'pairs', function() end)", "rawset: the table is protected"},
+      {"rawset(string, 'rep', 1)", "rawset: the table is protected"},
+      {"string.rep = nil", "'rep' is read-only"},
+      {"math.floor = nil", "'floor' is read-only"},
+      {"pairs = nil", "cannot be assigned while a function runs"},
+      {"x = 1", "cannot be assigned while a function runs"},
+      {"load(string.dump(print))", "attempt to call a nil value"},
+      {"assert(load('\\27Lua\\84\\0', 'x', 'b'))", "only text chunks can be loaded"},
+      {"assert(load('\\27Lua\\84\\0'))", "attempt to load a binary chunk"},
+      {"load(function() return 'return 1' end)", "bad argument #1"},
+      {"getfenv(1).x = 1", "attempt to call a nil value"},
+      {"setmetatable({}, {__gc = function() end})", "__gc is not allowed"},
+      {"setmetatable({}, {__mode = 'k'})", "weak tables (__mode) are not allowed"},
+      {"coroutine.wrap(function() end)", "attempt to index a nil value"},
+      {"debug.getregistry()", "attempt to index a nil value"},
+      {"collectgarbage('stop')", "attempt to call a nil value"},
+      {"io.open('/etc/passwd')", "attempt to index a nil value"},
+      {"os.execute('true')", "attempt to index a nil value"},
+      {"string.rep('x', 1e9)", "string.rep: the result would be above"},
+      {"string.rep('x', 1 << 30)", "string.rep: the result would be above"},
+      {"string.rep('x', 2, string.rep('y', 1 << 20))", "string.rep: the result would be above"},
+      {"setmetatable(int(1), {})", "bad argument #1"},
+      {"getmetatable(int(1)).__add = nil", "attempt to index a string value"},
+      {"rawset(msg, 'sender', 'hx00')", "rawset: the table is protected"},
+      {"msg.sender = 'hx00'", "context is read-only"},
+      {"string.find(string.rep('a', 40), '(a*)*b')", ""},
+  };
+  for (const auto& [escape, why] : kEscapes) {
+    auto r = run_lua(escape);
+    if (std::string_view(escape).starts_with("string.find")) {
+      EXPECT_TRUE(r.ok) << r.message;  // plain: no pattern, no backtracking
+      continue;
+    }
+    EXPECT_FALSE(r.ok) << escape;
+    EXPECT_NE(r.message.find(why), std::string::npos) << escape << " -> " << r.message;
+  }
+  // load of text works, and a chunk loaded without an env sees the call's globals, read-only.
+  EXPECT_EQ(out(run_lua("return load('return 1 + 2')()")), R"("0x3")");
+  EXPECT_FALSE(run_lua("load('string = nil')()").ok);
+  EXPECT_EQ(out(run_lua("return load('return x', 'c', 't', {x = 4})()")), R"("0x4")");
+  // A local _ENV only changes what the function itself sees.
+  EXPECT_EQ(out(run_lua("local _ENV = {tostring = tostring} return tostring(pairs)")), R"("nil")");
+}
+
+TEST(Sandbox, TheTopLevelDefinesGlobalsButNotLibraryNames) {
+  auto p = must_compile("counter = 5\nfunction helper() return counter end\nexternal \"run()\" (function() return helper() end)");
+  ASSERT_TRUE(p);
+  MemoryHost host;
+  EXPECT_EQ(out(call(*p, host, "run")), R"("0x5")");
+  auto e = must_fail("local x = 1\npairs = nil\n");
+  EXPECT_EQ(e.file, "main.lua");
+  EXPECT_EQ(e.line, 2u);
+  EXPECT_NE(e.message.find("library name"), std::string::npos) << e.message;
+  // No storage or context while loading: the declarations must be the same on every call.
+  e = must_fail("local s = msg.sender\n");
+  EXPECT_NE(e.message.find("not available while the top level loads"), std::string::npos) << e.message;
+  e = must_fail("local v = VarDB('a', 'int'):get()\n");
+  EXPECT_NE(e.message.find("not available while the top level loads"), std::string::npos) << e.message;
+  e = must_fail("while true do end\n");
+  EXPECT_NE(e.message.find("out of step"), std::string::npos) << e.message;
+}
+
+TEST(Sandbox, CallsDoNotSeeEachOthersLeftovers) {
+  // A top-level local is made again by every call: a counter in it never passes 1.
+  auto p = must_compile(R"LUA(
+    local count = 0
+    local cache = {}
+    external "run() -> int" (function()
+      count = count + 1
+      cache[#cache + 1] = count
+      return count * 100 + #cache
+    end))LUA");
+  ASSERT_TRUE(p);
+  MemoryHost host;
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(out(call(*p, host, "run")), R"("0x65")");
+}
+
+TEST(Compile, BytecodeIsRefused) {
+  auto e = must_fail(std::string("\x1bLua\x54\x00", 6));
+  EXPECT_EQ(e.file, "main.lua");
+  EXPECT_NE(e.message.find("bytecode"), std::string::npos) << e.message;
+}
+
+TEST(Compile, ErrorsNameTheFileAndLine) {
+  auto e = must_fail("local util = require('lib.util')\n",
+                     {{"lib/util.lua", "local M = {}\nfunction M.f()\n  return = 1\nend\nreturn M\n"}});
+  EXPECT_EQ(e.file, "lib/util.lua");
+  EXPECT_EQ(e.line, 3u);
+  EXPECT_NE(e.message.find("unexpected symbol near '='"), std::string::npos) << e.message;
+  EXPECT_EQ(e.to_string().substr(0, 15), "lib/util.lua:3:");
+
+  e = must_fail("local x = 1\n\nexternal \"f(integer a)\" (function(a) end)\n");
+  EXPECT_EQ(e.line, 3u);
+  EXPECT_NE(e.message.find("unknown type 'integer'"), std::string::npos) << e.message;
+  e = must_fail("external \"f()\" (function() end)\nreadonly \"f() -> int\" (function() end)\n");
+  EXPECT_EQ(e.line, 2u);
+  EXPECT_NE(e.message.find("declared twice (first at main.lua:1)"), std::string::npos) << e.message;
+  e = must_fail("external \"f()\"\n");
+  EXPECT_NE(e.message.find("declared without a function"), std::string::npos) << e.message;
+  e = must_fail("readonly \"f()\" (function() end)\n");
+  EXPECT_NE(e.message.find("declares no output"), std::string::npos) << e.message;
+  e = must_fail("external \"fallback()\" (function() end)\n");
+  EXPECT_NE(e.message.find("reserved"), std::string::npos) << e.message;
+  e = must_fail("eventlog \"E(int indexed a, int indexed b, int indexed c, int indexed d)\"\n");
+  EXPECT_NE(e.message.find("at most 3 indexed"), std::string::npos) << e.message;
+  e = must_fail("error('boom')\n", {});
+  EXPECT_EQ(e.line, 1u);
+  EXPECT_EQ(e.message, "boom");
+  EXPECT_TRUE(must_compile("local x = 1\n", {{"lib/a.lua", "return 1"}})) << "a package without declarations compiles";
+  e = must_fail("require('lib.a')\n", {{"lib/a.lua", "return require('main')"}});
+  EXPECT_NE(e.message.find("requires itself"), std::string::npos) << e.message;
+}
+
+}  // namespace
+}  // namespace cx::acore
