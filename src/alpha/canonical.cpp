@@ -217,6 +217,7 @@ json::value to_json(const Template& t) {
   o["prose"] = std::move(prose);
   if (!t.calendar.empty()) o["calendar"] = t.calendar;
   if (!t.params.empty()) o["params"] = map_of(t.params, decl);
+  if (!t.lets.empty()) o["let"] = map_of(t.lets, [](const Binding& b) { return text(b.value); });
   o["roles"] = map_of(t.roles, role);
   o["assets"] = map_of(t.assets, [](const Asset& a) {
     json::object ao{{"kind", a.kind == AssetKind::kNative ? "native" : "irc2"}, {"decimals", a.decimals}};

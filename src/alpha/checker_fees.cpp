@@ -17,8 +17,9 @@ uint64_t sat_add(uint64_t a, uint64_t b) { return a > UINT64_MAX - b ? UINT64_MA
 class FeePass {
  public:
   explicit FeePass(CheckCtx& c) : m_c(c), m_t(c.t), m_g(build_graph(c.t)), m_memo(m_g.out.size(), kUnknown) {
+    std::set<std::string> payers;  // a refund pays each member of each role that may have paid in
     for (const Stage& s : m_t.stages)
-      if ((s.action == Action::kPay || s.action == Action::kCollect) && s.to == "escrow")
+      if ((s.action == Action::kPay || s.action == Action::kCollect) && s.to == "escrow" && payers.insert(s.from).second)
         if (const Role* r = find_role(m_t, s.from)) m_depositors += r->members_max;
     for (const Asset& a : m_t.assets) m_transfer_max = std::max(m_transfer_max, transfer(a.id));
   }
@@ -37,7 +38,15 @@ class FeePass {
     const Asset* a = find_asset(m_t, asset);
     return a && a->kind == AssetKind::kIrc2 ? StepCosts::kTransferToken : StepCosts::kTransferNative;
   }
-  static uint64_t nodes(const Expr& e) { return e.nodes.size() * StepCosts::kExprNode; }
+  // An expression's nodes, with every let it names evaluated again (the engine does not cache them).
+  uint64_t nodes(const Expr& e, size_t depth = 0) const {
+    uint64_t cost = e.nodes.size() * StepCosts::kExprNode;
+    if (depth > kLetsMax) return cost;  // unreachable: the reference pass refused let cycles
+    for (const Node& n : e.nodes)
+      if (n.op == Op::kName)
+        if (const Binding* b = find_let(m_t, n.name)) cost = sat_add(cost, nodes(b->value, depth + 1));
+    return cost;
+  }
 
   uint64_t settle_cost(const Settle& s, const std::vector<std::string>* claim_assets) const {
     uint64_t cost = 0;

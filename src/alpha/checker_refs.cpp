@@ -1,6 +1,7 @@
 // The reference and type pass: every name resolves to the kind of thing its place needs, every
 // expression has the type its place needs (docs/alpha.md §4.1).
 #include <algorithm>
+#include <functional>
 #include <set>
 
 #include "alpha/checker_impl.hpp"
@@ -36,6 +37,16 @@ class TemplateScope : public Scope {
 
   std::optional<Type> name(std::string_view n) const override {
     if (const Decl* d = find_param(m_t, n)) return decl_type(*d, "param:" + d->id);
+    if (const Binding* b = find_let(m_t, n)) {
+      // The reference pass refuses cycles among lets before it types anything; the depth bound
+      // keeps this recursion finite regardless.
+      if (m_let_depth >= kLetsMax) return std::nullopt;
+      ++m_let_depth;
+      auto r = check_expr(b->value, *this);
+      --m_let_depth;
+      if (auto* t = std::get_if<Type>(&r)) return *t;
+      return std::nullopt;
+    }
     if (find_role(m_t, n)) return Type{Kind::kRole, std::string(n), false};
     if (find_asset(m_t, n)) return Type{Kind::kAsset, std::string(n), false};
     if (n == "now" || n == "signed_at") return Type{Kind::kTime, "", false};
@@ -126,7 +137,16 @@ class TemplateScope : public Scope {
 
   const Template& m_t;
   bool m_vp;
+  mutable size_t m_let_depth = 0;
 };
+
+// The lets a let's expression names.
+std::vector<std::string> let_refs(const Template& t, const Expr& e) {
+  std::vector<std::string> out;
+  for (const Node& n : e.nodes)
+    if (n.op == Op::kName && find_let(t, n.name)) out.push_back(n.name);
+  return out;
+}
 
 struct Want {
   Want(Kind k, bool whole_only = true, std::string d = {}) : kind(k), whole(whole_only), domain(std::move(d)) {}
@@ -143,6 +163,8 @@ class RefPass {
     m_c.pay_asset.assign(m_t.stages.size(), "");
     m_c.claim_assets.assign(m_t.stages.size(), {});
     check_declarations();
+    check_lets();
+    if (m_c.failures()) return;  // a let cycle would make every use of it an error too
     for (size_t i = 0; i < m_t.stages.size(); ++i) check_stage(i);
     check_vp();
     check_dispute();
@@ -237,6 +259,35 @@ class RefPass {
     }
   }
 
+  // Lets form no cycle (depth-first search with colours), then each has a type.
+  void check_lets() {
+    std::vector<int> colour(m_t.lets.size(), 0);  // 0 new, 1 on the stack, 2 done
+    auto index = [&](const std::string& id) {
+      return static_cast<size_t>(find_let(m_t, id) - m_t.lets.data());
+    };
+    std::function<bool(size_t)> visit = [&](size_t i) {
+      if (colour[i] == 2) return true;
+      if (colour[i] == 1) return false;
+      colour[i] = 1;
+      for (const std::string& r : let_refs(m_t, m_t.lets[i].value))
+        if (!visit(index(r))) {
+          if (colour[i] == 1) m_c.fail(Rule::kReference, "let." + m_t.lets[i].id, "let '" + m_t.lets[i].id + "' refers to itself through '" + r + "'");
+          colour[i] = 2;
+          return false;
+        }
+      colour[i] = 2;
+      return true;
+    };
+    for (size_t i = 0; i < m_t.lets.size(); ++i)
+      if (!visit(i)) return;
+    for (const Binding& b : m_t.lets) {
+      auto r = check_expr(b.value, m_scope);
+      if (auto* err = std::get_if<ExprError>(&r))
+        m_c.fail(err->message.find("unknown") != std::string::npos ? Rule::kReference : Rule::kType, "let." + b.id,
+                 err->message);
+    }
+  }
+
   void check_pay(const Stage& s, size_t i, const std::string& p) {
     std::string key = p + (s.action == Action::kPay ? ".pay" : ".collect");
     bool from_ok = role(s.from, key + ".from");
@@ -304,7 +355,7 @@ class RefPass {
           std::find(d->values.begin(), d->values.end(), b.value.root().name) != d->values.end())
         continue;
       Type want = decl_type(*d, "vp:" + d->id);
-      expr(b.value, bp, {want.kind, true, want.domain});
+      expr(b.value, bp, {want.kind, !want.frac, want.domain});
     }
     for (const Decl& d : vp.outputs) {
       bool set = std::any_of(r.set.begin(), r.set.end(), [&](const Binding& b) { return b.id == d.id; });

@@ -57,6 +57,14 @@ class Checker {
     return std::nullopt;
   }
   const Type& kid(const Node& n, size_t k) const { return m_types[n.kids[k]]; }
+  // A literal 0 is zero of any quantity: "max(delivered.time - deliver_by, 0)", "paid(bidder) == 0".
+  bool zero(uint16_t i) const { return m_e.nodes[i].op == Op::kInt && m_e.nodes[i].raw.is_zero(); }
+  Type adopt(uint16_t i, uint16_t other) const {
+    Type t = m_types[i];
+    const Type& o = m_types[other];
+    if (zero(i) && (is_quantity(o.kind) || o.kind == Kind::kDuration)) t = Type{o.kind, o.domain, false};
+    return t;
+  }
   bool is_enum_literal(uint16_t i, const Type& other) const {
     const Node& n = m_e.nodes[i];
     return n.op == Op::kName && other.kind == Kind::kEnum && m_s.enum_has(other.domain, n.name);
@@ -107,7 +115,7 @@ class Checker {
   std::optional<Type> additive(uint16_t i, const Node& n) {
     for (auto k : n.kids)
       if (!usable(k)) return unknown(k);
-    const Type &a = kid(n, 0), &b = kid(n, 1);
+    const Type a = adopt(n.kids[0], n.kids[1]), b = adopt(n.kids[1], n.kids[0]);
     bool frac = a.frac || b.frac;
     if (same_dim(a, b) && is_quantity(a.kind)) return Type{a.kind, a.domain, frac};
     if (a.kind == Kind::kTime && b.kind == Kind::kDuration) return Type{Kind::kTime, "", frac};
@@ -135,7 +143,7 @@ class Checker {
   }
   std::optional<Type> compare(uint16_t i, const Node& n) {
     uint16_t l = n.kids[0], r = n.kids[1];
-    const Type &a = m_types[l], &b = m_types[r];
+    const Type a = adopt(l, r), b = adopt(r, l);
     bool eq = n.op == Op::kEq || n.op == Op::kNe;
     if (eq && (is_enum_literal(l, b) || is_enum_literal(r, a))) return Type{Kind::kBool, "", false};
     if (!usable(l)) return a.kind == Kind::kEnum && !b.domain.empty() && b.kind == Kind::kEnum
@@ -163,10 +171,14 @@ class Checker {
     if (f == "min" || f == "max") {
       if (argc < 2) return bad(i, f + "() takes two or more values of one type");
       Type t = kid(n, 0);
+      for (size_t k = 0; k < argc; ++k)
+        if (!zero(n.kids[k])) t = kid(n, k);  // the zeros take the others' dimension
+      t.frac = false;
       for (size_t k = 0; k < argc; ++k) {
-        if (!same_dim(kid(n, k), t) || !ordered(t.kind))
-          return bad(i, f + "() takes values of one ordered type; got " + type_name(t) + " and " + type_name(kid(n, k)));
-        t.frac = t.frac || kid(n, k).frac;
+        const Type& a = zero(n.kids[k]) ? t : kid(n, k);
+        if (!same_dim(a, t) || !ordered(t.kind))
+          return bad(i, f + "() takes values of one ordered type; got " + type_name(t) + " and " + type_name(a));
+        t.frac = t.frac || a.frac;
       }
       return t;
     }

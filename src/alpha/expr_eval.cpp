@@ -114,7 +114,7 @@ class Evaluator {
     if (n.op == Op::kMul) return a == Kind::kNum ? b : a;
     if (a == Kind::kTime && b == Kind::kTime) return Kind::kDuration;
     if (a == Kind::kTime || b == Kind::kTime) return Kind::kTime;
-    return a;
+    return a == Kind::kNum ? b : a;  // a literal 0 takes the other side's dimension
   }
 
   bool compare(uint16_t i, const Node& n) {
@@ -151,6 +151,8 @@ class Evaluator {
         if (!c) return fail(i, EvalFailure::kOverflow);
         if (f == "min" ? *c < 0 : *c > 0) best = kid(n, k);
       }
+      for (size_t k = 0; k < n.kids.size(); ++k)
+        if (kid(n, k).kind != Kind::kNum) best.kind = kid(n, k).kind;  // a literal 0 among amounts
       m_vals[i] = best;
       return true;
     }

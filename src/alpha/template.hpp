@@ -27,6 +27,7 @@ constexpr size_t kTextMax = 256;
 constexpr size_t kParamsMax = 64, kRolesMax = 32, kAssetsMax = 8, kEventsMax = 64, kFieldsMax = 16;
 constexpr size_t kStagesMax = 128, kCasesMax = 16, kForkBranchesMax = 8, kDecisionsMax = 16;
 constexpr size_t kEnumValuesMax = 32, kClaimsMax = 16, kFeesMax = 8, kTerminalsMax = 16, kLadderMax = 4;
+constexpr size_t kLetsMax = 64;
 constexpr size_t kVpInputsMax = 16, kVpOutputsMax = 8, kVpRulesMax = 64, kLanguagesMax = 4, kListMax = 16;
 constexpr uint32_t kMembersMax = 64, kVisitsMax = 1'000;
 
@@ -206,6 +207,7 @@ struct Template {
   std::string governing;     // the language that prevails
   std::string calendar;      // business-day calendar id, or empty
   std::vector<Decl> params;
+  std::vector<Binding> lets;  // named terms over params ("deposit": "floor(price * deposit_rate)"), by id
   std::vector<Role> roles;
   std::vector<Asset> assets;
   std::vector<Event> events;
@@ -229,6 +231,7 @@ std::variant<Template, ParseError> parse_template_json(std::string_view json_tex
 
 // Lookups by id (the vectors are sorted, except stages); nullptr if absent.
 const Decl* find_param(const Template& t, std::string_view id);
+const Binding* find_let(const Template& t, std::string_view id);
 const Role* find_role(const Template& t, std::string_view id);
 const Asset* find_asset(const Template& t, std::string_view id);
 const Event* find_event(const Template& t, std::string_view id);

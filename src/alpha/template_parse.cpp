@@ -290,6 +290,7 @@ bool check_names(Ctx& c, const Template& t) {
                                                    "paid", "business_days", "add_months", "default"};
   std::vector<std::pair<std::string, std::string>> names;  // name, where
   for (const Decl& d : t.params) names.emplace_back(d.id, at("params", d.id));
+  for (const Binding& b : t.lets) names.emplace_back(b.id, at("let", b.id));
   for (const Role& r : t.roles) names.emplace_back(r.id, at("roles", r.id));
   for (const Event& e : t.events) names.emplace_back(e.id, at("events", e.id));
   for (const Decision& d : t.decisions) names.emplace_back(d.id, at("decisions", d.id));
@@ -313,6 +314,7 @@ bool read_sections(Ctx& c, const json::object& o, Template& t) {
     if (!valid_calendar_id(t.calendar)) return c.fail("calendar", "expected NAME@VERSION (\"KR-BANK@2025.2\")");
   }
   if (o.contains("params") && !read_map(c, o.at("params"), "params", kParamsMax, t.params, decls)) return false;
+  if (o.contains("let") && !read_bindings(c, o.at("let"), "let", kLetsMax, t.lets)) return false;
   if (!read_map(c, o.at("roles"), "roles", kRolesMax, t.roles,
                 [&](const json::value& v, const std::string& p, Role& r) { return read_role(c, v, p, r); }))
     return false;
@@ -352,7 +354,7 @@ std::variant<Template, ParseError> parse_template_json(std::string_view text) {
   Ctx c;
   const json::object* o = as_object(c, std::get<json::value>(doc), "");
   if (!o || !fields(c, *o, "",
-                    {"act", "template", "prose", "calendar", "params", "roles", "assets", "events", "decisions",
+                    {"act", "template", "prose", "calendar", "params", "let", "roles", "assets", "events", "decisions",
                      "stages", "virtual_person", "dispute", "fees", "terminals", "on_fault"},
                     {"act", "template", "prose", "roles", "assets", "stages", "terminals", "on_fault"}))
     return c.error();
@@ -368,6 +370,7 @@ static const T* find_sorted(const std::vector<T>& v, std::string_view id) {
 }
 
 const Decl* find_param(const Template& t, std::string_view id) { return find_sorted(t.params, id); }
+const Binding* find_let(const Template& t, std::string_view id) { return find_sorted(t.lets, id); }
 const Role* find_role(const Template& t, std::string_view id) { return find_sorted(t.roles, id); }
 const Asset* find_asset(const Template& t, std::string_view id) { return find_sorted(t.assets, id); }
 const Event* find_event(const Template& t, std::string_view id) { return find_sorted(t.events, id); }

@@ -14,5 +14,6 @@ int cmd_ks(const Argv& argv);        // cmd_ks.cpp
 int cmd_tx(const Argv& argv);        // cmd_tx.cpp
 int cmd_query(const Argv& argv);     // cmd_query.cpp
 int cmd_bench(const Argv& argv);     // cmd_bench.cpp
+int cmd_alpha(const Argv& argv);     // cmd_alpha.cpp
 
 }  // namespace cx::cli

@@ -18,6 +18,8 @@ constexpr const char* kUsage =
     "  tx         transactions: transfer | message | send-raw\n"
     "  query      read the chain: balance | block | tx | result\n"
     "  bench      load generator: pre-signed transfers over JSON-RPC\n"
+    "contracts:\n"
+    "  alpha      Alpha Contract templates: template check\n"
     "\n"
     "Run 'complexchain <command> --help' for a command's options.\n";
 }
@@ -44,6 +46,7 @@ int main(int argc, char** argv) {
   if (cmd == "tx") return cx::cli::cmd_tx(rest);
   if (cmd == "query") return cx::cli::cmd_query(rest);
   if (cmd == "bench") return cx::cli::cmd_bench(rest);
+  if (cmd == "alpha") return cx::cli::cmd_alpha(rest);
   std::fprintf(stderr, "complexchain: unknown command '%.*s'\n\n%s", static_cast<int>(cmd.size()), cmd.data(), kUsage);
   return 2;
 }
