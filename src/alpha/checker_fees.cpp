@@ -4,6 +4,7 @@
 // not wait form no cycle, so the most expensive continuation is a longest path in a DAG. Costs come
 // from StepCosts; expressions cost per node; a refund costs one transfer per possible depositor.
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include "alpha/checker_impl.hpp"
@@ -42,9 +43,14 @@ class FeePass {
   uint64_t nodes(const Expr& e, size_t depth = 0) const {
     uint64_t cost = e.nodes.size() * StepCosts::kExprNode;
     if (depth > kLetsMax) return cost;  // unreachable: the reference pass refused let cycles
-    for (const Node& n : e.nodes)
-      if (n.op == Op::kName)
-        if (const Binding* b = find_let(m_t, n.name)) cost = sat_add(cost, nodes(b->value, depth + 1));
+    for (const Node& n : e.nodes) {
+      if (n.op != Op::kName) continue;
+      const Binding* b = find_let(m_t, n.name);
+      if (!b) continue;
+      auto it = m_let_cost.find(b->id);
+      if (it == m_let_cost.end()) it = m_let_cost.emplace(b->id, nodes(b->value, depth + 1)).first;
+      cost = sat_add(cost, it->second);
+    }
     return cost;
   }
 
@@ -177,6 +183,7 @@ class FeePass {
   Graph m_g;
   std::vector<uint64_t> m_memo;
   std::set<int> m_visiting;
+  mutable std::map<std::string, uint64_t> m_let_cost;
   uint64_t m_depositors = 0;
   uint64_t m_transfer_max = StepCosts::kTransferNative;
 };

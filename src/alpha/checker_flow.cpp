@@ -68,6 +68,7 @@ class FlowPass {
     if (m_c.failures()) return;  // reachability through a broken fork would mislead
     check_reachable();
     check_reaches_terminal();
+    check_exhausted_leaves();
     check_cycles([](const Stage& s) { return s.max_visits > 0; },
                  "form a loop with no max_visits: give one of them a bound and an on_exhausted");
     check_cycles([](const Stage& s) { return is_waiting(s.action); },
@@ -155,19 +156,23 @@ class FlowPass {
                  "branch '" + s.branches[b] + "' never reaches join '" + s.ref + "'");
         continue;
       }
+      // A stage reachable from two branches goes to the first; the edge that crosses over from the
+      // other branch is reported below, where it is written.
       for (size_t v = 0; v < m_g.stages; ++v) {
         if (!reach[v] || !reaches_join[v]) continue;
         if (v == f) {
           m_c.fail(Rule::kForkJoin, p, "fork '" + s.id + "' is entered again from its own branch");
           return;
         }
-        if (region_of[v] >= 0 && region_of[v] != static_cast<int>(b)) {
-          m_c.fail(Rule::kForkJoin, stage_place(m_t, v),
-                   "stage '" + m_t.stages[v].id + "' is on two branches of fork '" + s.id + "'");
-          return;
-        }
-        region_of[v] = static_cast<int>(b);
+        if (region_of[v] < 0) region_of[v] = static_cast<int>(b);
       }
+    }
+    for (size_t b = 0; b < s.branches.size(); ++b) {
+      int entry = find_stage(m_t, s.branches[b]);
+      int owner = region_of[static_cast<size_t>(entry)];
+      if (owner >= 0 && owner != static_cast<int>(b))
+        m_c.fail(Rule::kForkJoin, p + ".fork.branches[" + std::to_string(b) + "]",
+                 "branch '" + s.branches[b] + "' is also reached from branch '" + s.branches[static_cast<size_t>(owner)] + "'");
     }
     for (size_t v = 0; v < m_g.stages; ++v) {
       for (const GEdge& e : m_g.out[v]) {
@@ -180,6 +185,19 @@ class FlowPass {
         else if (into_region && region_of[v] >= 0 && region_of[v] != region_of[static_cast<size_t>(e.to)])
           m_c.fail(Rule::kForkJoin, e.place, "jumps from one branch of fork '" + s.id + "' into another");
       }
+    }
+  }
+
+  // A loop head, once exhausted, forwards every later entry to on_exhausted; if that path could come
+  // back to the head, the loop would go on for ever through the exhausted edge.
+  void check_exhausted_leaves() {
+    for (size_t h = 0; h < m_g.stages; ++h) {
+      const Stage& s = m_t.stages[h];
+      if (!s.on_exhausted) continue;
+      int target = find_stage(m_t, s.on_exhausted->target);
+      if (target >= 0 && bfs({target}, true, -1)[h])
+        m_c.fail(Rule::kBoundedLoops, stage_place(m_t, h) + ".on_exhausted",
+                 "the exhausted path of '" + s.id + "' comes back to it; it must leave the loop");
     }
   }
 

@@ -2,6 +2,7 @@
 // expression has the type its place needs (docs/alpha.md §4.1).
 #include <algorithm>
 #include <functional>
+#include <map>
 #include <set>
 
 #include "alpha/checker_impl.hpp"
@@ -40,12 +41,16 @@ class TemplateScope : public Scope {
     if (const Binding* b = find_let(m_t, n)) {
       // The reference pass refuses cycles among lets before it types anything; the depth bound
       // keeps this recursion finite regardless.
+      // Types are cached: a chain of lets that each name the previous one twice costs linear time.
+      if (auto it = m_let_types.find(b->id); it != m_let_types.end()) return it->second;
       if (m_let_depth >= kLetsMax) return std::nullopt;
       ++m_let_depth;
       auto r = check_expr(b->value, *this);
       --m_let_depth;
-      if (auto* t = std::get_if<Type>(&r)) return *t;
-      return std::nullopt;
+      std::optional<Type> t;
+      if (auto* ok = std::get_if<Type>(&r)) t = *ok;
+      m_let_types[b->id] = t;
+      return t;
     }
     if (find_role(m_t, n)) return Type{Kind::kRole, std::string(n), false};
     if (find_asset(m_t, n)) return Type{Kind::kAsset, std::string(n), false};
@@ -138,6 +143,7 @@ class TemplateScope : public Scope {
   const Template& m_t;
   bool m_vp;
   mutable size_t m_let_depth = 0;
+  mutable std::map<std::string, std::optional<Type>, std::less<>> m_let_types;
 };
 
 // The lets a let's expression names.

@@ -29,7 +29,7 @@ TEST(Expr, PrintsCanonicallyAndReparsesToTheSameTree) {
       {"(a == b) == c", "(a == b) == c"},
       {"-(a + b) * 2", "-(a + b) * 2"},
       {"48_800_000 * 20%", "48800000 * 20%"},
-      {"P2W + PT36H + 75bps * x + 5ppm * y", "P15DT12H + 75bps * x + 5ppm * y"},
+      {"P2W + PT36H + 75bps * x + 5ppm * y", "P14D + P1DT12H + 75bps * x + 5ppm * y"},
       {"business_days(docs_presented.time, 5)", "business_days(docs_presented.time, 5)"},
   };
   for (auto [in, want] : cases) {
