@@ -8,6 +8,7 @@ PACKAGES=(
   clang libclang-rt-14-dev          # libFuzzer targets
   libboost1.81-dev libboost-json1.81-dev
   librocksdb-dev libsecp256k1-dev libssl-dev liblua5.4-dev libjemalloc-dev libzip-dev
+  libyaml-dev                       # YAML authoring of Alpha templates (cli)
   libgtest-dev libgmock-dev libbenchmark-dev
   iproute2 procps
   zip                               # functional tests zip contract folders as ICON tools do

@@ -15,5 +15,6 @@ int cmd_tx(const Argv& argv);        // cmd_tx.cpp
 int cmd_query(const Argv& argv);     // cmd_query.cpp
 int cmd_bench(const Argv& argv);     // cmd_bench.cpp
 int cmd_contract(const Argv& argv);  // cmd_contract.cpp
+int cmd_alpha(const Argv& argv);     // cmd_alpha.cpp
 
 }  // namespace cx::cli

@@ -17,8 +17,10 @@ constexpr const char* kUsage =
     "  ks         keystores: gen | show | inspect\n"
     "  tx         transactions: transfer | message | send-raw\n"
     "  query      read the chain: balance | block | tx | result\n"
-    "  contract   Lua contracts: deploy | update | call | send | api | status\n"
     "  bench      load generator: pre-signed transfers over JSON-RPC\n"
+    "contracts:\n"
+    "  contract   Lua contracts: deploy | update | call | send | api | status\n"
+    "  alpha      Alpha Contract templates: template check\n"
     "\n"
     "Run 'complexchain <command> --help' for a command's options.\n";
 }
@@ -46,6 +48,7 @@ int main(int argc, char** argv) {
   if (cmd == "query") return cx::cli::cmd_query(rest);
   if (cmd == "bench") return cx::cli::cmd_bench(rest);
   if (cmd == "contract") return cx::cli::cmd_contract(rest);
+  if (cmd == "alpha") return cx::cli::cmd_alpha(rest);
   std::fprintf(stderr, "complexchain: unknown command '%.*s'\n\n%s", static_cast<int>(cmd.size()), cmd.data(), kUsage);
   return 2;
 }
