@@ -1,0 +1,36 @@
+#pragma once
+// What the `complexchain contract` subcommands share (cmd_contract.cpp, cmd_contract_store.cpp).
+#include <string>
+
+#include <boost/json/value.hpp>
+
+#include "cli/args.hpp"
+#include "cli/commands.hpp"
+#include "cli/rpc_client.hpp"
+#include "cli/tx_builder.hpp"
+
+namespace cx::cli {
+
+// The step limit `contract send` (and the store's buy) uses without --step-limit or --estimate.
+inline constexpr uint64_t kSendStepLimitDefault = 10'000'000;
+
+// Deploy content: ICON's contentType and the bytes.
+struct Content {
+  std::string type;
+  Bytes bytes;
+};
+
+// PATH as deploy content: a folder is zipped, a .zip is sent as it is, anything else is one source.
+Result<Content> read_content(const std::string& path);
+// --params JSON (an object), or null without it.
+Result<boost::json::value> params_option(const Args& args);
+// The steps a deploy needs, from the chain's own step costs (the chain contract's getStepCosts),
+// plus room for on_install/on_update, within the chain's maximum.
+Result<Uint256> deploy_step_limit(RpcClient& client, const TxSpec& spec, bool update, size_t content_bytes);
+
+// The ACORE Store's subcommands (cmd_contract_store.cpp).
+int contract_publish(const Argv& argv);
+int contract_list(const Argv& argv);
+int contract_deploy_from_store(const Argv& argv);
+
+}  // namespace cx::cli
