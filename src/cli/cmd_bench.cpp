@@ -18,6 +18,7 @@
 #include "base/mutex.hpp"
 #include "base/random.hpp"
 #include "cli/args.hpp"
+#include "cli/bench_contract.hpp"
 #include "cli/commands.hpp"
 #include "cli/rpc_client.hpp"
 #include "cli/tx_builder.hpp"
@@ -99,6 +100,11 @@ struct BenchConfig {
   std::chrono::milliseconds commit_timeout{0};
   std::chrono::milliseconds poll_interval{0};
   bool json = false;
+  // --workload irc2: IRC2 transfer calls to `token` (set up after funding) instead of plain transfers.
+  bool irc2 = false;
+  std::string contract_dir;
+  crypto::Address token;
+  uint64_t step_limit = kBenchStepLimit;  // of each measured tx; the senders are funded for it
 };
 
 struct AccountsFile {
@@ -226,7 +232,7 @@ Result<Funding> fund_senders(const BenchConfig& cfg, RpcClient& client, const Ui
   Funding out;
   size_t per_sender = (cfg.txs + cfg.senders - 1) / cfg.senders;
   // Enough for every transfer's value and maximum fee, with headroom for a re-run's retries.
-  auto fee = Uint256(kBenchStepLimit).checked_mul(step_price);
+  auto fee = Uint256(cfg.step_limit).checked_mul(step_price);
   auto per_tx = fee ? fee->checked_add(Uint256(kBenchValueLoop)) : std::nullopt;
   auto amount = per_tx ? per_tx->checked_mul(Uint256(per_sender + per_sender / 10 + 10)) : std::nullopt;
   auto funding_fee = Uint256(kStepDefault).checked_mul(step_price);
@@ -300,9 +306,16 @@ double presign(const BenchConfig& cfg, const std::vector<Signer>& senders, std::
     for (size_t i = t; i < slots.size(); i += threads) {
       size_t s = i % senders.size();
       TxSpec spec;
-      spec.to = senders[(s + 1) % senders.size()].address;
-      spec.value = Uint256(kBenchValueLoop);
-      spec.step_limit = Uint256(kBenchStepLimit);
+      const crypto::Address& next = senders[(s + 1) % senders.size()].address;
+      if (cfg.irc2) {
+        spec.to = cfg.token;
+        spec.data_type = "call";
+        spec.data = irc2_transfer_data(next, kBenchValueLoop);
+      } else {
+        spec.to = next;
+        spec.value = Uint256(kBenchValueLoop);
+      }
+      spec.step_limit = Uint256(cfg.step_limit);
       spec.timestamp_us = base_ts + (cfg.rate ? static_cast<int64_t>(i * 1'000'000 / cfg.rate) : static_cast<int64_t>(i));
       spec.nid = cfg.nid;
       spec.nonce = Uint256(i / senders.size());
@@ -536,6 +549,7 @@ class Follower {
 struct ReceiptCheck {
   size_t sampled = 0;
   size_t success = 0;
+  uint64_t step_used_max = 0;  // over the sampled receipts
   std::vector<std::string> problems;
 };
 
@@ -562,6 +576,9 @@ ReceiptCheck check_receipts(const BenchConfig& cfg, const std::vector<TxSlot>& s
     const json::value* status = o ? o->if_contains("status") : nullptr;
     if (status && status->is_string() && status->get_string() == "0x1") {
       ++out.success;
+      const json::value* steps = o->if_contains("stepUsed");
+      auto n = steps && steps->is_string() ? Uint256::from_icon_hex(steps->get_string()) : std::nullopt;
+      if (n && n->fits_u64()) out.step_used_max = std::max(out.step_used_max, n->low_u64());
     } else if (out.problems.size() < 5) {
       out.problems.push_back("0x" + slots[picked[k]].hash.hex() + ": " +
                              (r.ok() ? json::serialize(r.result) : r.error->describe()));
@@ -603,6 +620,9 @@ int cmd_bench(const Argv& argv) {
              {"node-pid", "PID", "sample this process's CPU time and RSS from /proc", ""},
              {"timeout", "SECONDS", "give up on commits this long after the last submission", "120"},
              {"poll-ms", "MS", "block polling interval", "20"},
+             {"workload", "KIND", "transfer (plain coin transfers) or irc2 (the funder deploys --contract, hands "
+                                  "tokens to the senders, then IRC2 transfer calls are measured)", "transfer"},
+             {"contract", "DIR", "the IRC2 token for --workload irc2", kIrc2DefaultDir},
              {"json", "", "print the report as JSON", ""}});
   int code = 0;
   if (!args.parse(argv, code)) return code;
@@ -635,6 +655,11 @@ int cmd_bench(const Argv& argv) {
   cfg.rate = rate;
   cfg.commit_timeout = std::chrono::seconds(*timeout_s);
   cfg.poll_interval = std::chrono::milliseconds(*poll_ms);
+  const std::string workload = args.get_or("workload", "transfer");
+  if (workload != "transfer" && workload != "irc2") return fail("--workload '" + workload + "': expected transfer or irc2");
+  cfg.irc2 = workload == "irc2";
+  cfg.contract_dir = args.get_or("contract", kIrc2DefaultDir);
+  if (cfg.irc2) cfg.step_limit = kIrc2CallStepLimit;
   if (auto pid = args.get("node-pid")) {
     auto v = parse_height(*pid);
     if (!v || *v == 0 || *v > 4'194'304 || !sample_proc(static_cast<pid_t>(*v)).ok)
@@ -707,6 +732,18 @@ int cmd_bench(const Argv& argv) {
   auto funding = fund_senders(cfg, control, step_price);
   if (!funding) return fail("funding: " + funding.message());
   say("funded %zu senders in %.2f s\n", cfg.senders, funding->seconds);
+  Irc2Workload irc2;
+  if (cfg.irc2) {
+    const size_t per_sender = (cfg.txs + cfg.senders - 1) / cfg.senders;
+    auto set_up = setup_irc2(control, cfg.funder, cfg.nid, cfg.contract_dir, funding->senders,
+                             kBenchValueLoop * (per_sender + per_sender / 10 + 10), cfg.batch);
+    if (!set_up) return fail("irc2 workload: " + set_up.message());
+    irc2 = *set_up;
+    cfg.token = irc2.token;
+    say("deployed %s at %s and handed tokens to %zu senders in %.2f s (deploy %llu steps, one transfer call %llu steps)\n",
+        cfg.contract_dir.c_str(), irc2.token.to_string().c_str(), cfg.senders, irc2.setup_seconds,
+        static_cast<unsigned long long>(irc2.deploy_step_used), static_cast<unsigned long long>(irc2.hand_out_step_used));
+  }
 
   // (b) signing, timed apart from the run: it measures this client, not the chain.
   std::vector<TxSlot> slots(cfg.txs);
@@ -791,6 +828,7 @@ int cmd_bench(const Argv& argv) {
     for (const auto& [reason, n] : failures.by_reason()) failed_by[reason] = n;
     json::object out{
         {"rpc", cfg.url.to_string()},
+        {"workload", cfg.irc2 ? "irc2" : "transfer"},
         {"txs", cfg.txs},
         {"senders", cfg.senders},
         {"concurrency", cfg.concurrency},
@@ -815,9 +853,11 @@ int cmd_bench(const Argv& argv) {
         {"max_txs_per_block", max_block_txs},
         {"receipts_sampled", receipts.sampled},
         {"receipts_success", receipts.success},
+        {"step_used_per_tx", receipts.step_used_max},
         {"complete", complete},
     };
     if (!follow.error.empty()) out["last_follow_error"] = follow.error;
+    if (cfg.irc2) out["token"] = irc2.token.to_string();
     if (cfg.node_pid) {
       out["node_pid"] = *cfg.node_pid;
       out["node_cpu_percent"] = round3(cpu_percent);
@@ -836,7 +876,9 @@ int cmd_bench(const Argv& argv) {
     std::printf("blocks:      %zu (heights %llu..%llu), mean %.1f txs/block, max %zu\n", run_blocks,
                 static_cast<unsigned long long>(first_height), static_cast<unsigned long long>(last_height),
                 mean_block_txs, max_block_txs);
-    std::printf("receipts:    %zu / %zu sampled with status 0x1\n", receipts.success, receipts.sampled);
+    std::printf("receipts:    %zu / %zu sampled with status 0x1, at most %llu steps each (%s)\n", receipts.success,
+                receipts.sampled, static_cast<unsigned long long>(receipts.step_used_max),
+                cfg.irc2 ? "IRC2 transfer calls" : "plain transfers");
     for (const auto& p : receipts.problems) std::printf("  %s\n", p.c_str());
     if (cfg.node_pid) {
       std::printf("node:        CPU %.0f%% of one core over the run, peak RSS %.1f MiB (VmHWM), max sampled RSS %.1f MiB\n",
