@@ -95,7 +95,7 @@ Result<Irc2Workload> setup_irc2(RpcClient& client, const Signer& funder, uint64_
   // The funding txs used nonces 0..senders-1 and timestamps from the signing time; these come after.
   deploy.timestamp_us = system_clock().now_us();
   deploy.nonce = Uint256(senders.size());
-  auto limit = deploy_step_limit(client, deploy, /*update=*/false, content->bytes.size());
+  auto limit = content_step_limit(client, deploy, ContentTx::kInstall, content->bytes.size());
   if (!limit) return limit.status();
   deploy.step_limit = *limit;
   SignedTx signed_deploy = build_signed_tx(deploy, funder.key);

@@ -128,7 +128,7 @@ uint64_t cost_of(const json::object& costs, std::string_view name) {
 
 }  // namespace
 
-Result<Uint256> deploy_step_limit(RpcClient& client, const TxSpec& spec, bool update, size_t content_bytes) {
+Result<Uint256> content_step_limit(RpcClient& client, const TxSpec& spec, ContentTx kind, size_t content_bytes) {
   auto ask = [&](std::string_view method) {
     return client.call("icx_call", json::object{{"to", contracts::chain_contract_address().to_string()},
                                                 {"dataType", "call"},
@@ -138,7 +138,8 @@ Result<Uint256> deploy_step_limit(RpcClient& client, const TxSpec& spec, bool up
   if (!costs.ok() || !costs.result.is_object()) return Result<Uint256>::error("getStepCosts: " + (costs.ok() ? "not an object" : costs.error->describe()));
   const json::object& c = costs.result.get_object();
   const Uint256 intrinsic = intrinsic_step_limit(unsigned_tx_params(spec, crypto::Address{}));
-  Uint256 need = *intrinsic.checked_add(Uint256(cost_of(c, update ? "contractUpdate" : "contractCreate")));
+  const char* flat = kind == ContentTx::kInstall ? "contractCreate" : kind == ContentTx::kUpdate ? "contractUpdate" : nullptr;
+  Uint256 need = *intrinsic.checked_add(Uint256(flat ? cost_of(c, flat) : 0));
   need = *need.checked_add(*Uint256(cost_of(c, "contractSet")).checked_mul(Uint256(content_bytes)));
   need = *need.checked_add(Uint256(kHookStepsAllowance));
   auto cap = max.ok() && max.result.is_string() ? Uint256::from_icon_hex(max.result.get_string()) : std::nullopt;
@@ -183,7 +184,7 @@ int deploy_or_update(const Argv& argv, bool update) {
     std::unique_ptr<RpcClient> holder;
     auto client = tx_open_client(args, holder);
     if (!client) return fail(client.message());
-    auto limit = deploy_step_limit(**client, spec, update, content->bytes.size());
+    auto limit = content_step_limit(**client, spec, update ? ContentTx::kUpdate : ContentTx::kInstall, content->bytes.size());
     if (!limit) return fail(limit.message());
     spec.step_limit = *limit;
   }

@@ -90,8 +90,7 @@ int contract_publish(const Argv& argv) {
     std::unique_ptr<RpcClient> holder;
     auto client = tx_open_client(args, holder);
     if (!client) return fail(client.message());
-    // A publish pays contractSet per byte, as a deploy does; the deploy's bound is a safe cap.
-    auto limit = deploy_step_limit(**client, spec, /*update=*/false, content->bytes.size());
+    auto limit = content_step_limit(**client, spec, ContentTx::kPublish, content->bytes.size());
     if (!limit) return fail(limit.message());
     spec.step_limit = *limit;
   }
@@ -232,7 +231,7 @@ int contract_deploy_from_store(const Argv& argv) {
   spec.data_type = "deploy";
   spec.data = std::move(data);
   if (!args.get("step-limit") && !args.flag("estimate")) {
-    auto limit = deploy_step_limit(**client, spec, /*update=*/false, content->bytes.size());
+    auto limit = content_step_limit(**client, spec, ContentTx::kInstall, content->bytes.size());
     if (!limit) return fail(limit.message());
     spec.step_limit = *limit;
   }

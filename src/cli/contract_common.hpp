@@ -24,9 +24,12 @@ struct Content {
 Result<Content> read_content(const std::string& path);
 // --params JSON (an object), or null without it.
 Result<boost::json::value> params_option(const Args& args);
-// The steps a deploy needs, from the chain's own step costs (the chain contract's getStepCosts),
-// plus room for on_install/on_update, within the chain's maximum.
-Result<Uint256> deploy_step_limit(RpcClient& client, const TxSpec& spec, bool update, size_t content_bytes);
+// A tx that carries contract content: a deploy (install or update), or a publish to the ACORE Store.
+enum class ContentTx { kInstall, kUpdate, kPublish };
+// The steps such a tx needs, from the chain's own step costs (the chain contract's getStepCosts):
+// the intrinsic cost, contractCreate or contractUpdate for a deploy, contractSet per content byte,
+// plus room for on_install/on_update (or the store's writes), within the chain's maximum.
+Result<Uint256> content_step_limit(RpcClient& client, const TxSpec& spec, ContentTx kind, size_t content_bytes);
 
 // The ACORE Store's subcommands (cmd_contract_store.cpp).
 int contract_publish(const Argv& argv);

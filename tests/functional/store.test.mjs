@@ -60,11 +60,18 @@ test('publish, list, deploy-from-store with the price paid to the publisher', as
   assert.deepEqual(event.indexed, ['Published(str,str,Address,bytes,int)', 'irc2']);
   assert.equal(event.data[1], publisher.getAddress());
 
+  const api = (await svc.getScoreApi(STORE).execute()).getList().map((e) => e.name);
+  for (const m of ['publish', 'buy', 'list', 'get', 'getContent', 'versions', 'hasLicense']) assert.ok(api.includes(m), api.join());
+
   const entry = await call('get', { name: 'irc2', version: '1.0.0' });
   assert.equal(entry.publisher, publisher.getAddress());
   assert.equal(entry.price, `0x${PRICE_LOOP.toString(16)}`);
   assert.match(entry.codeHash, /^0x[0-9a-f]{64}$/);
   assert.equal(event.data[2], entry.codeHash);
+  // A publish pays contractSet per content byte (30,000), not a deploy's contractCreate.
+  const size = Number(entry.contentSize);
+  assert.ok(Number(published.stepUsed) > 30000 * size && Number(published.stepUsed) < 30000 * size + 1e6,
+    `${published.stepUsed} steps for ${size} bytes`);
   const listed = JSON.parse(cli(['contract', 'list', '--rpc', net.rpc, '--json']).out);
   assert.equal(listed.total, '0x1');
   assert.deepEqual(listed.items[0], { name: 'irc2', publisher: publisher.getAddress(), latest: '1.0.0', versions: '0x1' });
