@@ -15,6 +15,16 @@ json::object publication(std::string_view version, std::string_view price) {
                       {"contentType", "application/x-lua"}, {"content", "0x2d2d20697263320a"}};
 }
 
+// user(2) buys irc2 1.0.0 with `value`.
+TxFields buy_tx(uint64_t value) {
+  TxFields buy;
+  buy.from = user(2);
+  buy.to = kStore;
+  buy.value = Uint256(value);
+  buy.data = call_data("buy", json::object{{"name", "irc2"}, {"version", "1.0.0"}});
+  return buy;
+}
+
 Uint256 fee(const core::Receipt& r) { return *r.step_used.checked_mul(r.step_price); }
 
 TEST(StoreThroughExecution, PublishThenBuyMovesThePriceToThePublisher) {
@@ -35,12 +45,7 @@ TEST(StoreThroughExecution, PublishThenBuyMovesThePriceToThePublisher) {
   EXPECT_EQ(got.output.at("publisher").as_string(), user(1).to_string());
 
   const Uint256 publisher_before = chain.balance(user(1)), buyer_before = chain.balance(user(2));
-  TxFields buy;
-  buy.from = user(2);
-  buy.to = kStore;
-  buy.value = Uint256(100);
-  buy.data = call_data("buy", json::object{{"name", "irc2"}, {"version", "1.0.0"}});
-  const core::Receipt bought = chain.send(buy);
+  const core::Receipt bought = chain.send(buy_tx(100));
   ASSERT_TRUE(bought.success) << bought.failure->message;
   EXPECT_EQ(chain.balance(user(1)), *publisher_before.checked_add(Uint256(100)));
   EXPECT_EQ(chain.balance(user(2)), *buyer_before.checked_sub(*Uint256(100).checked_add(fee(bought))));
@@ -74,12 +79,7 @@ TEST(StoreThroughExecution, ARefusedPublishOrBuyKeepsOnlyItsFee) {
 
   // A buy with less than the price: the value comes back, the publisher gets nothing.
   const Uint256 publisher = chain.balance(user(1)), buyer = chain.balance(user(2));
-  TxFields buy;
-  buy.from = user(2);
-  buy.to = kStore;
-  buy.value = Uint256(99);
-  buy.data = call_data("buy", json::object{{"name", "irc2"}, {"version", "1.0.0"}});
-  const core::Receipt short_paid = chain.send(buy);
+  const core::Receipt short_paid = chain.send(buy_tx(99));
   ASSERT_FALSE(short_paid.success);
   EXPECT_NE(short_paid.failure->message.find("costs 0x64 loop; the call carried 0x63"), std::string::npos);
   EXPECT_EQ(chain.balance(user(1)), publisher);
