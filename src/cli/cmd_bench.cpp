@@ -18,6 +18,8 @@
 #include "base/mutex.hpp"
 #include "base/random.hpp"
 #include "cli/args.hpp"
+#include "cli/bench_contract.hpp"
+#include "cli/bench_internal.hpp"
 #include "cli/commands.hpp"
 #include "cli/rpc_client.hpp"
 #include "cli/tx_builder.hpp"
@@ -28,264 +30,22 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr const char* kDefaultAccountsFile = "localnet/accounts.json";
-constexpr uint64_t kBenchValueLoop = 1;               // each transfer moves 1 loop: balances barely matter
-constexpr uint64_t kBenchStepLimit = kStepDefault;    // a plain transfer needs exactly the default cost
+using namespace bench;
+
 constexpr uint64_t kDefaultStepPrice = 12'500'000'000ull;  // ICON's default, if the node does not say
 constexpr size_t kSendersMax = 100'000;
 constexpr size_t kTxsMax = 10'000'000;
 constexpr size_t kConcurrencyMax = 1024;
 constexpr size_t kBatchMax = 10'000;
 constexpr size_t kBlocksPerFetch = 16;   // missed heights fetched per JSON-RPC batch
-constexpr size_t kReceiptSampleMax = 100;
 
 int fail(const std::string& message) {
   std::fprintf(stderr, "error: %s\n", message.c_str());
   return 1;
 }
 
-int64_t mono_us() { return system_clock().monotonic_us(); }
-
-double seconds(int64_t us) { return static_cast<double>(us) / 1e6; }
-
 // Reports carry three decimals: more would be noise from the clock and the poll interval.
 double round3(double v) { return std::round(v * 1000.0) / 1000.0; }
-
-// ---- node process sampling (Linux /proc) ----
-
-struct ProcSample {
-  bool ok = false;
-  uint64_t cpu_ticks = 0;  // utime + stime
-  uint64_t rss_kib = 0;
-  uint64_t hwm_kib = 0;    // peak RSS over the process's life
-};
-
-ProcSample sample_proc(pid_t pid) {
-  ProcSample s;
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  std::string line;
-  if (!stat || !std::getline(stat, line)) return s;
-  // The command name (field 2) may hold spaces and parentheses; the fields after its closing ')'
-  // start at field 3, so utime (14) and stime (15) are the 12th and 13th tokens there.
-  size_t close = line.rfind(')');
-  if (close == std::string::npos) return s;
-  std::istringstream rest(line.substr(close + 1));
-  std::string token;
-  for (int field = 3; field <= 15 && rest >> token; ++field) {
-    if (field == 14 || field == 15) s.cpu_ticks += std::strtoull(token.c_str(), nullptr, 10);
-  }
-  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-  while (std::getline(status, line)) {
-    if (line.starts_with("VmRSS:")) s.rss_kib = std::strtoull(line.c_str() + 6, nullptr, 10);
-    if (line.starts_with("VmHWM:")) s.hwm_kib = std::strtoull(line.c_str() + 6, nullptr, 10);
-  }
-  s.ok = true;
-  return s;
-}
-
-// ---- configuration ----
-
-struct BenchConfig {
-  Url url;                 // funding, following and checking go here
-  std::vector<Url> submit_urls;  // submission connections are spread over these (url first)
-  size_t rate = 0;         // offered load in tx/s (0: as fast as the node accepts)
-  uint64_t nid = 0;
-  Signer funder;
-  size_t txs = 0;
-  size_t senders = 0;
-  size_t concurrency = 0;
-  size_t batch = 0;
-  std::optional<pid_t> node_pid;
-  std::chrono::milliseconds commit_timeout{0};
-  std::chrono::milliseconds poll_interval{0};
-  bool json = false;
-};
-
-struct AccountsFile {
-  std::string rpc;
-  std::optional<uint64_t> nid;
-  std::optional<Signer> first;
-};
-
-Result<AccountsFile> read_accounts_file(const std::string& path) {
-  auto text = read_text_file(path);
-  if (!text) return text.status();
-  boost::system::error_code ec;
-  json::value v = json::parse(*text, ec);
-  if (ec || !v.is_object()) return Result<AccountsFile>::error(path + ": not a JSON object");
-  const json::object& o = v.get_object();
-  AccountsFile f;
-  if (const json::value* rpc = o.if_contains("rpc"); rpc && rpc->is_string()) f.rpc = rpc->get_string();
-  f.nid = json_u64(o.if_contains("nid"));
-  const json::value* accounts = o.if_contains("accounts");
-  if (!accounts || !accounts->is_array() || accounts->get_array().empty())
-    return Result<AccountsFile>::error(path + ": no \"accounts\" array");
-  const json::value& first = accounts->get_array().front();
-  const json::value* key_text = first.is_object() ? first.get_object().if_contains("private_key") : nullptr;
-  if (!key_text || !key_text->is_string()) return Result<AccountsFile>::error(path + ": first account has no private_key");
-  auto key = parse_private_key_hex(key_text->get_string());
-  if (!key) return Result<AccountsFile>::error(path + ": first account: " + key.message());
-  Signer s{*key, crypto::Address::of_public_key(*crypto::public_key_of(*key))};
-  if (const json::value* a = first.get_object().if_contains("address"); a && a->is_string()) {
-    if (a->get_string() != s.address.to_string())
-      return Result<AccountsFile>::error(path + ": first account's address does not match its private key");
-  }
-  f.first = s;
-  return f;
-}
-
-// ---- results ----
-
-// Added to by the submit workers, read once they are done.
-class Failures {
- public:
-  std::atomic<size_t> count{0};
-
-  void add(const RpcError& e, size_t n = 1) EXCLUDES(m_mutex) {
-    // Details carry balances and addresses; group by code and the message's leading words so the
-    // report shows kinds of failure, not thousands of distinct lines.
-    std::string head = e.message.substr(0, e.message.find_first_of(":0123456789"));
-    while (!head.empty() && (head.back() == ' ' || head.back() == '(')) head.pop_back();
-    std::string key = e.is_transport() ? "transport: " + e.message.substr(0, 80)
-                                       : std::to_string(e.code) + " " + (head.empty() ? e.message.substr(0, 60) : head);
-    MutexLock lock(m_mutex);
-    m_by_reason[key] += n;
-    count += n;
-  }
-
-  std::map<std::string, size_t> by_reason() const EXCLUDES(m_mutex) {
-    MutexLock lock(m_mutex);
-    return m_by_reason;
-  }
-
- private:
-  mutable Mutex m_mutex;
-  std::map<std::string, size_t> m_by_reason GUARDED_BY(m_mutex);
-};
-
-struct TxSlot {
-  std::string request;  // the JSON-RPC request object, id = index
-  Hash32 hash;
-  std::atomic<int64_t> submit_us{0};
-  std::atomic<int64_t> commit_us{0};
-  std::atomic<bool> accepted{false};
-};
-
-// ---- phase (a): funding ----
-
-// Waits until every hash has a final result; returns the number that did not succeed.
-Result<size_t> wait_all_committed(RpcClient& client, const std::vector<std::string>& hashes, size_t batch,
-                                  std::chrono::milliseconds timeout, Failures& failures) {
-  std::vector<std::string> pending = hashes;
-  int64_t deadline = mono_us() + timeout.count() * 1000;
-  size_t failed = 0;
-  while (!pending.empty()) {
-    std::vector<std::string> still;
-    for (size_t start = 0; start < pending.size(); start += batch) {
-      std::vector<RpcRequest> reqs;
-      for (size_t i = start; i < std::min(pending.size(), start + batch); ++i)
-        reqs.push_back({"icx_getTransactionResult", json::object{{"txHash", pending[i]}}});
-      auto replies = client.call_batch(reqs);
-      for (size_t i = 0; i < replies.size(); ++i) {
-        const RpcReply& r = replies[i];
-        if (!r.ok()) {
-          int64_t c = r.error->code;
-          if (c == kRpcPending || c == kRpcExecuting || c == kRpcNotFound) {
-            still.push_back(pending[start + i]);
-            continue;
-          }
-          if (r.error->is_transport()) return Result<size_t>::error(r.error->message);
-          failures.add(*r.error);
-          ++failed;
-          continue;
-        }
-        const json::object* o = r.result.if_object();
-        const json::value* status = o ? o->if_contains("status") : nullptr;
-        if (!status || !status->is_string() || status->get_string() != "0x1") {
-          failures.add(RpcError{-30000, "receipt status " + (status ? json::serialize(*status) : "missing"), nullptr});
-          ++failed;
-        }
-      }
-    }
-    pending = std::move(still);
-    if (pending.empty()) break;
-    if (mono_us() > deadline)
-      return Result<size_t>::error(std::to_string(pending.size()) + " funding txs still not committed after " +
-                                   std::to_string(timeout.count() / 1000) + " s");
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  return failed;
-}
-
-struct Funding {
-  std::vector<Signer> senders;
-  double seconds = 0;
-};
-
-Result<Funding> fund_senders(const BenchConfig& cfg, RpcClient& client, const Uint256& step_price) {
-  Funding out;
-  size_t per_sender = (cfg.txs + cfg.senders - 1) / cfg.senders;
-  // Enough for every transfer's value and maximum fee, with headroom for a re-run's retries.
-  auto fee = Uint256(kBenchStepLimit).checked_mul(step_price);
-  auto per_tx = fee ? fee->checked_add(Uint256(kBenchValueLoop)) : std::nullopt;
-  auto amount = per_tx ? per_tx->checked_mul(Uint256(per_sender + per_sender / 10 + 10)) : std::nullopt;
-  auto funding_fee = Uint256(kStepDefault).checked_mul(step_price);
-  auto each = amount && funding_fee ? amount->checked_add(*funding_fee) : std::nullopt;
-  auto total = each ? each->checked_mul(Uint256(cfg.senders)) : std::nullopt;
-  if (!total) return Result<Funding>::error("funding amounts overflow; is the step price sane?");
-
-  RpcReply bal = client.call("icx_getBalance", json::object{{"address", cfg.funder.address.to_string()}});
-  if (!bal.ok()) return Result<Funding>::error("icx_getBalance of the funder: " + bal.error->describe());
-  auto balance = bal.result.is_string() ? Uint256::from_icon_hex(bal.result.get_string()) : std::nullopt;
-  if (!balance) return Result<Funding>::error("icx_getBalance returned " + json::serialize(bal.result));
-  if (*balance < *total) {
-    return Result<Funding>::error("funder " + cfg.funder.address.to_string() + " holds " + format_icx(*balance) +
-                                  " ICX; funding " + std::to_string(cfg.senders) + " senders needs " +
-                                  format_icx(*total) + " ICX");
-  }
-
-  for (size_t i = 0; i < cfg.senders; ++i) {
-    auto key = crypto::generate_private_key(os_random());
-    out.senders.push_back({key, crypto::Address::of_public_key(*crypto::public_key_of(key))});
-  }
-  int64_t started = mono_us();
-  int64_t base_ts = system_clock().now_us();
-  std::vector<std::string> hashes;
-  std::vector<RpcRequest> requests;
-  Failures failures;
-  auto flush = [&]() -> Status {
-    auto replies = client.call_batch(requests);
-    for (const RpcReply& r : replies)
-      if (!r.ok()) return Status::error("funding transfer rejected: " + r.error->describe());
-    requests.clear();
-    return Status::ok();
-  };
-  for (size_t i = 0; i < cfg.senders; ++i) {
-    TxSpec spec;
-    spec.to = out.senders[i].address;
-    spec.value = *amount;
-    spec.step_limit = Uint256(kStepDefault);
-    spec.timestamp_us = base_ts + static_cast<int64_t>(i);
-    spec.nid = cfg.nid;
-    spec.nonce = Uint256(i);
-    SignedTx tx = build_signed_tx(spec, cfg.funder.key);
-    hashes.push_back(tx.hash_hex());
-    requests.push_back({"icx_sendTransaction", std::move(tx.params)});
-    if (requests.size() == cfg.batch)
-      if (Status s = flush(); !s) return s;
-  }
-  if (!requests.empty())
-    if (Status s = flush(); !s) return s;
-  auto failed = wait_all_committed(client, hashes, cfg.batch, std::chrono::seconds(120), failures);
-  if (!failed) return failed.status();
-  if (*failed) {
-    const auto by_reason = failures.by_reason();
-    std::string why = by_reason.empty() ? "" : by_reason.begin()->first;
-    return Result<Funding>::error(std::to_string(*failed) + " funding txs failed: " + why);
-  }
-  out.seconds = seconds(mono_us() - started);
-  return out;
-}
 
 // ---- phase (b): signing ----
 
@@ -300,9 +60,16 @@ double presign(const BenchConfig& cfg, const std::vector<Signer>& senders, std::
     for (size_t i = t; i < slots.size(); i += threads) {
       size_t s = i % senders.size();
       TxSpec spec;
-      spec.to = senders[(s + 1) % senders.size()].address;
-      spec.value = Uint256(kBenchValueLoop);
-      spec.step_limit = Uint256(kBenchStepLimit);
+      const crypto::Address& next = senders[(s + 1) % senders.size()].address;
+      if (cfg.irc2) {
+        spec.to = cfg.token;
+        spec.data_type = "call";
+        spec.data = irc2_transfer_data(next, kBenchValueLoop);
+      } else {
+        spec.to = next;
+        spec.value = Uint256(kBenchValueLoop);
+      }
+      spec.step_limit = Uint256(cfg.step_limit);
       spec.timestamp_us = base_ts + (cfg.rate ? static_cast<int64_t>(i * 1'000'000 / cfg.rate) : static_cast<int64_t>(i));
       spec.nid = cfg.nid;
       spec.nonce = Uint256(i / senders.size());
@@ -531,51 +298,6 @@ class Follower {
   bool m_network_info_has_latest = true;
 };
 
-// ---- phase (e): report ----
-
-struct ReceiptCheck {
-  size_t sampled = 0;
-  size_t success = 0;
-  std::vector<std::string> problems;
-};
-
-ReceiptCheck check_receipts(const BenchConfig& cfg, const std::vector<TxSlot>& slots) {
-  ReceiptCheck out;
-  std::vector<size_t> committed;
-  for (size_t i = 0; i < slots.size(); ++i)
-    if (slots[i].commit_us.load()) committed.push_back(i);
-  if (committed.empty()) return out;
-  size_t n = std::min(kReceiptSampleMax, committed.size());
-  std::vector<RpcRequest> reqs;
-  std::vector<size_t> picked;
-  for (size_t k = 0; k < n; ++k) {
-    size_t i = committed[k * committed.size() / n];  // spread over the whole run
-    picked.push_back(i);
-    reqs.push_back({"icx_getTransactionResult", json::object{{"txHash", "0x" + slots[i].hash.hex()}}});
-  }
-  RpcClient client(cfg.url);
-  auto replies = client.call_batch(reqs);
-  out.sampled = n;
-  for (size_t k = 0; k < replies.size(); ++k) {
-    const RpcReply& r = replies[k];
-    const json::object* o = r.ok() ? r.result.if_object() : nullptr;
-    const json::value* status = o ? o->if_contains("status") : nullptr;
-    if (status && status->is_string() && status->get_string() == "0x1") {
-      ++out.success;
-    } else if (out.problems.size() < 5) {
-      out.problems.push_back("0x" + slots[picked[k]].hash.hex() + ": " +
-                             (r.ok() ? json::serialize(r.result) : r.error->describe()));
-    }
-  }
-  return out;
-}
-
-double percentile_ms(std::vector<int64_t>& sorted_us, double p) {
-  if (sorted_us.empty()) return 0;
-  size_t rank = static_cast<size_t>(p / 100.0 * static_cast<double>(sorted_us.size() - 1) + 0.5);
-  return static_cast<double>(sorted_us[std::min(rank, sorted_us.size() - 1)]) / 1000.0;
-}
-
 Result<size_t> parse_count(const Args& args, std::string_view name, size_t max) {
   std::string text = args.get_or(std::string(name), "");
   auto v = parse_height(text);
@@ -603,6 +325,9 @@ int cmd_bench(const Argv& argv) {
              {"node-pid", "PID", "sample this process's CPU time and RSS from /proc", ""},
              {"timeout", "SECONDS", "give up on commits this long after the last submission", "120"},
              {"poll-ms", "MS", "block polling interval", "20"},
+             {"workload", "KIND", "transfer (plain coin transfers) or irc2 (the funder deploys --contract, hands "
+                                  "tokens to the senders, then IRC2 transfer calls are measured)", "transfer"},
+             {"contract", "DIR", "the IRC2 token for --workload irc2", kIrc2DefaultDir},
              {"json", "", "print the report as JSON", ""}});
   int code = 0;
   if (!args.parse(argv, code)) return code;
@@ -635,6 +360,11 @@ int cmd_bench(const Argv& argv) {
   cfg.rate = rate;
   cfg.commit_timeout = std::chrono::seconds(*timeout_s);
   cfg.poll_interval = std::chrono::milliseconds(*poll_ms);
+  const std::string workload = args.get_or("workload", "transfer");
+  if (workload != "transfer" && workload != "irc2") return fail("--workload '" + workload + "': expected transfer or irc2");
+  cfg.irc2 = workload == "irc2";
+  cfg.contract_dir = args.get_or("contract", kIrc2DefaultDir);
+  if (cfg.irc2) cfg.step_limit = kIrc2CallStepLimit;
   if (auto pid = args.get("node-pid")) {
     auto v = parse_height(*pid);
     if (!v || *v == 0 || *v > 4'194'304 || !sample_proc(static_cast<pid_t>(*v)).ok)
@@ -707,6 +437,18 @@ int cmd_bench(const Argv& argv) {
   auto funding = fund_senders(cfg, control, step_price);
   if (!funding) return fail("funding: " + funding.message());
   say("funded %zu senders in %.2f s\n", cfg.senders, funding->seconds);
+  Irc2Workload irc2;
+  if (cfg.irc2) {
+    const size_t per_sender = (cfg.txs + cfg.senders - 1) / cfg.senders;
+    auto set_up = setup_irc2(control, cfg.funder, cfg.nid, cfg.contract_dir, funding->senders,
+                             kBenchValueLoop * (per_sender + per_sender / 10 + 10), cfg.batch);
+    if (!set_up) return fail("irc2 workload: " + set_up.message());
+    irc2 = *set_up;
+    cfg.token = irc2.token;
+    say("deployed %s at %s and handed tokens to %zu senders in %.2f s (deploy %llu steps, one transfer call %llu steps)\n",
+        cfg.contract_dir.c_str(), irc2.token.to_string().c_str(), cfg.senders, irc2.setup_seconds,
+        static_cast<unsigned long long>(irc2.deploy_step_used), static_cast<unsigned long long>(irc2.hand_out_step_used));
+  }
 
   // (b) signing, timed apart from the run: it measures this client, not the chain.
   std::vector<TxSlot> slots(cfg.txs);
@@ -791,6 +533,7 @@ int cmd_bench(const Argv& argv) {
     for (const auto& [reason, n] : failures.by_reason()) failed_by[reason] = n;
     json::object out{
         {"rpc", cfg.url.to_string()},
+        {"workload", cfg.irc2 ? "irc2" : "transfer"},
         {"txs", cfg.txs},
         {"senders", cfg.senders},
         {"concurrency", cfg.concurrency},
@@ -815,9 +558,11 @@ int cmd_bench(const Argv& argv) {
         {"max_txs_per_block", max_block_txs},
         {"receipts_sampled", receipts.sampled},
         {"receipts_success", receipts.success},
+        {"step_used_per_tx", receipts.step_used_max},
         {"complete", complete},
     };
     if (!follow.error.empty()) out["last_follow_error"] = follow.error;
+    if (cfg.irc2) out["token"] = irc2.token.to_string();
     if (cfg.node_pid) {
       out["node_pid"] = *cfg.node_pid;
       out["node_cpu_percent"] = round3(cpu_percent);
@@ -836,7 +581,9 @@ int cmd_bench(const Argv& argv) {
     std::printf("blocks:      %zu (heights %llu..%llu), mean %.1f txs/block, max %zu\n", run_blocks,
                 static_cast<unsigned long long>(first_height), static_cast<unsigned long long>(last_height),
                 mean_block_txs, max_block_txs);
-    std::printf("receipts:    %zu / %zu sampled with status 0x1\n", receipts.success, receipts.sampled);
+    std::printf("receipts:    %zu / %zu sampled with status 0x1, at most %llu steps each (%s)\n", receipts.success,
+                receipts.sampled, static_cast<unsigned long long>(receipts.step_used_max),
+                cfg.irc2 ? "IRC2 transfer calls" : "plain transfers");
     for (const auto& p : receipts.problems) std::printf("  %s\n", p.c_str());
     if (cfg.node_pid) {
       std::printf("node:        CPU %.0f%% of one core over the run, peak RSS %.1f MiB (VmHWM), max sampled RSS %.1f MiB\n",

@@ -8,6 +8,7 @@
 #include <zip.h>
 
 #include "cli/commands.hpp"
+#include "cli/contract_common.hpp"
 #include "cli/tx_send.hpp"
 #include "contracts/native.hpp"
 
@@ -18,8 +19,13 @@ namespace fs = std::filesystem;
 
 namespace {
 
+int fail(const std::string& message) {
+  std::fprintf(stderr, "error: %s\n", message.c_str());
+  return 1;
+}
+
 constexpr const char* kContractUsage =
-    "usage: complexchain contract <deploy|update|call|send|api|status> [options]\n"
+    "usage: complexchain contract <deploy|update|call|send|api|status|publish|list|deploy-from-store> [options]\n"
     "\n"
     "  deploy  install a contract: deploy PATH (main.lua, a .zip, or a folder with main.lua)\n"
     "  update  replace a contract's code, keeping its address and state: update ADDR PATH\n"
@@ -27,23 +33,15 @@ constexpr const char* kContractUsage =
     "  send    call in a tx: send ADDR METHOD [--params JSON] [--value AMOUNT]\n"
     "  api     the contract's API (icx_getScoreApi): api ADDR\n"
     "  status  owner, current and next version (icx_getScoreStatus): status ADDR\n"
+    "  publish            list a contract in the ACORE Store: publish PATH --name N --version V\n"
+    "  list               the store's templates, or the versions of one: list [NAME [VERSION]]\n"
+    "  deploy-from-store  deploy a published version, its code hash checked: deploy-from-store NAME VERSION\n"
     "\n"
     "Run 'complexchain contract <sub> --help' for options.\n";
 
 // Steps on top of the code's own cost that a deploy's step limit leaves for on_install/on_update.
 constexpr uint64_t kHookStepsAllowance = 50'000'000;
-// The step limit `send` uses without --step-limit or --estimate.
-constexpr uint64_t kSendStepLimitDefault = 10'000'000;
 
-int fail(const std::string& message) {
-  std::fprintf(stderr, "error: %s\n", message.c_str());
-  return 1;
-}
-
-struct Content {
-  std::string type;
-  Bytes bytes;
-};
 
 struct ZipDiscard {
   void operator()(zip_t* z) const { zip_discard(z); }
@@ -90,6 +88,8 @@ Result<Bytes> zip_folder(const fs::path& dir) {
   return bytes;
 }
 
+}  // namespace
+
 // PATH as deploy content: a folder is zipped, a .zip is sent as it is, anything else is one source.
 Result<Content> read_content(const std::string& path) {
   if (fs::is_directory(path)) {
@@ -103,7 +103,6 @@ Result<Content> read_content(const std::string& path) {
   return Content{is_zip ? "application/zip" : "application/x-lua", Bytes(text->begin(), text->end())};
 }
 
-// --params JSON (an object), or null without it.
 Result<json::value> params_option(const Args& args) {
   auto text = args.get("params");
   if (!text) return json::value(nullptr);
@@ -112,6 +111,8 @@ Result<json::value> params_option(const Args& args) {
   if (ec || !v.is_object()) return Result<json::value>::error("--params must be a JSON object, e.g. '{\"name\":\"0x1\"}'");
   return v;
 }
+
+namespace {
 
 Result<crypto::Address> address_arg(const std::string& text) {
   auto a = crypto::Address::parse(text);
@@ -125,9 +126,9 @@ uint64_t cost_of(const json::object& costs, std::string_view name) {
   return n && n->fits_u64() ? n->low_u64() : 0;
 }
 
-// The steps a deploy needs, from the chain's own step costs (the chain contract's getStepCosts),
-// plus room for on_install/on_update, within the chain's maximum.
-Result<Uint256> deploy_step_limit(RpcClient& client, const TxSpec& spec, bool update, size_t content_bytes) {
+}  // namespace
+
+Result<Uint256> content_step_limit(RpcClient& client, const TxSpec& spec, ContentTx kind, size_t content_bytes) {
   auto ask = [&](std::string_view method) {
     return client.call("icx_call", json::object{{"to", contracts::chain_contract_address().to_string()},
                                                 {"dataType", "call"},
@@ -137,12 +138,15 @@ Result<Uint256> deploy_step_limit(RpcClient& client, const TxSpec& spec, bool up
   if (!costs.ok() || !costs.result.is_object()) return Result<Uint256>::error("getStepCosts: " + (costs.ok() ? "not an object" : costs.error->describe()));
   const json::object& c = costs.result.get_object();
   const Uint256 intrinsic = intrinsic_step_limit(unsigned_tx_params(spec, crypto::Address{}));
-  Uint256 need = *intrinsic.checked_add(Uint256(cost_of(c, update ? "contractUpdate" : "contractCreate")));
+  const char* flat = kind == ContentTx::kInstall ? "contractCreate" : kind == ContentTx::kUpdate ? "contractUpdate" : nullptr;
+  Uint256 need = *intrinsic.checked_add(Uint256(flat ? cost_of(c, flat) : 0));
   need = *need.checked_add(*Uint256(cost_of(c, "contractSet")).checked_mul(Uint256(content_bytes)));
   need = *need.checked_add(Uint256(kHookStepsAllowance));
   auto cap = max.ok() && max.result.is_string() ? Uint256::from_icon_hex(max.result.get_string()) : std::nullopt;
   return cap && *cap < need ? *cap : need;
 }
+
+namespace {
 
 std::vector<OptionSpec> deploy_options() {
   auto o = tx_signing_options();
@@ -180,7 +184,7 @@ int deploy_or_update(const Argv& argv, bool update) {
     std::unique_ptr<RpcClient> holder;
     auto client = tx_open_client(args, holder);
     if (!client) return fail(client.message());
-    auto limit = deploy_step_limit(**client, spec, update, content->bytes.size());
+    auto limit = content_step_limit(**client, spec, update ? ContentTx::kUpdate : ContentTx::kInstall, content->bytes.size());
     if (!limit) return fail(limit.message());
     spec.step_limit = *limit;
   }
@@ -315,6 +319,9 @@ int cmd_contract(const Argv& argv) {
   if (sub == "update") return deploy_or_update(rest, /*update=*/true);
   if (sub == "send") return contract_send(rest);
   if (sub == "call" || sub == "api" || sub == "status") return contract_read(rest, sub);
+  if (sub == "publish") return contract_publish(rest);
+  if (sub == "list") return contract_list(rest);
+  if (sub == "deploy-from-store") return contract_deploy_from_store(rest);
   std::fprintf(stderr, "error: unknown contract subcommand '%s'\n\n%s", sub.c_str(), kContractUsage);
   return 2;
 }

@@ -2,6 +2,8 @@
 
 #include <boost/json.hpp>
 
+#include "contracts/store.hpp"
+
 namespace cx::contracts {
 namespace json = boost::json;
 namespace {
@@ -83,6 +85,7 @@ std::shared_ptr<const Contract> make_chain_contract() {
 Registry make_native_registry() {
   Registry r;
   r.add_native(chain_contract_address(), make_chain_contract());
+  r.add_native(store_contract_address(), make_store_contract());
   return r;
 }
 

@@ -37,7 +37,8 @@ Address chain_contract_address();
 // The chain contract: channel parameters, read-only (ICON's getStepPrice, getStepCosts, ...).
 std::shared_ptr<const Contract> make_chain_contract();
 
-// A registry holding the chain's native contracts (today the chain contract). Tests and, later, a
+// A registry holding the chain's native contracts (the chain contract and the ACORE Store,
+// contracts/store.hpp). Tests and, later, a
 // channel's configuration add to it.
 Registry make_native_registry();
 
