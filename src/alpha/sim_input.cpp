@@ -112,7 +112,12 @@ bool read_number(Ctx& c, const json::value& v, const std::string& p, const Decl&
                                                : Kind::kNum;
   if (d.type == ValueType::kDuration && u > Uint256(kDurationMaxSeconds)) return c.fail(p, "longer than a century");
   out = Value{kind, *f, false, {}};
+  // Rates read as percentages when they are whole ones ("20%"), else in their unit ("75bps").
+  uint64_t per_percent = d.type == ValueType::kBps ? 100 : 10'000;
+  bool whole_percent = (d.type == ValueType::kBps || d.type == ValueType::kPpm) && u.fits_u64() &&
+                       u.low_u64() % per_percent == 0;
   text = d.type == ValueType::kDuration ? format_iso_duration(u.low_u64())
+         : whole_percent                ? std::to_string(u.low_u64() / per_percent) + "%"
          : d.type == ValueType::kBps    ? u.to_dec() + "bps"
          : d.type == ValueType::kPpm    ? u.to_dec() + "ppm"
                                         : u.to_dec();
