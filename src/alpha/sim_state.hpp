@@ -36,6 +36,7 @@ struct SimState {
   std::vector<std::string> steps;
   uint64_t max_steps = 0;
   uint32_t faults = 0;
+  uint32_t depth = 0;  // waiting stages passed on this path
 };
 
 // The expressions' view of a simulated instance (the engine's EvalEnv, over SimState).

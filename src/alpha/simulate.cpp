@@ -282,6 +282,9 @@ class Simulator {
 
   // ---- branch points ----
   void branch(SimState s, size_t i, const SimState& base);
+  bool deposit(SimState& c, const std::string& payer, const std::string& asset, const Uint256& amount);
+  void branch_pay(const SimState& s, size_t i, int64_t act, const SimState& base);
+  void branch_collect(const SimState& s, size_t i, int64_t act, int64_t due, bool can_act, const SimState& base);
   void branch_await(const SimState& s, size_t i, int64_t act);
   void branch_choices(const SimState& s, size_t i, int64_t act);
   void branch_disputes(const SimState& s, size_t i, int64_t act);
@@ -425,8 +428,66 @@ void Simulator::branch_disputes(const SimState& s, size_t i, int64_t act) {
   }
 }
 
+// A payment into the escrow by `payer` (a role or a group member): a deposit it can be refunded.
+bool Simulator::deposit(SimState& c, const std::string& payer, const std::string& asset, const Uint256& amount) {
+  if (!add(c, payer, asset, amount, /*credit=*/false)) return false;
+  auto in_escrow = c.escrow[asset].checked_add(amount);
+  auto paid = c.paid[payer][asset].checked_add(amount);
+  if (!in_escrow || !paid) return fail("the escrow overflows");
+  c.escrow[asset] = *in_escrow;
+  c.paid[payer][asset] = *paid;
+  c.deposits.push_back({payer, asset, amount});
+  return true;
+}
+
+void Simulator::branch_pay(const SimState& s, size_t i, int64_t act, const SimState& base) {
+  const Stage& st = m_t.stages[i];
+  auto amount = eval_whole(s, st.amount);
+  if (!amount) return fault(base);
+  SimState c = s;
+  c.now = act;
+  const std::string& asset = m_pay_asset[i];
+  std::string payer = detail::member_key(*find_role(m_t, st.from), 0);
+  bool ok = st.to == "escrow"
+                ? deposit(c, payer, asset, *amount)
+                : add(c, payer, asset, *amount, /*credit=*/false) && add(c, st.to, asset, *amount, /*credit=*/true);
+  if (!ok || !charge_fees(c, st, {{asset, *amount}})) return fault(std::move(c));
+  leave(std::move(c), i, st.id + ".paid", payer + " pays " + amount->to_dec() + " " + asset + " to " + st.to);
+}
+
+// No payment at all, or every bound member paying the least accepted amount; closed at the deadline.
+void Simulator::branch_collect(const SimState& s, size_t i, int64_t act, int64_t due, bool can_act,
+                               const SimState& base) {
+  const Stage& st = m_t.stages[i];
+  auto least = eval_whole(s, st.amount);
+  if (!least) return fault(base);
+  const std::string& asset = m_pay_asset[i];
+  const Role& payer = *find_role(m_t, st.from);
+  for (int everyone = 0; everyone < (can_act ? 2 : 1); ++everyone) {
+    SimState c = s;
+    c.now = act;
+    bool ok = true;
+    for (size_t k = 0; ok && everyone && k < m_in.parties.at(payer.id).size(); ++k) {
+      std::string key = detail::member_key(payer, k);
+      charge(c, st.id + ".paid");
+      note(c, st.id, key + " pays " + least->to_dec() + " " + asset);
+      ok = deposit(c, key, asset, *least);
+    }
+    if (!ok) {
+      fault(std::move(c));
+      continue;
+    }
+    c.now = std::max(c.now, due);
+    leave(std::move(c), i, st.id + ".closed", "closed");
+  }
+}
+
 void Simulator::branch(SimState s, size_t i, const SimState& base) {
   const Stage& st = m_t.stages[i];
+  if (++s.depth > kSimDepthMax) {  // a long bounded loop: the report says it is incomplete
+    m_r.truncated = true;
+    return;
+  }
   std::optional<int64_t> due;
   if (st.due && !(due = eval_time(s, *st.due))) return fault(base);
   if (st.action == Action::kWait) {
@@ -437,51 +498,8 @@ void Simulator::branch(SimState s, size_t i, const SimState& base) {
   }
   bool can_act = !due || *due > s.now;
   int64_t act = std::min<int64_t>(s.now + kSimActAfterSeconds, due ? *due - 1 : kTimeMax);
-  if (can_act && st.action == Action::kPay) {
-    auto amount = eval_whole(s, st.amount);
-    if (!amount) return fault(base);
-    SimState c = s;
-    c.now = act;
-    const std::string& asset = m_pay_asset[i];
-    const Role& payer = *find_role(m_t, st.from);
-    std::string key = detail::member_key(payer, 0);
-    std::map<std::string, Uint256> moved{{asset, *amount}};
-    bool ok = add(c, key, asset, *amount, /*credit=*/false);
-    if (st.to == "escrow") {
-      c.escrow[asset] = c.escrow[asset].checked_add(*amount).value_or(Uint256::max());
-      c.deposits.push_back({key, asset, *amount});
-      c.paid[key][asset] = c.paid[key][asset].checked_add(*amount).value_or(Uint256::max());
-    } else {
-      ok = ok && add(c, st.to, asset, *amount, /*credit=*/true);
-    }
-    if (!ok || !charge_fees(c, st, moved))
-      fault(std::move(c));
-    else
-      leave(std::move(c), i, st.id + ".paid", key + " pays " + amount->to_dec() + " " + asset + " to " + st.to);
-  }
-  if (st.action == Action::kCollect) {
-    // No payment at all, or every bound member paying the least accepted amount; closed at the due.
-    auto least = eval_whole(s, st.amount);
-    if (!least) return fault(base);
-    const std::string& asset = m_pay_asset[i];
-    const Role& payer = *find_role(m_t, st.from);
-    for (int everyone = 0; everyone < (can_act ? 2 : 1); ++everyone) {
-      SimState c = s;
-      c.now = act;
-      for (size_t k = 0; everyone && k < m_in.parties.at(payer.id).size(); ++k) {
-        std::string key = detail::member_key(payer, k);
-        charge(c, st.id + ".paid");
-        note(c, st.id, key + " pays " + least->to_dec() + " " + asset);
-        if (!add(c, key, asset, *least, /*credit=*/false)) return fault(std::move(c));
-        c.escrow[asset] = c.escrow[asset].checked_add(*least).value_or(Uint256::max());
-        c.deposits.push_back({key, asset, *least});
-        c.paid[key][asset] = c.paid[key][asset].checked_add(*least).value_or(Uint256::max());
-      }
-      c.now = std::max(c.now, *due);
-      leave(std::move(c), i, st.id + ".closed", "closed");
-    }
-    return;
-  }
+  if (st.action == Action::kCollect) return branch_collect(s, i, act, *due, can_act, base);
+  if (can_act && st.action == Action::kPay) branch_pay(s, i, act, base);
   if (can_act && st.action == Action::kAwait) branch_await(s, i, act);
   if (can_act && st.action == Action::kDecide) branch_choices(s, i, act);
   if (can_act) branch_disputes(s, i, act);

@@ -178,8 +178,7 @@ TEST(Simulate, BadInstancesAreRefusedWithThePlace) {
   std::string mo = read_source("examples/alpha/instances/manufacturing-order.json");
   const std::string rate = "\"deposit_rate\": \"10%\"";
   mo.replace(mo.find(rate), rate.size(), "\"deposit_rate\": \"60%\"");
-  EXPECT_EQ(instance_error("manufacturing-order", mo),
-            "params.deposit_rate: 6000 is outside [0, 5000]");
+  EXPECT_EQ(instance_error("manufacturing-order", mo), "params.deposit_rate: 6000 is outside [0, 5000]");
   EXPECT_EQ(instance_error("auction", "{\"signed_at\": 0, " + p + "}, \"parties\": {\"bidder\": [\"hx12\"]}}"),
             "parties.bidder: 'hx12' is not an address (hx or cx and 40 lowercase hex digits)");
   EXPECT_EQ(instance_error("auction", "{\"signed_at\": 0, " + p + "}, \"samples\": {\"award.choice\": [1]}}"),
@@ -208,6 +207,44 @@ TEST(Prose, RendersParamsAndChecksThePinnedHash) {
   std::string bad = "price {car_prise}";
   for (Prose& pr : t.prose) pr.hash = crypto::sha3_256(as_bytes(bad));
   EXPECT_NE(std::get<std::string>(render_prose(t, l.in, "en", bad)).find("{car_prise}"), std::string::npos);
+}
+
+// An expression that fails at run time takes on_fault, and the path names the failure.
+TEST(Simulate, AFailingExpressionTakesTheFaultPath) {
+  json::value v = base();
+  v.at("params").as_object()["parts"] = "int";
+  stage(v, 0)["pay"].as_object()["amount"] = "floor(price / parts)";
+  Template t = parse_ok(v);
+  ASSERT_TRUE(check_template(t).ok()) << report_text(check_template(t));
+  auto in = parse_instance_json(
+      t, R"({"signed_at": 0, "params": {"price": 100, "ship_by": 86400000, "mode": "fast", "parts": 0}})");
+  ASSERT_TRUE(std::holds_alternative<Instance>(in)) << std::get<ParseError>(in).to_string();
+  auto r = simulate(t, std::get<Instance>(in));
+  ASSERT_TRUE(std::holds_alternative<SimResult>(r)) << std::get<std::string>(r);
+  const SimResult& sim = std::get<SimResult>(r);
+  // Paying faults; not paying times out as usual.
+  ASSERT_EQ(sim.paths.size(), 2u);
+  EXPECT_EQ(sim.paths[0].terminal, "faulted");
+  EXPECT_NE(sim.paths[0].fault.find("division_by_zero in price / parts"), std::string::npos) << sim.paths[0].fault;
+  EXPECT_EQ(sim.paths[1].terminal, "cancelled");
+  // With two parts the same template pays 50 and runs every branch.
+  auto ok = parse_instance_json(
+      t, R"({"signed_at": 0, "params": {"price": 100, "ship_by": 86400000, "mode": "fast", "parts": 2}})");
+  SimResult two = std::get<SimResult>(simulate(t, std::get<Instance>(ok)));
+  EXPECT_GT(two.paths.size(), 3u);
+  EXPECT_NE(find_path(two, "closed"), nullptr);
+  EXPECT_EQ(net(*find_path(two, "closed"), "seller", "COIN"), pos(50));
+}
+
+// The digest of a fixed instance, pinned: a change to the report's content or canonical form, or to
+// the simulator's paths, shows up here (update it when the change is meant).
+TEST(Simulate, DigestIsPinned) {
+  auto parsed = parse_template_json(read_source("examples/alpha/terms/tt-advance.json"));
+  const Template& t = std::get<Template>(parsed);
+  auto in = parse_instance_json(t, read_source("examples/alpha/terms/instances/tt-advance.json"));
+  SimResult r = std::get<SimResult>(simulate(t, std::get<Instance>(in)));
+  EXPECT_EQ(r.paths.size(), 3u);
+  EXPECT_EQ(r.digest.hex(), "7ed117204517f70401e70c88bb7c7984fd8ee55927ad07bda6c3ebd03e5eac12");
 }
 
 }  // namespace
