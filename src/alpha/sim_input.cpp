@@ -214,10 +214,12 @@ bool read_samples(Ctx& c, const json::value& v, const Template& t, Instance& in)
     size_t dot = key.find('.');
     const Event* e = dot == std::string::npos ? nullptr : find_event(t, key.substr(0, dot));
     const Decl* d = nullptr;
+    static const Decl kTimeDecl{"time", ValueType::kTime, {}, {}, std::nullopt, std::nullopt};
+    if (e && key.substr(dot + 1) == "time") d = &kTimeDecl;  // when the attestation comes
     if (e)
       for (const Decl& f : e->fields)
         if (f.id == key.substr(dot + 1)) d = &f;
-    if (!d) return c.fail(p, "expected <event>.<field> of a declared event field");
+    if (!d) return c.fail(p, "expected <event>.time or <event>.<field> of a declared event field");
     const json::array* a = as_array(c, kv.value(), p, kSamplesPerFieldMax);
     if (!a || a->empty()) return a ? c.fail(p, "at least one value") : false;
     for (size_t i = 0; i < a->size(); ++i) {

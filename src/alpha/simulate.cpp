@@ -285,7 +285,7 @@ class Simulator {
   bool deposit(SimState& c, const std::string& payer, const std::string& asset, const Uint256& amount);
   void branch_pay(const SimState& s, size_t i, int64_t act, const SimState& base);
   void branch_collect(const SimState& s, size_t i, int64_t act, int64_t due, bool can_act, const SimState& base);
-  void branch_await(const SimState& s, size_t i, int64_t act);
+  void branch_await(const SimState& s, size_t i, int64_t act, std::optional<int64_t> due);
   void branch_choices(const SimState& s, size_t i, int64_t act);
   void branch_disputes(const SimState& s, size_t i, int64_t act);
   void leave(SimState c, size_t i, const std::string& transition, const std::string& what);
@@ -372,18 +372,29 @@ std::string describe(const std::map<std::string, Value>& fields) {
   return s;
 }
 
-void Simulator::branch_await(const SimState& s, size_t i, int64_t act) {
+// Each result, each combination of field samples, at each sampled time (default: `act`). A sampled
+// time before the stage was entered counts as the entry; one at or after the deadline is the timeout.
+void Simulator::branch_await(const SimState& s, size_t i, int64_t act, std::optional<int64_t> due) {
   const Stage& st = m_t.stages[i];
   const Event& e = *find_event(m_t, st.ref);
-  std::vector<std::string> results = e.result.empty() ? std::vector<std::string>{""} : e.result;
-  for (const std::string& result : results)
-    for (const auto& fields : samples(e, act)) {
-      SimState c = s;
-      c.now = act;
-      c.events[e.id] = detail::EventRecord{act, result, fields};
-      leave(std::move(c), i, st.id + ".attested",
-            e.id + " attested" + (result.empty() ? "" : " " + result) + describe(fields));
+  std::vector<int64_t> times{act};
+  if (auto it = m_in.samples.find(e.id + ".time"); it != m_in.samples.end()) {
+    times.clear();
+    for (const Value& v : it->second) {
+      int64_t t = std::max(s.now, static_cast<int64_t>(v.num.num().magnitude().low_u64()));
+      if ((!due || t < *due) && std::find(times.begin(), times.end(), t) == times.end()) times.push_back(t);
     }
+  }
+  std::vector<std::string> results = e.result.empty() ? std::vector<std::string>{""} : e.result;
+  for (int64_t at : times)
+    for (const std::string& result : results)
+      for (const auto& fields : samples(e, at)) {
+        SimState c = s;
+        c.now = at;
+        c.events[e.id] = detail::EventRecord{at, result, fields};
+        leave(std::move(c), i, st.id + ".attested",
+              e.id + " attested" + (result.empty() ? "" : " " + result) + describe(fields));
+      }
 }
 
 // A decision: each enum choice, or each bound member of member_of.
@@ -500,7 +511,7 @@ void Simulator::branch(SimState s, size_t i, const SimState& base) {
   int64_t act = std::min<int64_t>(s.now + kSimActAfterSeconds, due ? *due - 1 : kTimeMax);
   if (st.action == Action::kCollect) return branch_collect(s, i, act, *due, can_act, base);
   if (can_act && st.action == Action::kPay) branch_pay(s, i, act, base);
-  if (can_act && st.action == Action::kAwait) branch_await(s, i, act);
+  if (can_act && st.action == Action::kAwait) branch_await(s, i, act, due);
   if (can_act && st.action == Action::kDecide) branch_choices(s, i, act);
   if (can_act) branch_disputes(s, i, act);
   if (st.on_timeout) {

@@ -93,7 +93,8 @@ TEST(Simulate, ManufacturingOrder) {
   // Everything on time, 1 % defects, no warranty claim: the seller gets the price less the 0.3 %
   // platform fee on the stages that pay it (deposit, interims, acceptance: 900,000,000 * 30bps =
   // 2,700,000; the holdback released at the end of the warranty carries no fee).
-  const SimPath* happy = find_path(r, "completed", {"defect_rate=1/100", "warranty_period: deadline passed"});
+  const SimPath* happy = find_path(
+      r, "completed", {"2026-04-20T00:00:00Z delivery", "defect_rate=1/100", "warranty_period: deadline passed"});
   ASSERT_NE(happy, nullptr);
   EXPECT_EQ(net(*happy, "buyer", "COIN"), neg(1'000'000'000));
   EXPECT_EQ(net(*happy, "seller", "COIN"), pos(997'300'000));
@@ -107,6 +108,11 @@ TEST(Simulate, ManufacturingOrder) {
   const SimPath* claim = find_path(r, "completed", {"defect_rate=1/100", "amount=50000000"});
   ASSERT_NE(claim, nullptr);
   EXPECT_EQ(net(*claim, "buyer", "COIN"), neg(950'000'000));
+  // Delivered on 2026-05-05, five days after deliver_by: 5 x 10bps of the price comes off the balance.
+  const SimPath* late = find_path(
+      r, "completed", {"2026-05-05T00:00:00Z delivery", "defect_rate=1/100", "warranty_period: deadline passed"});
+  ASSERT_NE(late, nullptr);
+  EXPECT_EQ(net(*late, "buyer", "COIN"), neg(995'000'000));
   EXPECT_GT(r.max_steps, 0u);
 }
 
@@ -182,7 +188,7 @@ TEST(Simulate, BadInstancesAreRefusedWithThePlace) {
   EXPECT_EQ(instance_error("auction", "{\"signed_at\": 0, " + p + "}, \"parties\": {\"bidder\": [\"hx12\"]}}"),
             "parties.bidder: 'hx12' is not an address (hx or cx and 40 lowercase hex digits)");
   EXPECT_EQ(instance_error("auction", "{\"signed_at\": 0, " + p + "}, \"samples\": {\"award.choice\": [1]}}"),
-            "samples.award.choice: expected <event>.<field> of a declared event field");
+            "samples.award.choice: expected <event>.time or <event>.<field> of a declared event field");
 }
 
 TEST(Prose, RendersParamsAndChecksThePinnedHash) {
