@@ -533,6 +533,22 @@ std::variant<SimResult, std::string> simulate(const Template& t, const Instance&
   for (const Stage& s : t.stages)
     if (s.action == Action::kFork || s.action == Action::kJoin)
       return "stage '" + s.id + "': fork/join is not simulated yet";
+  for (const Event& e : t.events) {
+    // Each attestation branches on every combination of its samples: bound it before walking.
+    auto count = [&](const std::string& field, size_t dflt) {
+      auto it = in.samples.find(e.id + "." + field);
+      return it == in.samples.end() ? dflt : it->second.size();
+    };
+    uint64_t combos = count("time", 1) * std::max<size_t>(e.result.size(), 1);
+    for (const Decl& d : e.fields) {
+      bool two = d.type == ValueType::kBps || d.type == ValueType::kPpm || d.type == ValueType::kBool;
+      combos *= count(d.id, d.type == ValueType::kEnum ? d.values.size() : two ? 2 : 1);
+      if (combos > kSimCombosMax) break;
+    }
+    if (combos > kSimCombosMax)
+      return "event '" + e.id + "': more than " + std::to_string(kSimCombosMax) +
+             " combinations of results and samples per attestation; give fewer samples";
+  }
   CheckReport scratch;
   detail::CheckCtx c{t, scratch, {}, {}};
   detail::check_references(c);  // fills the asset of every payment and claim

@@ -29,6 +29,7 @@ namespace cx::alpha {
 constexpr size_t kInstanceBytesMax = 64 * 1024;
 constexpr size_t kSamplesPerFieldMax = 8;
 constexpr size_t kSimPathsMax = 20'000;
+constexpr uint64_t kSimCombosMax = 256;  // results x samples of one attestation
 constexpr uint32_t kSimDepthMax = 512;        // waiting stages on one path (a long bounded loop)
 constexpr uint32_t kGroupDefaultMembers = 2;  // bound members of a group role the instance leaves unbound
 constexpr int64_t kSimActAfterSeconds = 3'600;

@@ -191,6 +191,19 @@ TEST(Simulate, BadInstancesAreRefusedWithThePlace) {
             "samples.award.choice: expected <event>.time or <event>.<field> of a declared event field");
 }
 
+TEST(Simulate, TooManySampleCombinationsAreRefused) {
+  Loaded l = load("manufacturing-order");
+  // 8 times x 8 defect rates = 64 branches per inspection is fine; a 5-value enum field makes 320.
+  l.in.samples["inspected.time"] = std::vector<Value>(8, l.in.params["sample_by"]);
+  l.in.samples["inspected.defect_rate"] = std::vector<Value>(8, l.in.params["defect_max"]);
+  EXPECT_TRUE(std::holds_alternative<SimResult>(simulate(l.t, l.in)));
+  l.t.events[2].fields.push_back(Decl{"grade", ValueType::kEnum, {}, {"a", "b", "c", "d", "e"}, {}, {}});
+  auto r = simulate(l.t, l.in);
+  ASSERT_TRUE(std::holds_alternative<std::string>(r));
+  EXPECT_EQ(std::get<std::string>(r),
+            "event 'inspected': more than 256 combinations of results and samples per attestation; give fewer samples");
+}
+
 TEST(Prose, RendersParamsAndChecksThePinnedHash) {
   Loaded l = load("car-jeonse");
   std::string en = read_source("examples/alpha/prose/car-jeonse.en.md");
