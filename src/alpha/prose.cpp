@@ -7,7 +7,7 @@ namespace cx::alpha {
 
 namespace {
 
-std::optional<std::string> fill(const Template& t, const Instance& in, const std::string& name) {
+std::optional<std::string> fill(const Template& t, const InstanceInput& in, const std::string& name) {
   if (auto it = in.param_text.find(name); it != in.param_text.end()) return it->second;
   if (find_role(t, name)) {
     auto it = in.parties.find(name);
@@ -21,16 +21,16 @@ std::optional<std::string> fill(const Template& t, const Instance& in, const std
 
 }  // namespace
 
-std::variant<RenderedProse, std::string> render_prose(const Template& t, const Instance& in, std::string_view lang,
+std::variant<RenderedProse, std::string> render_prose(const Template& t, const InstanceInput& in, std::string_view lang,
                                                       std::string_view source) {
   const Prose* pinned = nullptr;
   for (const Prose& p : t.prose)
     if (p.lang == lang) pinned = &p;
   if (!pinned) return "the template has no prose in '" + std::string(lang) + "'";
   if (source.size() > kProseBytesMax) return "the prose is larger than " + std::to_string(kProseBytesMax) + " bytes";
-  if (crypto::sha3_256(as_bytes(source)) != pinned->hash)
-    return "the prose source does not match the hash the template pins for '" + std::string(lang) +
-           "' (sha3-256:" + pinned->hash.hex() + ")";
+  if (Hash32 h = crypto::sha3_256(as_bytes(source)); h != pinned->hash)
+    return "the prose source hashes to sha3-256:" + h.hex() + ", but the template pins sha3-256:" + pinned->hash.hex() +
+           " for '" + std::string(lang) + "'";
   RenderedProse r;
   for (size_t i = 0; i < source.size(); ++i) {
     char ch = source[i];

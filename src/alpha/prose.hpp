@@ -20,7 +20,7 @@ struct RenderedProse {
 };
 
 // `source` must hash to the template's pinned hash for `lang`; the error says which check failed.
-std::variant<RenderedProse, std::string> render_prose(const Template& t, const Instance& in, std::string_view lang,
+std::variant<RenderedProse, std::string> render_prose(const Template& t, const InstanceInput& in, std::string_view lang,
                                                       std::string_view source);
 
 }  // namespace cx::alpha

@@ -114,8 +114,8 @@ bool read_number(Ctx& c, const json::value& v, const std::string& p, const Decl&
   out = Value{kind, *f, false, {}};
   // Rates read as percentages when they are whole ones ("20%"), else in their unit ("75bps").
   uint64_t per_percent = d.type == ValueType::kBps ? 100 : 10'000;
-  bool whole_percent = (d.type == ValueType::kBps || d.type == ValueType::kPpm) && u.fits_u64() &&
-                       u.low_u64() % per_percent == 0;
+  bool whole_percent =
+      (d.type == ValueType::kBps || d.type == ValueType::kPpm) && u.fits_u64() && u.low_u64() % per_percent == 0;
   text = d.type == ValueType::kDuration ? format_iso_duration(u.low_u64())
          : whole_percent                ? std::to_string(u.low_u64() / per_percent) + "%"
          : d.type == ValueType::kBps    ? u.to_dec() + "bps"
@@ -154,7 +154,7 @@ bool read_value(Ctx& c, const json::value& v, const std::string& p, const Decl& 
   }
 }
 
-bool read_params(Ctx& c, const json::value& v, const Template& t, Instance& in) {
+bool read_params(Ctx& c, const json::value& v, const Template& t, InstanceInput& in) {
   const json::object* o = as_object(c, v, "params");
   if (!o) return false;
   for (const auto& kv : *o)
@@ -175,7 +175,7 @@ std::string synthetic_address(size_t role, size_t member) {
   return buf;
 }
 
-bool read_parties(Ctx& c, const json::value* v, const Template& t, Instance& in) {
+bool read_parties(Ctx& c, const json::value* v, const Template& t, InstanceInput& in) {
   const json::object* o = v ? as_object(c, *v, "parties") : nullptr;
   if (v && !o) return false;
   if (o)
@@ -206,7 +206,7 @@ bool read_parties(Ctx& c, const json::value* v, const Template& t, Instance& in)
   return true;
 }
 
-bool read_samples(Ctx& c, const json::value& v, const Template& t, Instance& in) {
+bool read_samples(Ctx& c, const json::value& v, const Template& t, InstanceInput& in) {
   const json::object* o = as_object(c, v, "samples");
   if (!o) return false;
   for (const auto& kv : *o) {
@@ -232,7 +232,7 @@ bool read_samples(Ctx& c, const json::value& v, const Template& t, Instance& in)
   return true;
 }
 
-bool read_calendar(Ctx& c, const json::value& v, const Template& t, Instance& in) {
+bool read_calendar(Ctx& c, const json::value& v, const Template& t, InstanceInput& in) {
   const json::object* o = as_object(c, v, "calendar");
   if (!o || !fields(c, *o, "calendar", {"utc_offset", "weekend", "holidays"})) return false;
   if (t.calendar.empty()) return c.fail("calendar", "the template pins no calendar");
@@ -271,11 +271,11 @@ bool read_calendar(Ctx& c, const json::value& v, const Template& t, Instance& in
 
 }  // namespace
 
-std::variant<Instance, ParseError> parse_instance_json(const Template& t, std::string_view json_text) {
+std::variant<InstanceInput, ParseError> parse_instance_input(const Template& t, std::string_view json_text) {
   auto parsed = parse_strict_json(json_text, kInstanceBytesMax, kJsonDepthMax);
   if (auto* err = std::get_if<std::string>(&parsed)) return ParseError{"", *err};
   Ctx c;
-  Instance in;
+  InstanceInput in;
   const json::value& v = std::get<json::value>(parsed);
   const json::object* o = as_object(c, v, "");
   if (o && fields(c, *o, "", {"signed_at", "params", "parties", "samples", "calendar"}, {"signed_at", "params"}) &&

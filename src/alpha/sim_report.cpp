@@ -12,7 +12,7 @@ namespace {
 
 namespace json = boost::json;
 
-json::object body(const Template& t, const Instance& in, const SimResult& r) {
+json::object body(const Template& t, const InstanceInput& in, const SimResult& r) {
   json::object o;
   o["template"] = json::object{{"id", t.id}, {"version", t.version}, {"hash", "0x" + template_hash(t).hex()}};
   o["signed_at"] = format_time(in.signed_at);
@@ -59,11 +59,11 @@ json::object body(const Template& t, const Instance& in, const SimResult& r) {
 
 }  // namespace
 
-Hash32 detail::sim_digest(const Template& t, const Instance& in, const SimResult& r) {
+Hash32 detail::sim_digest(const Template& t, const InstanceInput& in, const SimResult& r) {
   return crypto::sha3_256(as_bytes(canonical_text(body(t, in, r))));
 }
 
-json::value sim_report(const Template& t, const Instance& in, const SimResult& r) {
+json::value sim_report(const Template& t, const InstanceInput& in, const SimResult& r) {
   json::object o = body(t, in, r);
   o["digest"] = "0x" + r.digest.hex();
   return o;

@@ -42,7 +42,7 @@ struct SimState {
 // The expressions' view of a simulated instance (the engine's EvalEnv, over SimState).
 class SimEnv : public EvalEnv {
  public:
-  SimEnv(const Template& t, const Instance& in, const Calendar* cal, const SimState& s)
+  SimEnv(const Template& t, const InstanceInput& in, const Calendar* cal, const SimState& s)
       : m_t(t), m_in(in), m_cal(cal), m_s(s) {}
   Lookup name(std::string_view name, Value* out) const override;
   Lookup field(std::string_view obj, std::string_view field, Value* out) const override;
@@ -53,7 +53,7 @@ class SimEnv : public EvalEnv {
 
  private:
   const Template& m_t;
-  const Instance& m_in;
+  const InstanceInput& m_in;
   const Calendar* m_cal;
   const SimState& m_s;
 };
@@ -64,6 +64,6 @@ std::string member_key(const Role& r, size_t member);
 bool belongs(const std::string& key, std::string_view who);
 
 // SHA3-256 of the canonical report without its digest.
-Hash32 sim_digest(const Template& t, const Instance& in, const SimResult& r);
+Hash32 sim_digest(const Template& t, const InstanceInput& in, const SimResult& r);
 
 }  // namespace cx::alpha::detail

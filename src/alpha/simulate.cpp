@@ -18,7 +18,7 @@ using detail::SimState;
 
 class Simulator {
  public:
-  Simulator(const Template& t, const Instance& in, const CheckReport& report, std::vector<std::string> pay_asset,
+  Simulator(const Template& t, const InstanceInput& in, const CheckReport& report, std::vector<std::string> pay_asset,
             std::vector<std::vector<std::string>> claim_assets)
       : m_t(t), m_in(in), m_pay_asset(std::move(pay_asset)), m_claim_assets(std::move(claim_assets)) {
     for (const auto& f : report.fees) m_quotes[f.transition] = f.max_steps;
@@ -292,7 +292,7 @@ class Simulator {
   std::vector<std::map<std::string, Value>> samples(const Event& e, int64_t act) const;
 
   const Template& m_t;
-  const Instance& m_in;
+  const InstanceInput& m_in;
   std::vector<std::string> m_pay_asset;
   std::vector<std::vector<std::string>> m_claim_assets;
   std::map<std::string, uint64_t> m_quotes;
@@ -527,7 +527,7 @@ void Simulator::branch(SimState s, size_t i, const SimState& base) {
 
 }  // namespace
 
-std::variant<SimResult, std::string> simulate(const Template& t, const Instance& in) {
+std::variant<SimResult, std::string> simulate(const Template& t, const InstanceInput& in) {
   CheckReport report = check_template(t);
   if (!report.ok()) return "the template fails the registration checker: " + report.failures[0].to_string();
   for (const Stage& s : t.stages)

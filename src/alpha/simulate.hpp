@@ -29,14 +29,14 @@ namespace cx::alpha {
 constexpr size_t kInstanceBytesMax = 64 * 1024;
 constexpr size_t kSamplesPerFieldMax = 8;
 constexpr size_t kSimPathsMax = 20'000;
-constexpr uint64_t kSimCombosMax = 256;  // results x samples of one attestation
+constexpr uint64_t kSimCombosMax = 256;       // results x samples of one attestation
 constexpr uint32_t kSimDepthMax = 512;        // waiting stages on one path (a long bounded loop)
 constexpr uint32_t kGroupDefaultMembers = 2;  // bound members of a group role the instance leaves unbound
 constexpr int64_t kSimActAfterSeconds = 3'600;
 
 // An instance's inputs: the template's params, the parties and, for simulation, samples of event
 // fields. Params are checked against their declaration (type, asset, min/max, enum values).
-struct Instance {
+struct InstanceInput {
   int64_t signed_at = 0;
   std::map<std::string, Value> params;                      // every declared param
   std::map<std::string, std::string> param_text;            // canonical spelling, for reports and prose
@@ -48,7 +48,7 @@ struct Instance {
 // {"signed_at": 1767225600 | "2026-01-01", "params": {...}, "parties": {"buyer": "hx..", "bidder": [..]},
 //  "samples": {"inspected.defect_rate": ["0ppm", "2%"]}, "calendar": {"utc_offset": "PT9H",
 //  "weekend": [5, 6], "holidays": ["2026-12-25"]}}
-std::variant<Instance, ParseError> parse_instance_json(const Template& t, std::string_view json_text);
+std::variant<InstanceInput, ParseError> parse_instance_input(const Template& t, std::string_view json_text);
 
 struct SimPath {
   std::vector<std::string> steps;  // "2026-01-01T01:00:00Z deposit_payment: paid 100"
@@ -68,9 +68,9 @@ struct SimResult {
 };
 
 // The template must pass check_template(); the error names what cannot be simulated.
-std::variant<SimResult, std::string> simulate(const Template& t, const Instance& in);
+std::variant<SimResult, std::string> simulate(const Template& t, const InstanceInput& in);
 // The report as JSON (canonical when printed with canonical_text), digest included.
-boost::json::value sim_report(const Template& t, const Instance& in, const SimResult& r);
+boost::json::value sim_report(const Template& t, const InstanceInput& in, const SimResult& r);
 
 // "2026-01-01T01:00:00Z"
 std::string format_time(int64_t time);

@@ -14,7 +14,7 @@ using namespace test;
 
 struct Loaded {
   Template t;
-  Instance in;
+  InstanceInput in;
 };
 
 Loaded load(const std::string& name, const std::string& instance_text = "") {
@@ -25,11 +25,11 @@ Loaded load(const std::string& name, const std::string& instance_text = "") {
   else
     l.t = std::get<Template>(parsed);
   std::string text = instance_text.empty() ? read_source("examples/alpha/instances/" + name + ".json") : instance_text;
-  auto in = parse_instance_json(l.t, text);
+  auto in = parse_instance_input(l.t, text);
   if (auto* e = std::get_if<ParseError>(&in))
     ADD_FAILURE() << name << ": " << e->to_string();
   else
-    l.in = std::get<Instance>(in);
+    l.in = std::get<InstanceInput>(in);
   return l;
 }
 
@@ -168,7 +168,7 @@ TEST(Simulate, DigestIsStableAndMovesWithTheInputs) {
 
 std::string instance_error(const std::string& name, const std::string& text) {
   auto parsed = parse_template_json(read_source("examples/alpha/" + name + ".json"));
-  auto r = parse_instance_json(std::get<Template>(parsed), text);
+  auto r = parse_instance_input(std::get<Template>(parsed), text);
   return std::holds_alternative<ParseError>(r) ? std::get<ParseError>(r).to_string() : "(accepted)";
 }
 
@@ -219,7 +219,7 @@ TEST(Prose, RendersParamsAndChecksThePinnedHash) {
   auto r2 = render_prose(other.t, other.in, "en", en);
   EXPECT_NE(std::get<RenderedProse>(r2).hash, p.hash);
   // A source that is not the pinned one, a language the template lacks, a placeholder naming nothing.
-  EXPECT_NE(std::get<std::string>(render_prose(l.t, l.in, "en", en + " ")).find("does not match the hash"),
+  EXPECT_NE(std::get<std::string>(render_prose(l.t, l.in, "en", en + " ")).find("but the template pins"),
             std::string::npos);
   EXPECT_NE(std::get<std::string>(render_prose(l.t, l.in, "fr", en)).find("no prose in 'fr'"), std::string::npos);
   Template t = l.t;
@@ -235,10 +235,10 @@ TEST(Simulate, AFailingExpressionTakesTheFaultPath) {
   stage(v, 0)["pay"].as_object()["amount"] = "floor(price / parts)";
   Template t = parse_ok(v);
   ASSERT_TRUE(check_template(t).ok()) << report_text(check_template(t));
-  auto in = parse_instance_json(
+  auto in = parse_instance_input(
       t, R"({"signed_at": 0, "params": {"price": 100, "ship_by": 86400000, "mode": "fast", "parts": 0}})");
-  ASSERT_TRUE(std::holds_alternative<Instance>(in)) << std::get<ParseError>(in).to_string();
-  auto r = simulate(t, std::get<Instance>(in));
+  ASSERT_TRUE(std::holds_alternative<InstanceInput>(in)) << std::get<ParseError>(in).to_string();
+  auto r = simulate(t, std::get<InstanceInput>(in));
   ASSERT_TRUE(std::holds_alternative<SimResult>(r)) << std::get<std::string>(r);
   const SimResult& sim = std::get<SimResult>(r);
   // Paying faults; not paying times out as usual.
@@ -247,9 +247,9 @@ TEST(Simulate, AFailingExpressionTakesTheFaultPath) {
   EXPECT_NE(sim.paths[0].fault.find("division_by_zero in price / parts"), std::string::npos) << sim.paths[0].fault;
   EXPECT_EQ(sim.paths[1].terminal, "cancelled");
   // With two parts the same template pays 50 and runs every branch.
-  auto ok = parse_instance_json(
+  auto ok = parse_instance_input(
       t, R"({"signed_at": 0, "params": {"price": 100, "ship_by": 86400000, "mode": "fast", "parts": 2}})");
-  SimResult two = std::get<SimResult>(simulate(t, std::get<Instance>(ok)));
+  SimResult two = std::get<SimResult>(simulate(t, std::get<InstanceInput>(ok)));
   EXPECT_GT(two.paths.size(), 3u);
   EXPECT_NE(find_path(two, "closed"), nullptr);
   EXPECT_EQ(net(*find_path(two, "closed"), "seller", "COIN"), pos(50));
@@ -260,8 +260,8 @@ TEST(Simulate, AFailingExpressionTakesTheFaultPath) {
 TEST(Simulate, DigestIsPinned) {
   auto parsed = parse_template_json(read_source("examples/alpha/terms/tt-advance.json"));
   const Template& t = std::get<Template>(parsed);
-  auto in = parse_instance_json(t, read_source("examples/alpha/terms/instances/tt-advance.json"));
-  SimResult r = std::get<SimResult>(simulate(t, std::get<Instance>(in)));
+  auto in = parse_instance_input(t, read_source("examples/alpha/terms/instances/tt-advance.json"));
+  SimResult r = std::get<SimResult>(simulate(t, std::get<InstanceInput>(in)));
   EXPECT_EQ(r.paths.size(), 3u);
   EXPECT_EQ(r.digest.hex(), "7ed117204517f70401e70c88bb7c7984fd8ee55927ad07bda6c3ebd03e5eac12");
 }

@@ -37,10 +37,10 @@ Template load(const std::string& name) {
   return std::holds_alternative<Template>(parsed) ? std::get<Template>(parsed) : Template{};
 }
 
-Instance instance(const Template& t, const std::string& name) {
-  auto in = parse_instance_json(t, read_source("examples/alpha/terms/instances/" + name + ".json"));
+InstanceInput instance(const Template& t, const std::string& name) {
+  auto in = parse_instance_input(t, read_source("examples/alpha/terms/instances/" + name + ".json"));
   if (auto* e = std::get_if<ParseError>(&in)) ADD_FAILURE() << name << ": " << e->to_string();
-  return std::holds_alternative<Instance>(in) ? std::get<Instance>(in) : Instance{};
+  return std::holds_alternative<InstanceInput>(in) ? std::get<InstanceInput>(in) : InstanceInput{};
 }
 
 TEST(Terms, EachPassesTheCheckerAndKeepsItsHash) {
@@ -59,7 +59,7 @@ TEST(Terms, EachPassesTheCheckerAndKeepsItsHash) {
 TEST(Terms, ProseInKoreanAndEnglishMatchesThePinnedHashes) {
   for (const Term& term : kTerms) {
     Template t = load(term.name);
-    Instance in = instance(t, term.name);
+    InstanceInput in = instance(t, term.name);
     ASSERT_EQ(t.prose.size(), 2u) << term.name;
     for (const Prose& p : t.prose) {
       std::string source = read_source(p.uri.substr(std::string("repo://").size()));
@@ -128,11 +128,11 @@ TEST(Terms, SimulateEveryTerm) {
 // end on Monday 2026-03-09.
 TEST(Terms, ExaminationDeadlineCountsBankingDays) {
   Template t = load("lc-sight");
-  auto in = parse_instance_json(t, R"({"signed_at": "2026-02-27T00:00:00Z",
+  auto in = parse_instance_input(t, R"({"signed_at": "2026-02-27T00:00:00Z",
     "params": {"price": 1000, "ship_by": "2026-03-20", "lc_expiry": "2026-03-31"},
     "calendar": {"weekend": [5, 6], "holidays": ["2026-03-02"]}})");
-  ASSERT_TRUE(std::holds_alternative<Instance>(in)) << std::get<ParseError>(in).to_string();
-  auto r = simulate(t, std::get<Instance>(in));
+  ASSERT_TRUE(std::holds_alternative<InstanceInput>(in)) << std::get<ParseError>(in).to_string();
+  auto r = simulate(t, std::get<InstanceInput>(in));
   ASSERT_TRUE(std::holds_alternative<SimResult>(r));
   bool found = false;
   for (const SimPath& p : std::get<SimResult>(r).paths)

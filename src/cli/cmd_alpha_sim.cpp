@@ -18,7 +18,7 @@ namespace {
 
 struct Loaded {
   alpha::Template t;
-  alpha::Instance in;
+  alpha::InstanceInput in;
 };
 
 // Template and instance, or an error printed to stderr (exit status 1).
@@ -39,12 +39,12 @@ bool load(const std::string& path, const std::string& params, Loaded& out) {
     std::fprintf(stderr, "error: --params: %s\n", error.c_str());
     return false;
   }
-  auto in = alpha::parse_instance_json(out.t, inst);
+  auto in = alpha::parse_instance_input(out.t, inst);
   if (auto* err = std::get_if<alpha::ParseError>(&in)) {
     std::fprintf(stderr, "error: --params: %s\n", err->to_string().c_str());
     return false;
   }
-  out.in = std::move(std::get<alpha::Instance>(in));
+  out.in = std::move(std::get<alpha::InstanceInput>(in));
   return true;
 }
 
