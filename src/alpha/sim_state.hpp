@@ -22,6 +22,14 @@ struct Deposit {
   Uint256 amount;
 };
 
+// An open fork block: its branches run one after the other, each from the fork's time; the join
+// goes on at the latest branch's end.
+struct ForkFrame {
+  size_t fork = 0;  // stage index
+  size_t next = 1;  // the branch to run when the current one reaches the join
+  int64_t start = 0, end = 0;
+};
+
 struct SimState {
   int64_t now = 0;
   std::map<std::string, Uint256> escrow;                       // asset -> balance
@@ -36,7 +44,8 @@ struct SimState {
   std::vector<std::string> steps;
   uint64_t max_steps = 0;
   uint32_t faults = 0;
-  uint32_t depth = 0;  // waiting stages passed on this path
+  uint32_t depth = 0;            // waiting stages passed on this path
+  std::vector<ForkFrame> forks;  // innermost last
 };
 
 // The expressions' view of a simulated instance (the engine's EvalEnv, over SimState).
@@ -62,6 +71,9 @@ class SimEnv : public EvalEnv {
 std::string member_key(const Role& r, size_t member);
 // Does key ("bidder#2") belong to role or member `who` ("bidder", "bidder#2")?
 bool belongs(const std::string& key, std::string_view who);
+
+// Per fork stage, the stages inside its block (branches up to the join); empty for other stages.
+std::vector<std::vector<bool>> fork_regions(const Template& t);
 
 // SHA3-256 of the canonical report without its digest.
 Hash32 sim_digest(const Template& t, const InstanceInput& in, const SimResult& r);

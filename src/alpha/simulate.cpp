@@ -221,6 +221,12 @@ class Simulator {
   bool immediate(SimState& s, size_t i, std::string& next) {
     const Stage& st = m_t.stages[i];
     if (st.action == Action::kArbitrate) return virtual_person(s, next);
+    if (st.action == Action::kFork) {
+      note(s, st.id, "fork: branches run one after the other from " + format_time(s.now));
+      s.forks.push_back({i, 1, s.now, s.now});
+      next = st.branches[0];
+      return true;
+    }
     if (st.action == Action::kSettle) {
       std::map<std::string, Uint256> moved;
       note(s, st.id, "settle");
@@ -237,6 +243,7 @@ class Simulator {
       if (is_terminal(m_t, target)) return finish(std::move(s), target);
       size_t i = static_cast<size_t>(find_stage(m_t, target));
       const Stage& st = m_t.stages[i];
+      if (fork_step(s, i, target)) continue;
       if (st.max_visits && s.visits[st.id] >= st.max_visits) {
         note(s, st.id, "visited " + std::to_string(st.max_visits) + " times: exhausted");
         if (!apply_edge(s, *st.on_exhausted)) return fault(base);
@@ -252,6 +259,29 @@ class Simulator {
       target = next;
     }
     fault(base);  // unreachable for a template that passed bounded_loops
+  }
+
+  // Fork blocks: a jump out of the block cancels its other branches; a branch reaching the join
+  // starts the next one. True when `target` was changed instead of entering stage i.
+  bool fork_step(SimState& s, size_t i, std::string& target) {
+    while (!s.forks.empty()) {
+      const Stage& fork = m_t.stages[s.forks.back().fork];
+      if (m_regions[s.forks.back().fork][i] || m_t.stages[i].id == fork.ref) break;
+      note(s, fork.id, "a branch left the block: the other branches are cancelled");
+      s.forks.pop_back();
+    }
+    if (m_t.stages[i].action != Action::kJoin || s.forks.empty()) return false;
+    detail::ForkFrame& top = s.forks.back();
+    const Stage& fork = m_t.stages[top.fork];
+    top.end = std::max(top.end, s.now);
+    if (top.next < fork.branches.size()) {
+      s.now = top.start;
+      target = fork.branches[top.next++];
+      return true;
+    }
+    s.now = top.end;
+    s.forks.pop_back();
+    return false;
   }
 
   void fault(SimState s) {
@@ -296,6 +326,7 @@ class Simulator {
   std::vector<std::string> m_pay_asset;
   std::vector<std::vector<std::string>> m_claim_assets;
   std::map<std::string, uint64_t> m_quotes;
+  std::vector<std::vector<bool>> m_regions = detail::fork_regions(m_t);
   Calendar m_cal;
   std::string m_fault;
   SimResult m_r;
@@ -530,9 +561,6 @@ void Simulator::branch(SimState s, size_t i, const SimState& base) {
 std::variant<SimResult, std::string> simulate(const Template& t, const InstanceInput& in) {
   CheckReport report = check_template(t);
   if (!report.ok()) return "the template fails the registration checker: " + report.failures[0].to_string();
-  for (const Stage& s : t.stages)
-    if (s.action == Action::kFork || s.action == Action::kJoin)
-      return "stage '" + s.id + "': fork/join is not simulated yet";
   for (const Event& e : t.events) {
     // Each attestation branches on every combination of its samples: bound it before walking.
     auto count = [&](const std::string& field, size_t dflt) {

@@ -255,6 +255,38 @@ TEST(Simulate, AFailingExpressionTakesTheFaultPath) {
   EXPECT_EQ(net(*find_path(two, "closed"), "seller", "COIN"), pos(50));
 }
 
+// deposit -> fork { ship: await shipped | pause: wait until ship_by } -> join -> release: branches run
+// one after the other from the fork's time; the join goes on at the later end; a branch that leaves the
+// block (a timeout to a terminal) ends the path.
+TEST(Simulate, ForkBlocksRunEveryBranch) {
+  json::value v = base();
+  json::array stages;
+  stages.push_back(stage(v, 0));
+  stages.push_back(json::parse(R"({"id": "split", "fork": {"branches": ["ship", "pause"], "join": "both"}})"));
+  stages.push_back(json::parse(R"({"id": "ship", "await": "shipped", "due": "ship_by",
+      "on_timeout": {"refund": "all", "goto": "cancelled"}, "next": "both"})"));
+  stages.push_back(json::parse(R"({"id": "pause", "wait": {"until": "ship_by"}, "next": "both"})"));
+  stages.push_back(json::parse(R"({"id": "both", "join": "split", "next": "pay_seller"})"));
+  stages.push_back(json::parse(R"({"id": "pay_seller", "release": "seller", "goto": "closed"})"));
+  v.as_object()["stages"] = stages;
+  v.as_object().erase("decisions");
+  Template t = parse_ok(v);
+  ASSERT_TRUE(check_template(t).ok()) << report_text(check_template(t));
+  auto in = parse_instance_input(
+      t, R"({"signed_at": "2026-01-05", "params": {"price": 100, "ship_by": "2026-02-01", "mode": "fast"}})");
+  auto r = simulate(t, std::get<InstanceInput>(in));
+  ASSERT_TRUE(std::holds_alternative<SimResult>(r)) << std::get<std::string>(r);
+  const SimResult& sim = std::get<SimResult>(r);
+  expect_closed_and_conserved(sim, "fork");
+  ASSERT_EQ(sim.paths.size(), 4u);  // shipped ok, shipped damaged, not shipped, no deposit
+  const SimPath* closed = find_path(
+      sim, "closed",
+      {"shipped attested ok", "2026-02-01T00:00:00Z pause: elapsed", "2026-02-01T00:00:00Z pay_seller: settle"});
+  ASSERT_NE(closed, nullptr);
+  EXPECT_EQ(net(*closed, "seller", "COIN"), pos(100));
+  EXPECT_NE(find_path(sim, "cancelled", {"ship: deadline passed"}), nullptr);
+}
+
 // The digest of a fixed instance, pinned: a change to the report's content or canonical form, or to
 // the simulator's paths, shows up here (update it when the change is meant).
 TEST(Simulate, DigestIsPinned) {
