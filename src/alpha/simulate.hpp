@@ -10,7 +10,8 @@
 // waits for happens one hour after the stage is entered (or one second before its deadline, if that
 // is sooner); a deadline fires at the deadline; a wait ends at its time. Event fields come from the
 // instance's samples (each sample is a branch of its own), or from defaults (0 and 100 % for rates,
-// every value of an enum, 0 for amounts).
+// every value of an enum, 0 for amounts); `<event>.time` samples move when it is attested. The branches
+// of a fork block run one after the other from the fork's time.
 #include <boost/json/value.hpp>
 #include <cstdint>
 #include <map>
