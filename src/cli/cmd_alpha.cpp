@@ -68,7 +68,7 @@ constexpr const char* kAlphaUsage =
     "  prose FILE --params INSTANCE --lang ko|en\n"
     "                        the template's prose rendered from the instance's params, and its hash\n"
     "\n"
-    "Run 'complexchain alpha template check --help' for options.\n";
+    "Run 'complexchain alpha template check --help' (or simulate, prose --help) for options.\n";
 
 std::string stage_summary(const alpha::Stage& s) {
   std::string what = alpha::action_name(s.action);

@@ -78,6 +78,7 @@ void print_sim_text(const alpha::Template& t, const alpha::SimResult& r, uint64_
                 p.fault.empty() ? "" : "  fault: ", p.fault.c_str());
     if (steps)
       for (const auto& s : p.steps) std::printf("    %s\n", s.c_str());
+    if (p.payments.empty()) std::printf("  (no payments)\n");
     for (const auto& [party, by_asset] : p.payments)
       for (const auto& [asset, v] : by_asset)
         std::printf("  %-16s %24s %s\n", party.c_str(), v.to_dec().c_str(), asset.c_str());
