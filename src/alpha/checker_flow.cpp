@@ -53,13 +53,32 @@ Graph build_graph(const Template& t) {
   return g;
 }
 
+std::vector<bool> reach(const std::vector<std::vector<int>>& adj, const std::vector<int>& from, int blocked) {
+  std::vector<bool> seen(adj.size(), false);
+  std::deque<int> q;
+  auto visit = [&](int w) {
+    if (w != blocked && !seen[static_cast<size_t>(w)]) seen[static_cast<size_t>(w)] = true, q.push_back(w);
+  };
+  for (int v : from) visit(v);
+  while (!q.empty()) {
+    int v = q.front();
+    q.pop_front();
+    for (int w : adj[static_cast<size_t>(v)]) visit(w);
+  }
+  return seen;
+}
+
 namespace {
 
 class FlowPass {
  public:
-  explicit FlowPass(CheckCtx& c) : m_c(c), m_t(c.t), m_g(build_graph(c.t)), m_in(m_g.out.size()) {
+  explicit FlowPass(CheckCtx& c)
+      : m_c(c), m_t(c.t), m_g(build_graph(c.t)), m_fwd(m_g.out.size()), m_in(m_g.out.size()) {
     for (size_t v = 0; v < m_g.out.size(); ++v)
-      for (const GEdge& e : m_g.out[v]) m_in[static_cast<size_t>(e.to)].push_back(static_cast<int>(v));
+      for (const GEdge& e : m_g.out[v]) {
+        m_fwd[v].push_back(e.to);
+        m_in[static_cast<size_t>(e.to)].push_back(static_cast<int>(v));
+      }
   }
 
   void run() {
@@ -99,20 +118,7 @@ class FlowPass {
   }
 
   std::vector<bool> bfs(std::vector<int> from, bool forward, int blocked) const {
-    std::vector<bool> seen(m_g.out.size(), false);
-    std::deque<int> q;
-    for (int v : from)
-      if (v != blocked && !seen[static_cast<size_t>(v)]) seen[static_cast<size_t>(v)] = true, q.push_back(v);
-    while (!q.empty()) {
-      int v = q.front();
-      q.pop_front();
-      auto visit = [&](int w) {
-        if (w != blocked && !seen[static_cast<size_t>(w)]) seen[static_cast<size_t>(w)] = true, q.push_back(w);
-      };
-      if (forward) for (const GEdge& e : m_g.out[static_cast<size_t>(v)]) visit(e.to);
-      else for (int w : m_in[static_cast<size_t>(v)]) visit(w);
-    }
-    return seen;
+    return reach(forward ? m_fwd : m_in, from, blocked);
   }
 
   // Structured fork/join only: a fork names its join, the join names its fork, each branch reaches
@@ -281,7 +287,7 @@ class FlowPass {
   CheckCtx& m_c;
   const Template& m_t;
   Graph m_g;
-  std::vector<std::vector<int>> m_in;
+  std::vector<std::vector<int>> m_fwd, m_in;  // successors, predecessors
 };
 
 }  // namespace

@@ -44,6 +44,8 @@ struct Graph {
   bool terminal(int v) const { return static_cast<size_t>(v) >= stages; }
 };
 Graph build_graph(const Template& t);  // after the reference pass: every target resolves
+// Nodes reachable from `from` along adj (never entering `blocked`; -1 for none).
+std::vector<bool> reach(const std::vector<std::vector<int>>& adj, const std::vector<int>& from, int blocked);
 std::string node_name(const Template& t, int v);
 
 void check_references(CheckCtx& c);  // checker_refs.cpp: names, roles, types, VP, dispute

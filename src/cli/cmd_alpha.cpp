@@ -12,24 +12,13 @@
 #include "cli/args.hpp"
 #include "cli/commands.hpp"
 #include "cli/yaml.hpp"
+#include "cli/cmd_alpha.hpp"
 
 namespace cx::cli {
 
 namespace json = boost::json;
 
-namespace {
-
-constexpr const char* kAlphaUsage =
-    "usage: complexchain alpha template <check> [options]\n"
-    "\n"
-    "  template check FILE   check an Alpha Contract template (JSON or YAML): its hash, stages and the\n"
-    "                        maximum fee of every transition, or why it is refused (rule and place)\n"
-    "\n"
-    "Run 'complexchain alpha template check --help' for options.\n";
-
-constexpr uint64_t kIconStepPrice = 12'500'000'000;  // loop per step (ICON's default stepPrice)
-
-bool read_all(const std::string& path, std::string& out, std::string& error) {
+bool read_alpha_file(const std::string& path, std::string& out, std::string& error) {
   std::ifstream f(path, std::ios::binary);
   if (!f) {
     error = "cannot read " + path;
@@ -45,6 +34,19 @@ bool read_all(const std::string& path, std::string& out, std::string& error) {
   return true;
 }
 
+bool read_template_text(const std::string& path, std::string& text, std::string& error) {
+  if (!read_alpha_file(path, text, error)) return false;
+  if (path.ends_with(".yaml") || path.ends_with(".yml")) {
+    auto converted = yaml_to_json_text(text);
+    if (auto* err = std::get_if<YamlError>(&converted)) {
+      error = path + ": " + err->message;
+      return false;
+    }
+    text = std::get<std::string>(converted);
+  }
+  return true;
+}
+
 std::string group_digits(uint64_t v) {
   std::string s = std::to_string(v), out;
   for (size_t i = 0; i < s.size(); ++i) {
@@ -53,6 +55,20 @@ std::string group_digits(uint64_t v) {
   }
   return out;
 }
+
+namespace {
+
+constexpr const char* kAlphaUsage =
+    "usage: complexchain alpha template check | simulate | prose [options]\n"
+    "\n"
+    "  template check FILE   check an Alpha Contract template (JSON or YAML): its hash, stages and the\n"
+    "                        maximum fee of every transition, or why it is refused (rule and place)\n"
+    "  simulate FILE --params INSTANCE\n"
+    "                        every path an instance can take: payments per party, maximum fee, digest\n"
+    "  prose FILE --params INSTANCE --lang ko|en\n"
+    "                        the template's prose rendered from the instance's params, and its hash\n"
+    "\n"
+    "Run 'complexchain alpha template check --help' (or simulate, prose --help) for options.\n";
 
 std::string stage_summary(const alpha::Stage& s) {
   std::string what = alpha::action_name(s.action);
@@ -137,17 +153,9 @@ int template_check(const Argv& argv) {
     return 2;
   }
   std::string text, error;
-  if (!read_all(path, text, error)) {
+  if (!read_template_text(path, text, error)) {
     std::fprintf(stderr, "error: %s\n", error.c_str());
     return 1;
-  }
-  if (path.ends_with(".yaml") || path.ends_with(".yml")) {
-    auto converted = yaml_to_json_text(text);
-    if (auto* err = std::get_if<YamlError>(&converted)) {
-      std::fprintf(stderr, "error: %s: %s\n", path.c_str(), err->message.c_str());
-      return 1;
-    }
-    text = std::get<std::string>(converted);
   }
   auto parsed = alpha::parse_template_json(text);
   if (auto* err = std::get_if<alpha::ParseError>(&parsed)) {
@@ -177,6 +185,8 @@ int cmd_alpha(const Argv& argv) {
   }
   if (argv[0] == "template" && argv.size() >= 2 && argv[1] == "check")
     return template_check(Argv(argv.begin() + 2, argv.end()));
+  if (argv[0] == "simulate") return alpha_simulate(Argv(argv.begin() + 1, argv.end()));
+  if (argv[0] == "prose") return alpha_prose(Argv(argv.begin() + 1, argv.end()));
   std::fprintf(stderr, "error: unknown alpha subcommand '%s'\n\n%s", argv[0].c_str(), kAlphaUsage);
   return 2;
 }
