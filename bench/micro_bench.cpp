@@ -16,6 +16,7 @@
 #include "crypto/hash.hpp"
 #include "execution/accounts.hpp"
 #include "execution/execute.hpp"
+#include "executor/pool.hpp"
 #include "state/world_state.hpp"
 #include "storage/kv_store.hpp"
 
@@ -190,6 +191,21 @@ void BM_AcoreIrc2Transfer(benchmark::State& st) {
   st.SetItemsProcessed(st.iterations() * st.range(0));
 }
 BENCHMARK(BM_AcoreIrc2Transfer)->Arg(1000)->Unit(benchmark::kMillisecond);
+
+// The same block with every Lua invoke in an ACORE executor process (docs/executor.md), as a node
+// runs it; round_trips_per_tx counts the node's waits on the executor.
+void BM_AcoreIrc2TransferExecutor(benchmark::State& st) {
+  executor::PoolOptions o;
+  o.processes = 1;
+  o.executable = CX_EXECUTABLE;
+  executor::ExecutorPool pool(o);
+  acore::set_invoke_backend(&pool);
+  BM_AcoreIrc2Transfer(st);
+  acore::set_invoke_backend(nullptr);
+  const executor::PoolStats s = pool.stats();
+  st.counters["round_trips_per_tx"] = static_cast<double>(s.round_trips) / static_cast<double>(s.invokes);
+}
+BENCHMARK(BM_AcoreIrc2TransferExecutor)->Arg(1000)->Unit(benchmark::kMillisecond);
 
 // A validator's steady state: ~200,000 accounts already persisted (reads go through the node cache
 // and storage, as in a node), and a block in which 2,000 distinct senders each pay a fresh receiver,

@@ -2,6 +2,7 @@
 // the sandbox to collect declarations; each call runs the top level again in a fresh environment of a
 // pooled Lua state, then the declared function (vm.hpp says why that is safe and deterministic).
 #include <algorithm>
+#include <atomic>
 
 #include <boost/json.hpp>
 
@@ -313,7 +314,24 @@ void ProgramImpl::release(std::unique_ptr<Vm> vm) const {
   if (m_idle.size() < kIdleVmsMax) m_idle.push_back(std::move(vm));
 }
 
+namespace {
+std::atomic<InvokeBackend*> g_backend{nullptr};
+}  // namespace
+
+void set_invoke_backend(InvokeBackend* backend) { g_backend.store(backend, std::memory_order_release); }
+
+const std::vector<SourceFile>* sources_of(const Program& program) {
+  const auto* impl = dynamic_cast<const ProgramImpl*>(&program);
+  return impl ? &impl->data.files : nullptr;
+}
+
 contracts::CallResult invoke(const Program& program, contracts::Host& host, size_t method, const json::value& params) {
+  if (InvokeBackend* backend = g_backend.load(std::memory_order_acquire)) return backend->invoke(program, host, method, params);
+  return invoke_here(program, host, method, params);
+}
+
+contracts::CallResult invoke_here(const Program& program, contracts::Host& host, size_t method,
+                                  const json::value& params) {
   const auto& impl = static_cast<const ProgramImpl&>(program);
   CX_ASSERT(method < impl.iface.methods.size());
   auto vm = impl.acquire();
