@@ -10,6 +10,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "base/log.hpp"
+
 namespace cx::executor {
 
 namespace json = boost::json;
@@ -169,8 +171,10 @@ CallResult ExecutorPool::invoke(const acore::Program& program, Host& host, size_
     throw;
   }
   t_session = nullptr;
+  const pid_t pid = w->pid;
   release(w, true);
   ++m_restarts;
+  CX_WARN("executor", "ACORE executor " << pid << " lost (" << lost << "); a new one runs the block again");
   throw contracts::RuntimeLost("ACORE executor lost: " + lost);
 }
 

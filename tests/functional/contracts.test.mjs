@@ -164,8 +164,9 @@ test('deploy, read the API and status, call, send, event logs, update keeping th
   assert.equal(status.current.status, 'active');
   assert.equal(status.current.deployTxHash, deployHash);
   assert.match(status.current.codeHash, /^0x[0-9a-f]{64}$/);
-  assert.equal(status.blocked, '0x0');
-  assert.equal(status.disabled, '0x0');
+  // icon-sdk-js's ScoreStatus keeps blocked/disabled only as `true` when the node sends "0x1".
+  assert.equal(status.blocked, undefined);
+  assert.equal(status.disabled, undefined);
 
   assert.equal(await call(score, 'label'), 'clicks');
   assert.equal(Number(await call(score, 'get')), 0);
