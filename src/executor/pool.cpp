@@ -30,7 +30,7 @@ namespace {
 // that runs in an executor) goes to the same executor, which waits for it.
 thread_local ExecutorPool::Worker* t_session = nullptr;
 
-std::unique_ptr<ExecutorPool::Worker> spawn(const std::string& executable) {
+std::unique_ptr<ExecutorPool::Worker> spawn(const std::string& executable, int timeout_ms) {
   int sv[2];
   if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
     throw contracts::RuntimeLost(std::string("cannot start an ACORE executor: socketpair: ") + strerror(errno));
@@ -55,7 +55,7 @@ std::unique_ptr<ExecutorPool::Worker> spawn(const std::string& executable) {
   close(sv[1]);
   auto w = std::make_unique<ExecutorPool::Worker>();
   w->pid = pid;
-  w->conn = std::make_unique<Conn>(sv[0]);
+  w->conn = std::make_unique<Conn>(sv[0], timeout_ms);
   return w;
 }
 
@@ -121,7 +121,7 @@ ExecutorPool::Worker* ExecutorPool::acquire() {
       return w;
     }
     if (m_workers.size() < m_options.processes) {
-      m_workers.push_back(spawn(m_options.executable));
+      m_workers.push_back(spawn(m_options.executable, m_options.hang_timeout_ms));
       return m_workers.back().get();
     }
     m_free.wait(lock);
@@ -205,7 +205,7 @@ CallResult ExecutorPool::run(Worker& w, const acore::Program& program, Host& hos
   bool sent_package = !w.programs.count(m.code_hash);
   send(sent_package);
   for (;;) {
-    Bytes message = w.conn->receive(m_options.hang_timeout_ms);
+    Bytes message = w.conn->receive();
     Reader r(message);
     const MsgType t = r.type();
     if (t != MsgType::kOps) {

@@ -87,7 +87,10 @@ struct InvokeMsg {
 
 class Writer {
  public:
-  explicit Writer(MsgType type) { m_out.push_back(static_cast<uint8_t>(type)); }
+  explicit Writer(MsgType type) {
+    m_out.reserve(256);
+    m_out.push_back(static_cast<uint8_t>(type));
+  }
   void u8(uint8_t v) { m_out.push_back(v); }
   void u32(uint32_t v);
   void u64(uint64_t v);
