@@ -212,6 +212,55 @@ TEST(Executor, ABlockGivesWhatTheInProcessRuntimeGivesInFewRoundTrips) {
   std::printf("round trips: %llu for %zu txs\n", static_cast<unsigned long long>(s.round_trips), n + 1);
 }
 
+// Writes that a failed tx, a failed callee or a failed caller leave behind must not survive in the
+// executor's read cache: each later read here would see them if they did, and copy them to state.
+constexpr const char* kBox = R"lua(
+local x = VarDB("x", "int")
+local y = VarDB("y", "int")
+external "set(int v)" (function(v) x:set(v) end)
+external "set_then_fail(int v)" (function(v) x:set(v) revert("on purpose", 7) end)
+external "copy()" (function() y:set(x:get()) end)
+external "poke(Address other, int v)" (function(other, v)
+  x:set(v)
+  pcall(call, other, "set_then_fail", {v = v + 1})
+  y:set(x:get())
+end)
+external "relay_then_fail(Address other, int v)" (function(other, v)
+  call(other, "set", {v = v})
+  revert("after the call", 8)
+end)
+)lua";
+
+TEST(Executor, TheReadCacheNeverKeepsWhatWasRolledBack) {
+  Irc2Block block(0);
+  block.txs.clear();
+  auto program = std::get<acore::ProgramPtr>(acore::compile(acore::Package{{{"main.lua", kBox}}}));
+  const core::Address box = execution::testing::contract_address(0xb1), box2 = execution::testing::contract_address(0xb2);
+  block.registry.add_native(box, std::make_shared<Irc2Block::Callable>(program));
+  block.registry.add_native(box2, std::make_shared<Irc2Block::Callable>(program));
+  uint64_t nonce = 0;
+  auto tx = [&](const core::Address& to, std::string_view method, json::object p) {
+    block.txs.push_back(Irc2Block::tx(to, method, std::move(p), ++nonce));
+  };
+  const std::string other = box2.to_string();
+  tx(box, "set", {{"v", "0x1"}});
+  tx(box, "copy", {});
+  tx(box, "set_then_fail", {{"v", "0x2"}});   // fails: box.x stays 1
+  tx(box, "copy", {});                         // box.y = 1
+  tx(box2, "set", {{"v", "0x5"}});
+  tx(box, "poke", {{"other", other}, {"v", "0xa"}});             // box2.x stays 5; box.y = 10
+  tx(box2, "copy", {});                                          // box2.y = 5
+  tx(box, "relay_then_fail", {{"other", other}, {"v", "0x14"}});  // box2.x = 20, then rolled back
+  tx(box2, "copy", {});                                          // box2.y = 5 again
+  const auto here = block.run();
+  const std::vector<bool> expected = {true, true, false, true, true, true, true, false, true};
+  ASSERT_EQ(here.receipts.size(), expected.size());
+  for (size_t i = 0; i < expected.size(); ++i) EXPECT_EQ(here.receipts[i].success, expected[i]) << i;
+  ExecutorPool pool(test_options());
+  Backend backend(pool);
+  expect_same(here, block.run());
+}
+
 TEST(Executor, RunsLockedDown) {
   ExecutorPool pool(test_options());
   Backend backend(pool);
