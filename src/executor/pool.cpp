@@ -1,7 +1,6 @@
 #include "executor/pool.hpp"
 
 #include <signal.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <fcntl.h>
 #include <sys/wait.h>
@@ -47,7 +46,6 @@ std::unique_ptr<ExecutorPool::Worker> spawn(const std::string& executable, int t
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, nullptr);
-    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
     fcntl(sv[1], F_SETFD, 0);
     execv(executable.c_str(), const_cast<char* const*>(argv));
     _exit(127);
