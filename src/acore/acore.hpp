@@ -102,6 +102,19 @@ class InvokeBackend {
 // `backend` (or null: run in this process again). The caller keeps it alive while contracts may run.
 void set_invoke_backend(InvokeBackend* backend);
 
+// While one lives, invoke() on this thread runs in this process whatever backend is installed: the
+// last resort of execution when executors keep being lost (execute.cpp), with the same result.
+class ScopedInProcess {
+ public:
+  ScopedInProcess();
+  ~ScopedInProcess();
+  ScopedInProcess(const ScopedInProcess&) = delete;
+  ScopedInProcess& operator=(const ScopedInProcess&) = delete;
+
+ private:
+  bool m_was;
+};
+
 // The source files a program was compiled from (sorted by path), or null for a program compile() did
 // not make (a test runtime's). An executor backend sends them when the executor lacks the program.
 const std::vector<SourceFile>* sources_of(const Program& program);

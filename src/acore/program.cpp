@@ -316,9 +316,13 @@ void ProgramImpl::release(std::unique_ptr<Vm> vm) const {
 
 namespace {
 std::atomic<InvokeBackend*> g_backend{nullptr};
+thread_local bool t_in_process = false;
 }  // namespace
 
 void set_invoke_backend(InvokeBackend* backend) { g_backend.store(backend, std::memory_order_release); }
+
+ScopedInProcess::ScopedInProcess() : m_was(t_in_process) { t_in_process = true; }
+ScopedInProcess::~ScopedInProcess() { t_in_process = m_was; }
 
 const std::vector<SourceFile>* sources_of(const Program& program) {
   const auto* impl = dynamic_cast<const ProgramImpl*>(&program);
@@ -326,7 +330,8 @@ const std::vector<SourceFile>* sources_of(const Program& program) {
 }
 
 contracts::CallResult invoke(const Program& program, contracts::Host& host, size_t method, const json::value& params) {
-  if (InvokeBackend* backend = g_backend.load(std::memory_order_acquire)) return backend->invoke(program, host, method, params);
+  InvokeBackend* backend = t_in_process ? nullptr : g_backend.load(std::memory_order_acquire);
+  if (backend) return backend->invoke(program, host, method, params);
   return invoke_here(program, host, method, params);
 }
 

@@ -1,5 +1,7 @@
 #include "execution/execute.hpp"
 
+#include "acore/acore.hpp"
+
 #include "execution/accounts.hpp"
 #include "execution/deploy.hpp"
 #include "execution/exec_host.hpp"
@@ -99,16 +101,18 @@ namespace {
 
 // Runs `run` again from its start while the contract runtime is lost (contracts::RuntimeLost: an
 // executor process died or hung); `run` is pure over its inputs, so what a retry returns is what an
-// uninterrupted run would have. The last loss is thrown on.
+// uninterrupted run would have. After kRuntimeLossRetries losses the last run executes the Lua
+// contracts in this process (acore::ScopedInProcess): the same result, and the node goes on.
 template <typename Fn>
 auto rerun_on_runtime_loss(Fn&& run) {
-  for (int attempt = 1;; ++attempt) {
+  for (int attempt = 1; attempt <= kRuntimeLossRetries; ++attempt) {
     try {
       return run();
     } catch (const contracts::RuntimeLost&) {
-      if (attempt >= kRuntimeLossRetries) throw;
     }
   }
+  acore::ScopedInProcess in_process;
+  return run();
 }
 
 BlockOutput apply_block_once(const state::StateReader& base, const BlockContext& ctx, const std::vector<core::TxPtr>& txs) {

@@ -298,6 +298,17 @@ TEST(Executor, AnExecutorKilledMidBlockIsReplacedAndTheBlockGivesTheSameResult) 
   expect_same(here, there);
 }
 
+TEST(Executor, WhenExecutorsKeepDyingTheBlockRunsInTheNodeWithTheSameResult) {
+  Irc2Block block(10);
+  const auto here = block.run();
+  PoolOptions o = test_options();
+  o.before_request = [&](uint64_t, pid_t pid) { kill(pid, SIGKILL); };  // every executor dies at once
+  ExecutorPool pool(o);
+  Backend backend(pool);
+  expect_same(here, block.run());
+  EXPECT_EQ(pool.stats().restarts, static_cast<uint64_t>(execution::kRuntimeLossRetries));
+}
+
 TEST(Executor, AHungExecutorIsKilledAndTheBlockRunsAgain) {
   Irc2Block block(20);
   const auto here = block.run();
