@@ -39,6 +39,7 @@ TEST(Wire, InvokeAndOpsRoundTrip) {
   m.step_costs.set = 999;
   m.steps_left = 123456;
   m.state_version = 42;
+  m.drop_cache = true;
   Writer w(MsgType::kInvoke);
   write_invoke(w, m);
   w.ops({OpCharge{5}, OpSet{Bytes{1, 2}, std::nullopt}, OpSet{Bytes{3}, Bytes{4, 5}},
@@ -60,6 +61,7 @@ TEST(Wire, InvokeAndOpsRoundTrip) {
   EXPECT_EQ(back.step_costs.set, 999u);
   EXPECT_EQ(back.steps_left, 123456u);
   EXPECT_EQ(back.state_version, 42u);
+  EXPECT_TRUE(back.drop_cache);
   ASSERT_EQ(ops.size(), 4u);
   EXPECT_EQ(std::get<OpCharge>(ops[0]).steps, 5u);
   EXPECT_FALSE(std::get<OpSet>(ops[1]).value);

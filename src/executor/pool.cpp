@@ -150,12 +150,13 @@ void ExecutorPool::release(Worker* w, bool broken) {
 
 CallResult ExecutorPool::invoke(const acore::Program& program, Host& host, size_t method, const json::value& params) {
   if (!acore::sources_of(program)) return acore::invoke_here(program, host, method, params);
-  if (t_session) return run(*t_session, program, host, method, params);  // a loss ends the outer session
+  if (t_session) return run(*t_session, program, host, method, params, /*drop_cache=*/false);  // a loss ends the outer session
   Worker* w = acquire();
+  const bool drop_cache = stale_cache(w, host.state_version());
   t_session = w;
   std::string lost;
   try {
-    CallResult r = run(*w, program, host, method, params);
+    CallResult r = run(*w, program, host, method, params, drop_cache);
     t_session = nullptr;
     release(w, false);
     return r;
@@ -176,8 +177,16 @@ CallResult ExecutorPool::invoke(const acore::Program& program, Host& host, size_
   throw contracts::RuntimeLost("ACORE executor lost: " + lost);
 }
 
+bool ExecutorPool::stale_cache(const Worker* w, uint64_t state_version) {
+  MutexLock lock(m_mutex);
+  const bool stale = m_last_worker != w || m_last_version != state_version;
+  m_last_worker = w;
+  m_last_version = state_version;
+  return stale;
+}
+
 CallResult ExecutorPool::run(Worker& w, const acore::Program& program, Host& host, size_t method,
-                             const json::value& params) {
+                             const json::value& params, bool drop_cache) {
   const auto* files = acore::sources_of(program);
   InvokeMsg m;
   m.code_hash = program.code_hash();
@@ -189,6 +198,7 @@ CallResult ExecutorPool::run(Worker& w, const acore::Program& program, Host& hos
   m.step_costs = host.params().step_costs;
   m.steps_left = host.steps_left();
   m.state_version = host.state_version();
+  m.drop_cache = drop_cache;
   auto send = [&](bool with_package) {
     if (with_package) {
       m.package.emplace();

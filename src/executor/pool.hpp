@@ -58,8 +58,12 @@ class ExecutorPool final : public acore::InvokeBackend {
  private:
   Worker* acquire();
   void release(Worker* w, bool broken);
+  // `drop_cache`: the executor's read cache may be stale (InvokeMsg::drop_cache).
   contracts::CallResult run(Worker& w, const acore::Program& program, contracts::Host& host, size_t method,
-                            const boost::json::value& params);
+                            const boost::json::value& params, bool drop_cache);
+  // Whether `w` must drop its read cache for a session at `state_version`: unless the last session
+  // (at any version) ran on `w` at that same version, another executor may have written since.
+  bool stale_cache(const Worker* w, uint64_t state_version);
   // Serves one message from the executor; true with `out` set when it was the invoke's result.
   bool serve(Worker& w, Reader& r, MsgType t, contracts::Host& host, contracts::CallResult& out);
 
@@ -68,6 +72,8 @@ class ExecutorPool final : public acore::InvokeBackend {
   CondVar m_free;
   std::vector<std::unique_ptr<Worker>> m_workers GUARDED_BY(m_mutex);  // running processes
   std::vector<Worker*> m_idle GUARDED_BY(m_mutex);
+  const Worker* m_last_worker GUARDED_BY(m_mutex) = nullptr;  // ran the last session to start
+  uint64_t m_last_version GUARDED_BY(m_mutex) = 0;            // at this state version
   std::atomic<uint64_t> m_invokes{0}, m_round_trips{0}, m_programs_sent{0}, m_restarts{0};
 };
 

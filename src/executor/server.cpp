@@ -242,6 +242,7 @@ void Server::invoke(Reader& r) {
     return;
   }
   if (m.method >= prog->methods().size()) throw ProtocolError("no such method");
+  if (m.drop_cache) m_cache.clear();
   sync(m.state_version);
   boost::system::error_code ec;
   const json::value params = json::parse(m.params_json, ec);

@@ -224,6 +224,7 @@ void write_invoke(Writer& w, const InvokeMsg& m) {
   for (uint64_t c : {m.step_costs.get, m.step_costs.set, m.step_costs.event_log, m.step_costs.contract_call}) w.u64(c);
   w.u64(m.steps_left);
   w.u64(m.state_version);
+  w.u8(m.drop_cache ? 1 : 0);
 }
 
 InvokeMsg read_invoke(Reader& r) {
@@ -252,6 +253,7 @@ InvokeMsg read_invoke(Reader& r) {
   m.step_costs.contract_call = r.u64();
   m.steps_left = r.u64();
   m.state_version = r.u64();
+  m.drop_cache = r.u8() != 0;
   return m;
 }
 

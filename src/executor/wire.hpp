@@ -83,6 +83,9 @@ struct InvokeMsg {
   core::StepCosts step_costs;
   uint64_t steps_left = 0;
   uint64_t state_version = 0;  // contracts::Host::state_version: whether the read cache still holds
+  // The node's word that another executor may have written since this one last saw state_version
+  // (its session ran elsewhere): the read cache goes whatever the version says.
+  bool drop_cache = false;
 };
 
 class Writer {
