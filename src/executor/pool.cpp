@@ -92,8 +92,10 @@ ExecutorPool::~ExecutorPool() {
     workers = std::move(m_workers);
     m_idle.clear();
   }
+  // Executors hold nothing worth a graceful end, and one may be deep in a long call: kill them.
   for (auto& w : workers) {
-    w->conn.reset();  // the executor sees the socket close and exits
+    w->conn.reset();
+    kill(w->pid, SIGKILL);
     int status = 0;
     waitpid(w->pid, &status, 0);
   }

@@ -44,7 +44,7 @@ struct PoolStats {
 class ExecutorPool final : public acore::InvokeBackend {
  public:
   explicit ExecutorPool(PoolOptions options = {});
-  ~ExecutorPool() override;  // closes the sockets and reaps the processes
+  ~ExecutorPool() override;  // kills and reaps the processes (no session may be running)
 
   contracts::CallResult invoke(const acore::Program& program, contracts::Host& host, size_t method,
                                const boost::json::value& params) override;
