@@ -3,6 +3,7 @@
 #include <benchmark/benchmark.h>
 
 #include <boost/json.hpp>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -16,6 +17,7 @@
 #include "crypto/hash.hpp"
 #include "execution/accounts.hpp"
 #include "execution/execute.hpp"
+#include "executor/pool.hpp"
 #include "state/world_state.hpp"
 #include "storage/kv_store.hpp"
 
@@ -190,6 +192,33 @@ void BM_AcoreIrc2Transfer(benchmark::State& st) {
   st.SetItemsProcessed(st.iterations() * st.range(0));
 }
 BENCHMARK(BM_AcoreIrc2Transfer)->Arg(1000)->Unit(benchmark::kMillisecond);
+
+// The same block with every Lua invoke in an ACORE executor process (docs/executor.md), as a node
+// runs it; round_trips_per_tx counts the node's waits on the executor.
+// executor_cpu_ms is the executor process's CPU per block (its rusage once reaped), on top of the
+// node's CPU that the benchmark's CPU column shows.
+void BM_AcoreIrc2TransferExecutor(benchmark::State& st) {
+  rusage before{};
+  getrusage(RUSAGE_CHILDREN, &before);
+  executor::PoolStats s;
+  {
+    executor::PoolOptions o;
+    o.processes = 1;
+    o.executable = CX_EXECUTABLE;
+    executor::ExecutorPool pool(o);
+    acore::set_invoke_backend(&pool);
+    BM_AcoreIrc2Transfer(st);
+    acore::set_invoke_backend(nullptr);
+    s = pool.stats();
+  }
+  rusage after{};
+  getrusage(RUSAGE_CHILDREN, &after);
+  auto ms = [](const timeval& t) { return static_cast<double>(t.tv_sec) * 1e3 + static_cast<double>(t.tv_usec) / 1e3; };
+  const double child_ms = ms(after.ru_utime) + ms(after.ru_stime) - ms(before.ru_utime) - ms(before.ru_stime);
+  st.counters["executor_cpu_ms"] = child_ms / static_cast<double>(std::max<int64_t>(1, st.iterations()));
+  st.counters["round_trips_per_tx"] = static_cast<double>(s.round_trips) / static_cast<double>(s.invokes);
+}
+BENCHMARK(BM_AcoreIrc2TransferExecutor)->Arg(1000)->Unit(benchmark::kMillisecond);
 
 // A validator's steady state: ~200,000 accounts already persisted (reads go through the node cache
 // and storage, as in a node), and a block in which 2,000 distinct senders each pay a fresh receiver,

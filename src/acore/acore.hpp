@@ -82,7 +82,42 @@ std::variant<ProgramPtr, CodeError> compile(const Package& package);
 // caller, value, read-only or not). Steps for the Lua instructions and every host call are charged to
 // the host; a Lua error, an exhausted budget or memory cap, a revert with a user code all come back as
 // a failed CallResult with the right failure code, never as a crash.
+//
+// Where it runs: in this process (invoke_here) unless an InvokeBackend is installed, as a node does to
+// run contracts in executor processes apart from itself (src/executor, docs/executor.md). Either way
+// the outcome is the same: the backend runs invoke_here in the executor with a host that mirrors this
+// one.
 contracts::CallResult invoke(const Program& program, contracts::Host& host, size_t method, const boost::json::value& params);
+contracts::CallResult invoke_here(const Program& program, contracts::Host& host, size_t method,
+                                  const boost::json::value& params);
+
+// Runs invoke() somewhere else. Installed once at process start (before any contract runs) and kept
+// for the life of the process; called from several threads at once.
+class InvokeBackend {
+ public:
+  virtual ~InvokeBackend() = default;
+  virtual contracts::CallResult invoke(const Program& program, contracts::Host& host, size_t method,
+                                       const boost::json::value& params) = 0;
+};
+// `backend` (or null: run in this process again). The caller keeps it alive while contracts may run.
+void set_invoke_backend(InvokeBackend* backend);
+
+// While one lives, invoke() on this thread runs in this process whatever backend is installed: the
+// last resort of execution when executors keep being lost (execute.cpp), with the same result.
+class ScopedInProcess {
+ public:
+  ScopedInProcess();
+  ~ScopedInProcess();
+  ScopedInProcess(const ScopedInProcess&) = delete;
+  ScopedInProcess& operator=(const ScopedInProcess&) = delete;
+
+ private:
+  bool m_was;
+};
+
+// The source files a program was compiled from (sorted by path), or null for a program compile() did
+// not make (a test runtime's). An executor backend sends them when the executor lacks the program.
+const std::vector<SourceFile>* sources_of(const Program& program);
 
 // The program as a contracts::Contract whose abi() is program->externals() (what the resolver hands
 // to the registry). Its name is "acore:" and the first 8 hex digits of the code hash.

@@ -2,6 +2,7 @@
 // the sandbox to collect declarations; each call runs the top level again in a fresh environment of a
 // pooled Lua state, then the declared function (vm.hpp says why that is safe and deterministic).
 #include <algorithm>
+#include <atomic>
 
 #include <boost/json.hpp>
 
@@ -313,7 +314,29 @@ void ProgramImpl::release(std::unique_ptr<Vm> vm) const {
   if (m_idle.size() < kIdleVmsMax) m_idle.push_back(std::move(vm));
 }
 
+namespace {
+std::atomic<InvokeBackend*> g_backend{nullptr};
+thread_local bool t_in_process = false;
+}  // namespace
+
+void set_invoke_backend(InvokeBackend* backend) { g_backend.store(backend, std::memory_order_release); }
+
+ScopedInProcess::ScopedInProcess() : m_was(t_in_process) { t_in_process = true; }
+ScopedInProcess::~ScopedInProcess() { t_in_process = m_was; }
+
+const std::vector<SourceFile>* sources_of(const Program& program) {
+  const auto* impl = dynamic_cast<const ProgramImpl*>(&program);
+  return impl ? &impl->data.files : nullptr;
+}
+
 contracts::CallResult invoke(const Program& program, contracts::Host& host, size_t method, const json::value& params) {
+  InvokeBackend* backend = t_in_process ? nullptr : g_backend.load(std::memory_order_acquire);
+  if (backend) return backend->invoke(program, host, method, params);
+  return invoke_here(program, host, method, params);
+}
+
+contracts::CallResult invoke_here(const Program& program, contracts::Host& host, size_t method,
+                                  const json::value& params) {
   const auto& impl = static_cast<const ProgramImpl&>(program);
   CX_ASSERT(method < impl.iface.methods.size());
   auto vm = impl.acquire();

@@ -74,6 +74,7 @@ class MemoryHost final : public contracts::Host {
     used += steps;
     return contracts::host_ok();
   }
+  uint64_t steps_left() const override { return failure ? 0 : budget - used; }
   CallResult call(const contracts::CallArgs&) override { return CallResult::fail(FailureCode::kContractNotFound, "no calls here"); }
 
   // Ready for the next call: the failure and steps of the last one forgotten.

@@ -172,8 +172,12 @@ Result<Uint256> ChainReads::estimate_step(const boost::json::object& tx_params) 
   execution::Journal journal(*reader);
   execution::BlockContext ctx{&m_params, h->block->header.height + 1, h->block->header.timestamp_us};
   Uint256 cumulative;
-  auto rc = execution::apply_tx(journal, ctx, tx, 0, cumulative);
-  return rc.step_used;
+  try {
+    auto rc = execution::apply_tx(journal, ctx, tx, 0, cumulative);
+    return rc.step_used;
+  } catch (const contracts::RuntimeLost& e) {
+    return Result<Uint256>::error(std::string("the contract runtime was lost (") + e.what() + "); try again");
+  }
 }
 
 Result<std::optional<std::vector<acore::AbiEntry>>> ChainReads::score_api(const core::Address& address,

@@ -3,7 +3,10 @@
 #include <string>
 #include <string_view>
 
+#include <cstdlib>
+
 #include "cli/commands.hpp"
+#include "executor/server.hpp"
 
 namespace {
 constexpr const char* kUsage =
@@ -39,6 +42,20 @@ int main(int argc, char** argv) {
   if (cmd == "--version") {
     std::puts("complexchain 0.1.0");
     return 0;
+  }
+  // Hidden: the ACORE executor a node starts for its Lua contracts (docs/executor.md).
+  if (cmd == "executor") {
+    if (argc != 4 || std::string_view(argv[2]) != "--fd") {
+      std::fprintf(stderr, "usage: complexchain executor --fd N (started by a node)\n");
+      return 2;
+    }
+    char* end = nullptr;
+    const long fd = std::strtol(argv[3], &end, 10);
+    if (*end != '\0' || fd < 0 || fd > 65535) {
+      std::fprintf(stderr, "complexchain executor: bad fd %s\n", argv[3]);
+      return 2;
+    }
+    return cx::executor::run_executor(static_cast<int>(fd));
   }
   if (cmd == "init") return cx::cli::cmd_init(rest);
   if (cmd == "start") return cx::cli::cmd_start(rest);

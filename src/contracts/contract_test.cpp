@@ -60,6 +60,7 @@ class RecordingHost final : public Host {
     ops.push_back("charge:" + std::to_string(steps));
     return host_ok();
   }
+  uint64_t steps_left() const override { return kAllSteps; }
   CallResult call(const CallArgs& args) override {
     ops.push_back("call:" + args.contract.to_string() + "." + args.method);
     return CallResult::fail(FailureCode::kContractNotFound, "no calls here");

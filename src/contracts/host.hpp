@@ -10,6 +10,7 @@
 // contract returns, so the frame's writes are reverted even if the contract ignores the failure.
 // A failed call() is different: it is the callee's result; the caller may go on.
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <utility>
 #include <variant>
@@ -135,11 +136,27 @@ class Host {
   virtual HostStatus transfer(const Address& to, const Uint256& value) = 0;
   // Steps for work the host does not see (a VM's instructions, a native method's own work).
   virtual HostStatus charge_steps(uint64_t steps) = 0;
+  // What charge_steps could take now in this frame without running out (0 once the frame failed). An
+  // executor process (docs/executor.md) meters the frame with it, so it stops where this host would.
+  virtual uint64_t steps_left() const = 0;
+  // Names the state storage_get reads, up to the writes made through this host: if it is the same at
+  // two moments, a key nobody set in between through storage_set reads the same. It changes with
+  // another block or view and with every rollback. 0: unknown (nothing read may be reused). Only an
+  // executor's read cache uses it; it is never part of a result.
+  virtual uint64_t state_version() const { return 0; }
   // Runs `args.method` of `args.contract` in a new frame (caller = the current contract, depth + 1),
   // moving `args.value` to it first. Charges step_costs.contract_call to the caller; the callee's own
   // steps come from the same budget. If the callee fails, its writes, events and the value are
   // reverted and the failure is returned; the caller's frame goes on.
   virtual CallResult call(const CallArgs& args) = 0;
+};
+
+// Thrown through execution when the process that ran a contract (an ACORE executor) died, hung or
+// broke its protocol: the outcome of the call is unknown, so the whole block (or icx_call) is run
+// again from its start (execution::apply_block, execution::query). Never a result of a contract.
+class RuntimeLost : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
 };
 
 // An icx_call (execution::query). It always runs read-only: any write is refused.

@@ -101,6 +101,11 @@ HostStatus ExecHost::charge(uint64_t steps) {
 
 HostStatus ExecHost::charge_steps(uint64_t steps) { return charge(steps); }
 
+uint64_t ExecHost::steps_left() const {
+  if (frame_failure()) return 0;
+  return m_current->step_ceiling - m_used;
+}
+
 HostResult<std::optional<Bytes>> ExecHost::storage_get(BytesView key) {
   if (HostStatus s = charge(m_params.step_costs.get); !s) return s.failure();
   return m_journal.get(contract_storage_key(m_current->frame.contract, key));

@@ -39,6 +39,8 @@ class ExecHost final : public contracts::Host {
   contracts::HostStatus emit(core::EventLog log) override;
   contracts::HostStatus transfer(const core::Address& to, const Uint256& value) override;
   contracts::HostStatus charge_steps(uint64_t steps) override;
+  uint64_t steps_left() const override;
+  uint64_t state_version() const override { return m_journal.version(); }
   contracts::CallResult call(const contracts::CallArgs& args) override;
 
  private:

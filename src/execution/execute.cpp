@@ -1,5 +1,7 @@
 #include "execution/execute.hpp"
 
+#include "acore/acore.hpp"
+
 #include "execution/accounts.hpp"
 #include "execution/deploy.hpp"
 #include "execution/exec_host.hpp"
@@ -95,7 +97,25 @@ Receipt apply_tx(Journal& journal, const BlockContext& ctx, const core::Transact
   return rc;
 }
 
-BlockOutput apply_block(const state::StateReader& base, const BlockContext& ctx, const std::vector<core::TxPtr>& txs) {
+namespace {
+
+// Runs `run` again from its start while the contract runtime is lost (contracts::RuntimeLost: an
+// executor process died or hung); `run` is pure over its inputs, so what a retry returns is what an
+// uninterrupted run would have. After kRuntimeLossRetries losses the last run executes the Lua
+// contracts in this process (acore::ScopedInProcess): the same result, and the node goes on.
+template <typename Fn>
+auto rerun_on_runtime_loss(Fn&& run) {
+  for (int attempt = 1; attempt <= kRuntimeLossRetries; ++attempt) {
+    try {
+      return run();
+    } catch (const contracts::RuntimeLost&) {
+    }
+  }
+  acore::ScopedInProcess in_process;
+  return run();
+}
+
+BlockOutput apply_block_once(const state::StateReader& base, const BlockContext& ctx, const std::vector<core::TxPtr>& txs) {
   Journal journal(base);
   BlockOutput out;
   out.receipts.reserve(txs.size());
@@ -110,7 +130,7 @@ BlockOutput apply_block(const state::StateReader& base, const BlockContext& ctx,
   return out;
 }
 
-CallResult query(const state::StateReader& view, const BlockContext& ctx, const contracts::CallRequest& req) {
+CallResult query_once(const state::StateReader& view, const BlockContext& ctx, const contracts::CallRequest& req) {
   if (!req.value.is_zero()) return CallResult::fail(FailureCode::kInvalidParameter, "a read-only call cannot carry value");
   Journal journal(view);
   const contracts::Registry& registry = registry_of(ctx);
@@ -121,6 +141,16 @@ CallResult query(const state::StateReader& view, const BlockContext& ctx, const 
   CallResult r = host.run(frame, *contract, req.method, req.params);
   if (!r.ok) r.message = core::make_failure(r.code, std::move(r.message)).message;
   return r;
+}
+
+}  // namespace
+
+BlockOutput apply_block(const state::StateReader& base, const BlockContext& ctx, const std::vector<core::TxPtr>& txs) {
+  return rerun_on_runtime_loss([&] { return apply_block_once(base, ctx, txs); });
+}
+
+CallResult query(const state::StateReader& view, const BlockContext& ctx, const contracts::CallRequest& req) {
+  return rerun_on_runtime_loss([&] { return query_once(view, ctx, req); });
 }
 
 }  // namespace cx::execution

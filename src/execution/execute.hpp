@@ -50,6 +50,11 @@ struct BlockOutput {
   core::LogsBloom logs_bloom;
 };
 
+// How often apply_block and query run with the contract runtime lost (an executor process crashed
+// or hung, contracts::RuntimeLost) before they run once more with the Lua contracts in this process:
+// a block is never given a result that depends on a crash, and a node never stops for one.
+inline constexpr int kRuntimeLossRetries = 4;
+
 BlockOutput apply_block(const state::StateReader& base, const BlockContext& ctx, const std::vector<core::TxPtr>& txs);
 
 // Read-only contract call (icx_call) against a state view, with a budget of step_limit_max steps.

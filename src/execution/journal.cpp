@@ -1,5 +1,7 @@
 #include "execution/journal.hpp"
 
+#include <atomic>
+
 #include <algorithm>
 
 namespace cx::execution {
@@ -21,8 +23,14 @@ void Journal::set(BytesView key, std::optional<Bytes> value) {
   }
 }
 
+uint64_t Journal::next_version() {
+  static std::atomic<uint64_t> last{0};
+  return last.fetch_add(1, std::memory_order_relaxed) + 1;
+}
+
 void Journal::rollback(size_t checkpoint) {
   CX_ASSERT(checkpoint <= m_undo.size());
+  m_version = next_version();
   while (m_undo.size() > checkpoint) {
     Undo& u = m_undo.back();
     if (u.existed) {

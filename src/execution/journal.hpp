@@ -14,7 +14,7 @@ namespace cx::execution {
 
 class Journal final : public state::StateReader {
  public:
-  explicit Journal(const state::StateReader& base) : m_base(base) {}
+  explicit Journal(const state::StateReader& base) : m_base(base), m_version(next_version()) {}
 
   std::optional<Bytes> get(BytesView key) const override;
   void set(BytesView key, std::optional<Bytes> value);
@@ -26,6 +26,10 @@ class Journal final : public state::StateReader {
   void commit() { m_undo.clear(); }
   // The ordered set of keys written (last value wins); the journal is left empty.
   state::StateChanges take_changes();
+  // Unique to this journal in this process, and new after each rollback: two reads of a key give the
+  // same value if the version did not change and nothing set the key in between (what an ACORE
+  // executor's read cache relies on, contracts::Host::state_version). Never part of a result.
+  uint64_t version() const { return m_version; }
 
  private:
   // Hashed, not ordered: a block reads and writes each key several times but needs the key order
@@ -50,7 +54,10 @@ class Journal final : public state::StateReader {
     std::optional<Bytes> previous;  // its value in m_writes then
   };
 
+  static uint64_t next_version();
+
   const state::StateReader& m_base;
+  uint64_t m_version;
   Writes m_writes;
   std::vector<Undo> m_undo;
 };

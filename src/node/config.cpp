@@ -135,7 +135,8 @@ Result<NodeConfig> parse_config(std::string_view text, const std::string& dir) {
   try {
     const auto& o = doc.get_object();
     static constexpr std::string_view kKnown[] = {"keyFile", "logLevel", "rpc",           "channels",
-                                                  "mempool", "blockCacheMB", "p2p", "roundTimeoutMs"};
+                                                  "mempool", "blockCacheMB", "p2p", "roundTimeoutMs",
+                                                  "executor"};
     for (const auto& kv : o) {
       bool known = false;
       for (auto k : kKnown) known |= kv.key() == k;
@@ -168,6 +169,14 @@ Result<NodeConfig> parse_config(std::string_view text, const std::string& dir) {
       c.mempool.verify_threads = static_cast<unsigned>(get_u64(m, "verifyThreads", c.mempool.verify_threads, 64, where));
     }
     c.round_timeout_ms = get_u64(o, "roundTimeoutMs", c.round_timeout_ms, 600000, path);
+    if (auto it = o.find("executor"); it != o.end()) {
+      if (!it->value().is_object()) throw ConfigError{path + ": executor must be an object"};
+      const auto& e = it->value().get_object();
+      const std::string where = path + " executor";
+      c.executor_processes = get_u64(e, "processes", c.executor_processes, 64, where);
+      c.executor_hang_timeout_ms = get_u64(e, "hangTimeoutMs", c.executor_hang_timeout_ms, 3'600'000, where);
+      if (c.executor_hang_timeout_ms < 100) throw ConfigError{where + ": hangTimeoutMs must be at least 100"};
+    }
     if (c.round_timeout_ms < 50) throw ConfigError{path + ": roundTimeoutMs must be at least 50"};
     auto it = o.find("channels");
     if (it == o.end() || !it->value().is_array() || it->value().get_array().empty())
@@ -243,6 +252,10 @@ std::string config_to_json(const NodeConfig& c) {
   if (c.mempool.per_sender_max != d.mempool.per_sender_max) m["perSenderMax"] = c.mempool.per_sender_max;
   if (c.mempool.verify_threads != d.mempool.verify_threads) m["verifyThreads"] = c.mempool.verify_threads;
   if (!m.empty()) o["mempool"] = std::move(m);
+  json::object e;
+  if (c.executor_processes != d.executor_processes) e["processes"] = c.executor_processes;
+  if (c.executor_hang_timeout_ms != d.executor_hang_timeout_ms) e["hangTimeoutMs"] = c.executor_hang_timeout_ms;
+  if (!e.empty()) o["executor"] = std::move(e);
   return json::serialize(o) + "\n";
 }
 

@@ -35,6 +35,10 @@ struct NodeConfig {
   mempool::MempoolOptions mempool;
   size_t block_cache_mb = 256;
   uint64_t round_timeout_ms = 2000;
+  // ACORE executor processes (docs/executor.md): Lua contracts run in up to this many processes apart
+  // from the node; 0 runs them inside the node (as the simulator and unit tests do).
+  size_t executor_processes = 2;
+  uint64_t executor_hang_timeout_ms = 120'000;  // a silent executor is killed and the block run again
 };
 
 // Reads <dir>/config.json; every error names the file and the field. Each channel has its own p2p

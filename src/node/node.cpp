@@ -5,7 +5,9 @@
 #include <filesystem>
 #include <map>
 
+#include "acore/acore.hpp"
 #include "base/log.hpp"
+#include "executor/pool.hpp"
 #include "node/genesis.hpp"
 
 namespace cx::node {
@@ -14,6 +16,8 @@ namespace {
 // The wiring: components in dependency order. Destruction runs in reverse, so RPC stops taking
 // requests before the channels close their databases.
 struct NodeContext {
+  // Installed as ACORE's invoke backend before the channels open, removed after they stop.
+  std::unique_ptr<executor::ExecutorPool> executors;
   std::vector<std::unique_ptr<channel::Channel>> channels;
   std::unique_ptr<rpc::Server> rpc;
 };
@@ -48,6 +52,8 @@ class NodeImpl final : public Node {
     m_ctx.rpc.reset();
     for (auto& ch : m_ctx.channels) ch->stop();
     m_ctx.channels.clear();
+    acore::set_invoke_backend(nullptr);
+    m_ctx.executors.reset();
   }
   NodeContext m_ctx;
 };
@@ -75,6 +81,19 @@ Result<std::unique_ptr<Node>> start_node(const NodeConfig& config) {
   if (!key) return key.status();
 
   NodeContext ctx;
+  if (config.executor_processes > 0) {
+    executor::PoolOptions eo;
+    eo.processes = config.executor_processes;
+    eo.hang_timeout_ms = static_cast<int>(config.executor_hang_timeout_ms);
+    ctx.executors = std::make_unique<executor::ExecutorPool>(std::move(eo));
+    acore::set_invoke_backend(ctx.executors.get());
+    CX_INFO("node", "Lua contracts run in up to " << config.executor_processes << " executor processes");
+  }
+  // Until the node object owns the context, a failed start removes the backend again.
+  struct BackendGuard {
+    bool armed = true;
+    ~BackendGuard() { if (armed) acore::set_invoke_backend(nullptr); }
+  } guard;
   std::map<std::string, channel::ChannelApi*> apis;
   for (const auto& cc : config.channels) {
     std::string gpath = config.dir + "/" + cc.genesis_path;
@@ -116,6 +135,7 @@ Result<std::unique_ptr<Node>> start_node(const NodeConfig& config) {
   }
   ctx.rpc = std::move(server.value());
   CX_INFO("node", "JSON-RPC listening on http://" << config.rpc.host << ":" << ctx.rpc->port() << "/api/v3");
+  guard.armed = false;
   return std::unique_ptr<Node>(std::make_unique<NodeImpl>(std::move(ctx)));
 }
 

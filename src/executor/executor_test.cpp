@@ -1,0 +1,329 @@
+// ACORE's executor processes: the wire codec, the sandbox (a forbidden system call kills the
+// process), and blocks of IRC2 transfers run in executors, which give exactly what the in-process
+// runtime gives, even when an executor is SIGKILLed in the middle of a block.
+#include <gtest/gtest.h>
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "executor/pool.hpp"
+#include "executor/sandbox.hpp"
+#include "execution/test_probe.hpp"
+
+namespace cx::executor {
+namespace {
+
+namespace json = boost::json;
+using execution::testing::user;
+
+TEST(Wire, InvokeAndOpsRoundTrip) {
+  InvokeMsg m;
+  m.code_hash.bytes[3] = 7;
+  m.package = std::vector<std::pair<std::string, std::string>>{{"main.lua", "return 1"}};
+  m.method = 5;
+  m.params_json = R"({"a":"0x1"})";
+  m.frame.contract = execution::testing::contract_address(9);
+  m.frame.caller = user(1);
+  m.frame.origin = user(2);
+  m.frame.value = Uint256(77);
+  m.frame.depth = 3;
+  m.frame.access = contracts::Access::kReadOnly;
+  m.block = {12, 34};
+  m.tx.nonce = Uint256(9);
+  m.step_costs.set = 999;
+  m.steps_left = 123456;
+  m.state_version = 42;
+  m.drop_cache = true;
+  Writer w(MsgType::kInvoke);
+  write_invoke(w, m);
+  w.ops({OpCharge{5}, OpSet{Bytes{1, 2}, std::nullopt}, OpSet{Bytes{3}, Bytes{4, 5}},
+         OpEmit{core::EventLog{{}, {"T(int)", "x"}, {"y"}}}});
+  Reader r(w.data());
+  ASSERT_EQ(r.type(), MsgType::kInvoke);
+  InvokeMsg back = read_invoke(r);
+  auto ops = r.ops();
+  r.end();
+  EXPECT_EQ(back.code_hash, m.code_hash);
+  EXPECT_EQ(back.package, m.package);
+  EXPECT_EQ(back.params_json, m.params_json);
+  EXPECT_EQ(back.frame.contract, m.frame.contract);
+  EXPECT_EQ(back.frame.value, m.frame.value);
+  EXPECT_EQ(back.frame.depth, 3u);
+  EXPECT_TRUE(back.frame.read_only());
+  EXPECT_EQ(back.block.timestamp_us, 34);
+  EXPECT_EQ(back.tx.nonce, Uint256(9));
+  EXPECT_EQ(back.step_costs.set, 999u);
+  EXPECT_EQ(back.steps_left, 123456u);
+  EXPECT_EQ(back.state_version, 42u);
+  EXPECT_TRUE(back.drop_cache);
+  ASSERT_EQ(ops.size(), 4u);
+  EXPECT_EQ(std::get<OpCharge>(ops[0]).steps, 5u);
+  EXPECT_FALSE(std::get<OpSet>(ops[1]).value);
+  EXPECT_EQ(*std::get<OpSet>(ops[2]).value, (Bytes{4, 5}));
+  EXPECT_EQ(std::get<OpEmit>(ops[3]).log.indexed.size(), 2u);
+}
+
+TEST(Wire, ATruncatedOrPaddedMessageIsRefused) {
+  Writer w(MsgType::kRead);
+  w.ops({OpCharge{1}});
+  w.bytes(Bytes{1, 2, 3});
+  Bytes cut(w.data().begin(), w.data().end() - 1);
+  Reader r(cut);
+  r.type();
+  r.ops();
+  EXPECT_THROW(r.bytes(), ProtocolError);
+  Bytes padded = w.data();
+  padded.push_back(0);
+  Reader p(padded);
+  p.type();
+  p.ops();
+  p.bytes();
+  EXPECT_THROW(p.end(), ProtocolError);
+}
+
+// Runs `probe` in a child under the executor's system call filter; returns the child's wait status.
+int under_filter(int (*probe)()) {
+  const pid_t pid = fork();
+  if (pid == 0) {
+    if (install_syscall_filter()) _exit(100);
+    _exit(probe());
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return status;
+}
+
+TEST(Sandbox, OpeningAFileOrASocketKillsTheProcess) {
+  const int opened = under_filter([] { return open("/etc/hostname", O_RDONLY) >= 0 ? 0 : 1; });
+  EXPECT_TRUE(WIFSIGNALED(opened) && WTERMSIG(opened) == SIGSYS) << "status " << opened;
+  const int socketed = under_filter([] { return socket(AF_INET, SOCK_STREAM, 0) >= 0 ? 0 : 1; });
+  EXPECT_TRUE(WIFSIGNALED(socketed) && WTERMSIG(socketed) == SIGSYS) << "status " << socketed;
+  const int forked = under_filter([] { return fork() >= 0 ? 0 : 1; });
+  EXPECT_TRUE(WIFSIGNALED(forked) && WTERMSIG(forked) == SIGSYS) << "status " << forked;
+  // What the executor needs goes through: memory, and writing to a descriptor it holds.
+  const int allowed = under_filter([] {
+    std::vector<char> big(8 << 20, 'x');
+    return write(2, "", 0) == 0 && big[100] == 'x' ? 42 : 1;
+  });
+  EXPECT_TRUE(WIFEXITED(allowed) && WEXITSTATUS(allowed) == 42) << "status " << allowed;
+}
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// A block of IRC2 transfers (examples/contracts/irc2): one holder pays `n` accounts, and one transfer
+// of more than the holder has fails and is reverted.
+struct Irc2Block {
+  core::ChainParams params;
+  contracts::Registry registry = contracts::make_native_registry();
+  std::unique_ptr<execution::testing::MapReader> base;
+  const core::Address token = execution::testing::contract_address(0xc2);
+  std::vector<core::TxPtr> txs;
+
+  static core::TxPtr tx(const core::Address& to, std::string_view method, json::object p, uint64_t nonce) {
+    execution::testing::TxFields f;
+    f.from = user(1);
+    f.to = to;
+    f.nonce = nonce;
+    f.data = execution::testing::call_data(method, std::move(p));
+    return std::make_shared<const core::Transaction>(execution::testing::make_tx(f));
+  }
+
+  explicit Irc2Block(size_t n) {
+    params.treasury = user(0xfe);
+    params.accounts = {{user(1), core::testing::icx(1000)}};
+    auto program = acore::compile(acore::Package{{{"main.lua", read_text(std::string(CX_SOURCE_DIR) +
+                                                                         "/examples/contracts/irc2/main.lua")}}});
+    registry.add_native(token, std::make_shared<Callable>(std::get<acore::ProgramPtr>(program)));
+    base = std::make_unique<execution::testing::MapReader>(execution::genesis_changes(params));
+    txs.push_back(tx(token, "on_install", {{"_name", "T"}, {"_symbol", "T"}, {"_decimals", "0x0"}, {"_initialSupply", "0x3e8"}}, 0));
+    for (size_t i = 0; i < n; ++i) {
+      const uint64_t amount = i == n / 2 ? 5000 : 1;  // the holder has 1000: this one fails
+      txs.push_back(tx(token, "transfer", {{"_to", user(static_cast<uint8_t>(10 + i % 50)).to_string()},
+                                            {"_value", Uint256(amount).to_icon_hex()}}, i + 1));
+    }
+  }
+
+  execution::BlockOutput run() const {
+    execution::BlockContext ctx{&params, 1, 1'700'000'000'000'000, &registry};
+    return execution::apply_block(*base, ctx, txs);
+  }
+
+  // Every method callable, on_install too, as the deploy path would run it.
+  class Callable final : public contracts::Contract {
+   public:
+    explicit Callable(acore::ProgramPtr p) : m_program(std::move(p)) {}
+    std::string_view name() const override { return "irc2"; }
+    std::span<const contracts::MethodAbi> abi() const override { return m_program->methods(); }
+    contracts::CallResult call(contracts::Host& host, size_t m, const json::value& params) const override {
+      return acore::invoke(*m_program, host, m, params);
+    }
+
+   private:
+    acore::ProgramPtr m_program;
+  };
+};
+
+void expect_same(const execution::BlockOutput& a, const execution::BlockOutput& b) {
+  EXPECT_EQ(a.receipts_root, b.receipts_root);
+  EXPECT_EQ(a.changes, b.changes);
+  ASSERT_EQ(a.receipts.size(), b.receipts.size());
+  for (size_t i = 0; i < a.receipts.size(); ++i) EXPECT_EQ(a.receipts[i].step_used, b.receipts[i].step_used) << i;
+}
+
+// Installs `pool` as ACORE's backend for the scope.
+struct Backend {
+  explicit Backend(ExecutorPool& pool) { acore::set_invoke_backend(&pool); }
+  ~Backend() { acore::set_invoke_backend(nullptr); }
+};
+
+PoolOptions test_options() {
+  PoolOptions o;
+  o.processes = 1;
+  o.executable = CX_EXECUTABLE;
+  o.hang_timeout_ms = 20'000;
+  return o;
+}
+
+TEST(Executor, ABlockGivesWhatTheInProcessRuntimeGivesInFewRoundTrips) {
+  const size_t n = 200;
+  Irc2Block block(n);
+  const auto here = block.run();
+  ASSERT_TRUE(here.receipts[1].success);
+  ASSERT_FALSE(here.receipts[1 + n / 2].success);
+  ExecutorPool pool(test_options());
+  Backend backend(pool);
+  const auto there = block.run();
+  expect_same(here, there);
+  const PoolStats s = pool.stats();
+  EXPECT_EQ(s.invokes, n + 1);  // every tx (the package goes with the first)
+  EXPECT_EQ(s.programs_sent, 1u);
+  EXPECT_EQ(s.restarts, 0u);
+  // One round trip per transfer, plus the reads the executor has not cached yet (50 recipients).
+  EXPECT_LE(s.round_trips, n + 1 + 2 * 50 + 10) << s.round_trips;
+  std::printf("round trips: %llu for %zu txs\n", static_cast<unsigned long long>(s.round_trips), n + 1);
+}
+
+// Writes that a failed tx, a failed callee or a failed caller leave behind must not survive in the
+// executor's read cache: each later read here would see them if they did, and copy them to state.
+constexpr const char* kBox = R"lua(
+local x = VarDB("x", "int")
+local y = VarDB("y", "int")
+external "set(int v)" (function(v) x:set(v) end)
+external "set_then_fail(int v)" (function(v) x:set(v) revert("on purpose", 7) end)
+external "copy()" (function() y:set(x:get()) end)
+external "poke(Address other, int v)" (function(other, v)
+  x:set(v)
+  pcall(call, other, "set_then_fail", {v = v + 1})
+  y:set(x:get())
+end)
+external "relay_then_fail(Address other, int v)" (function(other, v)
+  call(other, "set", {v = v})
+  revert("after the call", 8)
+end)
+)lua";
+
+TEST(Executor, TheReadCacheNeverKeepsWhatWasRolledBack) {
+  Irc2Block block(0);
+  block.txs.clear();
+  auto program = std::get<acore::ProgramPtr>(acore::compile(acore::Package{{{"main.lua", kBox}}}));
+  const core::Address box = execution::testing::contract_address(0xb1), box2 = execution::testing::contract_address(0xb2);
+  block.registry.add_native(box, std::make_shared<Irc2Block::Callable>(program));
+  block.registry.add_native(box2, std::make_shared<Irc2Block::Callable>(program));
+  uint64_t nonce = 0;
+  auto tx = [&](const core::Address& to, std::string_view method, json::object p) {
+    block.txs.push_back(Irc2Block::tx(to, method, std::move(p), ++nonce));
+  };
+  const std::string other = box2.to_string();
+  tx(box, "set", {{"v", "0x1"}});
+  tx(box, "copy", {});
+  tx(box, "set_then_fail", {{"v", "0x2"}});   // fails: box.x stays 1
+  tx(box, "copy", {});                         // box.y = 1
+  tx(box2, "set", {{"v", "0x5"}});
+  tx(box, "poke", {{"other", other}, {"v", "0xa"}});             // box2.x stays 5; box.y = 10
+  tx(box2, "copy", {});                                          // box2.y = 5
+  tx(box, "relay_then_fail", {{"other", other}, {"v", "0x14"}});  // box2.x = 20, then rolled back
+  tx(box2, "copy", {});                                          // box2.y = 5 again
+  const auto here = block.run();
+  const std::vector<bool> expected = {true, true, false, true, true, true, true, false, true};
+  ASSERT_EQ(here.receipts.size(), expected.size());
+  for (size_t i = 0; i < expected.size(); ++i) EXPECT_EQ(here.receipts[i].success, expected[i]) << i;
+  ExecutorPool pool(test_options());
+  Backend backend(pool);
+  expect_same(here, block.run());
+}
+
+TEST(Executor, RunsLockedDown) {
+  ExecutorPool pool(test_options());
+  Backend backend(pool);
+  Irc2Block block(1);
+  block.run();
+  ASSERT_EQ(pool.pids().size(), 1u);
+  const std::string status = read_text("/proc/" + std::to_string(pool.pids()[0]) + "/status");
+  EXPECT_NE(status.find("NoNewPrivs:\t1"), std::string::npos) << status;
+  EXPECT_NE(status.find("Seccomp:\t2"), std::string::npos) << status;
+  // Only the socket (fd 3) and stdin/stdout/stderr are open.
+  for (int fd = 4; fd < 64; ++fd) {
+    char link[256];
+    const std::string path = "/proc/" + std::to_string(pool.pids()[0]) + "/fd/" + std::to_string(fd);
+    EXPECT_LT(readlink(path.c_str(), link, sizeof link), 0) << "fd " << fd << " is open";
+  }
+}
+
+TEST(Executor, AnExecutorKilledMidBlockIsReplacedAndTheBlockGivesTheSameResult) {
+  const size_t n = 120;
+  Irc2Block block(n);
+  const auto here = block.run();
+  PoolOptions o = test_options();
+  int kills = 0;
+  o.before_request = [&](uint64_t request, pid_t pid) {
+    if (request == 60 || request == 200) {  // the first run, then the re-run, each in its middle
+      ++kills;
+      kill(pid, SIGKILL);
+    }
+  };
+  ExecutorPool pool(o);
+  Backend backend(pool);
+  const auto there = block.run();
+  EXPECT_EQ(kills, 2);
+  EXPECT_EQ(pool.stats().restarts, 2u);
+  expect_same(here, there);
+}
+
+TEST(Executor, WhenExecutorsKeepDyingTheBlockRunsInTheNodeWithTheSameResult) {
+  Irc2Block block(10);
+  const auto here = block.run();
+  PoolOptions o = test_options();
+  o.before_request = [&](uint64_t, pid_t pid) { kill(pid, SIGKILL); };  // every executor dies at once
+  ExecutorPool pool(o);
+  Backend backend(pool);
+  expect_same(here, block.run());
+  EXPECT_EQ(pool.stats().restarts, static_cast<uint64_t>(execution::kRuntimeLossRetries));
+}
+
+TEST(Executor, AHungExecutorIsKilledAndTheBlockRunsAgain) {
+  Irc2Block block(20);
+  const auto here = block.run();
+  PoolOptions o = test_options();
+  o.hang_timeout_ms = 300;
+  o.before_request = [&](uint64_t request, pid_t pid) {
+    if (request == 10) kill(pid, SIGSTOP);  // stopped, not dead: only the timeout notices
+  };
+  ExecutorPool pool(o);
+  Backend backend(pool);
+  expect_same(here, block.run());
+  EXPECT_EQ(pool.stats().restarts, 1u);
+}
+
+}  // namespace
+}  // namespace cx::executor

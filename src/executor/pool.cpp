@@ -1,0 +1,293 @@
+#include "executor/pool.hpp"
+
+#include <signal.h>
+#include <sys/socket.h>
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "base/log.hpp"
+
+namespace cx::executor {
+
+namespace json = boost::json;
+using contracts::CallResult;
+using contracts::Host;
+
+struct ExecutorPool::Worker {
+  pid_t pid = -1;
+  std::unique_ptr<Conn> conn;
+  std::set<Hash32> programs;  // code hashes this executor has compiled (as far as the node knows)
+};
+
+namespace {
+
+// The invoke session this thread is serving, if any: a nested invoke (a Lua contract called by one
+// that runs in an executor) goes to the same executor, which waits for it.
+thread_local ExecutorPool::Worker* t_session = nullptr;
+
+std::unique_ptr<ExecutorPool::Worker> spawn(const std::string& executable, int timeout_ms) {
+  int sv[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
+    throw contracts::RuntimeLost(std::string("cannot start an ACORE executor: socketpair: ") + strerror(errno));
+  const std::string fd = std::to_string(sv[1]);
+  const char* argv[] = {"complexchain", "executor", "--fd", fd.c_str(), nullptr};
+  const pid_t pid = fork();
+  if (pid < 0) {
+    close(sv[0]);
+    close(sv[1]);
+    throw contracts::RuntimeLost(std::string("cannot start an ACORE executor: fork: ") + strerror(errno));
+  }
+  if (pid == 0) {
+    // The child: only async-signal-safe calls until exec.
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, nullptr);
+    fcntl(sv[1], F_SETFD, 0);
+    execv(executable.c_str(), const_cast<char* const*>(argv));
+    _exit(127);
+  }
+  close(sv[1]);
+  auto w = std::make_unique<ExecutorPool::Worker>();
+  w->pid = pid;
+  w->conn = std::make_unique<Conn>(sv[0], timeout_ms);
+  return w;
+}
+
+void replay(Host& host, const std::vector<Op>& ops) {
+  // Every operation's failure fails the frame on the host, which remembers it: the results are not
+  // needed here (the frame's outcome is the host's).
+  for (const Op& op : ops) {
+    if (auto* c = std::get_if<OpCharge>(&op)) {
+      (void)host.charge_steps(c->steps);
+    } else if (auto* s = std::get_if<OpSet>(&op)) {
+      (void)host.storage_set(s->key, s->value ? std::optional<BytesView>(*s->value) : std::nullopt);
+    } else {
+      (void)host.emit(std::get<OpEmit>(op).log);
+    }
+  }
+}
+
+template <typename T>
+Status status_of(const contracts::HostResult<T>& r, const Host& host) {
+  Status s;
+  if (!r) s.failure = r.failure();
+  s.steps_left = host.steps_left();
+  return s;
+}
+
+}  // namespace
+
+ExecutorPool::ExecutorPool(PoolOptions options) : m_options(std::move(options)) {
+  CX_ASSERT(m_options.processes > 0);
+}
+
+ExecutorPool::~ExecutorPool() {
+  std::vector<std::unique_ptr<Worker>> workers;
+  {
+    MutexLock lock(m_mutex);
+    workers = std::move(m_workers);
+    m_idle.clear();
+  }
+  // Executors hold nothing worth a graceful end, and one may be deep in a long call: kill them.
+  for (auto& w : workers) {
+    w->conn.reset();
+    kill(w->pid, SIGKILL);
+    int status = 0;
+    waitpid(w->pid, &status, 0);
+  }
+}
+
+PoolStats ExecutorPool::stats() const {
+  return PoolStats{m_invokes.load(), m_round_trips.load(), m_programs_sent.load(), m_restarts.load()};
+}
+
+std::vector<pid_t> ExecutorPool::pids() const {
+  MutexLock lock(m_mutex);
+  std::vector<pid_t> out;
+  for (const auto& w : m_workers) out.push_back(w->pid);
+  return out;
+}
+
+ExecutorPool::Worker* ExecutorPool::acquire() {
+  MutexLock lock(m_mutex);
+  for (;;) {
+    if (!m_idle.empty()) {
+      Worker* w = m_idle.back();
+      m_idle.pop_back();
+      return w;
+    }
+    if (m_workers.size() < m_options.processes) {
+      m_workers.push_back(spawn(m_options.executable, m_options.hang_timeout_ms));
+      return m_workers.back().get();
+    }
+    m_free.wait(lock);
+  }
+}
+
+void ExecutorPool::release(Worker* w, bool broken) {
+  std::unique_ptr<Worker> dead;
+  {
+    MutexLock lock(m_mutex);
+    if (!broken) {
+      m_idle.push_back(w);
+    } else {
+      for (auto it = m_workers.begin(); it != m_workers.end(); ++it) {
+        if (it->get() != w) continue;
+        dead = std::move(*it);
+        m_workers.erase(it);
+        break;
+      }
+    }
+  }
+  m_free.notify_one();
+  if (!dead) return;
+  kill(dead->pid, SIGKILL);
+  int status = 0;
+  waitpid(dead->pid, &status, 0);
+}
+
+CallResult ExecutorPool::invoke(const acore::Program& program, Host& host, size_t method, const json::value& params) {
+  if (!acore::sources_of(program)) return acore::invoke_here(program, host, method, params);
+  if (t_session) return run(*t_session, program, host, method, params, /*drop_cache=*/false);  // a loss ends the outer session
+  Worker* w = acquire();
+  const bool drop_cache = stale_cache(w, host.state_version());
+  t_session = w;
+  std::string lost;
+  try {
+    CallResult r = run(*w, program, host, method, params, drop_cache);
+    t_session = nullptr;
+    release(w, false);
+    return r;
+  } catch (const ConnLost& e) {
+    lost = e.what();
+  } catch (const ProtocolError& e) {
+    lost = std::string("protocol error: ") + e.what();
+  } catch (...) {
+    t_session = nullptr;
+    release(w, true);
+    throw;
+  }
+  t_session = nullptr;
+  const pid_t pid = w->pid;
+  release(w, true);
+  ++m_restarts;
+  CX_WARN("executor", "ACORE executor " << pid << " lost (" << lost << "); a new one runs the block again");
+  throw contracts::RuntimeLost("ACORE executor lost: " + lost);
+}
+
+bool ExecutorPool::stale_cache(const Worker* w, uint64_t state_version) {
+  MutexLock lock(m_mutex);
+  const bool stale = m_last_worker != w || m_last_version != state_version;
+  m_last_worker = w;
+  m_last_version = state_version;
+  return stale;
+}
+
+CallResult ExecutorPool::run(Worker& w, const acore::Program& program, Host& host, size_t method,
+                             const json::value& params, bool drop_cache) {
+  const auto* files = acore::sources_of(program);
+  InvokeMsg m;
+  m.code_hash = program.code_hash();
+  m.method = static_cast<uint32_t>(method);
+  m.params_json = json::serialize(params);
+  m.frame = host.frame();
+  m.block = host.block();
+  m.tx = host.tx();
+  m.step_costs = host.params().step_costs;
+  m.steps_left = host.steps_left();
+  m.state_version = host.state_version();
+  m.drop_cache = drop_cache;
+  auto send = [&](bool with_package) {
+    if (with_package) {
+      m.package.emplace();
+      for (const auto& f : *files) m.package->emplace_back(f.path, f.text);
+      ++m_programs_sent;
+    }
+    Writer out(MsgType::kInvoke);
+    write_invoke(out, m);
+    w.conn->send(out.data());
+    ++m_invokes;
+  };
+  bool sent_package = !w.programs.count(m.code_hash);
+  send(sent_package);
+  for (;;) {
+    Bytes message = w.conn->receive();
+    Reader r(message);
+    const MsgType t = r.type();
+    if (t != MsgType::kOps) {
+      const uint64_t n = ++m_round_trips;
+      if (m_options.before_request) m_options.before_request(n, w.pid);
+    }
+    if (t == MsgType::kNeedProgram) {
+      if (sent_package || r.hash() != m.code_hash) throw ProtocolError("the executor asked for a program it was sent");
+      sent_package = true;
+      send(true);
+      continue;
+    }
+    CallResult out;
+    if (serve(w, r, t, host, out)) {
+      w.programs.insert(m.code_hash);
+      return out;
+    }
+  }
+}
+
+bool ExecutorPool::serve(Worker& w, Reader& r, MsgType t, Host& host, CallResult& out) {
+  if (t == MsgType::kOps || t == MsgType::kResult) {
+    replay(host, r.ops());
+    if (t == MsgType::kResult) out = r.call_result();
+    r.end();
+    return t == MsgType::kResult;
+  }
+  replay(host, r.ops());
+  if (t == MsgType::kRead) {
+    const BytesView key = r.bytes();
+    r.end();
+    auto v = host.storage_get(key);
+    Writer answer(MsgType::kReadReply);
+    answer.status(status_of(v, host));
+    answer.u8(v && v->has_value() ? 1 : 0);
+    if (v && v->has_value()) answer.bytes(**v);
+    w.conn->send(answer.data());
+    return false;
+  }
+  if (t == MsgType::kCall) {
+    const contracts::CallArgs args = read_call_args(r);
+    r.end();
+    const CallResult result = host.call(args);
+    Writer answer(MsgType::kCallReply);
+    answer.call_result(result);
+    answer.status(Status{std::nullopt, host.steps_left()});
+    answer.u64(host.state_version());
+    w.conn->send(answer.data());
+    return false;
+  }
+  contracts::HostResult<Uint256> value = Uint256();
+  if (t == MsgType::kBalance) {
+    const Address a = r.address();
+    r.end();
+    value = host.balance(a);
+  } else if (t == MsgType::kTotalSupply) {
+    r.end();
+    value = host.total_supply();
+  } else if (t == MsgType::kTransfer) {
+    const Address to = r.address();
+    const Uint256 amount = r.u256();
+    r.end();
+    auto s = host.transfer(to, amount);
+    if (!s) value = s.failure();
+  } else {
+    throw ProtocolError("unexpected message " + std::to_string(static_cast<int>(t)));
+  }
+  Writer answer(MsgType::kValueReply);
+  answer.status(status_of(value, host));
+  answer.u256(value ? *value : Uint256());
+  w.conn->send(answer.data());
+  return false;
+}
+
+}  // namespace cx::executor
