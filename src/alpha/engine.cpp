@@ -1,4 +1,4 @@
-// The transitions of an Alpha instance (docs/alpha.md "The instance engine"): each checks its input
+// The transitions of an Alpha instance (docs/alpha-engine.md "The instance engine"): each checks its input
 // against the instance, works on a copy and returns the next instance with its effects, or refuses
 // with a reason and changes nothing.
 #include <algorithm>

@@ -1,4 +1,4 @@
-// Inputs from parties other than payments (docs/alpha.md "The instance engine"): attestations of
+// Inputs from parties other than payments (docs/alpha-engine.md "The instance engine"): attestations of
 // outside events (only by the attesters bound to the event's roles, replay-protected by (attester,
 // nonce), k-of-n agreeing on the same payload), decisions and their hand-over (a consuming right),
 // and the minimal dispute path (open, a referee's ruling, the silence default).

@@ -1,4 +1,4 @@
-// The escrow of an instance (docs/alpha.md "Money"): payments in become stakes of their payers;
+// The escrow of an instance (docs/alpha-engine.md "Money"): payments in become stakes of their payers;
 // settlements pay claims in their written order (seniority: a claim is capped by what is left, so
 // when funds are short the earlier obligations are paid first), then sweep the rest. Every payout
 // draws on stakes, so sum(stakes) == escrow per asset at every step.

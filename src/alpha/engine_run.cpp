@@ -1,4 +1,4 @@
-// Moving an instance through its stages (docs/alpha.md "The instance engine"). One token walks the
+// Moving an instance through its stages (docs/alpha-engine.md "The instance engine"). One token walks the
 // stage graph: stages that act at once (gateways, settlements, the Virtual Person) are passed in the
 // same transition; a stage that waits (pay, collect, await, decide, wait) arms its deadline and stops.
 // A failed expression never leaves a half-moved instance: the run takes the template's on_fault edge.

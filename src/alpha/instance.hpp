@@ -1,5 +1,5 @@
 #pragma once
-// Alpha Contract instances and the engine that runs them (docs/alpha.md "The instance engine").
+// Alpha Contract instances and the engine that runs them (docs/alpha-engine.md "The instance engine").
 // An instance binds a registered template (by hash) to params and parties (role -> addresses). The
 // engine is a pure function of (template, instance, block time, actor, input): every transition takes
 // the instance by const reference and returns either the next instance with its effects (payouts out

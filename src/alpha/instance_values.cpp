@@ -1,5 +1,5 @@
 // Values of an instance: params and event fields in their canonical stored form, the expression
-// environment over an instance (docs/alpha.md "The instance engine"), and party lookups.
+// environment over an instance (docs/alpha-engine.md "The instance engine"), and party lookups.
 #include <boost/json.hpp>
 
 #include "alpha/checker_impl.hpp"

@@ -1,5 +1,5 @@
 #pragma once
-// The Alpha system contract (docs/alpha.md "The Alpha system contract"): a native contract at the
+// The Alpha system contract (docs/alpha-engine.md §1): a native contract at the
 // fixed address cx0000000000000000000000000000000000000a01, reachable with ordinary ICON call txs
 // and icx_call. It stores templates (by hash, after the checker accepts them), instances and the
 // chain-wide timer queue in its own contract storage, so every instance is readable at any past

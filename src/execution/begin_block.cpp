@@ -1,4 +1,4 @@
-// Begin-block (docs/alpha.md "Timers"): before the txs of a block, the Alpha contract fires its due
+// Begin-block (docs/alpha-engine.md §3 "Timers"): before the txs of a block, the Alpha contract fires its due
 // timers, keyed on the header's timestamp, at most alpha::kTimersPerBlockMax per block. It runs as the
 // Alpha contract in a writing frame through the same host as a tx, but it is no tx: nobody pays steps
 // for it, it has no receipt, and no tx can call it (the method lives on a contract that is not in the
