@@ -105,6 +105,23 @@ TEST(AlphaEngineRefusals, DecisionRightIsConsumedByHandOver) {
   expect_refused(s, decide(s.t, s.inst, {s.now, kReferee}, "accept", "yes"), "closed");
 }
 
+TEST(AlphaEngineFaults, AFailingExpressionTakesOnFaultAndRefunds) {
+  json::value v = base();
+  v.at("params").as_object()["parts"] = "int";
+  stage(v, 1)["branch"].as_array()[0].as_object()["when"] = "shipped.result == ok && price / parts > 0";
+  Template t = parse_ok(v);
+  ASSERT_TRUE(check_template(t).ok()) << report_text(check_template(t));
+  json::object params{{"price", "1000"}, {"ship_by", kT0 + 10 * kDay}, {"mode", "fast"}, {"parts", 0}};
+  json::object parties{{"buyer", kBuyer}, {"seller", kSeller}, {"carrier", kCarrier}, {"referee", kReferee}};
+  Sim s(t, params, parties);
+  ASSERT_TRUE(s.sign_all());
+  ASSERT_TRUE(s.pay(kBuyer, 1000));
+  ASSERT_TRUE(s.att(kCarrier, "shipped", {{"result", "ok"}})) << s.error;  // the input is accepted ...
+  s.expect_closed("faulted");                                              // ... and the fault path runs
+  EXPECT_NE(s.inst.fault.find("division_by_zero"), std::string::npos) << s.inst.fault;
+  EXPECT_EQ(s.got(kBuyer), Uint256(1000));
+}
+
 // ---- properties ----
 
 const uint64_t kAmounts[] = {1, 100, 150, 1000, 100'000, 200'000, 500'000, 5'600'000, 24'400'000, 9'760'000};

@@ -218,10 +218,19 @@ class InstanceEnv final : public EvalEnv {
     auto it = m_i.events.find(e.id);
     if (it == m_i.events.end() || it->second.time < 0) return Lookup::kUnbound;
     if (f == "time") return set(out, time(it->second.time));
-    json::value p = json::parse(it->second.payload);
-    if (f == "result") return set(out, Value{Kind::kEnum, {}, false, std::string(p.at("result").as_string())});
+    // The payload is the engine's own canonical text; a shape it did not write reads as unbound.
+    boost::system::error_code ec;
+    json::value p = json::parse(it->second.payload, ec);
+    const json::object* o = ec ? nullptr : p.if_object();
+    if (!o) return Lookup::kUnbound;
+    if (f == "result") {
+      const json::value* r = o->if_contains("result");
+      return r && r->is_string() ? set(out, Value{Kind::kEnum, {}, false, std::string(r->get_string())}) : Lookup::kUnbound;
+    }
+    const json::value* fields = o->if_contains("fields");
+    const json::value* v = fields && fields->is_object() ? fields->get_object().if_contains(f) : nullptr;
     for (const Decl& d : e.fields)
-      if (d.id == f) return set(out, value_of(d, p.at("fields").at(d.id)));
+      if (d.id == f && v && std::holds_alternative<json::value>(canon_value(d, *v))) return set(out, value_of(d, *v));
     return Lookup::kUnbound;
   }
 

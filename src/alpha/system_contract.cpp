@@ -120,7 +120,9 @@ CallResult propose_instance(Host& h, const json::value& p) {
       return CallResult::fail(kRefused, "asset " + a.id + " is an IRC2 token; the system contract escrows the native coin only (IRC2 escrow is not built yet)");
   auto counter = store::get(h, "next_instance", &fail);
   if (!fail.ok) return fail;
-  uint64_t id = counter ? std::stoull(*counter) : 1;
+  auto stored = counter ? Uint256::from_dec(*counter) : std::optional<Uint256>(Uint256(1));
+  if (!stored || !stored->fits_u64()) return CallResult::fail(core::FailureCode::kInvalidInstance, "alpha instance counter is corrupt");
+  uint64_t id = stored->low_u64();
   auto inst = propose(*t, *hash, id, *params, *parties, now_of(h), sign_by);
   if (auto* e = std::get_if<EngineError>(&inst)) return CallResult::fail(kRefused, e->message);
   auto q = store::load_queue(h, &fail);
@@ -222,10 +224,10 @@ constexpr auto kR = contracts::Access::kReadOnly;
 
 constexpr contracts::NativeMethod kMethods[] = {
     {{"registerTemplate", kW, Payable::kNo, 50'000, "template:str", "str"}, register_template},
-    {{"propose", kW, Payable::kNo, 50'000, "template:str,params:dict,parties:dict,signBy:int?", "dict"}, propose_instance},
+    {{"propose", kW, Payable::kNo, 50'000, "template:str,params:dict,parties:dict,signBy:int", "dict"}, propose_instance},
     {{"sign", kW, Payable::kNo, 20'000, "id:int,hash:str", "dict"}, sign_instance},
     {{"fund", kW, Payable::kYes, 20'000, "id:int", "dict"}, fund_instance},
-    {{"attest", kW, Payable::kNo, 30'000, "id:int,event:str,nonce:str,result:str?,fields:dict?", "dict"}, attest_event},
+    {{"attest", kW, Payable::kNo, 30'000, "id:int,event:str,nonce:str,result:str,fields:dict", "dict"}, attest_event},
     {{"decide", kW, Payable::kNo, 20'000, "id:int,decision:str,choice:str", "dict"}, decide_instance},
     {{"delegate", kW, Payable::kNo, 20'000, "id:int,decision:str,to:Address", "dict"}, delegate_right},
     {{"dispute", kW, Payable::kNo, 20'000, "id:int", "dict"}, dispute_instance},
