@@ -41,10 +41,13 @@ std::optional<EngineError> need_active(const Instance& inst) {
 }
 
 std::variant<const Stage*, EngineError> waiting_stage(const Run& r, std::initializer_list<Action> actions,
-                                                      const std::string& ref, const char* what) {
-  const Stage* s = detail::current_stage(r);
-  bool ok = s && std::find(actions.begin(), actions.end(), s->action) != actions.end() && (ref.empty() || s->ref == ref);
-  if (!ok) return refuse("stage '" + r.inst.stage + "' does not take " + what);
+                                                      const std::string& ref, const char* what, const std::string& payer) {
+  const Stage* s = token_stage(r, actions, ref, payer);
+  if (!s) {
+    std::string at;
+    for (const std::string& id : r.inst.tokens) at += (at.empty() ? "'" : ", '") + id + "'";
+    return refuse("no stage takes " + std::string(what) + " now (waiting: " + (at.empty() ? "none" : at) + ")");
+  }
   if (auto d = detail::passed_deadline(r, *s))
     return refuse("the deadline of stage '" + s->id + "' passed at " + std::to_string(*d) + " (block time " +
                   std::to_string(r.now) + ")");
@@ -171,6 +174,8 @@ Result fund(const Template& t, const Instance& inst, const Act& act, const std::
   Run r{t, inst, act.now, {}, {}};
   auto w = waiting_stage(r, {Action::kPay, Action::kCollect}, "", "a payment");
   if (auto* e = std::get_if<EngineError>(&w)) return *e;
+  if (auto mine = waiting_stage(r, {Action::kPay, Action::kCollect}, "", "a payment", act.actor); std::holds_alternative<const Stage*>(mine))
+    w = mine;  // inside a fork, the pay stage of the sender's role
   const Stage& s = *std::get<const Stage*>(w);
   std::string key = detail::member_key(inst, s.from, act.actor);
   if (key.empty()) return refuse("stage '" + s.id + "' takes payments from '" + s.from + "'; " + act.actor + " is not one");
@@ -199,7 +204,9 @@ Result fire_timer(const Template& t, const Instance& inst, int64_t now, uint32_t
   Timer tm = *it;
   Run r{t, inst, now, {}, {}};
   std::erase_if(r.inst.timers, [&](const Timer& x) { return x.id == timer_id; });
-  const Stage* s = detail::current_stage(r);
+  int si = tm.stage.empty() ? -1 : find_stage(t, tm.stage);
+  const Stage* s = si < 0 ? nullptr : &t.stages[static_cast<size_t>(si)];
+  if ((tm.kind == TimerKind::kWait || tm.kind == TimerKind::kDue) && !s) return refuse("timer of an unknown stage");
   switch (tm.kind) {
     case TimerKind::kSign:
       r.inst.status = Status::kExpired;

@@ -149,10 +149,13 @@ Result open_dispute(const Template& t, const Instance& inst, const Act& act) {
   const Dispute& d = *t.dispute;
   bool may = std::any_of(d.open_by.begin(), d.open_by.end(), [&](const std::string& role) { return detail::is_member(inst, role, act.actor); });
   if (!may) return refuse(act.actor + " may not open a dispute");
-  if (!d.during.empty() && std::find(d.during.begin(), d.during.end(), inst.stage) == d.during.end())
-    return refuse("no dispute can open in stage '" + inst.stage + "'");
+  bool open = d.during.empty() || std::any_of(inst.tokens.begin(), inst.tokens.end(), [&](const std::string& s) {
+                return std::find(d.during.begin(), d.during.end(), s) != d.during.end();
+              });
+  if (!open) return refuse("no dispute can open in stage '" + inst.stage + "'");
   Run r{t, inst, act.now, {}, {}};
-  if (const Stage* s = detail::current_stage(r)) detail::leave(r, *s);
+  for (const std::string& id : inst.tokens) detail::leave(r, t.stages[static_cast<size_t>(find_stage(t, id))]);
+  r.inst.joined.clear();
   r.inst.status = Status::kDisputed;
   r.inst.dispute_opened_by = act.actor;
   detail::arm(r, TimerKind::kSilence, act.now + static_cast<int64_t>(d.silence_after), "");

@@ -21,6 +21,7 @@ struct Run {
   int64_t now = 0;
   Effects fx;
   std::string fault;  // set when an expression or a payout failed; go() then takes on_fault
+  uint32_t entries = 0;  // stages entered in this transition (bounded by kStageEntriesPerRunMax)
 };
 
 // ---- values (instance_values.cpp) ----
@@ -54,9 +55,12 @@ bool settle(Run& r, const Settle& s, const std::string& place, const std::string
 void refund_all(Run& r, const std::string& why);
 
 // ---- flow (engine_run.cpp) ----
-const Stage* current_stage(const Run& r);
+// The stage a token waits in that is one of `actions`, about `ref` (if not empty) and, if `payer` is
+// not empty, paid by a role `payer` belongs to; the first in token order, or null.
+const Stage* token_stage(const Run& r, std::initializer_list<Action> actions, const std::string& ref,
+                         const std::string& payer = "");
 void arm(Run& r, TimerKind kind, int64_t deadline, const std::string& stage);
-// Leaves the current stage: records the time and cancels its timers.
+// Leaves a stage: records the time, removes its token and cancels its timers.
 void leave(Run& r, const Stage& s);
 // Enters `target` (a stage or a terminal) and runs on until a stage waits or a terminal closes the
 // instance. Faults are handled inside (on_fault), so it always leaves a consistent instance.
@@ -76,6 +80,7 @@ std::optional<EngineError> need_active(const Instance& inst);
 // The current stage, if it is one of `actions` (and, for await/decide, about `ref`) and its deadline
 // has not passed; else why not.
 std::variant<const Stage*, EngineError> waiting_stage(const Run& r, std::initializer_list<Action> actions,
-                                                      const std::string& ref, const char* what);
+                                                      const std::string& ref, const char* what,
+                                                      const std::string& payer = "");
 
 }  // namespace cx::alpha::detail

@@ -85,7 +85,7 @@ TEST(AlphaEngineRefusals, ForgedAndReplayedAttestations) {
   ASSERT_TRUE(s.apply(attest(s.t, s.inst, {s.now, kCarrier}, "shipped", "x", {{"result", "ok"}}))) << s.error;
   EXPECT_EQ(s.inst.stage, "acceptance");
   expect_refused(s, attest(s.t, s.inst, {s.now, kCarrier}, "shipped", "x", {{"result", "ok"}}), "replayed");
-  expect_refused(s, attest(s.t, s.inst, {s.now, kCarrier}, "shipped", "y", {{"result", "ok"}}), "does not take");
+  expect_refused(s, attest(s.t, s.inst, {s.now, kCarrier}, "shipped", "y", {{"result", "ok"}}), "no stage takes");
 }
 
 TEST(AlphaEngineRefusals, DecisionRightIsConsumedByHandOver) {
@@ -120,6 +120,58 @@ TEST(AlphaEngineFaults, AFailingExpressionTakesOnFaultAndRefunds) {
   s.expect_closed("faulted");                                              // ... and the fault path runs
   EXPECT_NE(s.inst.fault.find("division_by_zero"), std::string::npos) << s.inst.fault;
   EXPECT_EQ(s.got(kBuyer), Uint256(1000));
+}
+
+// Two branches in parallel: the carrier ships while the seller posts a 10 % guarantee; the join
+// passes when both are done (or timed out).
+Template fork_template() {
+  json::value v = base();
+  json::array stages = json::parse(R"js([
+    { "id": "deposit", "pay": { "from": "buyer", "to": "escrow", "amount": "price" },
+      "due": "signed_at + P3D", "on_timeout": { "goto": "cancelled" } },
+    { "id": "prepare", "fork": { "branches": ["ship", "guarantee"], "join": "both" } },
+    { "id": "ship", "await": "shipped", "due": "ship_by", "on_timeout": { "goto": "both" }, "next": "both" },
+    { "id": "guarantee", "pay": { "from": "seller", "to": "escrow", "amount": "floor(price * 10%)" },
+      "due": "ship_by", "on_timeout": { "goto": "both" } },
+    { "id": "both", "join": "prepare",
+      "branch": [ { "when": "paid(seller) > 0", "goto": "pay_seller" }, { "default": "refund_buyer" } ] },
+    { "id": "pay_seller", "release": "seller", "goto": "closed" },
+    { "id": "refund_buyer", "refund": "all", "goto": "cancelled" }
+  ])js").as_array();
+  v.at("stages") = stages;
+  v.as_object().erase("decisions");
+  Template t = parse_ok(v);
+  EXPECT_TRUE(check_template(t).ok()) << report_text(check_template(t));
+  return t;
+}
+
+TEST(AlphaEngineForks, BothBranchesThenTheJoin) {
+  json::object params{{"price", "1000"}, {"ship_by", kT0 + 10 * kDay}, {"mode", "fast"}};
+  json::object parties{{"buyer", kBuyer}, {"seller", kSeller}, {"carrier", kCarrier}, {"referee", kReferee}};
+  for (bool ship_first : {true, false}) {
+    Sim s(fork_template(), params, parties);
+    ASSERT_TRUE(s.sign_all());
+    ASSERT_TRUE(s.pay(kBuyer, 1000));
+    EXPECT_EQ(s.inst.tokens, (std::vector<std::string>{"guarantee", "ship"}));
+    if (ship_first) {
+      ASSERT_TRUE(s.att(kCarrier, "shipped", {{"result", "ok"}})) << s.error;
+    }
+    ASSERT_TRUE(s.pay(kSeller, 100)) << s.error;  // the seller's pay stage, though the buyer paid before
+    if (!ship_first) {
+      EXPECT_EQ(s.inst.tokens, std::vector<std::string>{"ship"});
+      EXPECT_EQ(s.inst.joined.at("both"), 1u);
+      ASSERT_TRUE(s.att(kCarrier, "shipped", {{"result", "ok"}})) << s.error;
+    }
+    s.expect_closed("closed");
+    EXPECT_EQ(s.got(kSeller), Uint256(1100));
+  }
+  Sim late(fork_template(), params, parties);  // the guarantee never comes: both deadlines fire
+  ASSERT_TRUE(late.sign_all());
+  ASSERT_TRUE(late.pay(kBuyer, 1000));
+  ASSERT_TRUE(late.att(kCarrier, "shipped", {{"result", "ok"}}));
+  late.advance(kT0 + 10 * kDay);
+  late.expect_closed("cancelled");
+  EXPECT_EQ(late.got(kBuyer), Uint256(1000));
 }
 
 // ---- properties ----
@@ -220,11 +272,15 @@ TEST(AlphaEngineProperties, RandomInputsAtRandomTimesAlwaysCloseConserved) {
   const json::object jeonse_parties{{"lessee", addr(1)}, {"lessor", addr(2)}, {"inspector", addr(3)}, {"referee", addr(4)}};
   std::vector<std::string> people;
   for (int i = 1; i <= 6; ++i) people.push_back(addr(i));
-  std::map<std::string, int> seen[3];
+  const Template forked = fork_template();
+  const json::object fork_params{{"price", "1000"}, {"ship_by", kT0 + 10 * kDay}, {"mode", "fast"}};
+  const json::object fork_parties{{"buyer", addr(1)}, {"seller", addr(2)}, {"carrier", addr(3)}, {"referee", addr(4)}};
+  std::map<std::string, int> seen[4];
   for (uint64_t seed = 1; seed <= 300; ++seed) {
     ++seen[0][run_random(Sim("manufacturing-order", order_params, order_parties), seed, people)];
     ++seen[1][run_random(Sim("auction", auction_params, auction_parties), seed, people)];
     ++seen[2][run_random(Sim("car-jeonse", jeonse_params, jeonse_parties), seed, people)];
+    ++seen[3][run_random(Sim(forked, fork_params, fork_parties), seed, people)];
   }
   // The walks are not all the same walk: each template ends at several terminals.
   for (const auto& m : seen) {

@@ -16,6 +16,8 @@ std::string place_of(const Template& t, const Stage& s) {
 void close(Run& r, const std::string& terminal) {
   if (!r.inst.escrow.empty()) refund_all(r, "close " + terminal);  // the checker makes this unreachable
   r.inst.timers.clear();
+  r.inst.tokens.clear();
+  r.inst.joined.clear();
   r.inst.status = Status::kClosed;
   r.inst.stage = terminal;
   r.fx.log.push_back("close " + terminal);
@@ -110,11 +112,38 @@ bool arm_due(Run& r, const Stage& s) {
   return true;
 }
 
-// Enters stage s. Returns the next target when the stage acts at once, "" when it waits, nullopt on
-// a fault.
+// A token waits in s.
+std::optional<std::string> wait_in(Run& r, const Stage& s) {
+  auto pos = std::lower_bound(r.inst.tokens.begin(), r.inst.tokens.end(), s.id);
+  if (pos == r.inst.tokens.end() || *pos != s.id) r.inst.tokens.insert(pos, s.id);
+  r.inst.stage = s.id;
+  return "";
+}
+
+// A fork starts one token per branch (in declared order); the fork itself does not wait.
+std::optional<std::string> fork(Run& r, const Stage& s) {
+  r.inst.left[s.id] = r.now;
+  r.inst.joined.erase(s.ref);
+  for (const std::string& b : s.branches) {
+    go(r, b);
+    if (r.inst.status == Status::kClosed) break;  // a branch closed the instance (or faulted)
+  }
+  return "";
+}
+
+// A join passes when the last branch of its fork arrives; earlier tokens end here.
+std::optional<std::string> join(Run& r, const Stage& s) {
+  const Stage& f = r.t.stages[static_cast<size_t>(find_stage(r.t, s.ref))];
+  if (++r.inst.joined[s.id] < f.branches.size()) return "";
+  r.inst.joined.erase(s.id);
+  r.inst.left[s.id] = r.now;
+  return exit_target(r, s);
+}
+
+// Enters stage s. Returns the next target when the stage acts at once, "" when this token stops
+// (the stage waits, or a fork or join took it over), nullopt on a fault.
 std::optional<std::string> enter(Run& r, const Stage& s) {
   std::string p = place_of(r.t, s);
-  r.inst.stage = s.id;
   r.inst.entered[s.id] = r.now;
   ++r.inst.visits[s.id];
   r.fx.log.push_back("enter " + s.id);
@@ -131,23 +160,22 @@ std::optional<std::string> enter(Run& r, const Stage& s) {
     case Action::kPay: {
       auto amount = eval_amount(r, s.amount, p + ".pay.amount");
       if (!amount) return std::nullopt;
-      if (!amount->is_zero()) return arm_due(r, s) ? std::optional<std::string>("") : std::nullopt;
+      if (!amount->is_zero()) return arm_due(r, s) ? wait_in(r, s) : std::nullopt;
       break;  // nothing to pay: go on
     }
     case Action::kCollect: case Action::kAwait: case Action::kDecide:
-      return arm_due(r, s) ? std::optional<std::string>("") : std::nullopt;
+      return arm_due(r, s) ? wait_in(r, s) : std::nullopt;
     case Action::kWait: {
       auto until = eval_time(r, s.until, p + ".wait.until");
       if (!until) return std::nullopt;
       if (*until > r.now) {
         arm(r, TimerKind::kWait, *until, s.id);
-        return "";
+        return wait_in(r, s);
       }
       break;
     }
-    case Action::kFork: case Action::kJoin:
-      r.fault = p + ": fork/join is not executed by this engine yet";
-      return std::nullopt;
+    case Action::kFork: return fork(r, s);
+    case Action::kJoin: return join(r, s);
   }
   r.inst.left[s.id] = r.now;
   return exit_target(r, s);
@@ -155,9 +183,16 @@ std::optional<std::string> enter(Run& r, const Stage& s) {
 
 }  // namespace
 
-const Stage* current_stage(const Run& r) {
-  int i = find_stage(r.t, r.inst.stage);
-  return i < 0 ? nullptr : &r.t.stages[static_cast<size_t>(i)];
+const Stage* token_stage(const Run& r, std::initializer_list<Action> actions, const std::string& ref,
+                         const std::string& payer) {
+  for (const std::string& id : r.inst.tokens) {
+    const Stage& s = r.t.stages[static_cast<size_t>(find_stage(r.t, id))];
+    if (std::find(actions.begin(), actions.end(), s.action) == actions.end()) continue;
+    if (!ref.empty() && s.ref != ref) continue;
+    if (!payer.empty() && !is_member(r.inst, s.from, payer)) continue;
+    return &s;
+  }
+  return nullptr;
 }
 
 void arm(Run& r, TimerKind kind, int64_t deadline, const std::string& stage) {
@@ -170,6 +205,7 @@ void arm(Run& r, TimerKind kind, int64_t deadline, const std::string& stage) {
 
 void leave(Run& r, const Stage& s) {
   r.inst.left[s.id] = r.now;
+  std::erase(r.inst.tokens, s.id);
   std::erase_if(r.inst.timers, [&](const Timer& tm) { return tm.stage == s.id; });
 }
 
@@ -180,10 +216,10 @@ std::optional<int64_t> passed_deadline(const Run& r, const Stage& s) {
 }
 
 void go(Run& r, std::string target) {
-  for (uint32_t n = 0; r.fault.empty(); ++n) {
+  while (r.fault.empty() && r.inst.status != Status::kClosed) {
     if (is_terminal(r.t, target)) return close(r, target);
     int i = find_stage(r.t, target);
-    if (i < 0 || n >= kStageEntriesPerRunMax) {
+    if (i < 0 || ++r.entries > kStageEntriesPerRunMax) {
       r.fault = i < 0 ? "unknown target '" + target + "'" : "more than " + std::to_string(kStageEntriesPerRunMax) + " stages in one transition";
       break;
     }
@@ -199,10 +235,10 @@ void go(Run& r, std::string target) {
     }
     auto next = enter(r, s);
     if (!next) break;
-    if (next->empty()) return;  // the stage waits
+    if (next->empty()) return;  // this token stops here
     target = *next;
   }
-  take_fault(r);
+  if (!r.fault.empty()) take_fault(r);
 }
 
 void exit_stage(Run& r, const Stage& s) {

@@ -72,7 +72,9 @@ struct Instance {
   Status status = Status::kProposed;
   int64_t proposed_at = 0, sign_by = 0, signed_at = -1;
   std::vector<std::string> signed_by;  // addresses, in signing order
-  std::string stage;                   // the current stage, or the terminal once closed
+  std::string stage;                   // the stage entered last that waits, or the terminal once closed
+  std::vector<std::string> tokens;     // the stages that wait now, sorted (several inside a fork)
+  std::map<std::string, uint32_t> joined;  // join -> branches arrived so far
   std::map<std::string, int64_t> entered, left;
   std::map<std::string, uint32_t> visits;
   std::map<std::string, EventState> events;

@@ -136,6 +136,8 @@ json::object to_json(const Instance& inst) {
   o["signed_at"] = inst.signed_at;
   o["signed_by"] = json::value_from(inst.signed_by);
   o["stage"] = inst.stage;
+  o["tokens"] = json::value_from(inst.tokens);
+  o["joined"] = map_json(inst.joined);
   o["entered"] = map_json(inst.entered);
   o["left"] = map_json(inst.left);
   o["visits"] = map_json(inst.visits);
@@ -181,6 +183,8 @@ std::variant<Instance, EngineError> instance_from_json(const json::value& v) {
   inst.signed_at = rd.num(o, "signed_at");
   if (const json::value* s = rd.at(o, "signed_by")) inst.signed_by = rd.strings(*s);
   inst.stage = rd.str(o, "stage");
+  if (const json::value* tk = rd.at(o, "tokens")) inst.tokens = rd.strings(*tk);
+  for (const auto& [k, n] : rd.obj(o, "joined")) inst.joined[k] = n.to_number<uint32_t>();
   for (const auto& [k, t] : rd.obj(o, "entered")) inst.entered[k] = t.to_number<int64_t>();
   for (const auto& [k, t] : rd.obj(o, "left")) inst.left[k] = t.to_number<int64_t>();
   for (const auto& [k, n] : rd.obj(o, "visits")) inst.visits[k] = n.to_number<uint32_t>();
