@@ -197,6 +197,28 @@ Result fund(const Template& t, const Instance& inst, const Act& act, const std::
   return done(r);
 }
 
+Result reserve(const Template& t, const Instance& inst, const Act& act, const std::string& asset, const Uint256& amount) {
+  if (inst.status != Status::kProposed && inst.status != Status::kActive)
+    return refuse("instance " + std::to_string(inst.id) + " is " + status_name(inst.status) + "; nothing can be reserved");
+  if (amount.is_zero()) return refuse("reserve a positive amount");
+  auto first = std::find_if(t.stages.begin(), t.stages.end(), [&](const Stage& s) {
+    return s.action == Action::kPay && detail::is_member(inst, s.from, act.actor) && detail::amount_asset(t, s.amount) == asset;
+  });
+  if (first == t.stages.end()) return refuse(act.actor + " pays no stage in " + asset + "; there is nothing to reserve for");
+  Run r{t, inst, act.now, {}, {}};
+  const std::string key = detail::member_key(inst, first->from, act.actor);
+  Uint256& slot = r.inst.reserved[asset][key];
+  slot = slot.checked_add(amount).value_or(Uint256::max());
+  r.fx.log.push_back("reserve " + key + " " + amount.to_dec() + " " + asset);
+  // A pay stage of this payer that waits now is paid at once if the reservation covers it.
+  if (const Stage* s = detail::token_stage(r, {Action::kPay}, "", act.actor); s && inst.status == Status::kActive) {
+    auto want = detail::eval_amount(r, s->amount, "stage " + s->id + " amount");
+    r.fault.clear();
+    if (want && !detail::passed_deadline(r, *s) && detail::pay_from_reserve(r, *s, asset, *want)) detail::exit_stage(r, *s);
+  }
+  return done(r);
+}
+
 Result fire_timer(const Template& t, const Instance& inst, int64_t now, uint32_t timer_id) {
   auto it = std::find_if(inst.timers.begin(), inst.timers.end(), [&](const Timer& tm) { return tm.id == timer_id; });
   if (it == inst.timers.end()) return refuse("instance " + std::to_string(inst.id) + " has no timer " + std::to_string(timer_id));
@@ -211,6 +233,7 @@ Result fire_timer(const Template& t, const Instance& inst, int64_t now, uint32_t
     case TimerKind::kSign:
       r.inst.status = Status::kExpired;
       r.inst.timers.clear();
+      detail::refund_reserved(r);
       r.fx.log.push_back("expired unsigned");
       break;
     case TimerKind::kSilence:

@@ -53,6 +53,11 @@ void pay_in(Run& r, const std::string& asset, const std::string& key, const Uint
 bool settle(Run& r, const Settle& s, const std::string& place, const std::string& stage);
 // Gives every payer back what is left of its money, in every asset (the fault path's last resort).
 void refund_all(Run& r, const std::string& why);
+// Pays pay stage s (amount in asset) from a reservation of a member of its payer role, if one
+// covers it. True if paid.
+bool pay_from_reserve(Run& r, const Stage& s, const std::string& asset, const Uint256& amount);
+// Gives back every reservation (at close or expiry).
+void refund_reserved(Run& r);
 
 // ---- flow (engine_run.cpp) ----
 // The stage a token waits in that is one of `actions`, about `ref` (if not empty) and, if `payer` is

@@ -113,6 +113,34 @@ bool settle(Run& r, const Settle& s, const std::string& place, const std::string
   return true;
 }
 
+bool pay_from_reserve(Run& r, const Stage& s, const std::string& asset, const Uint256& amount) {
+  auto res = r.inst.reserved.find(asset);
+  if (res == r.inst.reserved.end()) return false;
+  for (const std::string& member : r.inst.parties.at(s.from)) {
+    std::string key = member_key(r.inst, s.from, member);
+    auto it = res->second.find(key);
+    if (it == res->second.end() || it->second < amount) continue;
+    it->second = *it->second.checked_sub(amount);
+    if (it->second.is_zero()) res->second.erase(it);
+    if (res->second.empty()) r.inst.reserved.erase(res);
+    if (s.to == "escrow") {
+      pay_in(r, asset, key, amount);
+    } else {
+      r.inst.paid[asset][key] = add(r.inst.paid[asset][key], amount);
+      r.fx.payouts.push_back({r.inst.parties.at(s.to).at(0), asset, amount, "pay " + s.id});
+    }
+    r.fx.log.push_back("paid " + s.id + " from the reservation of " + key);
+    return true;
+  }
+  return false;
+}
+
+void refund_reserved(Run& r) {
+  for (const auto& [asset, ledger] : r.inst.reserved)
+    for (const auto& [key, amount] : ledger) r.fx.payouts.push_back({address_of(r.inst, key), asset, amount, "reservation back"});
+  r.inst.reserved.clear();
+}
+
 void refund_all(Run& r, const std::string& why) {
   Settle s;
   s.rest = Rest::kRefund;

@@ -218,7 +218,10 @@ void random_step(Sim& s, std::mt19937_64& rng, const std::vector<std::string>& p
   auto pick = [&](size_t n) { return static_cast<size_t>(rng() % n); };
   const std::string& who = people[pick(people.size())];
   switch (pick(12)) {
-    case 0: s.pay(who, kAmounts[pick(std::size(kAmounts))]); break;
+    case 0:
+      if (pick(2)) s.pay(who, kAmounts[pick(std::size(kAmounts))]);
+      else s.reserve_as(who, kAmounts[pick(std::size(kAmounts))]);
+      break;
     case 1:
       if (!s.t.events.empty()) s.att(who, s.t.events[pick(s.t.events.size())].id, random_payload(s.t.events[pick(s.t.events.size())], rng));
       break;

@@ -15,6 +15,7 @@ std::string place_of(const Template& t, const Stage& s) {
 
 void close(Run& r, const std::string& terminal) {
   if (!r.inst.escrow.empty()) refund_all(r, "close " + terminal);  // the checker makes this unreachable
+  refund_reserved(r);
   r.inst.timers.clear();
   r.inst.tokens.clear();
   r.inst.joined.clear();
@@ -160,8 +161,9 @@ std::optional<std::string> enter(Run& r, const Stage& s) {
     case Action::kPay: {
       auto amount = eval_amount(r, s.amount, p + ".pay.amount");
       if (!amount) return std::nullopt;
-      if (!amount->is_zero()) return arm_due(r, s) ? wait_in(r, s) : std::nullopt;
-      break;  // nothing to pay: go on
+      auto asset = amount_asset(r.t, s.amount);
+      if (amount->is_zero() || (asset && pay_from_reserve(r, s, *asset, *amount))) break;  // paid: go on
+      return arm_due(r, s) ? wait_in(r, s) : std::nullopt;
     }
     case Action::kCollect: case Action::kAwait: case Action::kDecide:
       return arm_due(r, s) ? wait_in(r, s) : std::nullopt;

@@ -136,6 +136,43 @@ TEST(AlphaEngine, OrderDisputeRulingAndSilence) {
   EXPECT_EQ(q.got(kBuyer), Uint256(250'000));
 }
 
+TEST(AlphaEngine, OrderReservedPaymentsPaidInStageOrder) {
+  json::object params{{"price", "1000000"},       {"deposit_rate", 1000},     {"interim1_rate", 2000},
+                      {"interim2_rate", 2000},    {"holdback_rate", 500},     {"sample_by", kT0 + 10 * kDay},
+                      {"production_by", kT0 + 30 * kDay}, {"finish_by", kT0 + 60 * kDay}, {"deliver_by", kT0 + 80 * kDay},
+                      {"late_rate_per_day", 50},  {"late_cap_rate", 1000},    {"defect_max", 20000},
+                      {"inspect_within", "P7D"},  {"warranty", "P30D"}};
+  json::object parties{{"buyer", kBuyer},     {"seller", kSeller},   {"inspector", kInspector},
+                       {"carrier", kCarrier}, {"referee", kReferee}, {"platform", kPlatform}};
+  Sim s("manufacturing-order", params, parties);
+  EXPECT_FALSE(s.reserve_as(kSeller, 10));  // the seller pays no stage
+  ASSERT_TRUE(s.reserve_as(kBuyer, 350'000)) << s.error;  // before signing: deposit + interim 1 + a part
+  ASSERT_TRUE(s.sign_all()) << s.error;
+  EXPECT_EQ(s.inst.stage, "sample");  // the deposit was paid at signing, from the reservation
+  ASSERT_TRUE(s.att(kBuyer, "sample_approved", {{"result", "approved"}}));
+  EXPECT_EQ(s.inst.stage, "production");  // interim 1 too
+  ASSERT_TRUE(s.att(kInspector, "production_started"));
+  EXPECT_EQ(s.inst.stage, "interim2_payment");  // 50,000 left: short of interim 2, which waits
+  ASSERT_TRUE(s.pay(kBuyer, 200'000)) << s.error;
+  ASSERT_TRUE(s.att(kInspector, "goods_finished"));
+  EXPECT_EQ(s.inst.stage, "balance_payment");
+  ASSERT_TRUE(s.reserve_as(kBuyer, 450'000)) << s.error;  // now covers the balance: paid at once
+  EXPECT_EQ(s.inst.stage, "delivery");
+  EXPECT_TRUE(s.inst.reserved.empty());
+  s.now = kT0 + 79 * kDay;
+  ASSERT_TRUE(s.att(kCarrier, "delivered"));
+  ASSERT_TRUE(s.att(kInspector, "inspected", {{"fields", {{"defect_rate", 0}}}}));
+  s.advance(s.now + 31 * kDay);
+  s.expect_closed("completed");
+
+  Sim x("manufacturing-order", params, parties);  // a reservation of an instance that expires comes back
+  ASSERT_TRUE(x.reserve_as(kBuyer, 5));
+  x.advance(kT0 + kSignWindowDefault);
+  EXPECT_EQ(x.inst.status, Status::kExpired);
+  EXPECT_EQ(x.got(kBuyer), Uint256(5));
+  x.expect_conserved();
+}
+
 // ---- the auction ----
 const std::string kOwner = addr(0x10), kAuctionReferee = addr(0x11), kB1 = addr(0x21), kB2 = addr(0x22), kB3 = addr(0x23);
 

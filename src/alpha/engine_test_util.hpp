@@ -64,6 +64,12 @@ class Sim {
     add(spent[who][asset], Uint256(amount));
     return true;
   }
+  bool reserve_as(const std::string& who, uint64_t amount) {
+    const std::string& asset = t.assets.front().id;
+    if (!apply(reserve(t, inst, {now, who}, asset, Uint256(amount)))) return false;
+    add(spent[who][asset], Uint256(amount));
+    return true;
+  }
   bool att(const std::string& who, const std::string& event, json::object payload = {}) {
     return apply(attest(t, inst, {now, who}, event, "n" + std::to_string(++nonce), payload));
   }
@@ -84,6 +90,8 @@ class Sim {
       for (const auto& [_, m] : spent) add(in, get(m, a.id));
       for (const auto& [_, m] : received) add(out, get(m, a.id));
       add(out, get(inst.escrow, a.id));
+      if (auto it = inst.reserved.find(a.id); it != inst.reserved.end())
+        for (const auto& [_, v] : it->second) add(out, v);
       EXPECT_EQ(in, out) << "asset " << a.id << " not conserved";
     }
   }
@@ -91,6 +99,7 @@ class Sim {
     EXPECT_EQ(inst.status, Status::kClosed) << status_name(inst.status) << " at " << inst.stage;
     EXPECT_EQ(inst.stage, terminal);
     EXPECT_TRUE(inst.escrow.empty());
+    EXPECT_TRUE(inst.reserved.empty());
     EXPECT_TRUE(inst.timers.empty());
     expect_conserved();
   }

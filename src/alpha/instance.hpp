@@ -84,6 +84,7 @@ struct Instance {
   std::map<std::string, Uint256> escrow;         // asset -> balance
   std::map<std::string, Ledger> stakes;          // asset -> what is left of each payer's money
   std::map<std::string, Ledger> paid;            // asset -> what each payer ever paid in
+  std::map<std::string, Ledger> reserved;        // asset -> money put aside for later pay stages
   std::vector<Timer> timers;                     // sorted by (deadline, id)
   uint32_t next_timer = 1;
   std::vector<std::string> nonces;  // "address/nonce" of attestations seen, sorted
@@ -131,6 +132,11 @@ std::variant<Instance, EngineError> propose(const Template& t, const Hash32& tem
 Hash32 instance_hash(const Instance& inst);
 
 Result sign(const Template& t, const Instance& inst, const Act& act, const Hash32& hash);
+// Reserved payments (COSSE §2.2): money a payer puts aside, before or after signing, for its later
+// pay stages. Each pay stage of the payer's role is paid from it on entry (or at once, if it waits
+// now) when the reservation covers its amount, in stage order — the earlier obligation first; what
+// is left is refunded when the instance closes or expires.
+Result reserve(const Template& t, const Instance& inst, const Act& act, const std::string& asset, const Uint256& amount);
 // A payment of `amount` of `asset` by the actor into the current pay/collect stage.
 Result fund(const Template& t, const Instance& inst, const Act& act, const std::string& asset, const Uint256& amount);
 // payload: { "result": "<value>"?, "fields": { ... }? } as the event declares.

@@ -152,6 +152,7 @@ json::object to_json(const Instance& inst) {
   o["escrow"] = ledger_json(inst.escrow);
   o["stakes"] = ledgers_json(inst.stakes);
   o["paid"] = ledgers_json(inst.paid);
+  o["reserved"] = ledgers_json(inst.reserved);
   json::array timers;
   for (const Timer& t : inst.timers) timers.push_back(timer_json(t));
   o["timers"] = std::move(timers);
@@ -194,6 +195,7 @@ std::variant<Instance, EngineError> instance_from_json(const json::value& v) {
   for (const auto& [k, a] : rd.obj(o, "escrow")) inst.escrow[k] = rd.amount(a);
   inst.stakes = rd.ledgers(rd.obj(o, "stakes"));
   inst.paid = rd.ledgers(rd.obj(o, "paid"));
+  inst.reserved = rd.ledgers(rd.obj(o, "reserved"));
   inst.next_timer = static_cast<uint32_t>(rd.num(o, "next_timer"));
   if (const json::value* n = rd.at(o, "nonces")) inst.nonces = rd.strings(*n);
   inst.dispute_opened_by = rd.str(o, "dispute_opened_by");

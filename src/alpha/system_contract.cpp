@@ -150,6 +150,15 @@ CallResult fund_instance(Host& h, const json::value& p) {
   });
 }
 
+CallResult reserve_payment(Host& h, const json::value& p) {
+  Uint256 value = h.frame().value;
+  if (value.is_zero()) return bad("reserve: send the reservation as the call's value");
+  return transit(h, p, [&](const Template& t, const Instance& i) {
+    std::string asset = t.assets.empty() ? "" : t.assets.front().id;
+    return reserve(t, i, act_of(h), asset, value);
+  });
+}
+
 CallResult attest_event(Host& h, const json::value& p) {
   auto event = str_param(p, "event");
   auto nonce = str_param(p, "nonce");
@@ -227,6 +236,7 @@ constexpr contracts::NativeMethod kMethods[] = {
     {{"propose", kW, Payable::kNo, 50'000, "template:str,params:dict,parties:dict,signBy:int", "dict"}, propose_instance},
     {{"sign", kW, Payable::kNo, 20'000, "id:int,hash:str", "dict"}, sign_instance},
     {{"fund", kW, Payable::kYes, 20'000, "id:int", "dict"}, fund_instance},
+    {{"reserve", kW, Payable::kYes, 20'000, "id:int", "dict"}, reserve_payment},
     {{"attest", kW, Payable::kNo, 30'000, "id:int,event:str,nonce:str,result:str,fields:dict", "dict"}, attest_event},
     {{"decide", kW, Payable::kNo, 20'000, "id:int,decision:str,choice:str", "dict"}, decide_instance},
     {{"delegate", kW, Payable::kNo, 20'000, "id:int,decision:str,to:Address", "dict"}, delegate_right},
