@@ -9,15 +9,20 @@ namespace {
 const std::string kBuyer = addr(1), kSeller = addr(2), kInspector = addr(3), kCarrier = addr(4), kReferee = addr(5),
                   kPlatform = addr(6);
 
+json::object order_params() {
+  return {{"price", "1000000"},       {"deposit_rate", 1000},     {"interim1_rate", 2000},
+          {"interim2_rate", 2000},    {"holdback_rate", 500},     {"sample_by", kT0 + 10 * kDay},
+          {"production_by", kT0 + 30 * kDay}, {"finish_by", kT0 + 60 * kDay}, {"deliver_by", kT0 + 80 * kDay},
+          {"late_rate_per_day", 50},  {"late_cap_rate", 1000},    {"defect_max", 20000},
+          {"inspect_within", "P7D"},  {"warranty", "P30D"}};
+}
+json::object order_parties() {
+  return {{"buyer", kBuyer},     {"seller", kSeller},   {"inspector", kInspector},
+          {"carrier", kCarrier}, {"referee", kReferee}, {"platform", kPlatform}};
+}
+
 Sim order() {
-  json::object params{{"price", "1000000"},       {"deposit_rate", 1000},     {"interim1_rate", 2000},
-                      {"interim2_rate", 2000},    {"holdback_rate", 500},     {"sample_by", kT0 + 10 * kDay},
-                      {"production_by", kT0 + 30 * kDay}, {"finish_by", kT0 + 60 * kDay}, {"deliver_by", kT0 + 80 * kDay},
-                      {"late_rate_per_day", 50},  {"late_cap_rate", 1000},    {"defect_max", 20000},
-                      {"inspect_within", "P7D"},  {"warranty", "P30D"}};
-  json::object parties{{"buyer", kBuyer},     {"seller", kSeller},   {"inspector", kInspector},
-                       {"carrier", kCarrier}, {"referee", kReferee}, {"platform", kPlatform}};
-  Sim s("manufacturing-order", params, parties);
+  Sim s("manufacturing-order", order_params(), order_parties());
   EXPECT_TRUE(s.sign_all()) << s.error;
   EXPECT_EQ(s.inst.stage, "deposit_payment");
   return s;
@@ -137,13 +142,7 @@ TEST(AlphaEngine, OrderDisputeRulingAndSilence) {
 }
 
 TEST(AlphaEngine, OrderReservedPaymentsPaidInStageOrder) {
-  json::object params{{"price", "1000000"},       {"deposit_rate", 1000},     {"interim1_rate", 2000},
-                      {"interim2_rate", 2000},    {"holdback_rate", 500},     {"sample_by", kT0 + 10 * kDay},
-                      {"production_by", kT0 + 30 * kDay}, {"finish_by", kT0 + 60 * kDay}, {"deliver_by", kT0 + 80 * kDay},
-                      {"late_rate_per_day", 50},  {"late_cap_rate", 1000},    {"defect_max", 20000},
-                      {"inspect_within", "P7D"},  {"warranty", "P30D"}};
-  json::object parties{{"buyer", kBuyer},     {"seller", kSeller},   {"inspector", kInspector},
-                       {"carrier", kCarrier}, {"referee", kReferee}, {"platform", kPlatform}};
+  const json::object params = order_params(), parties = order_parties();
   Sim s("manufacturing-order", params, parties);
   EXPECT_FALSE(s.reserve_as(kSeller, 10));  // the seller pays no stage
   ASSERT_TRUE(s.reserve_as(kBuyer, 350'000)) << s.error;  // before signing: deposit + interim 1 + a part

@@ -141,23 +141,19 @@ CallResult sign_instance(Host& h, const json::value& p) {
   return transit(h, p, [&](const Template& t, const Instance& i) { return sign(t, i, act_of(h), *hash); });
 }
 
-CallResult fund_instance(Host& h, const json::value& p) {
+// A payable method: the call's value, in the native coin (the template's only asset here, since
+// propose refuses IRC2 assets), goes to `step`.
+using PaidStep = Result (*)(const Template&, const Instance&, const Act&, const std::string&, const Uint256&);
+CallResult paid_call(Host& h, const json::value& p, PaidStep step, const char* name) {
   Uint256 value = h.frame().value;
-  if (value.is_zero()) return bad("fund: send the payment as the call's value");
+  if (value.is_zero()) return bad(std::string(name) + ": send the amount as the call's value");
   return transit(h, p, [&](const Template& t, const Instance& i) {
-    std::string asset = t.assets.empty() ? "" : t.assets.front().id;
-    return fund(t, i, act_of(h), asset, value);
+    return step(t, i, act_of(h), t.assets.empty() ? "" : t.assets.front().id, value);
   });
 }
 
-CallResult reserve_payment(Host& h, const json::value& p) {
-  Uint256 value = h.frame().value;
-  if (value.is_zero()) return bad("reserve: send the reservation as the call's value");
-  return transit(h, p, [&](const Template& t, const Instance& i) {
-    std::string asset = t.assets.empty() ? "" : t.assets.front().id;
-    return reserve(t, i, act_of(h), asset, value);
-  });
-}
+CallResult fund_instance(Host& h, const json::value& p) { return paid_call(h, p, fund, "fund"); }
+CallResult reserve_payment(Host& h, const json::value& p) { return paid_call(h, p, reserve, "reserve"); }
 
 CallResult attest_event(Host& h, const json::value& p) {
   auto event = str_param(p, "event");
