@@ -89,7 +89,7 @@ std::optional<Template> load_template(Host& h, const Hash32& hash, CallResult* f
   return std::move(std::get<Template>(t));
 }
 
-std::optional<Loaded> load(Host& h, uint64_t id, CallResult* fail) {
+std::optional<Instance> load_instance(Host& h, uint64_t id, CallResult* fail) {
   auto text = get(h, instance_key(id), fail);
   if (!fail->ok) return std::nullopt;
   if (!text) {
@@ -103,12 +103,18 @@ std::optional<Loaded> load(Host& h, uint64_t id, CallResult* fail) {
     *fail = CallResult::fail(core::FailureCode::kInvalidInstance, e->message);
     return std::nullopt;
   }
-  auto t = load_template(h, std::get<Instance>(inst).template_hash, fail);
-  if (!t) return std::nullopt;
-  return Loaded{std::move(*t), std::move(std::get<Instance>(inst))};
+  return std::move(std::get<Instance>(inst));
 }
 
-bool commit(Host& h, Queue& q, const Instance* before, const Transition& tr, CallResult* fail) {
+std::optional<Loaded> load(Host& h, uint64_t id, CallResult* fail) {
+  auto inst = load_instance(h, id, fail);
+  if (!inst) return std::nullopt;
+  auto t = load_template(h, inst->template_hash, fail);
+  if (!t) return std::nullopt;
+  return Loaded{std::move(*t), std::move(*inst)};
+}
+
+bool commit(Host& h, Queue& q, const Instance* before, const Transition& tr, CallResult* fail, bool log) {
   const Instance& next = tr.next;
   if (before)
     for (const Timer& t : before->timers) q.erase(QueueEntry{t.deadline, before->id, t.id});
@@ -120,14 +126,15 @@ bool commit(Host& h, Queue& q, const Instance* before, const Transition& tr, Cal
     auto r = h.transfer(*to, p.amount);
     if (!r) return failed(r.failure(), fail);
   }
+  if (!log) return true;
   std::string lines;
   for (const std::string& l : tr.effects.log) {
     if (lines.size() + l.size() + 2 > core::kLogItemBytesMax) break;
     lines += (lines.empty() ? "" : "; ") + l;
   }
-  core::EventLog log{{}, {"AlphaTransition(int,int,str,str,str)", Uint256(next.id).to_icon_hex()},
-                     {Uint256(next.seq).to_icon_hex(), status_name(next.status), next.stage, lines}};
-  auto r = h.emit(std::move(log));
+  core::EventLog event{{}, {"AlphaTransition(int,int,str,str,str)", Uint256(next.id).to_icon_hex()},
+                       {Uint256(next.seq).to_icon_hex(), status_name(next.status), next.stage, lines}};
+  auto r = h.emit(std::move(event));
   return r ? true : failed(r.failure(), fail);
 }
 

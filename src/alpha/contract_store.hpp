@@ -36,10 +36,13 @@ struct Loaded {
   Instance inst;
 };
 std::optional<Loaded> load(Host& h, uint64_t id, CallResult* fail);
+std::optional<Instance> load_instance(Host& h, uint64_t id, CallResult* fail);
 std::optional<Template> load_template(Host& h, const Hash32& hash, CallResult* fail);
 
 // Stores `tr.next`, moves its timers in `q` (those of `before` out, its own in), pays its payouts
-// from the contract's balance and emits one AlphaTransition log. `before` is null for a new instance.
-bool commit(Host& h, Queue& q, const Instance* before, const Transition& tr, CallResult* fail);
+// from the contract's balance and emits one AlphaTransition log (unless `log` is false: begin-block
+// has no receipt to put it in, and a receipt's log cap must not bound how many timers fire).
+// `before` is null for a new instance.
+bool commit(Host& h, Queue& q, const Instance* before, const Transition& tr, CallResult* fail, bool log = true);
 
 }  // namespace cx::alpha::store

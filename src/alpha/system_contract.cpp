@@ -4,6 +4,8 @@
 // nothing changed (the value of a refused fund goes back to the sender).
 #include "alpha/system_contract.hpp"
 
+#include <map>
+
 #include <boost/json.hpp>
 
 #include "alpha/canonical.hpp"
@@ -262,15 +264,22 @@ contracts::HostResult<uint32_t> fire_due_timers(Host& h, uint32_t max) {
   if (!q) return fail.failure();
   const int64_t now = now_of(h);
   uint32_t fired = 0;
+  std::map<Hash32, Template> templates;  // parsed once per block, however many of its instances fire
   while (fired < max && !q->empty() && q->begin()->deadline <= now) {
     store::QueueEntry e = *q->begin();
     q->erase(q->begin());  // whatever happens below, this timer never fires again
     ++fired;
-    auto loaded = store::load(h, e.instance, &fail);
-    if (!loaded) continue;
-    Result r = fire_timer(loaded->t, loaded->inst, now, e.timer);
+    auto inst = store::load_instance(h, e.instance, &fail);
+    if (!inst) continue;
+    auto t = templates.find(inst->template_hash);
+    if (t == templates.end()) {
+      auto parsed = store::load_template(h, inst->template_hash, &fail);
+      if (!parsed) continue;
+      t = templates.emplace(inst->template_hash, std::move(*parsed)).first;
+    }
+    Result r = fire_timer(t->second, *inst, now, e.timer);
     if (auto* tr = std::get_if<Transition>(&r))
-      if (!store::commit(h, *q, &loaded->inst, *tr, &fail)) return fail.failure();
+      if (!store::commit(h, *q, &*inst, *tr, &fail, false)) return fail.failure();
   }
   if (fired && !store::save_queue(h, *q, &fail)) return fail.failure();
   return fired;

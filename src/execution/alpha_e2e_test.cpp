@@ -38,7 +38,7 @@ struct AlphaChain {
 
   AlphaChain() {
     params.treasury = user(0xfe);
-    for (uint8_t u = 1; u <= 6; ++u) params.accounts.push_back({user(u), icx(1000)});
+    for (uint8_t u = 1; u <= 40; ++u) params.accounts.push_back({user(u), icx(1000)});
     std::map<Bytes, Bytes> genesis;
     for (const auto& [k, v] : genesis_changes(params))
       if (v) genesis[k] = *v;
@@ -181,6 +181,32 @@ TEST(AlphaSystemContract, TimersBeyondTheCapCarryOverToTheNextBlock) {
   // A signature after expiry is refused.
   auto late = c.block(kT0 + 102, {alpha_call(1, "sign", {{"id", "0x1"}, {"hash", "0x" + std::string(c.instance(1)["hash"].as_string())}})});
   EXPECT_FALSE(late.receipts[0].success);
+}
+
+// Refunds are ICXTransfer logs; begin-block has no receipt, so a receipt's log cap (1,024) must not
+// stop it: 40 auctions x 30 bids refunded in one block (1,200 payouts).
+TEST(AlphaSystemContract, ManyRefundsInOneBeginBlock) {
+  AlphaChain c;
+  const std::string text = read_example("auction");
+  const std::string hash = auction_hash(text);
+  json::array bidders;
+  for (uint8_t u = 10; u < 40; ++u) bidders.push_back(json::value(user(u).to_string()));
+  json::object params{{"reserve", "1"}, {"bids_close", kT0 + 86'400}, {"award_within", "P1D"}};
+  json::object parties{{"owner", user(1).to_string()}, {"referee", user(5).to_string()}, {"bidder", bidders}};
+  std::vector<TxFields> setup{alpha_call(1, "registerTemplate", {{"template", text}})};
+  for (int i = 0; i < 40; ++i) setup.push_back(alpha_call(1, "propose", {{"template", hash}, {"params", params}, {"parties", parties}}));
+  for (const auto& r : c.block(kT0, setup).receipts) ASSERT_TRUE(r.success) << r.failure->message;
+  std::vector<TxFields> bids;
+  for (uint64_t id = 1; id <= 40; ++id) {
+    bids.push_back(alpha_call(1, "sign", {{"id", id}, {"hash", "0x" + std::string(c.instance(id)["hash"].as_string())}}));
+    for (uint8_t u = 10; u < 40; ++u) bids.push_back(alpha_call(u, "fund", {{"id", id}}, Uint256(1000)));
+  }
+  for (const auto& r : c.block(kT0 + 60, bids).receipts) ASSERT_TRUE(r.success) << r.failure->message;
+  EXPECT_EQ(c.balance(alpha::alpha_contract_address()), Uint256(40 * 30 * 1000));
+  c.block(kT0 + 86'400, {});      // bidding closes: awaiting the award
+  c.block(kT0 + 2 * 86'400, {});  // nobody awards: every bid back
+  EXPECT_EQ(c.instance(40)["stage"], "not_awarded");
+  EXPECT_EQ(c.balance(alpha::alpha_contract_address()), Uint256(0));
 }
 
 }  // namespace

@@ -10,8 +10,8 @@
 namespace cx::execution {
 namespace {
 
-contracts::CallResult fire(contracts::Host& host, const boost::json::value&) {
-  auto fired = alpha::fire_due_timers(host, alpha::kTimersPerBlockMax);
+contracts::CallResult fire(contracts::Host& host, const boost::json::value& params) {
+  auto fired = alpha::fire_due_timers(host, static_cast<uint32_t>(params.at("max").as_uint64()));
   if (!fired) return contracts::CallResult::fail(fired.failure());
   return contracts::CallResult::success(boost::json::value(static_cast<uint64_t>(*fired)));
 }
@@ -25,14 +25,15 @@ constexpr uint64_t kBeginBlockSteps = uint64_t(1) << 50;
 
 }  // namespace
 
-uint32_t begin_block(Journal& journal, const BlockContext& ctx) {
+uint32_t begin_block(Journal& journal, const BlockContext& ctx, uint32_t max) {
   const contracts::Registry& registry = registry_of(ctx);
   const core::Address alpha = alpha::alpha_contract_address();
   if (!registry.has_native(alpha)) return 0;
   static const contracts::NativeContract runner("alpha.beginBlock", kBeginBlock);
   ExecHost host(journal, ctx, registry, kBeginBlockSteps);
+  host.unbounded_logs();  // payouts' ICXTransfer logs, never kept
   const contracts::Frame frame{alpha, alpha, alpha, Uint256(), 0, contracts::Access::kWrite};
-  contracts::CallResult r = host.run(frame, runner, "beginBlock", nullptr);
+  contracts::CallResult r = host.run(frame, runner, "beginBlock", boost::json::object{{"max", static_cast<uint64_t>(max)}});
   journal.commit();
   return r.ok && r.output.is_uint64() ? static_cast<uint32_t>(r.output.get_uint64()) : 0;
 }

@@ -98,7 +98,7 @@ Receipt apply_tx(Journal& journal, const BlockContext& ctx, const core::Transact
 
 BlockOutput apply_block(const state::StateReader& base, const BlockContext& ctx, const std::vector<core::TxPtr>& txs) {
   Journal journal(base);
-  begin_block(journal, ctx);  // due Alpha timers fire first, keyed on the header's timestamp
+  begin_block(journal, ctx, alpha::kTimersPerBlockMax);  // due Alpha timers fire first, keyed on the header's timestamp
   BlockOutput out;
   out.receipts.reserve(txs.size());
   Uint256 cumulative;
