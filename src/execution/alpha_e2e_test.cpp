@@ -183,6 +183,36 @@ TEST(AlphaSystemContract, TimersBeyondTheCapCarryOverToTheNextBlock) {
   EXPECT_FALSE(late.receipts[0].success);
 }
 
+// COSSE's deposit at signing: the buyer reserves before signing; the signature that completes the
+// instance pays the deposit from the reservation, and what is left waits for the later stages.
+TEST(AlphaSystemContract, ReservedDepositIsPaidAtSigning) {
+  AlphaChain c;
+  const std::string text = read_example("manufacturing-order");
+  const std::string hash = "0x" + alpha::template_hash(std::get<alpha::Template>(alpha::parse_template_json(text))).hex();
+  json::object params{{"price", icx(100).to_dec()}, {"deposit_rate", 1000}, {"interim1_rate", 2000}, {"interim2_rate", 2000},
+                      {"holdback_rate", 500}, {"sample_by", kT0 + 10 * 86'400}, {"production_by", kT0 + 30 * 86'400},
+                      {"finish_by", kT0 + 60 * 86'400}, {"deliver_by", kT0 + 80 * 86'400}, {"late_rate_per_day", 50},
+                      {"late_cap_rate", 1000}, {"defect_max", 20000}, {"inspect_within", "P7D"}, {"warranty", "P30D"}};
+  json::object parties{{"buyer", user(1).to_string()},     {"seller", user(2).to_string()},
+                       {"inspector", user(3).to_string()}, {"carrier", user(4).to_string()},
+                       {"referee", user(5).to_string()},   {"platform", user(6).to_string()}};
+  auto b1 = c.block(kT0, {alpha_call(1, "registerTemplate", {{"template", text}}),
+                          alpha_call(1, "propose", {{"template", hash}, {"params", params}, {"parties", parties}})});
+  for (const auto& r : b1.receipts) ASSERT_TRUE(r.success) << r.failure->message;
+  const std::string ihash = "0x" + std::string(c.instance(1)["hash"].as_string());
+  auto b2 = c.block(kT0 + 60, {alpha_call(2, "reserve", {{"id", 1}}, icx(1)),  // the seller pays nothing
+                               alpha_call(1, "reserve", {{"id", 1}}, icx(15)),
+                               alpha_call(1, "sign", {{"id", 1}, {"hash", ihash}}),
+                               alpha_call(2, "sign", {{"id", 1}, {"hash", ihash}})});
+  EXPECT_FALSE(b2.receipts[0].success);
+  for (int i = 1; i <= 3; ++i) ASSERT_TRUE(b2.receipts[i].success) << b2.receipts[i].failure->message;
+  json::object inst = c.instance(1);
+  EXPECT_EQ(inst["stage"], "sample");
+  EXPECT_EQ(inst["escrow"].as_object()["COIN"], json::value(icx(10).to_dec()));
+  EXPECT_EQ(inst["reserved"].as_object()["COIN"].as_object()["buyer#0"], json::value(icx(5).to_dec()));
+  EXPECT_EQ(c.balance(alpha::alpha_contract_address()), icx(15));
+}
+
 // Refunds are ICXTransfer logs; begin-block has no receipt, so a receipt's log cap (1,024) must not
 // stop it: 40 auctions x 30 bids refunded in one block (1,200 payouts).
 TEST(AlphaSystemContract, ManyRefundsInOneBeginBlock) {
