@@ -4,6 +4,7 @@
 // for it, it has no receipt, and no tx can call it (the method lives on a contract that is not in the
 // registry).
 #include "alpha/system_contract.hpp"
+#include "execution/accounts.hpp"
 #include "execution/begin_block.hpp"
 #include "execution/exec_host.hpp"
 
@@ -36,6 +37,15 @@ uint32_t begin_block(Journal& journal, const BlockContext& ctx, uint32_t max) {
   contracts::CallResult r = host.run(frame, runner, "beginBlock", boost::json::object{{"max", static_cast<uint64_t>(max)}});
   journal.commit();
   return r.ok && r.output.is_uint64() ? static_cast<uint32_t>(r.output.get_uint64()) : 0;
+}
+
+std::optional<int64_t> next_alpha_deadline(const state::StateReader& state) {
+  static const std::string kQueueKey = "timers";  // contract_store.hpp: 20-byte entries, deadline first
+  auto v = state.get(contract_storage_key(alpha::alpha_contract_address(), as_bytes(kQueueKey)));
+  if (!v || v->size() < 8) return std::nullopt;
+  uint64_t d = 0;
+  for (size_t i = 0; i < 8; ++i) d = (d << 8) | (*v)[i];
+  return static_cast<int64_t>(d);
 }
 
 }  // namespace cx::execution

@@ -10,4 +10,8 @@ namespace cx::execution {
 // rolls its writes back and fires none.
 uint32_t begin_block(Journal& journal, const BlockContext& ctx, uint32_t max);
 
+// The earliest deadline (seconds) in the Alpha contract's timer queue at `state`, if any: a chain
+// that skips empty blocks while idle still makes one when a timer is due.
+std::optional<int64_t> next_alpha_deadline(const state::StateReader& state);
+
 }  // namespace cx::execution
