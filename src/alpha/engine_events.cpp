@@ -143,6 +143,25 @@ Result delegate(const Template& t, const Instance& inst, const Act& act, const s
   return done(r);
 }
 
+Result revoke(const Template& t, const Instance& inst, const Act& act, const std::string& decision) {
+  if (auto e = need_active(inst)) return *e;
+  const Decision* d = find_decision(t, decision);
+  if (!d) return refuse("the template has no decision '" + decision + "'");
+  const DecisionState& ds = inst.decisions.at(decision);
+  if (ds.exercised) return refuse("the right '" + decision + "' was already exercised");
+  if (ds.delegated_by != act.actor) return refuse(act.actor + " did not hand over the right '" + decision + "'");
+  if (!d->revocable_until) return refuse("the hand-over of '" + decision + "' cannot be taken back");
+  Run r{t, inst, act.now, {}, {}};
+  auto until = detail::eval_time(r, *d->revocable_until, "decisions." + decision + ".revocable_until");
+  if (!until) return refuse("revocable_until cannot be computed: " + r.fault);
+  if (act.now >= *until) return refuse("the hand-over of '" + decision + "' could be taken back until " + std::to_string(*until));
+  DecisionState& s = r.inst.decisions[decision];
+  r.fx.log.push_back("revoke " + decision + " " + s.holder + " -> " + act.actor);
+  s.holder = act.actor;
+  s.delegated_by.clear();
+  return done(r);
+}
+
 Result open_dispute(const Template& t, const Instance& inst, const Act& act) {
   if (auto e = need_active(inst)) return *e;
   if (!t.dispute) return refuse("the template has no dispute path");

@@ -233,7 +233,9 @@ void random_step(Sim& s, std::mt19937_64& rng, const std::vector<std::string>& p
       }
       break;
     case 3:
-      if (!s.t.decisions.empty()) s.apply(delegate(s.t, s.inst, {s.now, who}, s.t.decisions[0].id, people[pick(people.size())]));
+      if (s.t.decisions.empty()) break;
+      if (pick(3)) s.apply(delegate(s.t, s.inst, {s.now, who}, s.t.decisions[0].id, people[pick(people.size())]));
+      else s.apply(revoke(s.t, s.inst, {s.now, who}, s.t.decisions[0].id));
       break;
     case 4: s.apply(open_dispute(s.t, s.inst, {s.now, who})); break;
     case 5:

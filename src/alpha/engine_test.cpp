@@ -201,6 +201,20 @@ TEST(AlphaEngine, AuctionAwardedByTheRefereeAfterHandOver) {
   EXPECT_EQ(s.got(kB1), Uint256(150));  // the losing bid, refunded in full
 }
 
+TEST(AlphaEngine, AuctionHandOverTakenBackBeforeBidsClose) {
+  Sim s = auction();
+  ASSERT_TRUE(s.apply(delegate(s.t, s.inst, {s.now, kOwner}, "award", kAuctionReferee))) << s.error;
+  EXPECT_FALSE(s.apply(revoke(s.t, s.inst, {s.now, kAuctionReferee}, "award")));  // only who handed it over
+  ASSERT_TRUE(s.apply(revoke(s.t, s.inst, {s.now, kOwner}, "award"))) << s.error;   // revocable until bids_close
+  ASSERT_TRUE(s.apply(delegate(s.t, s.inst, {s.now, kOwner}, "award", kAuctionReferee))) << s.error;
+  ASSERT_TRUE(s.pay(kB1, 150));
+  s.advance(kT0 + 5 * kDay);
+  EXPECT_FALSE(s.apply(revoke(s.t, s.inst, {s.now, kOwner}, "award")));  // too late now
+  EXPECT_NE(s.error.find("could be taken back until"), std::string::npos) << s.error;
+  ASSERT_TRUE(s.apply(decide(s.t, s.inst, {s.now, kAuctionReferee}, "award", kB1))) << s.error;
+  s.expect_closed("sold");
+}
+
 TEST(AlphaEngine, AuctionNotAwardedAndNoBids) {
   Sim s = auction();
   ASSERT_TRUE(s.pay(kB1, 150));

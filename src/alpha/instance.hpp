@@ -147,6 +147,9 @@ Result decide(const Template& t, const Instance& inst, const Act& act, const std
               const std::string& choice);
 Result delegate(const Template& t, const Instance& inst, const Act& act, const std::string& decision,
                 const std::string& to);
+// Takes a handed-over right back, by the party that handed it over, while the decision's
+// revocable_until has not passed (and the right is not exercised).
+Result revoke(const Template& t, const Instance& inst, const Act& act, const std::string& decision);
 Result open_dispute(const Template& t, const Instance& inst, const Act& act);
 // A referee on the ladder rules one of the dispute's outcomes.
 Result rule(const Template& t, const Instance& inst, const Act& act, const std::string& outcome);

@@ -185,6 +185,12 @@ CallResult delegate_right(Host& h, const json::value& p) {
   return transit(h, p, [&](const Template& t, const Instance& i) { return delegate(t, i, act_of(h), *d, *to); });
 }
 
+CallResult revoke_right(Host& h, const json::value& p) {
+  auto d = str_param(p, "decision");
+  if (!d) return bad("decision: expected a string");
+  return transit(h, p, [&](const Template& t, const Instance& i) { return revoke(t, i, act_of(h), *d); });
+}
+
 CallResult dispute_instance(Host& h, const json::value& p) {
   return transit(h, p, [&](const Template& t, const Instance& i) { return open_dispute(t, i, act_of(h)); });
 }
@@ -238,6 +244,7 @@ constexpr contracts::NativeMethod kMethods[] = {
     {{"attest", kW, Payable::kNo, 30'000, "id:int,event:str,nonce:str,result:str,fields:dict", "dict"}, attest_event},
     {{"decide", kW, Payable::kNo, 20'000, "id:int,decision:str,choice:str", "dict"}, decide_instance},
     {{"delegate", kW, Payable::kNo, 20'000, "id:int,decision:str,to:Address", "dict"}, delegate_right},
+    {{"revoke", kW, Payable::kNo, 20'000, "id:int,decision:str", "dict"}, revoke_right},
     {{"dispute", kW, Payable::kNo, 20'000, "id:int", "dict"}, dispute_instance},
     {{"rule", kW, Payable::kNo, 20'000, "id:int,outcome:str", "dict"}, rule_dispute},
     {{"getTemplate", kR, Payable::kNo, 0, "hash:str", "dict"}, get_template},
