@@ -1,5 +1,6 @@
 #pragma once
 // Internal to the checker: what its passes share.
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -47,6 +48,10 @@ Graph build_graph(const Template& t);  // after the reference pass: every target
 // Nodes reachable from `from` along adj (never entering `blocked`; -1 for none).
 std::vector<bool> reach(const std::vector<std::vector<int>>& adj, const std::vector<int>& from, int blocked);
 std::string node_name(const Template& t, int v);
+
+// The type of an expression of t (the engine asks it which asset an amount is in); nullopt if it
+// does not type-check.
+std::optional<Type> expr_type(const Template& t, const Expr& e);
 
 void check_references(CheckCtx& c);  // checker_refs.cpp: names, roles, types, VP, dispute
 void check_structure(CheckCtx& c);   // checker_flow.cpp: reachability, defaults, fork/join, loops

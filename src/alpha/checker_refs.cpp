@@ -438,4 +438,11 @@ class RefPass {
 
 void check_references(CheckCtx& c) { RefPass(c).run(); }
 
+std::optional<Type> expr_type(const Template& t, const Expr& e) {
+  TemplateScope scope(t, true);
+  auto r = check_expr(e, scope);
+  if (auto* ty = std::get_if<Type>(&r)) return *ty;
+  return std::nullopt;
+}
+
 }  // namespace cx::alpha::detail

@@ -99,8 +99,10 @@ out::Actions ChannelCore::on_timer(int64_t now_us, const CoreTimer& timer) {
     case CoreTimerKind::kEngine: {
       const auto& t = timer.engine;
       // Single-validator policy: no empty blocks while idle. A candidate with txs still gets a
-      // successor, because that is what makes it final. (With peers, LFT keeps a steady pace.)
-      if (!m_networked && t.kind == consensus::TimerKind::kPropose && m_pool.size() == 0 && !candidate_has_txs()) {
+      // successor, because that is what makes it final, and a due Alpha timer gets the block whose
+      // begin-block fires it. (With peers, LFT keeps a steady pace.)
+      if (!m_networked && t.kind == consensus::TimerKind::kPropose && m_pool.size() == 0 && !candidate_has_txs() &&
+          !alpha_timer_due()) {
         out.push_back(out::SetTimer{timer, m_options.params.block_interval_ms});
         break;
       }
@@ -327,6 +329,12 @@ bool ChannelCore::candidate_has_txs() const {
   for (const auto& [hash, f] : m_inflight)
     if (!f.exec->block->txs.empty()) return true;
   return false;
+}
+
+bool ChannelCore::alpha_timer_due() const {
+  // At the final top, not the candidate: the block that fires a timer then also gets the successor
+  // that makes it final (as a candidate with txs does), so reads see the timer's effects.
+  return m_executor.alpha_timer_due(final_top().result.state_root, m_now_us);
 }
 
 // On the chain, or in a certified in-flight block (not in a mere proposal).

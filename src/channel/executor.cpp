@@ -1,5 +1,6 @@
 #include "channel/executor.hpp"
 
+#include "execution/begin_block.hpp"
 #include "execution/execute.hpp"
 
 namespace cx::channel {
@@ -12,6 +13,12 @@ Execution BlockExecutor::execute(const core::Block& block, const Hash32& parent_
   e.result = core::ExecResult{m_state.apply(parent_state_root, out.changes), out.receipts_root, out.logs_bloom};
   e.receipts = std::make_shared<const std::vector<core::Receipt>>(std::move(out.receipts));
   return e;
+}
+
+bool BlockExecutor::alpha_timer_due(const Hash32& state_root, int64_t now_us) const {
+  auto reader = m_state.reader_at(state_root);
+  auto deadline = execution::next_alpha_deadline(*reader);
+  return deadline && *deadline <= now_us / 1'000'000;
 }
 
 }  // namespace cx::channel

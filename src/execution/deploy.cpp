@@ -6,6 +6,7 @@
 
 #include "acore/package.hpp"
 #include "acore/resolver.hpp"
+#include "alpha/system_contract.hpp"
 #include "execution/accounts.hpp"
 #include "execution/exec_host.hpp"
 
@@ -169,6 +170,7 @@ core::TxRejection rejection(core::TxReject reason, const Failure& f) { return co
 const contracts::Registry& default_registry() {
   static const contracts::Registry registry = [] {
     contracts::Registry r = contracts::make_native_registry();
+    r.add_native(alpha::alpha_contract_address(), alpha::make_alpha_contract());
     r.set_resolver(std::make_shared<const acore::Resolver>(acore::lua_runtime()));
     return r;
   }();

@@ -2,6 +2,7 @@
 // The Host that execution gives contracts: call frames over the block's journal, one step budget per
 // tx (or icx_call), and the event logs of the frames that succeeded. See contracts/host.hpp for what
 // each operation promises.
+#include <cstdint>
 #include <optional>
 #include <string_view>
 #include <vector>
@@ -27,6 +28,9 @@ class ExecHost final : public contracts::Host {
   uint64_t steps_used() const { return m_used; }
   // The events of the frames that succeeded, in the order they were emitted.
   std::vector<core::EventLog> take_logs() { return std::move(m_logs); }
+  // Lifts the receipt's bound on event logs, for work that has no receipt (begin-block: its logs are
+  // dropped, and the bound must not limit how many timers fire).
+  void unbounded_logs() { m_logs_max = SIZE_MAX; }
 
   const core::ChainParams& params() const override { return m_params; }
   const contracts::BlockInfo& block() const override { return m_block; }
@@ -65,7 +69,7 @@ class ExecHost final : public contracts::Host {
   // The current frame's failure, if an operation failed it: every later operation returns it.
   const std::optional<core::Failure>& frame_failure() const;
   // Whether one more event fits in the receipt, with room left for the tx's own ICXTransfer event.
-  bool logs_full() const { return m_logs.size() + 1 >= core::kReceiptLogsMax; }
+  bool logs_full() const { return m_logs.size() + 1 >= m_logs_max; }
 
   Journal& m_journal;
   const core::ChainParams& m_params;
@@ -76,6 +80,7 @@ class ExecHost final : public contracts::Host {
   uint64_t m_used = 0;
   ActiveFrame* m_current = nullptr;
   std::vector<core::EventLog> m_logs;
+  size_t m_logs_max = core::kReceiptLogsMax;
 };
 
 }  // namespace cx::execution

@@ -3,6 +3,7 @@
 #include "acore/acore.hpp"
 
 #include "execution/accounts.hpp"
+#include "execution/begin_block.hpp"
 #include "execution/deploy.hpp"
 #include "execution/exec_host.hpp"
 #include "execution/tx_handlers.hpp"
@@ -117,6 +118,7 @@ auto rerun_on_runtime_loss(Fn&& run) {
 
 BlockOutput apply_block_once(const state::StateReader& base, const BlockContext& ctx, const std::vector<core::TxPtr>& txs) {
   Journal journal(base);
+  begin_block(journal, ctx, alpha::kTimersPerBlockMax);  // due Alpha timers fire first, keyed on the header's timestamp
   BlockOutput out;
   out.receipts.reserve(txs.size());
   Uint256 cumulative;

@@ -17,7 +17,7 @@ struct BlockContext {
   uint64_t height = 0;
   int64_t timestamp_us = 0;
   // Where the contracts are; null means execution::default_registry() (deploy.hpp: the chain's native
-  // contracts and the Lua contracts deployed in state).
+  // contracts, the Alpha system contract, and the Lua contracts deployed in state).
   const contracts::Registry* registry = nullptr;
 };
 
@@ -55,6 +55,7 @@ struct BlockOutput {
 // a block is never given a result that depends on a crash, and a node never stops for one.
 inline constexpr int kRuntimeLossRetries = 4;
 
+// Begin-block first (begin_block.hpp: due Alpha timers), then the txs in order.
 BlockOutput apply_block(const state::StateReader& base, const BlockContext& ctx, const std::vector<core::TxPtr>& txs);
 
 // Read-only contract call (icx_call) against a state view, with a budget of step_limit_max steps.

@@ -1,0 +1,31 @@
+#pragma once
+// The Alpha system contract (docs/alpha-engine.md §1): a native contract at the
+// fixed address cx0000000000000000000000000000000000000a01, reachable with ordinary ICON call txs
+// and icx_call. It stores templates (by hash, after the checker accepts them), instances and the
+// chain-wide timer queue in its own contract storage, so every instance is readable at any past
+// height; the escrow of every instance is held in the contract's native-coin balance.
+//
+// Methods (all params ICON-style; ids as "0x.." hex or decimal, JSON values as objects or as JSON
+// text): registerTemplate(template) · propose(template, params, parties, signBy?) · sign(id, hash) ·
+// fund(id) [payable] · reserve(id) [payable] · attest(id, event, nonce, result?, fields?) · decide(id, decision, choice) ·
+// delegate(id, decision, to) · revoke(id, decision) · dispute(id) · rule(id, outcome) · getTemplate(hash) [readonly] ·
+// getInstance(id) [readonly] · getTimers() [readonly].
+#include <cstdint>
+#include <memory>
+
+#include "contracts/contract.hpp"
+
+namespace cx::alpha {
+
+// Due timers fired at the start of one block at most; the rest carry over to the next block.
+constexpr uint32_t kTimersPerBlockMax = 256;
+
+core::Address alpha_contract_address();
+std::shared_ptr<const contracts::Contract> make_alpha_contract();
+
+// Begin-block: fires every timer with deadline <= the block time (in seconds), in the order
+// (deadline, instance id, timer id), at most `max`. Must run in a writing frame of the Alpha
+// contract. Returns how many fired.
+contracts::HostResult<uint32_t> fire_due_timers(contracts::Host& host, uint32_t max);
+
+}  // namespace cx::alpha

@@ -1,0 +1,104 @@
+// The Alpha system contract with ICON's own client (icon-sdk-js CallTransactionBuilder and
+// CallBuilder) against a localnet: register the auction template, propose, sign, bid with value,
+// let block time pass the bidding deadline (the chain fires the timer), hand the award to the
+// referee and award; read the instance with icx_call, now and at a past height.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import IconService from 'icon-sdk-js';
+import { startLocalnet, waitFor } from './lib.mjs';
+
+const SDK = IconService.default || IconService;
+const { IconWallet, IconBuilder, IconConverter, IconAmount, HttpProvider, SignedTransaction } = SDK;
+const ALPHA = 'cx0000000000000000000000000000000000000a01';
+const AUCTION = fs.readFileSync(path.resolve(import.meta.dirname, '../../examples/alpha/auction.json'), 'utf8');
+
+let net;
+let svc;
+let owner, bidder1, bidder2, referee;
+
+before(() => {
+  net = startLocalnet(4);
+  svc = new SDK(new HttpProvider(net.rpc));
+  [owner, bidder1, bidder2, referee] = net.accounts.map((a) => IconWallet.loadPrivateKey(a.private_key));
+});
+
+after(() => net && net.stop());
+
+const loop = (icx) => IconAmount.of(icx, IconAmount.Unit.ICX).toLoop();
+
+function callTx(wallet, method, params, value) {
+  let b = new IconBuilder.CallTransactionBuilder()
+    .from(wallet.getAddress())
+    .to(ALPHA)
+    .stepLimit(IconConverter.toBigNumber('2000000000'))
+    .nid(IconConverter.toBigNumber(3))
+    .nonce(IconConverter.toBigNumber(1))
+    .version(IconConverter.toBigNumber(3))
+    .timestamp(Date.now() * 1000)
+    .method(method)
+    .params(params);
+  if (value) b = b.value(value);
+  return new SignedTransaction(b.build(), wallet);
+}
+
+async function send(wallet, method, params, value) {
+  const hash = await svc.sendTransaction(callTx(wallet, method, params, value)).execute();
+  return waitFor(() => svc.getTransactionResult(hash).execute(), { timeoutMs: 20000, what: `result of ${method}` });
+}
+
+function query(method, params, height) {
+  const b = new IconBuilder.CallBuilder().to(ALPHA).method(method).params(params).build();
+  return svc.call(height === undefined ? b : { ...b, height: IconConverter.toHex(height) }).execute();
+}
+
+test('an auction runs on chain through icon-sdk-js', async () => {
+  const reg = await send(owner, 'registerTemplate', { template: AUCTION });
+  assert.equal(Number(reg.status), 1, JSON.stringify(reg));
+  const registered = reg.eventLogs.find((l) => l.indexed[0] === 'TemplateRegistered(bytes,str)');
+  const templateHash = registered.indexed[1];
+  assert.equal((await query('getTemplate', { hash: templateHash })).template.id, 'cx.market.owner-auction');
+
+  const bidsClose = Math.floor(Date.now() / 1000) + 6;
+  const proposal = await send(owner, 'propose', {
+    template: templateHash,
+    params: JSON.stringify({ reserve: loop(1).toString(10), bids_close: bidsClose, award_within: 'P1D' }),
+    parties: JSON.stringify({ owner: owner.getAddress(), referee: referee.getAddress(),
+                              bidder: [bidder1.getAddress(), bidder2.getAddress()] }),
+  });
+  assert.equal(Number(proposal.status), 1, JSON.stringify(proposal));
+  const id = proposal.eventLogs.find((l) => l.indexed[0].startsWith('AlphaTransition')).indexed[1];
+  const proposed = await query('getInstance', { id });
+  assert.equal(proposed.status, 'proposed');
+
+  const wrong = await send(owner, 'sign', { id, hash: `0x${'0'.repeat(64)}` });
+  assert.equal(Number(wrong.status), 0);
+  assert.match(wrong.failure.message, /wrong instance hash/);
+  assert.equal(Number((await send(owner, 'sign', { id, hash: `0x${proposed.hash}` })).status), 1);
+  const bid1 = await send(bidder1, 'fund', { id }, loop(2));
+  assert.equal(Number(bid1.status), 1, JSON.stringify(bid1));
+  const bid2 = await send(bidder2, 'fund', { id }, loop(3));
+  assert.equal(Number(bid2.status), 1, JSON.stringify(bid2));
+  const biddingHeight = Number(bid2.blockHeight);
+
+  // Block time passes bids_close: begin-block of the next block fires the deadline, and the owner's
+  // decision is due. No tx is needed: even an idle single validator makes a block for a due timer.
+  await waitFor(async () => ((await query('getInstance', { id })).stage === 'awarding' ? true : undefined),
+    { timeoutMs: 30000, intervalMs: 300, what: 'the bidding deadline' });
+  assert.equal(Number((await send(owner, 'delegate', { id, decision: 'award', to: referee.getAddress() })).status), 1);
+  const late = await send(owner, 'decide', { id, decision: 'award', choice: bidder1.getAddress() });
+  assert.equal(Number(late.status), 0);
+  assert.match(late.failure.message, /can no longer decide/);
+  const award = await send(referee, 'decide', { id, decision: 'award', choice: bidder2.getAddress() });
+  assert.equal(Number(award.status), 1, JSON.stringify(award));
+
+  const closed = await query('getInstance', { id });
+  assert.equal(closed.status, 'closed');
+  assert.equal(closed.stage, 'sold');
+  assert.deepEqual(closed.escrow, {});
+  assert.equal((await svc.getBalance(ALPHA).execute()).toString(10), '0');
+  const past = await query('getInstance', { id }, biddingHeight);
+  assert.equal(past.stage, 'bidding');
+  assert.equal(past.escrow.COIN, loop(5).toString(10));
+});
