@@ -62,6 +62,7 @@ class StoreHost final : public Host {
     steps += n;
     return host_ok();
   }
+  uint64_t steps_left() const override { return UINT64_MAX - steps; }
   CallResult call(const CallArgs&) override { return CallResult::fail(FailureCode::kContractNotFound, "no calls"); }
 };
 
