@@ -473,7 +473,32 @@ void edit_string(lua_State* L, int lib) {
   lua_pop(L, 2);
 }
 
-void edit_table(lua_State* L, int lib) { set_function(L, lib, "sort", deterministic_sort); }
+// table.move(a1, f, e, t) and table.unpack(t, i, j) loop over the range f..e (i..j) in C, out of the
+// count hook's reach, whatever the tables hold (table.move({}, 1, 1 << 40, 2) moves nils for hours):
+// the range is charged, kArgElementsPerStep elements a step, before the loop starts.
+int range_charged(lua_State* L) {
+  int has_first = 0, has_last = 0;
+  const lua_Integer first = lua_isnoneornil(L, 2) ? 1 : lua_tointegerx(L, 2, &has_first);
+  lua_Integer last = lua_tointegerx(L, 3, &has_last);
+  if (lua_isnoneornil(L, 3) && lua_type(L, 1) == LUA_TTABLE) {
+    last = luaL_len(L, 1);  // unpack's default; the same __len (if any) answers again below
+    has_last = 1;
+  }
+  if ((has_first || lua_isnoneornil(L, 2)) && has_last && last >= first) {
+    const uint64_t n = static_cast<uint64_t>(last) - static_cast<uint64_t>(first);  // + 1, without wrapping
+    if (!charge(vm_of(L), n / kArgElementsPerStep + 1)) raise_fatal(L);
+  }
+  lua_pushvalue(L, lua_upvalueindex(1));
+  lua_insert(L, 1);
+  lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
+  return lua_gettop(L);
+}
+
+void edit_table(lua_State* L, int lib) {
+  set_function(L, lib, "sort", deterministic_sort);
+  wrap_with(L, lib, "move", range_charged);
+  wrap_with(L, lib, "unpack", range_charged);
+}
 
 void edit_math(lua_State* L, int lib) {
   // No randomness; no transcendental functions, whose last bits may differ between libm builds.

@@ -9,7 +9,7 @@ failed=0
 passed=0
 # Also listed in tests/fuzz/CMakeLists.txt and the Makefile (FUZZ_TARGETS).
 targets="fuzz_tx_json fuzz_block_decode fuzz_p2p_messages fuzz_vote_records fuzz_rpc_dispatcher fuzz_ws_monitor
-         fuzz_genesis fuzz_config fuzz_deploy_package"
+         fuzz_genesis fuzz_config fuzz_deploy_package fuzz_lua_contract"
 for target in $targets; do
   corpus="$here/corpus/${target#fuzz_}"
   work=$(mktemp -d)
