@@ -228,5 +228,37 @@ TEST(ExampleCrowdfund, InstallChecksItsParams) {
   EXPECT_EQ(user_code(rc), 2);
 }
 
+// ---- docs/acore.md "A first contract", as printed there ----
+
+const char* kDocsCounter = R"LUA(
+-- main.lua: a counter anyone may bump, and read with icx_call.
+local count = VarDB("count", "int")
+local Bumped = eventlog "Bumped(Address indexed by, int to)"
+
+on_install "(int _start)" (function(_start) count:set(_start) end)
+
+external "bump(int by = 1)" (function(by)
+  if by <= 0 then revert("bump by a positive amount", 1) end
+  count:set(count:get() + by)
+  Bumped(msg.sender, count:get())
+end)
+
+readonly "get() -> int" (function() return count:get() end)
+)LUA";
+
+TEST(ExampleDocs, TheFirstContractWorksAsDocumented) {
+  ExampleChain chain;
+  const Address c = chain.deploy(must_compile(kDocsCounter), 1);
+  ASSERT_TRUE(chain.call(c, "on_install", {{"_start", "0x10"}}).success);
+  auto rc = chain.call(c, "bump", {{"by", "0x2"}});
+  ASSERT_TRUE(rc.success) << failure_of(rc);
+  EXPECT_EQ(rc.logs.at(0).indexed, (std::vector<std::string>{"Bumped(Address,int)", user(1).to_string()}));
+  EXPECT_EQ(rc.logs.at(0).data, std::vector<std::string>{"0x12"});
+  ASSERT_TRUE(chain.call(c, "bump").success);  // the default, 1
+  EXPECT_EQ(chain.read(c, "get"), json::value("0x13"));
+  rc = chain.call(c, "bump", {{"by", "-0x1"}});
+  EXPECT_EQ(failure_of(rc), "33 bump by a positive amount");
+}
+
 }  // namespace
 }  // namespace cx::acore
