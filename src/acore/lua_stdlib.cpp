@@ -473,6 +473,14 @@ void edit_string(lua_State* L, int lib) {
   lua_pop(L, 2);
 }
 
+// Calls the wrapped library function (upvalue 1) with the arguments, returning all its results.
+int call_wrapped(lua_State* L) {
+  lua_pushvalue(L, lua_upvalueindex(1));
+  lua_insert(L, 1);
+  lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
+  return lua_gettop(L);
+}
+
 // table.move(a1, f, e, t) and table.unpack(t, i, j) loop over the range f..e (i..j) in C, out of the
 // count hook's reach, whatever the tables hold (table.move({}, 1, 1 << 40, 2) moves nils for hours):
 // the range is charged, kArgElementsPerStep elements a step, before the loop starts.
@@ -488,16 +496,38 @@ int range_charged(lua_State* L) {
     const uint64_t n = static_cast<uint64_t>(last) - static_cast<uint64_t>(first);  // + 1, without wrapping
     if (!charge(vm_of(L), n / kArgElementsPerStep + 1)) raise_fatal(L);
   }
-  lua_pushvalue(L, lua_upvalueindex(1));
-  lua_insert(L, 1);
-  lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
-  return lua_gettop(L);
+  return call_wrapped(L);
+}
+
+// table.insert(t, pos, v) and table.remove(t, pos) shift the elements from pos to #t in C; with a
+// __len metamethod #t is whatever the contract says, and the table may hold nothing at all (a 2^40
+// loop of nils). The shift is charged, kArgElementsPerStep elements a step, first. Appending and
+// removing the last element shift nothing and cost nothing more.
+void charge_shift(lua_State* L) {
+  int ok = 0;
+  const lua_Integer pos = lua_tointegerx(L, 2, &ok);
+  if (!ok || lua_type(L, 1) != LUA_TTABLE) return;
+  const lua_Integer n = luaL_len(L, 1);  // the same __len (if any) answers again in the library
+  if (n > pos && !charge(vm_of(L), (static_cast<uint64_t>(n) - static_cast<uint64_t>(pos)) / kArgElementsPerStep))
+    raise_fatal(L);
+}
+
+int charged_insert(lua_State* L) {
+  if (lua_gettop(L) >= 3) charge_shift(L);
+  return call_wrapped(L);
+}
+
+int charged_remove(lua_State* L) {
+  if (lua_gettop(L) >= 2) charge_shift(L);
+  return call_wrapped(L);
 }
 
 void edit_table(lua_State* L, int lib) {
   set_function(L, lib, "sort", deterministic_sort);
   wrap_with(L, lib, "move", range_charged);
   wrap_with(L, lib, "unpack", range_charged);
+  wrap_with(L, lib, "insert", charged_insert);
+  wrap_with(L, lib, "remove", charged_remove);
 }
 
 void edit_math(lua_State* L, int lib) {

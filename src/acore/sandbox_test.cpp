@@ -269,6 +269,18 @@ TEST(Metering, ExhaustionFailsTheTxAndKeepsTheFee) {
   }
 }
 
+TEST(Metering, ShiftsAndRangesInCAreChargedByTheirLength) {
+  MemoryHost append, front;
+  ASSERT_TRUE(run_lua("local t = {} for i = 1, 4000 do table.insert(t, i) end", &append).ok);
+  ASSERT_TRUE(run_lua("local t = {} for i = 1, 4000 do table.insert(t, 1, i) end", &front).ok);
+  // Inserting at the front shifts 0 + 1 + ... + 3999 elements: about 1M elements, 125k steps more.
+  EXPECT_GT(front.used, append.used + 120'000);
+  MemoryHost small, big;
+  ASSERT_TRUE(run_lua("table.move({}, 1, 10, 2)", &small).ok);
+  ASSERT_TRUE(run_lua("table.move({}, 1, 800000, 2)", &big).ok);
+  EXPECT_EQ(big.used - small.used, (800'000u - 1) / 8 - (10u - 1) / 8);  // 1 step per 8 elements
+}
+
 TEST(Limits, MemoryIsCappedPerCall) {
   expect_fails("local t = {} for i = 1, 1e8 do t[i] = i end", "out of memory");
   expect_fails("local s = string.rep('x', 1000000) local t = {} for i = 1, 100 do t[i] = s .. i end", "out of memory");
@@ -353,7 +365,7 @@ TEST(Sandbox, EscapesAreRefused) {
 //   package.loadlib, setmetatable(_G), binary chunks, string.dump, getfenv-style tricks (_ENV, debug),
 //   a huge string.rep, huge concatenation growth, deep Lua and C-stack recursion, coroutines (absent,
 //   so nothing to meter), math.random, os and io, collectgarbage, __gc, writes to library and global
-//   tables, require outside the package, and C loops over a range the contract chooses.
+//   tables, require outside the package, and C loops over a range or length the contract chooses.
 TEST(Sandbox, EscapesOfTheIssueListAreRefused) {
   struct Escape {
     const char* what;
@@ -403,6 +415,10 @@ TEST(Sandbox, EscapesOfTheIssueListAreRefused) {
       {"table.move float range", "table.move({}, 1, 1e15, 2)", "out of step", FailureCode::kOutOfStep},
       {"table.unpack range", "return select('#', table.unpack({}, 1, 1e7))", "too many results"},
       {"table.unpack __len", "return table.unpack(setmetatable({}, {__len = function() return 1 << 40 end}))",
+       "out of step", FailureCode::kOutOfStep},
+      {"table.insert __len", "table.insert(setmetatable({}, {__len = function() return 1 << 40 end}), 1, 'x')",
+       "out of step", FailureCode::kOutOfStep},
+      {"table.remove __len", "table.remove(setmetatable({}, {__len = function() return 1 << 40 end}), 1)",
        "out of step", FailureCode::kOutOfStep},
   };
   for (const Escape& e : kEscapes) {
