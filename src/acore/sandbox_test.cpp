@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <tuple>
 
 #include <unistd.h>
 
@@ -251,19 +252,24 @@ TEST(Metering, ExhaustionFailsTheTxAndKeepsTheFee) {
       for i = 1, 100 do t[i] = s .. i end
     end)
     external "dive()" (function() mark:set("dive") local function f() return 1 + f() end f() end))LUA"), 1);
-  const std::pair<const char*, FailureCode> kCases[] = {
-      {"spin", FailureCode::kOutOfStep}, {"hog", FailureCode::kUnknown}, {"dive", FailureCode::kStackOverflow}};
-  for (const auto& [method, code] : kCases) {
+  // hog's instructions cost 1 + 2^20/16 steps each once it holds its 1 MiB string (vm.hpp): its limit
+  // leaves room to reach the memory cap.
+  const std::tuple<const char*, FailureCode, uint64_t> kCases[] = {{"spin", FailureCode::kOutOfStep, 5'000'000},
+                                                                   {"hog", FailureCode::kUnknown, 50'000'000},
+                                                                   {"dive", FailureCode::kStackOverflow, 5'000'000}};
+  for (const auto& [method, code, limit] : kCases) {
     execution::testing::TxFields f;
     f.to = c;
-    f.step_limit = 5'000'000;
+    f.step_limit = limit;
     f.data = execution::testing::call_data(method);
     const Uint256 before = chain.balance(user(1));
     auto rc = chain.send(f);
     ASSERT_FALSE(rc.success) << method;
     EXPECT_EQ(rc.failure->code, code) << method << ": " << rc.failure->message;
     EXPECT_GT(rc.step_used, chain.intrinsic(f)) << method;
-    if (code == FailureCode::kOutOfStep) EXPECT_EQ(rc.step_used, Uint256(f.step_limit));
+    if (code == FailureCode::kOutOfStep) {
+      EXPECT_EQ(rc.step_used, Uint256(f.step_limit));
+    }
     EXPECT_EQ(*before.checked_sub(chain.balance(user(1))), *rc.step_used.checked_mul(rc.step_price)) << method;
     EXPECT_EQ(chain.stored(c, std::string("\x01mark", 5)), std::nullopt) << method;
   }
@@ -279,6 +285,32 @@ TEST(Metering, ShiftsAndRangesInCAreChargedByTheirLength) {
   ASSERT_TRUE(run_lua("table.move({}, 1, 10, 2)", &small).ok);
   ASSERT_TRUE(run_lua("table.move({}, 1, 800000, 2)", &big).ok);
   EXPECT_EQ(big.used - small.used, (800'000u - 1) / 8 - (10u - 1) / 8);  // 1 step per 8 elements
+}
+
+// One instruction may compare two long strings byte by byte (vm.hpp): while a call holds one, its
+// instructions cost by its length. Unpriced, this loop took 13 s (==) and 54 s (<) for 1M steps.
+TEST(Metering, InstructionsCostMoreWhileTheCallHoldsALongString) {
+  const char* kLoop = "local a, b = string.rep('x', %d), string.rep('x', %d) local n = 0 "
+                      "for i = 1, 1000 do if a == b and not (a < b) then n = n + 1 end end return n";
+  auto run = [&](int bytes) {
+    char body[256];
+    std::snprintf(body, sizeof body, kLoop, bytes, bytes);
+    MemoryHost host;
+    auto r = run_lua(body, &host);
+    EXPECT_TRUE(r.ok) << r.message;
+    return host.used;
+  };
+  const uint64_t short_strings = run(100), long_strings = run(1 << 16);
+  EXPECT_LT(short_strings, 20'000u);
+  EXPECT_GT(long_strings, 1000u * 4 * (1 << 16) / lua::kComparedStringBytesPerStep);  // 4 instructions a turn
+  // A constant in the code counts too: two 64 KiB literals are as long as strings the call makes.
+  const std::string big(1 << 16, 'y');
+  auto p = must_compile("local a = '" + big + "' local b = '" + big + "'\n"
+                        "external \"run()\" (function() for i = 1, 1000 do local e = a == b end end)");
+  ASSERT_TRUE(p);
+  MemoryHost host;
+  ASSERT_TRUE(call(*p, host, "run").ok);
+  EXPECT_GT(host.used, 1000u * 3 * (1 << 16) / lua::kComparedStringBytesPerStep);
 }
 
 TEST(Limits, MemoryIsCappedPerCall) {
