@@ -12,7 +12,7 @@
 //   by a count hook (the first batch when the call starts), plus strings the call creates and the
 //   library functions' arguments (lua_stdlib.cpp);
 // - long strings: one instruction may compare two strings (==, <, a table lookup) byte by byte, out of
-//   the hook's sight: 1 MiB with strcoll takes ~200 µs, a hundred thousand plain instructions. So
+//   the hook's sight: 1 MiB with strcoll takes ~200 µs, some forty thousand plain instructions. So
 //   while the call holds a string of n >= kChargedStringBytesMin bytes, or its code has one as a
 //   constant, every instruction costs n / kComparedStringBytesPerStep steps more, charged in smaller
 //   batches (kInstructionsPerCharge steps' worth);
