@@ -391,8 +391,16 @@ int text_load(lua_State* L) {
 int no_print(lua_State*) { return 0; }
 
 // string.find is plain: Lua's pattern matcher backtracks without bound inside one C call, out of the
-// count hook's reach, so patterns (and match, gmatch, gsub) are not offered.
+// count hook's reach, so patterns (and match, gmatch, gsub) are not offered. Even plain, a search
+// compares up to (#s - #p + 1) * #p bytes (an "aaa…b" needle in an "aaa…" haystack: 1 MiB by 64 KiB
+// is 64 GB of compares, seconds): charged as that, kFindBytesPerStep a step.
+constexpr uint64_t kFindBytesPerStep = 128;
+
 int plain_find(lua_State* L) {
+  if (lua_type(L, 1) == LUA_TSTRING && lua_type(L, 2) == LUA_TSTRING) {
+    const uint64_t n = lua_rawlen(L, 1), m = lua_rawlen(L, 2);
+    if (n >= m && !charge(vm_of(L), (n - m + 1) * m / kFindBytesPerStep)) raise_fatal(L);
+  }
   lua_settop(L, 3);
   lua_pushboolean(L, 1);
   lua_pushvalue(L, lua_upvalueindex(1));

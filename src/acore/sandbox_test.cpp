@@ -448,6 +448,8 @@ TEST(Sandbox, EscapesOfTheIssueListAreRefused) {
       {"table.unpack range", "return select('#', table.unpack({}, 1, 1e7))", "too many results"},
       {"table.unpack __len", "return table.unpack(setmetatable({}, {__len = function() return 1 << 40 end}))",
        "out of step", FailureCode::kOutOfStep},
+      {"plain find, worst case", "local s = string.rep('a', 1 << 20) return string.find(s, s:sub(1, 1 << 16) .. 'b', 1, true)",
+       "out of step", FailureCode::kOutOfStep},
       {"table.insert __len", "table.insert(setmetatable({}, {__len = function() return 1 << 40 end}), 1, 'x')",
        "out of step", FailureCode::kOutOfStep},
       {"table.remove __len", "table.remove(setmetatable({}, {__len = function() return 1 << 40 end}), 1)",
