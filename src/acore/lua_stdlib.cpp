@@ -369,10 +369,13 @@ int safe_xpcall(lua_State* L) {
 }
 
 // load(text [, name [, mode [, env]]]): text only, never a binary chunk; without env, the chunk sees
-// the call's globals.
+// the call's globals. Parsing takes ~16 ns a byte, some three plain instructions: kLoadStepsPerByte.
+constexpr uint64_t kLoadStepsPerByte = 4;
+
 int text_load(lua_State* L) {
   size_t n = 0;
   const char* text = luaL_checklstring(L, 1, &n);
+  if (!charge(vm_of(L), n * kLoadStepsPerByte)) raise_fatal(L);
   const char* name = luaL_optstring(L, 2, "=(load)");
   const char* mode = luaL_optstring(L, 3, "t");
   if (std::strcmp(mode, "t") != 0) return luaL_error(L, "load: only text chunks can be loaded (mode \"t\")");

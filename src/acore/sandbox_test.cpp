@@ -285,6 +285,10 @@ TEST(Metering, ShiftsAndRangesInCAreChargedByTheirLength) {
   ASSERT_TRUE(run_lua("table.move({}, 1, 10, 2)", &small).ok);
   ASSERT_TRUE(run_lua("table.move({}, 1, 800000, 2)", &big).ok);
   EXPECT_EQ(big.used - small.used, (800'000u - 1) / 8 - (10u - 1) / 8);  // 1 step per 8 elements
+  MemoryHost one, many;
+  ASSERT_TRUE(run_lua("load('return 1')", &one).ok);
+  ASSERT_TRUE(run_lua("load(string.rep(' ', 100000) .. 'return 1')", &many).ok);
+  EXPECT_GT(many.used - one.used, 4u * 100'000);  // parsing: 4 steps a byte
 }
 
 // One instruction may compare two long strings byte by byte (vm.hpp): while a call holds one, its
