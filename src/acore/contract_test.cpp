@@ -238,6 +238,10 @@ TEST(Model, RevertsAndErrorsFailWithTheirCodes) {
   EXPECT_EQ(chain.stored(c, std::string("\x01seen", 5)), std::nullopt);
   rc = chain.call(c, "oops");
   EXPECT_EQ(failure_of(rc), "1 main.lua:44: attempt to index a nil value (local 't')");
+  // Found by fuzz_lua_contract: an empty revert message left the failure saying nothing.
+  auto r = run_lua("revert('', 3)");
+  EXPECT_EQ(r.code, core::user_failure(3));
+  EXPECT_EQ(r.message, "reverted");
 }
 
 TEST(Model, ContractsPayOutAndTakePlainTransfersThroughTheirFallback) {

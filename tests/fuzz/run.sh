@@ -15,7 +15,9 @@ for target in $targets; do
   work=$(mktemp -d)
   cp -r "$corpus/." "$work/" 2>/dev/null || true
   echo "fuzz: $target, $runs runs"
-  if (cd "$build" && "./$target" -runs="$runs" -seed=1 -max_len=65536 -rss_limit_mb=2048 "$work" > "$target.log" 2>&1); then
+  dict=()
+  [ -f "$here/${target#fuzz_}.dict" ] && dict=(-dict="$here/${target#fuzz_}.dict")
+  if (cd "$build" && "./$target" -runs="$runs" -seed=1 -max_len=65536 -rss_limit_mb=2048 "${dict[@]}" "$work" > "$target.log" 2>&1); then
     passed=$((passed + 1))
     tail -n 1 "$build/$target.log"
   else
