@@ -309,8 +309,9 @@ int contract_call(lua_State* L) {
   vm.call_args.params = nullptr;
   if (!lua_isnoneornil(L, 3)) {
     luaL_checktype(L, 3, LUA_TTABLE);
-    if (!to_json(L, 3, nullptr, vm.call_args.params, vm.text) || !vm.call_args.params.is_object()) {
-      if (!vm.call_args.params.is_object()) vm.text = "params must be a table with string keys";
+    const bool converted = to_json(L, 3, nullptr, vm.call_args.params, vm.text);
+    if (!converted || !vm.call_args.params.is_object()) {
+      if (converted) vm.text = "params must be a table with string keys";
       vm.text = "call: " + vm.text;
       raise_error(L, vm.text);
     }

@@ -317,6 +317,20 @@ TEST(Metering, InstructionsCostMoreWhileTheCallHoldsALongString) {
   EXPECT_GT(host.used, 1000u * 3 * (1 << 16) / lua::kComparedStringBytesPerStep);
 }
 
+// Tables may share their parts: 33k steps of Lua made a 136 GB output, and the conversion to JSON
+// threw std::bad_alloc out of invoke (a node killed by one icx_call). Outputs and call params are
+// bounded as JSON.
+TEST(Limits, OutputsAreBoundedAsJson) {
+  expect_fails("local s = string.rep('x', 100) local a, b, c = {}, {}, {} "
+               "for i = 1, 4096 do a[i] = s end for i = 1, 4096 do b[i] = a end for i = 1, 64 do c[i] = b end return c",
+               "larger than 4 MiB as JSON");
+  expect_fails("local a = {} for i = 1, 4096 do a[i] = 'x' end local b = {} for i = 1, 4096 do b[i] = a end "
+               "call('cx00000000000000000000000000000000000000bb', 'f', {p = b})", "larger than 4 MiB as JSON");
+  auto r = run_lua("local a = {} for i = 1, 2000 do a[i] = string.rep('y', 100) .. i end return {a, a, a, a, a}");
+  ASSERT_TRUE(r.ok) << r.message;  // 1 MB of JSON is fine
+  EXPECT_EQ(r.output.as_array().size(), 5u);
+}
+
 TEST(Limits, MemoryIsCappedPerCall) {
   expect_fails("local t = {} for i = 1, 1e8 do t[i] = i end", "out of memory");
   expect_fails("local s = string.rep('x', 1000000) local t = {} for i = 1, 100 do t[i] = s .. i end", "out of memory");

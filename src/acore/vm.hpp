@@ -91,6 +91,7 @@ struct Vm {
   const ProgramData* program = nullptr;  // the program whose call runs (invoke)
   ProgramData* compiling = nullptr;      // the program being built (compile)
   size_t declared = 0;                   // declarations seen by this run of the top level
+  size_t json_bytes = 0;                 // of the value to_json is converting (lua_values.cpp)
 
   // Scratch owned here rather than on a C stack frame that a Lua error may longjmp over.
   std::string text;
