@@ -6,7 +6,7 @@ JOBS       ?= $(shell nproc)
 FUZZ_RUNS  ?= 300000
 # Also listed in tests/fuzz/CMakeLists.txt and tests/fuzz/run.sh.
 FUZZ_TARGETS = fuzz_tx_json fuzz_block_decode fuzz_p2p_messages fuzz_vote_records fuzz_rpc_dispatcher \
-               fuzz_ws_monitor fuzz_genesis fuzz_config fuzz_deploy_package
+               fuzz_ws_monitor fuzz_genesis fuzz_config fuzz_deploy_package fuzz_lua_contract
 
 .PHONY: all deps build localnet localnet-stop test test-unit test-fuzz test-functional test-long test-tsan bench fuzz-build tsan-build clean
 

@@ -3,63 +3,14 @@
 // read-only and payable rules, reverts, ICX transfers and calls between Lua contracts.
 #include <gtest/gtest.h>
 
-#include <fstream>
-#include <sstream>
-
-#include "acore/test_host.hpp"
-#include "execution/test_probe.hpp"
+#include "acore/lua_chain_test.hpp"
 
 namespace cx::acore {
 namespace {
 
 using core::Address;
-using execution::testing::contract_address;
-using execution::testing::ProbeChain;
-using execution::testing::user;
-using testing::must_compile;
+using namespace testing;
 namespace json = boost::json;
-
-// A Lua program at an address, with every method callable (on_install too, as a deploy would run it).
-class Deployed final : public contracts::Contract {
- public:
-  explicit Deployed(ProgramPtr p) : m_program(std::move(p)) {}
-  std::string_view name() const override { return "lua"; }
-  std::span<const contracts::MethodAbi> abi() const override { return m_program->methods(); }
-  contracts::CallResult call(contracts::Host& host, size_t method, const json::value& params) const override {
-    return invoke(*m_program, host, method, params);
-  }
-
- private:
-  ProgramPtr m_program;
-};
-
-struct LuaChain : ProbeChain {
-  Address deploy(const ProgramPtr& p, uint8_t n) {
-    const Address a = contract_address(static_cast<uint8_t>(0x40 + n));
-    registry.add_native(a, std::make_shared<Deployed>(p));
-    return a;
-  }
-  core::Receipt send_from(const Address& from, const Address& to, std::string_view method, json::value params,
-                          Uint256 value = 0) {
-    execution::testing::TxFields f;
-    f.from = from;
-    f.to = to;
-    f.value = value;
-    f.data = execution::testing::call_data(method, std::move(params));
-    return send(f);
-  }
-};
-
-std::string read_example(const std::string& path) {
-  std::ifstream in(std::string(CX_SOURCE_DIR) + "/examples/contracts/" + path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-std::string failure_of(const core::Receipt& rc) {
-  return rc.success ? "ok" : std::to_string(core::code_value(rc.failure->code)) + " " + rc.failure->message;
-}
 
 const std::string kOneCoin = "0x2540be400";  // 100 * 10^8
 
@@ -287,6 +238,10 @@ TEST(Model, RevertsAndErrorsFailWithTheirCodes) {
   EXPECT_EQ(chain.stored(c, std::string("\x01seen", 5)), std::nullopt);
   rc = chain.call(c, "oops");
   EXPECT_EQ(failure_of(rc), "1 main.lua:44: attempt to index a nil value (local 't')");
+  // Found by fuzz_lua_contract: an empty revert message left the failure saying nothing.
+  auto r = run_lua("revert('', 3)");
+  EXPECT_EQ(r.code, core::user_failure(3));
+  EXPECT_EQ(r.message, "reverted");
 }
 
 TEST(Model, ContractsPayOutAndTakePlainTransfersThroughTheirFallback) {

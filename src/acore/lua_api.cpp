@@ -210,10 +210,15 @@ int revert_index(lua_State* L) {
   return 1;
 }
 
-// revert(message [, code]): fails the call with failure code 32 + code (ICON's UserReversion).
+// revert(message [, code]): fails the call with failure code 32 + code (ICON's UserReversion). No
+// message, or an empty one, is "reverted": a failure always says something.
 int contract_revert(lua_State* L) {
   size_t n = 0;
   const char* message = luaL_optlstring(L, 1, "reverted", &n);
+  if (n == 0) {
+    message = "reverted";
+    n = 8;
+  }
   const lua_Integer code = luaL_optinteger(L, 2, 0);
   luaL_argcheck(L, code >= 0 && code <= 0x7fffffff, 2, "a revert code is 0..2^31-1");
   raise_revert(L, core::user_failure(static_cast<uint32_t>(code)), std::string_view(message, n));
@@ -304,8 +309,9 @@ int contract_call(lua_State* L) {
   vm.call_args.params = nullptr;
   if (!lua_isnoneornil(L, 3)) {
     luaL_checktype(L, 3, LUA_TTABLE);
-    if (!to_json(L, 3, nullptr, vm.call_args.params, vm.text) || !vm.call_args.params.is_object()) {
-      if (!vm.call_args.params.is_object()) vm.text = "params must be a table with string keys";
+    const bool converted = to_json(L, 3, nullptr, vm.call_args.params, vm.text);
+    if (!converted || !vm.call_args.params.is_object()) {
+      if (converted) vm.text = "params must be a table with string keys";
       vm.text = "call: " + vm.text;
       raise_error(L, vm.text);
     }

@@ -62,6 +62,14 @@ bool json_fail(std::string& error, const std::string& message) {
   return false;
 }
 
+// Counts `bytes` of JSON against kJsonBytesMax (vm.json_bytes, reset by each top-level to_json).
+bool json_spend(lua_State* L, size_t bytes, std::string& error) {
+  Vm& vm = vm_of(L);
+  vm.json_bytes += bytes;
+  if (vm.json_bytes <= kJsonBytesMax) return true;
+  return json_fail(error, "the value is larger than " + std::to_string(kJsonBytesMax >> 20) + " MiB as JSON");
+}
+
 }  // namespace
 
 bool push_param(lua_State* L, const json::value& v, const Type& t, std::string& error) {
@@ -144,6 +152,8 @@ void push_json(lua_State* L, const json::value& v, int depth) {
 namespace {
 
 bool scalar_to_json(lua_State* L, int index, Type::Kind kind, json::value& out, std::string& error) {
+  constexpr size_t kItemBytes = 8;  // a value's own share, whatever it holds
+  if (!json_spend(L, kItemBytes + (lua_type(L, index) == LUA_TSTRING ? 2 * lua_rawlen(L, index) : 0), error)) return false;
   switch (kind) {
     case Type::Kind::kInt: {
       auto v = to_int(L, index);
@@ -244,9 +254,12 @@ bool table_to_json(lua_State* L, int index, const Type* t, json::value& out, std
 
 bool any_to_json(lua_State* L, int index, json::value& out, std::string& error, int depth) {
   switch (lua_type(L, index)) {
-    case LUA_TNIL: out = nullptr; return true;
-    case LUA_TBOOLEAN: out = lua_toboolean(L, index) ? "0x1" : "0x0"; return true;
-    case LUA_TSTRING: out = lua_view(L, index); return true;
+    case LUA_TNIL: out = nullptr; return json_spend(L, 8, error);
+    case LUA_TBOOLEAN: out = lua_toboolean(L, index) ? "0x1" : "0x0"; return json_spend(L, 8, error);
+    case LUA_TSTRING:
+      if (!json_spend(L, 8 + lua_rawlen(L, index), error)) return false;
+      out = lua_view(L, index);
+      return true;
     case LUA_TNUMBER:
       if (!lua_isinteger(L, index)) return json_fail(error, "a float cannot leave a contract (use integers)");
       return scalar_to_json(L, index, Type::Kind::kInt, out, error);
@@ -262,6 +275,7 @@ bool any_to_json(lua_State* L, int index, json::value& out, std::string& error, 
 }  // namespace
 
 bool to_json(lua_State* L, int index, const Type* t, json::value& out, std::string& error, int depth) {
+  if (depth == 0) vm_of(L).json_bytes = 0;
   if (depth > kJsonDepthMax || !lua_checkstack(L, 4)) return json_fail(error, "the value nests too deep");
   if (t == nullptr) return any_to_json(L, index, out, error, depth);
   if (t->scalar()) return scalar_to_json(L, index, t->kind, out, error);

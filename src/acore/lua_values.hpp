@@ -14,6 +14,9 @@ namespace cx::acore::lua {
 
 inline constexpr int kJsonDepthMax = 16;
 inline constexpr size_t kJsonItemsMax = 4096;  // elements of a list or fields of a dict, per level
+// All of one value as JSON (an output, a call's params): tables may share their parts, so that a few
+// kilobytes of Lua would make terabytes of JSON without this bound.
+inline constexpr size_t kJsonBytesMax = 4u << 20;
 
 // Pushes the param `v` converted to `t`; false with `error` set (nothing pushed) if it does not fit.
 // May raise a Lua memory error: callers hold nothing on the C stack that needs destroying.

@@ -270,6 +270,7 @@ std::variant<ProgramPtr, CodeError> compile(const Package& package) {
   lua_State* L = vm->L;
   lua_pushcfunction(L, load_files);
   int status = lua_pcall(L, 0, 0, 0);
+  data.longest_constant = vm->longest_string;  // the files' string constants, made by the parser
   if (status == LUA_OK) {
     lua_pushcfunction(L, collect_declarations);
     status = lua_pcall(L, 0, 0, 0);
@@ -341,7 +342,7 @@ contracts::CallResult invoke_here(const Program& program, contracts::Host& host,
   CX_ASSERT(method < impl.iface.methods.size());
   auto vm = impl.acquire();
   if (!vm) return contracts::CallResult::fail(core::FailureCode::kUnknown, "cannot create a Lua state");
-  lua::begin_call(*vm, &host, 0);
+  lua::begin_call(*vm, &host, 0, impl.data.longest_constant);
   vm->program = &impl.data;
   contracts::CallResult r;
   if (vm->fatal) {

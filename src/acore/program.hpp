@@ -25,6 +25,7 @@ struct ProgramData {
   std::vector<std::string> chunks;  // each file compiled from its text by compile(), as lua_dump wrote it
   std::vector<Declaration> decls;   // in the order the top level makes them
   std::vector<size_t> method_decls;  // Program::methods() index -> its declaration
+  size_t longest_constant = 0;       // bytes of the longest string the files' code holds (vm.hpp)
 };
 
 // What icx_getScoreApi and the registry see of a program, built from its declarations.

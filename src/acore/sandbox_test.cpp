@@ -4,8 +4,13 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <tuple>
 
-#include "acore/test_host.hpp"
+#include <unistd.h>
+
+#include "acore/lua_chain_test.hpp"
 #include "acore/vm.hpp"
 
 namespace cx::acore {
@@ -87,6 +92,55 @@ TEST(Determinism, PairsOverStringKeysWritesTheSameStorageInTwoStates) {
   }
   EXPECT_EQ(keys.size(), 200u);
   EXPECT_TRUE(std::is_sorted(keys.begin(), keys.end())) << stored.substr(0, 80);
+}
+
+// The state root after a contract that walks `pairs` over string keys and stores what it saw, in this
+// process (a fresh Lua state, so a fresh string-hash seed and table layout each time).
+std::string pairs_state_root() {
+  LuaChain chain;
+  const Address c = chain.deploy(must_compile(R"LUA(
+    local rank = DictDB("rank", "int")
+    local order = VarDB("order", "str")
+    external "run()" (function()
+      local t = {}
+      for i = 1, 500 do t["k" .. (i * 7919 % 1013) .. string.rep("z", i % 7)] = i end
+      local seen, n = {}, 0
+      for k, v in pairs(t) do
+        n = n + 1
+        rank[k] = n * 1000 + v
+        seen[n] = k
+      end
+      order:set(table.concat(seen, ","))
+    end))LUA"), 1);
+  auto rc = chain.call(c, "run");
+  EXPECT_TRUE(rc.success) << failure_of(rc);
+  return chain.state_root().hex();
+}
+
+// Run alone in a child process by the test below (CX_PAIRS_ROOT_CHILD=1), it prints its root; in the
+// suite, two runs in this process must agree.
+TEST(Determinism, PairsStateRootChild) {
+  const std::string root = pairs_state_root();
+  if (std::getenv("CX_PAIRS_ROOT_CHILD") != nullptr) std::printf("pairs state root: %s\n", root.c_str());
+  EXPECT_EQ(root, pairs_state_root());
+}
+
+// Another process has another address layout and its own hash seed (Lua mixes addresses and the
+// time into it), as another validator would: the state root must not change.
+TEST(Determinism, PairsOverStringKeysGiveTheSameStateRootInAnotherProcess) {
+  char self[4096];
+  const ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+  ASSERT_GT(n, 0);
+  self[n] = 0;
+  const std::string command = "CX_PAIRS_ROOT_CHILD=1 '" + std::string(self) + "' --gtest_filter=Determinism.PairsStateRootChild 2>&1";
+  FILE* child = popen(command.c_str(), "r");
+  ASSERT_NE(child, nullptr);
+  std::string output;
+  char buf[512];
+  while (std::fgets(buf, sizeof buf, child) != nullptr) output += buf;
+  ASSERT_EQ(pclose(child), 0) << output;
+  const std::string root = pairs_state_root();
+  EXPECT_NE(output.find("pairs state root: " + root), std::string::npos) << output;
 }
 
 TEST(Determinism, TableSortIsAStableMergeSort) {
@@ -185,6 +239,98 @@ TEST(Metering, BigStringsAreChargedByTheirBytes) {
   EXPECT_EQ(r.code, FailureCode::kOutOfStep);
 }
 
+// A tx whose contract runs out of steps or memory, or recurses too deep, fails with its code, undoes
+// its writes, and still pays for the steps it used.
+TEST(Metering, ExhaustionFailsTheTxAndKeepsTheFee) {
+  LuaChain chain;
+  const Address c = chain.deploy(must_compile(R"LUA(
+    local mark = VarDB("mark", "str")
+    external "spin()" (function() mark:set("spin") while true do end end)
+    external "hog()" (function()
+      mark:set("hog")
+      local s, t = string.rep("x", 1 << 20), {}
+      for i = 1, 100 do t[i] = s .. i end
+    end)
+    external "dive()" (function() mark:set("dive") local function f() return 1 + f() end f() end))LUA"), 1);
+  // hog's instructions cost 1 + 2^20/16 steps each once it holds its 1 MiB string (vm.hpp): its limit
+  // leaves room to reach the memory cap.
+  const std::tuple<const char*, FailureCode, uint64_t> kCases[] = {{"spin", FailureCode::kOutOfStep, 5'000'000},
+                                                                   {"hog", FailureCode::kUnknown, 50'000'000},
+                                                                   {"dive", FailureCode::kStackOverflow, 5'000'000}};
+  for (const auto& [method, code, limit] : kCases) {
+    execution::testing::TxFields f;
+    f.to = c;
+    f.step_limit = limit;
+    f.data = execution::testing::call_data(method);
+    const Uint256 before = chain.balance(user(1));
+    auto rc = chain.send(f);
+    ASSERT_FALSE(rc.success) << method;
+    EXPECT_EQ(rc.failure->code, code) << method << ": " << rc.failure->message;
+    EXPECT_GT(rc.step_used, chain.intrinsic(f)) << method;
+    if (code == FailureCode::kOutOfStep) {
+      EXPECT_EQ(rc.step_used, Uint256(f.step_limit));
+    }
+    EXPECT_EQ(*before.checked_sub(chain.balance(user(1))), *rc.step_used.checked_mul(rc.step_price)) << method;
+    EXPECT_EQ(chain.stored(c, std::string("\x01mark", 5)), std::nullopt) << method;
+  }
+}
+
+TEST(Metering, ShiftsAndRangesInCAreChargedByTheirLength) {
+  MemoryHost append, front;
+  ASSERT_TRUE(run_lua("local t = {} for i = 1, 4000 do table.insert(t, i) end", &append).ok);
+  ASSERT_TRUE(run_lua("local t = {} for i = 1, 4000 do table.insert(t, 1, i) end", &front).ok);
+  // Inserting at the front shifts 0 + 1 + ... + 3999 elements: about 1M elements, 125k steps more.
+  EXPECT_GT(front.used, append.used + 120'000);
+  MemoryHost small, big;
+  ASSERT_TRUE(run_lua("table.move({}, 1, 10, 2)", &small).ok);
+  ASSERT_TRUE(run_lua("table.move({}, 1, 800000, 2)", &big).ok);
+  EXPECT_EQ(big.used - small.used, (800'000u - 1) / 8 - (10u - 1) / 8);  // 1 step per 8 elements
+  MemoryHost one, many;
+  ASSERT_TRUE(run_lua("load('return 1')", &one).ok);
+  ASSERT_TRUE(run_lua("load(string.rep(' ', 100000) .. 'return 1')", &many).ok);
+  EXPECT_GT(many.used - one.used, 4u * 100'000);  // parsing: 4 steps a byte
+}
+
+// One instruction may compare two long strings byte by byte (vm.hpp): while a call holds one, its
+// instructions cost by its length. Unpriced, this loop took 13 s (==) and 54 s (<) for 1M steps.
+TEST(Metering, InstructionsCostMoreWhileTheCallHoldsALongString) {
+  const char* kLoop = "local a, b = string.rep('x', %d), string.rep('x', %d) local n = 0 "
+                      "for i = 1, 1000 do if a == b and not (a < b) then n = n + 1 end end return n";
+  auto run = [&](int bytes) {
+    char body[256];
+    std::snprintf(body, sizeof body, kLoop, bytes, bytes);
+    MemoryHost host;
+    auto r = run_lua(body, &host);
+    EXPECT_TRUE(r.ok) << r.message;
+    return host.used;
+  };
+  const uint64_t short_strings = run(100), long_strings = run(1 << 16);
+  EXPECT_LT(short_strings, 20'000u);
+  EXPECT_GT(long_strings, 1000u * 4 * (1 << 16) / lua::kComparedStringBytesPerStep);  // 4 instructions a turn
+  // A constant in the code counts too: two 64 KiB literals are as long as strings the call makes.
+  const std::string big(1 << 16, 'y');
+  auto p = must_compile("local a = '" + big + "' local b = '" + big + "'\n"
+                        "external \"run()\" (function() for i = 1, 1000 do local e = a == b end end)");
+  ASSERT_TRUE(p);
+  MemoryHost host;
+  ASSERT_TRUE(call(*p, host, "run").ok);
+  EXPECT_GT(host.used, 1000u * 3 * (1 << 16) / lua::kComparedStringBytesPerStep);
+}
+
+// Tables may share their parts: 33k steps of Lua made a 136 GB output, and the conversion to JSON
+// threw std::bad_alloc out of invoke (a node killed by one icx_call). Outputs and call params are
+// bounded as JSON.
+TEST(Limits, OutputsAreBoundedAsJson) {
+  expect_fails("local s = string.rep('x', 100) local a, b, c = {}, {}, {} "
+               "for i = 1, 4096 do a[i] = s end for i = 1, 4096 do b[i] = a end for i = 1, 64 do c[i] = b end return c",
+               "larger than 4 MiB as JSON");
+  expect_fails("local a = {} for i = 1, 4096 do a[i] = 'x' end local b = {} for i = 1, 4096 do b[i] = a end "
+               "call('cx00000000000000000000000000000000000000bb', 'f', {p = b})", "larger than 4 MiB as JSON");
+  auto r = run_lua("local a = {} for i = 1, 2000 do a[i] = string.rep('y', 100) .. i end return {a, a, a, a, a}");
+  ASSERT_TRUE(r.ok) << r.message;  // 1 MB of JSON is fine
+  EXPECT_EQ(r.output.as_array().size(), 5u);
+}
+
 TEST(Limits, MemoryIsCappedPerCall) {
   expect_fails("local t = {} for i = 1, 1e8 do t[i] = i end", "out of memory");
   expect_fails("local s = string.rep('x', 1000000) local t = {} for i = 1, 100 do t[i] = s .. i end", "out of memory");
@@ -262,6 +408,79 @@ TEST(Sandbox, EscapesAreRefused) {
   EXPECT_EQ(out(run_lua("return load('return x', 'c', 't', {x = 4})()")), R"("0x4")");
   // A local _ENV only changes what the function itself sees.
   EXPECT_EQ(out(run_lua("local _ENV = {tostring = tostring} return tostring(pairs)")), R"("nil")");
+}
+
+// Issue 14's list of escapes, each tried and how it is refused. Together with EscapesAreRefused above
+// (the Redis and Aergo classes), every item of the list has a line here or there:
+//   package.loadlib, setmetatable(_G), binary chunks, string.dump, getfenv-style tricks (_ENV, debug),
+//   a huge string.rep, huge concatenation growth, deep Lua and C-stack recursion, coroutines (absent,
+//   so nothing to meter), math.random, os and io, collectgarbage, __gc, writes to library and global
+//   tables, require outside the package, and C loops over a range or length the contract chooses.
+TEST(Sandbox, EscapesOfTheIssueListAreRefused) {
+  struct Escape {
+    const char* what;
+    const char* lua;
+    const char* why;
+    FailureCode code = FailureCode::kUnknown;
+  };
+  const Escape kEscapes[] = {
+      {"package.loadlib", "return package.loadlib", "attempt to index a nil value (global 'package')"},
+      {"setmetatable(_G)", "setmetatable(_ENV, {__index = function() end})", "cannot change a protected metatable"},
+      {"_G write", "_G.string = nil", "cannot be assigned while a function runs"},
+      {"binary chunk, mode b", "return load(string.char(27) .. 'Lua', 'x', 'bt')", "only text chunks can be loaded"},
+      {"binary chunk, text mode", "assert(load(string.char(27) .. 'LuaT'))", "attempt to load a binary chunk"},
+      {"string.dump", "return string.dump(function() end)", "attempt to call a nil value (field 'dump')"},
+      {"_ENV rawset", "rawset(_ENV, 'pairs', next)", "rawset: the table is protected"},
+      {"_ENV write", "_ENV.tostring = print", "cannot be assigned while a function runs"},
+      {"_ENV metatable", "getmetatable(_ENV).__newindex = nil", "attempt to index a string value"},
+      {"getfenv", "return getfenv(1)", "attempt to call a nil value (global 'getfenv')"},
+      {"debug.getupvalue", "return debug.getupvalue(pairs, 1)", "attempt to index a nil value (global 'debug')"},
+      {"debug.sethook", "debug.sethook()", "attempt to index a nil value (global 'debug')"},
+      {"huge string.rep", "return #string.rep('ab', 1 << 40)", "string.rep: the result would be above"},
+      {"huge concatenation", "local s = 'x' for i = 1, 40 do s = s .. s end return #s", "out of memory"},
+      {"huge table.concat", "local t = {} for i = 1, 64 do t[i] = string.rep('y', 1 << 20) end return #table.concat(t)",
+       "out of memory"},
+      {"deep Lua recursion", "local function f() return 1 + f() end return f()", "recursion too deep",
+       FailureCode::kStackOverflow},
+      {"C stack: __tostring", "local t = setmetatable({}, {__tostring = function(t) return tostring(t) end}) return tostring(t)",
+       "stack overflow"},
+      {"C stack: __lt in sort", "local mt = {} mt.__lt = function(a, b) table.sort({a, b}) return true end "
+                                "table.sort({setmetatable({}, mt), setmetatable({}, mt)})", "stack overflow"},
+      {"C stack: nested load", "return assert(load(string.rep('(', 100000) .. '1' .. string.rep(')', 100000)))()", "overflow"},
+      {"C stack: __concat", "local mt = {} mt.__concat = function(a, b) return a .. b end "
+                            "local t = setmetatable({}, mt) return t .. 'x'", "stack overflow"},
+      {"coroutine", "return coroutine.create(print)", "attempt to index a nil value (global 'coroutine')"},
+      {"math.random", "return math.random(6)", "attempt to call a nil value (field 'random')"},
+      {"os.time", "return os.time()", "attempt to index a nil value (global 'os')"},
+      {"io.write", "io.write('x')", "attempt to index a nil value (global 'io')"},
+      {"collectgarbage", "return collectgarbage('count')", "attempt to call a nil value (global 'collectgarbage')"},
+      {"__gc", "setmetatable({}, {__gc = false})", "__gc is not allowed"},
+      {"library write", "table.insert = nil", "'insert' is read-only"},
+      {"library rawset", "rawset(utf8, 'char', print)", "rawset: the table is protected"},
+      {"string metatable", "getmetatable('').__index = {}", "attempt to index a string value"},
+      {"global write", "print = error", "cannot be assigned while a function runs"},
+      {"require a path", "require('../../etc/passwd')", "the package has no file"},
+      {"require a library", "require('string')", "the package has no file 'string.lua'"},
+      {"table.move range", "table.move({}, 1, 1 << 40, 2)", "out of step", FailureCode::kOutOfStep},
+      {"table.move float range", "table.move({}, 1, 1e15, 2)", "out of step", FailureCode::kOutOfStep},
+      {"table.unpack range", "return select('#', table.unpack({}, 1, 1e7))", "too many results"},
+      {"table.unpack __len", "return table.unpack(setmetatable({}, {__len = function() return 1 << 40 end}))",
+       "out of step", FailureCode::kOutOfStep},
+      {"plain find, worst case", "local s = string.rep('a', 1 << 20) return string.find(s, s:sub(1, 1 << 16) .. 'b', 1, true)",
+       "out of step", FailureCode::kOutOfStep},
+      {"table.insert __len", "table.insert(setmetatable({}, {__len = function() return 1 << 40 end}), 1, 'x')",
+       "out of step", FailureCode::kOutOfStep},
+      {"table.remove __len", "table.remove(setmetatable({}, {__len = function() return 1 << 40 end}), 1)",
+       "out of step", FailureCode::kOutOfStep},
+  };
+  for (const Escape& e : kEscapes) {
+    MemoryHost host;
+    host.budget = 10'000'000;
+    auto r = run_lua(e.lua, &host);
+    EXPECT_FALSE(r.ok) << e.what << " -> " << out(r);
+    EXPECT_EQ(r.code, e.code) << e.what << " -> " << r.message;
+    EXPECT_NE(r.message.find(e.why), std::string::npos) << e.what << " -> " << r.message;
+  }
 }
 
 TEST(Sandbox, TheTopLevelDefinesGlobalsButNotLibraryNames) {

@@ -1,5 +1,6 @@
 #include "acore/vm.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 
@@ -18,6 +19,28 @@ BlockHeader* header_of(void* ptr) { return static_cast<BlockHeader*>(ptr) - 1; }
 
 const char kFatalTag = 0;  // the error value of a fatal failure: a light userdata no Lua code can make
 const char kProtected[] = "protected";
+
+void count_hook(lua_State* L, lua_Debug*);
+
+// Steps per instruction for the longest string so far, and the hook's batch to match (restarting its
+// count). True if the price did not change.
+bool price_instructions(Vm& vm) {
+  const uint64_t surcharge = vm.longest_string >= kChargedStringBytesMin ? vm.longest_string / kComparedStringBytesPerStep : 0;
+  const uint64_t steps = kStepsPerInstruction + surcharge;
+  if (steps == vm.instruction_steps) return true;
+  vm.instruction_steps = steps;
+  vm.hook_count = static_cast<int>(std::max<uint64_t>(1, kInstructionsPerCharge / steps));
+  lua_sethook(vm.L, count_hook, LUA_MASKCOUNT, vm.hook_count);
+  return false;
+}
+
+// A string of `bytes` was made in the call: if it is the longest, instructions cost more from now on,
+// and the new batch is paid at once (what was paid for the old one is not returned).
+bool note_string(Vm& vm, size_t bytes) {
+  if (!vm.metering || bytes <= vm.longest_string) return true;
+  vm.longest_string = bytes;
+  return price_instructions(vm) || charge(vm, static_cast<uint64_t>(vm.hook_count) * vm.instruction_steps);
+}
 
 void* allocate(void* ud, void* ptr, size_t osize, size_t nsize) {
   Vm& vm = *static_cast<Vm*>(ud);
@@ -38,6 +61,12 @@ void* allocate(void* ud, void* ptr, size_t osize, size_t nsize) {
     h->epoch = vm.epoch;
     vm.call_bytes += nsize;
     vm.total_bytes += nsize;
+    if (osize == LUA_TSTRING && nsize >= kChargedStringBytesMin && !note_string(vm, nsize)) {
+      vm.call_bytes -= nsize;
+      vm.total_bytes -= nsize;
+      std::free(h);
+      return nullptr;
+    }
     if (osize == LUA_TSTRING && nsize >= kChargedStringBytesMin && vm.phase != Phase::kIdle) {
       vm.uncharged_string_bytes += nsize;
       // A loop of big concatenations must not run far ahead of the hook: charge as it goes.
@@ -63,7 +92,7 @@ void* allocate(void* ud, void* ptr, size_t osize, size_t nsize) {
 void count_hook(lua_State* L, lua_Debug*) {
   Vm& vm = vm_of(L);
   if (vm.fatal) raise_fatal(L);
-  if (!charge(vm, kInstructionsPerCharge * kStepsPerInstruction) || !charge_strings(vm)) raise_fatal(L);
+  if (!charge(vm, static_cast<uint64_t>(vm.hook_count) * vm.instruction_steps) || !charge_strings(vm)) raise_fatal(L);
   lua_Debug ar;
   if (lua_getstack(L, kLuaDepthMax, &ar))
     raise_fatal(L, {core::FailureCode::kStackOverflow,
@@ -105,7 +134,7 @@ std::unique_ptr<Vm> new_vm() {
   return vm;
 }
 
-void begin_call(Vm& vm, contracts::Host* host, uint64_t local_steps) {
+void begin_call(Vm& vm, contracts::Host* host, uint64_t local_steps, size_t code_string_bytes) {
   CX_ASSERT(vm.phase == Phase::kIdle && vm.host == nullptr);
   ++vm.epoch;
   vm.call_bytes = 0;
@@ -116,14 +145,18 @@ void begin_call(Vm& vm, contracts::Host* host, uint64_t local_steps) {
   vm.local_steps_used = 0;
   vm.fatal.reset();
   vm.declared = 0;
-  // lua_sethook also restarts the instruction count, so every call is metered from zero.
-  lua_sethook(vm.L, count_hook, LUA_MASKCOUNT, kInstructionsPerCharge);
-  // The hook charges a batch when it has run; the first batch is paid up front.
-  (void)charge(vm, kInstructionsPerCharge * kStepsPerInstruction);
+  vm.metering = true;
+  vm.longest_string = code_string_bytes;
+  vm.instruction_steps = 0;  // priced below
+  (void)price_instructions(vm);
+  // lua_sethook (in price_instructions) also restarts the instruction count, so every call is metered
+  // from zero. The hook charges a batch when it has run; the first batch is paid up front.
+  (void)charge(vm, static_cast<uint64_t>(vm.hook_count) * vm.instruction_steps);
 }
 
 void end_call(Vm& vm) {
   lua_sethook(vm.L, nullptr, 0, 0);
+  vm.metering = false;
   lua_settop(vm.L, 0);
   vm.host = nullptr;
   vm.program = nullptr;

@@ -11,6 +11,11 @@
 // - steps: kStepsPerInstruction per VM instruction, charged to the host kInstructionsPerCharge at a time
 //   by a count hook (the first batch when the call starts), plus strings the call creates and the
 //   library functions' arguments (lua_stdlib.cpp);
+// - long strings: one instruction may compare two strings (==, <, a table lookup) byte by byte, out of
+//   the hook's sight: 1 MiB with strcoll takes ~200 µs, some forty thousand plain instructions. So
+//   while the call holds a string of n >= kChargedStringBytesMin bytes, or its code has one as a
+//   constant, every instruction costs n / kComparedStringBytesPerStep steps more, charged in smaller
+//   batches (kInstructionsPerCharge steps' worth);
 // - memory: the bytes of the blocks allocated during the call and still held (each block carries the
 //   call's epoch), at most kCallMemoryBytesMax; Lua collects garbage before it gives up, so what counts
 //   is what the call can still reach;
@@ -46,6 +51,7 @@ inline constexpr int kLuaDepthMax = 200;
 inline constexpr size_t kChargedStringBytesMin = 128;
 inline constexpr size_t kStringBytesPerStep = 32;
 inline constexpr size_t kStringChargeChunkBytes = 64u << 10;  // charged from the allocator past this
+inline constexpr size_t kComparedStringBytesPerStep = 16;
 // The steps a package's top level may use when compile() runs it without a host.
 inline constexpr uint64_t kCompileStepsMax = 10'000'000;
 
@@ -69,6 +75,12 @@ struct Vm {
   size_t cap_bytes = kSetupMemoryBytesMax;
   size_t total_bytes = 0;  // everything the state holds
   size_t uncharged_string_bytes = 0;
+  // What an instruction costs in this call (vm.cpp price_instructions), and the longest string it is
+  // priced by: the call's own, or a constant of the program's code.
+  bool metering = false;  // between begin_call and end_call
+  size_t longest_string = 0;
+  uint64_t instruction_steps = kStepsPerInstruction;
+  int hook_count = kInstructionsPerCharge;
 
   // The call in progress.
   contracts::Host* host = nullptr;  // null while compiling: steps come from local_steps
@@ -79,6 +91,7 @@ struct Vm {
   const ProgramData* program = nullptr;  // the program whose call runs (invoke)
   ProgramData* compiling = nullptr;      // the program being built (compile)
   size_t declared = 0;                   // declarations seen by this run of the top level
+  size_t json_bytes = 0;                 // of the value to_json is converting (lua_values.cpp)
 
   // Scratch owned here rather than on a C stack frame that a Lua error may longjmp over.
   std::string text;
@@ -96,8 +109,9 @@ inline Vm& vm_of(lua_State* L) { return **static_cast<Vm**>(lua_getextraspace(L)
 // A state with the sandbox's libraries and the contract API; null if Lua could not set it up.
 std::unique_ptr<Vm> new_vm();
 
-// Starts and ends a call: a new memory epoch with the call's cap, the step meter reset.
-void begin_call(Vm& vm, contracts::Host* host, uint64_t local_steps);
+// Starts and ends a call: a new memory epoch with the call's cap, the step meter reset, instructions
+// priced by `code_string_bytes`, the longest string constant of the program's code.
+void begin_call(Vm& vm, contracts::Host* host, uint64_t local_steps, size_t code_string_bytes = 0);
 void end_call(Vm& vm);
 
 // Charges steps to the host (or the local budget); false with vm.fatal set if they ran out.

@@ -9,13 +9,15 @@ failed=0
 passed=0
 # Also listed in tests/fuzz/CMakeLists.txt and the Makefile (FUZZ_TARGETS).
 targets="fuzz_tx_json fuzz_block_decode fuzz_p2p_messages fuzz_vote_records fuzz_rpc_dispatcher fuzz_ws_monitor
-         fuzz_genesis fuzz_config fuzz_deploy_package"
+         fuzz_genesis fuzz_config fuzz_deploy_package fuzz_lua_contract"
 for target in $targets; do
   corpus="$here/corpus/${target#fuzz_}"
   work=$(mktemp -d)
   cp -r "$corpus/." "$work/" 2>/dev/null || true
   echo "fuzz: $target, $runs runs"
-  if (cd "$build" && "./$target" -runs="$runs" -seed=1 -max_len=65536 -rss_limit_mb=2048 "$work" > "$target.log" 2>&1); then
+  dict=()
+  [ -f "$here/${target#fuzz_}.dict" ] && dict=(-dict="$here/${target#fuzz_}.dict")
+  if (cd "$build" && "./$target" -runs="$runs" -seed=1 -max_len=65536 -rss_limit_mb=2048 "${dict[@]}" "$work" > "$target.log" 2>&1); then
     passed=$((passed + 1))
     tail -n 1 "$build/$target.log"
   else

@@ -33,7 +33,8 @@ def main(src: pathlib.Path) -> int:
         if module not in rank:
             problems.append(f"{path}: directory '{module}' is not a module listed in DESIGN.md §2")
             continue
-        is_test = path.name.endswith("_test.cpp")
+        # Tests, and headers only tests include (*_test.hpp), may reach right of their module.
+        is_test = path.name.endswith(("_test.cpp", "_test.hpp"))
         text = path.read_text(errors="replace")
         for m in INCLUDE.finditer(text):
             bracket, target = m.groups()
