@@ -39,9 +39,11 @@ std::variant<std::string, EngineError> canon_payload(const Event& e, const json:
   if (f && !fo) return refuse("attestation of '" + e.id + "': fields must be an object");
   json::object fields;
   if (fo)
-    for (const auto& [k, _] : *fo)
+    for (const auto& entry : *fo) {
+      const std::string_view k = entry.key();
       if (std::none_of(e.fields.begin(), e.fields.end(), [&](const Decl& d) { return d.id == k; }))
         return refuse("attestation of '" + e.id + "': unknown field '" + std::string(k) + "'");
+    }
   for (const Decl& d : e.fields) {
     const json::value* v = fo ? fo->if_contains(d.id) : nullptr;
     if (!v) return refuse("attestation of '" + e.id + "': field '" + d.id + "' is missing");
