@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# `complexchain contract test` must fail when a Lua test fails, naming the file:line of each failure,
+# end a runaway test, and pass on a passing test alone (--filter). Usage: run.sh COMPLEXCHAIN
+set -u
+bin=$1
+dir=$(dirname "$0")/failing
+fails=0
+check() {  # check WHAT CONDITION...
+  local what=$1; shift
+  if "$@"; then echo "ok: $what"; else echo "FAIL: $what"; fails=$((fails + 1)); fi
+}
+out=$("$bin" contract test "$dir" 2>&1); rc=$?
+echo "$out"
+check "exit status 1 when tests fail" test "$rc" = 1
+check "the passing test passes" grep -q '^ok .*test_a_passes' <<<"$out"
+check "wrong value at line 12" grep -q 'FAILED .*test_b_wrong_value: tests/failing_test.lua:12: assert_eq: got "0x2", want 3' <<<"$out"
+check "unexpected success at line 18" grep -q 'FAILED .*test_c_fresh_chain_each_test: tests/failing_test.lua:18: assert_revert: the tx succeeded' <<<"$out"
+check "runaway loop ended" grep -q 'FAILED .*test_d_runaway_loop: tests/failing_test.lua:22: the test ran more than' <<<"$out"
+check "wrong revert code at line 27" grep -q 'FAILED .*test_e_wrong_revert_code: tests/failing_test.lua:27: assert_revert: want revert code 4, got code 35' <<<"$out"
+check "error() at line 31" grep -q 'FAILED .*test_f_error: tests/failing_test.lua:31: plain error' <<<"$out"
+check "summary" grep -q '^1 passed, 5 failed$' <<<"$out"
+"$bin" contract test "$dir" --filter test_a > /dev/null 2>&1; rc=$?
+check "--filter runs the passing test alone: status 0" test "$rc" = 0
+"$bin" contract test "$dir" --filter nothing_matches > /dev/null 2>&1; rc=$?
+check "--filter matching nothing fails" test "$rc" = 1
+json=$("$bin" contract test "$dir" --json 2>/dev/null)
+check "--json" python3 -c 'import json,sys; o=json.loads(sys.argv[1]); assert o["passed"]==1 and o["failed"]==5, o' "$json"
+empty=$(mktemp -d); cp "$dir/main.lua" "$empty/"
+"$bin" contract test "$empty" > /dev/null 2>&1; rc=$?
+check "a contract without tests fails" test "$rc" = 1
+rm -rf "$empty"
+echo "$fails check(s) failed"
+exit $((fails > 0))
