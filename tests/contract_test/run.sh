@@ -12,19 +12,23 @@ check() {  # check WHAT CONDITION...
 out=$("$bin" contract test "$dir" 2>&1); rc=$?
 echo "$out"
 check "exit status 1 when tests fail" test "$rc" = 1
-check "the passing test passes" grep -q '^ok .*test_a_passes' <<<"$out"
-check "wrong value at line 12" grep -q 'FAILED .*test_b_wrong_value: tests/failing_test.lua:12: assert_eq: got "0x2", want 3' <<<"$out"
-check "unexpected success at line 18" grep -q 'FAILED .*test_c_fresh_chain_each_test: tests/failing_test.lua:18: assert_revert: the tx succeeded' <<<"$out"
-check "runaway loop ended" grep -q 'FAILED .*test_d_runaway_loop: tests/failing_test.lua:22: the test ran more than' <<<"$out"
-check "wrong revert code at line 27" grep -q 'FAILED .*test_e_wrong_revert_code: tests/failing_test.lua:27: assert_revert: want revert code 4, got code 35' <<<"$out"
-check "error() at line 31" grep -q 'FAILED .*test_f_error: tests/failing_test.lua:31: plain error' <<<"$out"
-check "summary" grep -q '^1 passed, 5 failed$' <<<"$out"
-"$bin" contract test "$dir" --filter test_a > /dev/null 2>&1; rc=$?
-check "--filter runs the passing test alone: status 0" test "$rc" = 0
+check "the passing tests pass" grep -q '^ok .*test_a_passes' <<<"$out"
+check "update, transfer, step limit" grep -q '^ok .*test_a_update_transfer_and_steps' <<<"$out"
+check "wrong value at line 35" grep -q 'FAILED .*test_b_wrong_value: tests/failing_test.lua:35: assert_eq: got "0x2", want 3' <<<"$out"
+check "unexpected success at line 41" grep -q 'FAILED .*test_c_fresh_chain_each_test: tests/failing_test.lua:41: assert_revert: the tx succeeded' <<<"$out"
+check "runaway loop ended" grep -q 'FAILED .*test_d_runaway_loop: tests/failing_test.lua:45: the test ran more than' <<<"$out"
+check "wrong revert code at line 50" grep -q 'FAILED .*test_e_wrong_revert_code: tests/failing_test.lua:50: assert_revert: want revert code 4, got code 35' <<<"$out"
+check "error() at line 54" grep -q 'FAILED .*test_f_error: tests/failing_test.lua:54: plain error' <<<"$out"
+check "a file that does not load" grep -q 'FAILED  tests/zz_syntax_test.lua: tests/zz_syntax_test.lua:3:' <<<"$out"
+check "summary" grep -q '^2 passed, 6 failed$' <<<"$out"
+loads=$(mktemp -d); cp -r "$dir/." "$loads/"; rm "$loads/tests/zz_syntax_test.lua"
+"$bin" contract test "$loads" --filter test_a_ > /dev/null 2>&1; rc=$?
+check "--filter runs the passing tests alone: status 0" test "$rc" = 0
+rm -rf "$loads"
 "$bin" contract test "$dir" --filter nothing_matches > /dev/null 2>&1; rc=$?
 check "--filter matching nothing fails" test "$rc" = 1
 json=$("$bin" contract test "$dir" --json 2>/dev/null)
-check "--json" python3 -c 'import json,sys; o=json.loads(sys.argv[1]); assert o["passed"]==1 and o["failed"]==5, o' "$json"
+check "--json" python3 -c 'import json,sys; o=json.loads(sys.argv[1]); assert o["passed"]==2 and o["failed"]==6, o' "$json"
 empty=$(mktemp -d); cp "$dir/main.lua" "$empty/"
 "$bin" contract test "$empty" > /dev/null 2>&1; rc=$?
 check "a contract without tests fails" test "$rc" = 1

@@ -1,4 +1,4 @@
--- Tests of which all but test_a_passes must fail, each at a known line (tests/contract_test/run.sh).
+-- Tests of which all but the test_a_* ones must fail, each at a known line (tests/contract_test/run.sh).
 
 function test_a_passes()
   local c = chain:deploy{}
@@ -6,16 +6,39 @@ function test_a_passes()
   assert_eq(chain:call(c, "counter"), 2)
 end
 
+-- Passes: an update keeps the address and the state; coin moves; a step limit too small fails the tx.
+function test_a_update_transfer_and_steps()
+  local c = chain:deploy{}
+  assert_ok(chain:send{to = c, method = "bump", params = {_by = 5}})
+  local v2 = 'local counter = VarDB("counter", "int")\n' ..
+             'readonly "counter() -> int" (function() return counter:get() * 10 end)\n'
+  local same, rc = chain:deploy{to = c, files = {["main.lua"] = v2}}
+  assert_eq(same, c)
+  assert_ok(rc)
+  assert_eq(chain:call(c, "counter"), 50)
+  local _, failure = chain:try_call(c, "bump", {_by = 1})
+  assert_true(failure, "v2 has no bump")
+  local to = chain.accounts[9]
+  assert_ok(chain:transfer(to, icx(2), chain.accounts[8]))
+  assert_eq(chain:balance(to), icx(1000002))
+  local c2 = chain:deploy{}
+  local steps = chain:send{to = c2, method = "bump", params = {_by = 1}}.steps
+  rc = chain:send{to = c2, method = "bump", params = {_by = 1}, step_limit = steps - 1}
+  assert_eq(rc.status, 0, "one step short")
+  assert_eq(rc.steps, steps - 1)
+  assert_eq(chain:call(c2, "counter"), 1)
+end
+
 function test_b_wrong_value()
   local c = chain:deploy{}
   assert_ok(chain:send{to = c, method = "bump", params = {_by = 2}})
-  assert_eq(chain:call(c, "counter"), 3)  -- line 12
+  assert_eq(chain:call(c, "counter"), 3)  -- line 35
 end
 
 function test_c_fresh_chain_each_test()
   local c = chain:deploy{}
   assert_eq(chain:call(c, "counter"), 0)
-  assert_revert(chain:send{to = c, method = "bump", params = {_by = 1}}, 3)  -- line 18: it succeeds
+  assert_revert(chain:send{to = c, method = "bump", params = {_by = 1}}, 3)  -- line 41: it succeeds
 end
 
 function test_d_runaway_loop()
@@ -24,9 +47,9 @@ end
 
 function test_e_wrong_revert_code()
   local c = chain:deploy{}
-  assert_revert(chain:send{to = c, method = "bump", params = {_by = 0}}, 4)  -- line 27
+  assert_revert(chain:send{to = c, method = "bump", params = {_by = 0}}, 4)  -- line 50
 end
 
 function test_f_error()
-  error("plain error")  -- line 31
+  error("plain error")  -- line 54
 end
