@@ -212,7 +212,14 @@ int l_icx(lua_State* L) {
 
 int l_print(lua_State* L) {
   std::string line = "  | ";
-  for (int i = 1; i <= lua_gettop(L); ++i) line += (i > 1 ? "\t" : "") + std::string(luaL_tolstring(L, i, nullptr));
+  const int n = lua_gettop(L);
+  for (int i = 1; i <= n; ++i) {
+    size_t len = 0;
+    const char* text = luaL_tolstring(L, i, &len);
+    if (i > 1) line += '\t';
+    line.append(text, len);
+    lua_pop(L, 1);
+  }
   std::fprintf(stderr, "%s\n", line.c_str());
   return 0;
 }

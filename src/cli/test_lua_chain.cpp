@@ -28,9 +28,10 @@ crypto::Address opt_from(lua_State* L, int opts) {
   return a;
 }
 
-uint64_t opt_step_limit(lua_State* L, int opts) {
+// opts.step_limit, else `otherwise` (0: the chain's maximum).
+uint64_t opt_step_limit(lua_State* L, int opts, uint64_t otherwise) {
   lua_getfield(L, opts, "step_limit");
-  const lua_Integer n = lua_isnil(L, -1) ? 0 : luaL_checkinteger(L, -1);
+  const lua_Integer n = lua_isnil(L, -1) ? static_cast<lua_Integer>(otherwise) : luaL_checkinteger(L, -1);
   lua_pop(L, 1);
   if (n < 0) luaL_error(L, "step_limit must not be negative");
   return static_cast<uint64_t>(n);
@@ -127,7 +128,7 @@ int l_try_deploy(lua_State* L) {
   json::object data{{"contentType", content.type}, {"content", "0x" + to_hex(content.bytes)}};
   if (!lua_isnil(L, -1)) data["params"] = to_json(L, -1);
   lua_pop(L, 2);
-  tx.step_limit = opt_step_limit(L, 2);
+  tx.step_limit = opt_step_limit(L, 2, 0);
   tx.data_type = "deploy";
   tx.data = std::move(data);
   const core::Receipt rc = must_send(L, tx);
@@ -165,7 +166,7 @@ int l_send(lua_State* L) {
     tx.data = std::move(data);
   }
   lua_pop(L, 4);
-  tx.step_limit = opt_step_limit(L, 2);
+  tx.step_limit = opt_step_limit(L, 2, kSendStepLimitDefault);
   push_receipt(L, must_send(L, tx));
   return 1;
 }
@@ -176,6 +177,7 @@ int l_transfer(lua_State* L) {
   tx.to = to_address(L, 2);
   tx.value = to_amount(L, 3);
   tx.from = lua_isnoneornil(L, 4) ? chain_of(L).accounts().front() : to_address(L, 4);
+  tx.step_limit = kSendStepLimitDefault;
   push_receipt(L, must_send(L, tx));
   return 1;
 }
