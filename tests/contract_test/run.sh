@@ -5,6 +5,8 @@ set -u
 bin=$1
 dir=$(dirname "$0")/failing
 fails=0
+# The line of the "fails here: X" mark in the test file.
+at() { grep -n "fails here: $1" "$dir/tests/failing_test.lua" | cut -d: -f1; }
 check() {  # check WHAT CONDITION...
   local what=$1; shift
   if "$@"; then echo "ok: $what"; else echo "FAIL: $what"; fails=$((fails + 1)); fi
@@ -12,14 +14,15 @@ check() {  # check WHAT CONDITION...
 out=$("$bin" contract test "$dir" 2>&1); rc=$?
 echo "$out"
 check "exit status 1 when tests fail" test "$rc" = 1
+check "print writes each argument once" grep -q '^  | counter	0x2	true	nil$' <<<"$out"
 check "the passing tests pass" grep -q '^ok .*test_a_passes' <<<"$out"
 check "update, transfer, step limit" grep -q '^ok .*test_a_update_transfer_and_steps' <<<"$out"
-check "wrong value at line 35" grep -q 'FAILED .*test_b_wrong_value: tests/failing_test.lua:35: assert_eq: got "0x2", want 3' <<<"$out"
-check "unexpected success at line 41" grep -q 'FAILED .*test_c_fresh_chain_each_test: tests/failing_test.lua:41: assert_revert: the tx succeeded' <<<"$out"
-check "runaway loop ended" grep -q 'FAILED .*test_d_runaway_loop: tests/failing_test.lua:45: the test ran more than' <<<"$out"
-check "wrong revert code at line 50" grep -q 'FAILED .*test_e_wrong_revert_code: tests/failing_test.lua:50: assert_revert: want revert code 4, got code 35' <<<"$out"
-check "error() at line 54" grep -q 'FAILED .*test_f_error: tests/failing_test.lua:54: plain error' <<<"$out"
-check "a file that does not load" grep -q 'FAILED  tests/zz_syntax_test.lua: tests/zz_syntax_test.lua:3:' <<<"$out"
+check "wrong value at its line" grep -q "FAILED .*test_b_wrong_value: tests/failing_test.lua:$(at b): assert_eq: got \"0x2\", want 3" <<<"$out"
+check "unexpected success at its line" grep -q "FAILED .*test_c_fresh_chain_each_test: tests/failing_test.lua:$(at c): assert_revert: the tx succeeded" <<<"$out"
+check "runaway loop ended" grep -q "FAILED .*test_d_runaway_loop: tests/failing_test.lua:$(at d): the test ran more than" <<<"$out"
+check "wrong revert code at its line" grep -q "FAILED .*test_e_wrong_revert_code: tests/failing_test.lua:$(at e): assert_revert: want revert code 4, got code 35" <<<"$out"
+check "error() at its line" grep -q "FAILED .*test_f_error: tests/failing_test.lua:$(at f): plain error" <<<"$out"
+check "a file that does not load" grep -q "FAILED  tests/zz_syntax_test.lua: tests/zz_syntax_test.lua:3:" <<<"$out"
 check "summary" grep -q '^2 passed, 6 failed$' <<<"$out"
 loads=$(mktemp -d); cp -r "$dir/." "$loads/"; rm "$loads/tests/zz_syntax_test.lua"
 "$bin" contract test "$loads" --filter test_a_ > /dev/null 2>&1; rc=$?

@@ -1,9 +1,10 @@
--- Tests of which all but the test_a_* ones must fail, each at a known line (tests/contract_test/run.sh).
+-- Tests of which all but the test_a_* ones must fail, each at its "fails here" line (tests/contract_test/run.sh).
 
 function test_a_passes()
   local c = chain:deploy{}
   assert_ok(chain:send{to = c, method = "bump", params = {_by = 2}})
   assert_eq(chain:call(c, "counter"), 2)
+  print("counter", chain:call(c, "counter"), true, nil)  -- to stderr, each argument once
 end
 
 -- Passes: an update keeps the address and the state; coin moves; a step limit too small fails the tx.
@@ -32,24 +33,24 @@ end
 function test_b_wrong_value()
   local c = chain:deploy{}
   assert_ok(chain:send{to = c, method = "bump", params = {_by = 2}})
-  assert_eq(chain:call(c, "counter"), 3)  -- line 35
+  assert_eq(chain:call(c, "counter"), 3)  -- fails here: b
 end
 
 function test_c_fresh_chain_each_test()
   local c = chain:deploy{}
   assert_eq(chain:call(c, "counter"), 0)
-  assert_revert(chain:send{to = c, method = "bump", params = {_by = 1}}, 3)  -- line 41: it succeeds
+  assert_revert(chain:send{to = c, method = "bump", params = {_by = 1}}, 3)  -- fails here: c (it succeeds)
 end
 
 function test_d_runaway_loop()
-  while true do end
+  while true do end  -- fails here: d
 end
 
 function test_e_wrong_revert_code()
   local c = chain:deploy{}
-  assert_revert(chain:send{to = c, method = "bump", params = {_by = 0}}, 4)  -- line 50
+  assert_revert(chain:send{to = c, method = "bump", params = {_by = 0}}, 4)  -- fails here: e
 end
 
 function test_f_error()
-  error("plain error")  -- line 54
+  error("plain error")  -- fails here: f
 end
