@@ -18,7 +18,12 @@ namespace {
 constexpr int64_t kBlockUs = 2'000'000;
 constexpr size_t kFilesMax = 256;
 
-TestChain& chain_of(lua_State* L) { return *state_of(L).chain; }
+// The chain of a method called as chain:method(…); chain.method(…) is a mistake worth naming.
+TestChain& chain_of(lua_State* L) {
+  if (!lua_rawequal(L, 1, lua_upvalueindex(1)))
+    luaL_error(L, "call the chain's methods with ':' (chain:deploy{…}, chain:call(…))");
+  return *state_of(L).chain;
+}
 
 // opts[key] as an address; the first account when absent.
 crypto::Address opt_from(lua_State* L, int opts) {
@@ -118,6 +123,7 @@ Content deploy_content(lua_State* L, int opts) {
 
 // chain:try_deploy{params=, from=, dir= | files=, to= (an update), step_limit=} -> address or nil, receipt
 int l_try_deploy(lua_State* L) {
+  (void)chain_of(L);  // the form of the call, checked before its arguments
   luaL_checktype(L, 2, LUA_TTABLE);
   const Content content = deploy_content(L, 2);
   TestChain::Tx tx;
@@ -150,6 +156,7 @@ int l_deploy(lua_State* L) {
 
 // chain:send{to=, method=, params=, from=, value=, step_limit=} -> receipt
 int l_send(lua_State* L) {
+  (void)chain_of(L);  // the form of the call, checked before its arguments
   luaL_checktype(L, 2, LUA_TTABLE);
   TestChain::Tx tx;
   tx.from = opt_from(L, 2);
@@ -173,6 +180,7 @@ int l_send(lua_State* L) {
 
 // chain:transfer(to, value [, from]) -> receipt: a plain coin transfer.
 int l_transfer(lua_State* L) {
+  (void)chain_of(L);  // the form of the call, checked before its arguments
   TestChain::Tx tx;
   tx.to = to_address(L, 2);
   tx.value = to_amount(L, 3);
@@ -184,6 +192,7 @@ int l_transfer(lua_State* L) {
 
 // chain:try_call(addr, method [, params [, from]]) -> value, or nil and {code=, message=}
 int l_try_call(lua_State* L) {
+  (void)chain_of(L);  // the form of the call, checked before its arguments
   const crypto::Address to = to_address(L, 2);
   const std::string method = luaL_checkstring(L, 3);
   json::value params = lua_isnoneornil(L, 4) ? json::value(nullptr) : to_json(L, 4);
@@ -250,7 +259,9 @@ void open_chain(lua_State* L, const std::vector<crypto::Address>& accounts) {
                               {"transfer", l_transfer}, {"call", l_call}, {"try_call", l_try_call},
                               {"balance", l_balance}, {"next_block", l_next_block}, {"set_time", l_set_time},
                               {"height", l_height}, {"time", l_time}, {nullptr, nullptr}};
-  luaL_newlib(L, methods);
+  lua_newtable(L);
+  lua_pushvalue(L, -1);
+  luaL_setfuncs(L, methods, 1);  // each method has the chain table as upvalue 1
   lua_createtable(L, static_cast<int>(accounts.size()), 0);
   for (size_t i = 0; i < accounts.size(); ++i) {
     lua_pushstring(L, accounts[i].to_string().c_str());
