@@ -22,8 +22,9 @@ check "unexpected success at its line" grep -q "FAILED .*test_c_fresh_chain_each
 check "runaway loop ended" grep -q "FAILED .*test_d_runaway_loop: tests/failing_test.lua:$(at d): the test ran more than" <<<"$out"
 check "wrong revert code at its line" grep -q "FAILED .*test_e_wrong_revert_code: tests/failing_test.lua:$(at e): assert_revert: want revert code 4, got code 35" <<<"$out"
 check "error() at its line" grep -q "FAILED .*test_f_error: tests/failing_test.lua:$(at f): plain error" <<<"$out"
+check "a dot for a colon" grep -q "FAILED .*test_g_dot_for_colon: tests/failing_test.lua:$(at g): call the chain's methods with ':'" <<<"$out"
 check "a file that does not load" grep -q "FAILED  tests/zz_syntax_test.lua: tests/zz_syntax_test.lua:3:" <<<"$out"
-check "summary" grep -q '^2 passed, 6 failed$' <<<"$out"
+check "summary" grep -q '^2 passed, 7 failed$' <<<"$out"
 loads=$(mktemp -d); cp -r "$dir/." "$loads/"; rm "$loads/tests/zz_syntax_test.lua"
 "$bin" contract test "$loads" --filter test_a_ > /dev/null 2>&1; rc=$?
 check "--filter runs the passing tests alone: status 0" test "$rc" = 0
@@ -31,7 +32,7 @@ rm -rf "$loads"
 "$bin" contract test "$dir" --filter nothing_matches > /dev/null 2>&1; rc=$?
 check "--filter matching nothing fails" test "$rc" = 1
 json=$("$bin" contract test "$dir" --json 2>/dev/null)
-check "--json" python3 -c 'import json,sys; o=json.loads(sys.argv[1]); assert o["passed"]==2 and o["failed"]==6, o' "$json"
+check "--json" python3 -c 'import json,sys; o=json.loads(sys.argv[1]); assert o["passed"]==2 and o["failed"]==7, o' "$json"
 empty=$(mktemp -d); cp "$dir/main.lua" "$empty/"
 "$bin" contract test "$empty" > /dev/null 2>&1; rc=$?
 check "a contract without tests fails" test "$rc" = 1

@@ -54,3 +54,7 @@ end
 function test_f_error()
   error("plain error")  -- fails here: f
 end
+
+function test_g_dot_for_colon()
+  chain.deploy{}  -- fails here: g
+end
