@@ -2,8 +2,11 @@
 // The Lua side of `complexchain contract test` (docs/acore.md "Testing a contract"): a test script's
 // own Lua state (not the contract sandbox) with the `chain` object over a TestChain, the assertions,
 // and bounds (instructions, memory, wall-clock time) so a runaway test ends with a clear message.
+#include <memory>
 #include <string>
+#include <vector>
 
+#include "base/result.hpp"
 #include "cli/test_chain.hpp"
 
 struct lua_State;
