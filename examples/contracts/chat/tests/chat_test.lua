@@ -50,3 +50,14 @@ function test_bad_posts_and_pages_are_refused()
   assert_true(refused, "post is not callable read-only")
   assert_eq(chain:call(chat, "count"), 0)
 end
+
+function test_posts_relayed_by_a_contract_are_refused()
+  local chat = chain:deploy{}
+  local relay = chain:deploy{files = {["main.lua"] = [[
+external "relay(Address _chat, str _text)" (function(_chat, _text) call(_chat, "post", {_text = _text}) end)
+]]}}
+  local rc = chain:send{from = alice, to = relay, method = "relay", params = {_chat = chat, _text = "via a contract"}}
+  assert_eq(rc.status, 0)
+  assert_true(rc.error:find("not through a contract", 1, true), "the chat's own reason: " .. rc.error)
+  assert_eq(chain:call(chat, "count"), 0)
+end
