@@ -25,7 +25,7 @@ int fail(const std::string& message) {
 }
 
 constexpr const char* kContractUsage =
-    "usage: complexchain contract <deploy|update|call|send|api|status|publish|list|deploy-from-store> [options]\n"
+    "usage: complexchain contract <deploy|update|call|send|api|status|publish|list|deploy-from-store|test> [options]\n"
     "\n"
     "  deploy  install a contract: deploy PATH (main.lua, a .zip, or a folder with main.lua)\n"
     "  update  replace a contract's code, keeping its address and state: update ADDR PATH\n"
@@ -36,6 +36,7 @@ constexpr const char* kContractUsage =
     "  publish            list a contract in the ACORE Store: publish PATH --name N --version V\n"
     "  list               the store's templates, or the versions of one: list [NAME [VERSION]]\n"
     "  deploy-from-store  deploy a published version, its code hash checked: deploy-from-store NAME VERSION\n"
+    "  test    run a contract's Lua tests on a private chain in memory: test DIR [--filter NAME] [--json]\n"
     "\n"
     "Run 'complexchain contract <sub> --help' for options.\n";
 
@@ -47,18 +48,32 @@ struct ZipDiscard {
   void operator()(zip_t* z) const { zip_discard(z); }
 };
 
-// The .lua files under `dir`, zipped in memory with paths relative to it (sorted, so the same folder
-// gives the same zip).
+// A contract's test scripts (`complexchain contract test`): tests/… and *_test.lua, left out of its package.
+bool is_test_file(const fs::path& relative) {
+  return relative.begin()->string() == "tests" || relative.filename().string().ends_with("_test.lua");
+}
+
+// The .lua files under `dir` but its tests, zipped in memory with paths relative to it.
 Result<Bytes> zip_folder(const fs::path& dir) {
   std::vector<std::pair<std::string, std::string>> files;
   std::error_code ec;
   for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
     if (!it->is_regular_file() || it->path().extension() != ".lua") continue;
+    const fs::path relative = fs::relative(it->path(), dir);
+    if (is_test_file(relative)) continue;
     auto text = read_text_file(it->path().string());
     if (!text) return text.status();
-    files.emplace_back(fs::relative(it->path(), dir).generic_string(), std::move(*text));
+    files.emplace_back(relative.generic_string(), std::move(*text));
   }
   if (ec) return Result<Bytes>::error(dir.string() + ": " + ec.message());
+  auto zip = zip_sources(std::move(files));
+  if (!zip) return Result<Bytes>::error("cannot zip " + dir.string() + ": " + zip.message());
+  return zip;
+}
+
+}  // namespace
+
+Result<Bytes> zip_sources(std::vector<std::pair<std::string, std::string>> files) {
   std::sort(files.begin(), files.end());
   zip_error_t error;
   zip_error_init(&error);
@@ -84,11 +99,9 @@ Result<Bytes> zip_folder(const fs::path& dir) {
     if (n != static_cast<zip_int64_t>(st.size)) bytes.clear();
   }
   zip_source_free(out);
-  if (bytes.empty()) return Result<Bytes>::error("cannot zip " + dir.string());
+  if (bytes.empty()) return Result<Bytes>::error("the zip came out empty");
   return bytes;
 }
-
-}  // namespace
 
 // PATH as deploy content: a folder is zipped, a .zip is sent as it is, anything else is one source.
 Result<Content> read_content(const std::string& path) {
@@ -316,6 +329,7 @@ int cmd_contract(const Argv& argv) {
     return 0;
   }
   if (sub == "deploy") return deploy_or_update(rest, /*update=*/false);
+  if (sub == "test") return contract_test(rest);
   if (sub == "update") return deploy_or_update(rest, /*update=*/true);
   if (sub == "send") return contract_send(rest);
   if (sub == "call" || sub == "api" || sub == "status") return contract_read(rest, sub);

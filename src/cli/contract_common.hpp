@@ -1,6 +1,8 @@
 #pragma once
 // What the `complexchain contract` subcommands share (cmd_contract.cpp, cmd_contract_store.cpp).
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <boost/json/value.hpp>
 
@@ -22,6 +24,8 @@ struct Content {
 
 // PATH as deploy content: a folder is zipped, a .zip is sent as it is, anything else is one source.
 Result<Content> read_content(const std::string& path);
+// Sources (path, text) zipped in memory, sorted by path, so the same files give the same zip.
+Result<Bytes> zip_sources(std::vector<std::pair<std::string, std::string>> files);
 // --params JSON (an object), or null without it.
 Result<boost::json::value> params_option(const Args& args);
 // A tx that carries contract content: a deploy (install or update), or a publish to the ACORE Store.
@@ -35,5 +39,7 @@ Result<Uint256> content_step_limit(RpcClient& client, const TxSpec& spec, Conten
 int contract_publish(const Argv& argv);
 int contract_list(const Argv& argv);
 int contract_deploy_from_store(const Argv& argv);
+// complexchain contract test DIR (cmd_contract_testing.cpp).
+int contract_test(const Argv& argv);
 
 }  // namespace cx::cli

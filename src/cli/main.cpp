@@ -22,7 +22,7 @@ constexpr const char* kUsage =
     "  query      read the chain: balance | block | tx | result\n"
     "  bench      load generator: pre-signed transfers over JSON-RPC\n"
     "contracts:\n"
-    "  contract   Lua contracts: deploy | update | call | send | api | status\n"
+    "  contract   Lua contracts: deploy | update | call | send | api | status | test\n"
     "  alpha      Alpha Contract templates: template check\n"
     "\n"
     "Run 'complexchain <command> --help' for a command's options.\n";

@@ -5,22 +5,12 @@
 #include <map>
 
 #include "base/random.hpp"
+#include "state/map_reader.hpp"
 
 namespace cx::execution {
 namespace {
 
-class MapReader final : public state::StateReader {
- public:
-  explicit MapReader(std::map<Bytes, Bytes> values) : m_values(std::move(values)) {}
-  std::optional<Bytes> get(BytesView key) const override {
-    auto it = m_values.find(Bytes(key.begin(), key.end()));
-    if (it == m_values.end()) return std::nullopt;
-    return it->second;
-  }
-
- private:
-  std::map<Bytes, Bytes> m_values;
-};
+using state::MapReader;
 
 // Keys that stress the ordering of take_changes(): shorter than 8 bytes, prefixes of each other,
 // differing only in zero padding ("a" vs "a\0"), and sharing their first 8 bytes.

@@ -12,6 +12,7 @@
 #include "crypto/base64.hpp"
 #include "execution/accounts.hpp"
 #include "execution/execute.hpp"
+#include "state/map_reader.hpp"
 
 namespace cx::execution::testing {
 
@@ -203,21 +204,7 @@ inline std::shared_ptr<const contracts::Contract> make_probe() {
   return std::make_shared<const contracts::NativeContract>("probe", kProbeMethods);
 }
 
-class MapReader final : public state::StateReader {
- public:
-  explicit MapReader(const state::StateChanges& changes) {
-    for (const auto& [k, v] : changes)
-      if (v) m_values.emplace(k, *v);
-  }
-  std::optional<Bytes> get(BytesView key) const override {
-    auto it = m_values.find(Bytes(key.begin(), key.end()));
-    if (it == m_values.end()) return std::nullopt;
-    return it->second;
-  }
-
- private:
-  std::map<Bytes, Bytes> m_values;
-};
+using state::MapReader;
 
 inline Address user(uint8_t n) {
   FixedBytes<20> id;
