@@ -92,6 +92,24 @@ TEST(Irc2, ATransferCostsTheSameStepsEveryTime) {
   std::printf("IRC2 transfer: %s steps in all\n", used[0].to_dec().c_str());
 }
 
+// The 4 MiB bound is per value: event items must not add up across events and calls. (Before the
+// fix, a pooled Lua state counted every event it had ever emitted, and after ~4 MiB of events in its
+// lifetime every call failed, at a point that depends on pooling: not even the same on two nodes.)
+TEST(Irc2, EventItemsDoNotAddUpAcrossEventsAndCalls) {
+  LuaChain chain;
+  const Address c = chain.deploy(must_compile(R"LUA(
+    local Noted = eventlog "Noted(str note)"
+    external "note(int times)" (function(times)
+      local text = string.rep("n", 60000)
+      for i = 1, times:tointeger() do Noted(text) end
+    end)
+  )LUA"), 1);
+  for (int call = 0; call < 4; ++call) {  // 4 calls x 20 events x ~120 KB of JSON = ~9.6 MB in all
+    auto rc = chain.call(c, "note", json::object{{"times", "0x14"}});
+    ASSERT_TRUE(rc.success) << "call " << call << ": " << failure_of(rc);
+  }
+}
+
 const char* kModel = R"LUA(
 local owner = VarDB("owner", "Address")
 local flags = DictDB("flags", "bool")

@@ -377,6 +377,7 @@ bool event_item(lua_State* L, int index, Type::Kind kind, std::string& out, std:
     return true;
   }
   json::value v;
+  vm_of(L).json_bytes = 0;  // each item is its own value: what earlier events spent must not count
   if (!scalar_to_json(L, index, kind, v, error)) return false;
   out = std::string(v.get_string());
   return true;
