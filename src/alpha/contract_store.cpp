@@ -48,8 +48,14 @@ bool put(Host& h, const std::string& key, const std::string& value, CallResult* 
   return r ? true : failed(r.failure(), fail);
 }
 
+std::optional<int64_t> first_deadline(BytesView raw_queue) {
+  if (raw_queue.empty() || raw_queue.size() % kEntryBytes) return std::nullopt;
+  const std::string head(reinterpret_cast<const char*>(raw_queue.data()), 8);
+  return static_cast<int64_t>(get_be(head, 0, 8));
+}
+
 std::optional<Queue> load_queue(Host& h, CallResult* fail) {
-  auto raw = get(h, "timers", fail);
+  auto raw = get(h, std::string(kQueueKey), fail);
   if (!fail->ok) return std::nullopt;
   Queue q;
   if (!raw) return q;
@@ -71,7 +77,7 @@ bool save_queue(Host& h, const Queue& q, CallResult* fail) {
     put_be(raw, e.instance, 8);
     put_be(raw, e.timer, 4);
   }
-  return put(h, "timers", raw, fail);
+  return put(h, std::string(kQueueKey), raw, fail);
 }
 
 std::optional<Template> load_template(Host& h, const Hash32& hash, CallResult* fail) {

@@ -24,6 +24,11 @@ struct QueueEntry {
 };
 using Queue = std::set<QueueEntry>;
 
+// The storage key of the timer queue, and the earliest deadline in its raw bytes (none when empty
+// or corrupt): what begin-block's scheduling reads without running the contract.
+inline constexpr std::string_view kQueueKey = "timers";
+std::optional<int64_t> first_deadline(BytesView raw_queue);
+
 // Each returns the host's failure as a CallResult in *fail when a host operation failed.
 std::optional<std::string> get(Host& h, const std::string& key, CallResult* fail);
 bool put(Host& h, const std::string& key, const std::string& value, CallResult* fail);

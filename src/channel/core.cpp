@@ -102,7 +102,7 @@ out::Actions ChannelCore::on_timer(int64_t now_us, const CoreTimer& timer) {
       // successor, because that is what makes it final, and a due Alpha timer gets the block whose
       // begin-block fires it. (With peers, LFT keeps a steady pace.)
       if (!m_networked && t.kind == consensus::TimerKind::kPropose && m_pool.size() == 0 && !candidate_has_txs() &&
-          !alpha_timer_due()) {
+          !begin_block_due()) {
         out.push_back(out::SetTimer{timer, m_options.params.block_interval_ms});
         break;
       }
@@ -331,10 +331,10 @@ bool ChannelCore::candidate_has_txs() const {
   return false;
 }
 
-bool ChannelCore::alpha_timer_due() const {
+bool ChannelCore::begin_block_due() const {
   // At the final top, not the candidate: the block that fires a timer then also gets the successor
   // that makes it final (as a candidate with txs does), so reads see the timer's effects.
-  return m_executor.alpha_timer_due(final_top().result.state_root, m_now_us);
+  return m_executor.begin_block_due(final_top().result.state_root, m_now_us);
 }
 
 // On the chain, or in a certified in-flight block (not in a mere proposal).

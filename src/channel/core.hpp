@@ -165,8 +165,8 @@ class ChannelCore {
   uint32_t chain_top_round() const;
   uint64_t candidate_height() const;
   bool candidate_has_txs() const;
-  // An Alpha timer is due in the final state: an idle single validator makes a block.
-  bool alpha_timer_due() const;
+  // Begin-block has due work in the final state (an Alpha timer): an idle single validator makes a block.
+  bool begin_block_due() const;
   bool committed_or_certified(const Hash32& tx_hash) const;
   void publish_view();
   void flush_gossip(out::Actions& out);

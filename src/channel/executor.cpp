@@ -15,9 +15,9 @@ Execution BlockExecutor::execute(const core::Block& block, const Hash32& parent_
   return e;
 }
 
-bool BlockExecutor::alpha_timer_due(const Hash32& state_root, int64_t now_us) const {
+bool BlockExecutor::begin_block_due(const Hash32& state_root, int64_t now_us) const {
   auto reader = m_state.reader_at(state_root);
-  auto deadline = execution::next_alpha_deadline(*reader);
+  auto deadline = execution::next_begin_block_time(*reader);
   return deadline && *deadline <= now_us / 1'000'000;
 }
 

@@ -19,8 +19,8 @@ class BlockExecutor {
  public:
   BlockExecutor(const core::ChainParams& params, state::WorldState& state) : m_params(params), m_state(state) {}
   Execution execute(const core::Block& block, const Hash32& parent_state_root);
-  // Whether an Alpha timer is due at `now_us` in the state at `state_root` (a block would fire it).
-  bool alpha_timer_due(const Hash32& state_root, int64_t now_us) const;
+  // Whether begin-block has work due at `now_us` in the state at `state_root` (a block would do it).
+  bool begin_block_due(const Hash32& state_root, int64_t now_us) const;
 
  private:
   const core::ChainParams& m_params;

@@ -3,6 +3,7 @@
 // Alpha contract in a writing frame through the same host as a tx, but it is no tx: nobody pays steps
 // for it, it has no receipt, and no tx can call it (the method lives on a contract that is not in the
 // registry).
+#include "alpha/contract_store.hpp"
 #include "alpha/system_contract.hpp"
 #include "execution/accounts.hpp"
 #include "execution/begin_block.hpp"
@@ -39,13 +40,9 @@ uint32_t begin_block(Journal& journal, const BlockContext& ctx, uint32_t max) {
   return r.ok && r.output.is_uint64() ? static_cast<uint32_t>(r.output.get_uint64()) : 0;
 }
 
-std::optional<int64_t> next_alpha_deadline(const state::StateReader& state) {
-  static const std::string kQueueKey = "timers";  // contract_store.hpp: 20-byte entries, deadline first
-  auto v = state.get(contract_storage_key(alpha::alpha_contract_address(), as_bytes(kQueueKey)));
-  if (!v || v->size() < 8) return std::nullopt;
-  uint64_t d = 0;
-  for (size_t i = 0; i < 8; ++i) d = (d << 8) | (*v)[i];
-  return static_cast<int64_t>(d);
+std::optional<int64_t> next_begin_block_time(const state::StateReader& state) {
+  auto v = state.get(contract_storage_key(alpha::alpha_contract_address(), as_bytes(alpha::store::kQueueKey)));
+  return v ? alpha::store::first_deadline(*v) : std::nullopt;
 }
 
 }  // namespace cx::execution

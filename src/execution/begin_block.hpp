@@ -10,8 +10,9 @@ namespace cx::execution {
 // rolls its writes back and fires none.
 uint32_t begin_block(Journal& journal, const BlockContext& ctx, uint32_t max);
 
-// The earliest deadline (seconds) in the Alpha contract's timer queue at `state`, if any: a chain
-// that skips empty blocks while idle still makes one when a timer is due.
-std::optional<int64_t> next_alpha_deadline(const state::StateReader& state);
+// The earliest block time (seconds) at which begin_block has work at `state` (today: the Alpha
+// contract's first timer), if any: a chain that skips empty blocks while idle still makes one then.
+// The channel asks this, not about Alpha: what begin-block does stays execution's business.
+std::optional<int64_t> next_begin_block_time(const state::StateReader& state);
 
 }  // namespace cx::execution

@@ -648,26 +648,25 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
   }
 
   // icx_getScoreApi / icx_getScoreStatus: {address, height?}; NotFound when there is no contract.
-  std::string get_score_api(const RequestContext& ctx, const json::value* params) {
+  template <typename Read, typename ToJson>
+  std::string score_read(const RequestContext& ctx, const json::value* params, Read read, ToJson to_json,
+                         const char* missing) {
     const json::object* o = params_object(params, {"address", "height"}, /*required=*/true);
     auto address = address_param(o, "address", AddressKind::kContract, /*required=*/true);
     auto height = height_param(o, /*required=*/false);
     require_height_available(*ctx.channel, height);
-    auto r = ctx.channel->score_api(*address, height);
+    auto r = read(*ctx.channel, *address, height);
     if (!r) fail(ec::kSystem, "system error: " + r.message());
-    if (!*r) fail(ec::kNotFound, "not found: no contract at " + address->to_string());
-    return json::serialize(score_api_to_json(**r));
+    if (!*r) fail(ec::kNotFound, std::string("not found: ") + missing + address->to_string());
+    return json::serialize(to_json(**r));
   }
-
+  std::string get_score_api(const RequestContext& ctx, const json::value* params) {
+    return score_read(ctx, params, [](auto& ch, const auto& a, auto h) { return ch.score_api(a, h); },
+                      [](const auto& v) { return score_api_to_json(v); }, "no contract at ");
+  }
   std::string get_score_status(const RequestContext& ctx, const json::value* params) {
-    const json::object* o = params_object(params, {"address", "height"}, /*required=*/true);
-    auto address = address_param(o, "address", AddressKind::kContract, /*required=*/true);
-    auto height = height_param(o, /*required=*/false);
-    require_height_available(*ctx.channel, height);
-    auto r = ctx.channel->score_status(*address, height);
-    if (!r) fail(ec::kSystem, "system error: " + r.message());
-    if (!*r) fail(ec::kNotFound, "not found: no deployed contract at " + address->to_string());
-    return json::serialize(score_status_to_json(**r));
+    return score_read(ctx, params, [](auto& ch, const auto& a, auto h) { return ch.score_status(a, h); },
+                      [](const auto& v) { return score_status_to_json(v); }, "no deployed contract at ");
   }
 
   std::string estimate_step(const RequestContext& ctx, const json::value* params) {
