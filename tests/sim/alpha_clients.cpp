@@ -20,6 +20,7 @@ void Cluster::alpha_tick() {
   Event ev;
   ev.kind = EvKind::kClient;
   ev.txs = alpha_client_txs(*m_fx.alpha, alpha_read(i));
+  if (m_cfg.alpha_leak) ev.txs.push_back(m_fx.alpha->leak);
   ev.to = i;
   ev.incarnation = m_nodes[i].incarnation;
   if (!ev.txs.empty()) push(ev, 0);

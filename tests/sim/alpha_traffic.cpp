@@ -105,6 +105,11 @@ AlphaFixture::AlphaFixture(core::ChainParams& cp, Uint256& supply) {
     const std::string winner = address_of(bidders[k % kAlphaBidders]).to_string();
     award[k] = call_tx(cp, owner, "decide", {{"id", id}, {"decision", "award"}, {"choice", winner}}, 0, serial++);
   }
+  core::testing::TxSpec stray;
+  stray.to = address_of(core::testing::test_key(199));
+  stray.timestamp_us = kTxTimestampUs + 9'000;
+  stray.nonce = serial++;
+  leak = core::testing::signed_tx(bidders[0], stray);
 }
 
 // ---- clients ----

@@ -46,6 +46,7 @@ struct AlphaFixture {
   std::array<std::array<core::TxPtr, kAlphaProposals>, kAlphaProposals> sign;  // [id-1][proposal]
   std::array<std::array<core::TxPtr, kAlphaBidders>, kAlphaProposals> fund;    // [id-1][bidder]
   std::array<core::TxPtr, kAlphaProposals> award;                              // [id-1]
+  core::TxPtr leak;  // --alpha-leak (checker self-test): coins to an account the money audit does not know
   int64_t last_deadline_s = 0;  // no timer of any instance is due later than this block time
 
   // Funds the parties in `params` (adding to `supply`) and signs every tx.

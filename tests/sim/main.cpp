@@ -80,7 +80,7 @@ void usage() {
   std::fprintf(stderr,
                "usage: cx_sim [--seeds A..B | --replay SEED] [--validators N] [--twins T] [--faulty K] [--silent K]\n"
                "              [--heights H] [--wal-crash] [--expect-fork] [--withholding-twins] [--no-liveness]\n"
-               "              [--expect-rejections] [--check-determinism] [--trace] [--alpha [--expect-alpha-outcomes]]\n"
+               "              [--expect-rejections] [--check-determinism] [--trace] [--alpha [--expect-alpha-outcomes]] [--alpha-leak]\n"
                "  CX_SIM_SEEDS=N overrides the number of seeds of a --seeds run (A..A+N-1).\n");
 }
 
@@ -181,6 +181,7 @@ int main(int argc, char** argv) {
     else if (a == "--forget-wal") cfg.forget_wal = true;
     else if (a == "--alpha") cfg.alpha = true;
     else if (a == "--expect-alpha-outcomes") cfg.expect_alpha_outcomes = true;
+    else if (a == "--alpha-leak") cfg.alpha = cfg.alpha_leak = true;
     else if (a == "--help" || a == "-h") {
       usage();
       return 0;
@@ -211,7 +212,7 @@ int main(int argc, char** argv) {
       << cfg.faulty << " --silent " << cfg.silent << " --heights " << cfg.heights << (cfg.mode == Mode::kWalCrash ? " --wal-crash" : "")
       << (cfg.expect_fork ? " --expect-fork" : "") << (cfg.withholding_twins ? " --withholding-twins" : "")
       << (cfg.check_liveness ? "" : " --no-liveness") << (cfg.forget_wal ? " --forget-wal" : "")
-      << (cfg.alpha ? " --alpha" : "");
+      << (cfg.alpha ? " --alpha" : "") << (cfg.alpha_leak ? " --alpha-leak" : "");
     return s.str();
   };
 

@@ -70,6 +70,7 @@ struct Config {
   bool expect_rejections = false;  // --faulty: every rejection rule must be hit over the seeds run
   bool alpha = false;                  // --alpha: Alpha contract traffic, timers and money audited
   bool expect_alpha_outcomes = false;  // --alpha: every outcome of the auctions must occur over the seeds run
+  bool alpha_leak = false;             // self-test: clients also pay an account the money audit omits (must be caught)
   bool trace = false;
 };
 
