@@ -205,9 +205,13 @@ std::optional<AlphaAudit::Snapshot> AlphaAudit::read(const state::StateReader& v
                                                               std::string(method), std::move(p)});
   };
   const std::string at = " at height " + std::to_string(height);
+  auto refuse = [&](const std::string& why) {
+    m_fail("ALPHA: " + why + at);
+    return std::optional<Snapshot>();
+  };
   Snapshot s;
   auto q = call("getTimers", {});
-  if (!q.ok || !q.output.is_array()) return m_fail("ALPHA: getTimers failed" + at + ": " + q.message), std::nullopt;
+  if (!q.ok || !q.output.is_array()) return refuse("getTimers failed: " + q.message);
   for (const auto& e : q.output.get_array()) {
     const auto& a = e.as_array();
     s.queue.emplace(a.at(0).to_number<int64_t>(), a.at(1).to_number<uint64_t>(), a.at(2).to_number<uint32_t>());
@@ -216,7 +220,7 @@ std::optional<AlphaAudit::Snapshot> AlphaAudit::read(const state::StateReader& v
     auto r = call("getInstance", {{"id", hex_id(id)}});
     if (!r.ok) break;
     auto inst = alpha::instance_from_json(r.output);
-    if (auto* e = std::get_if<alpha::EngineError>(&inst)) return m_fail("ALPHA: instance " + std::to_string(id) + at + ": " + e->message), std::nullopt;
+    if (auto* e = std::get_if<alpha::EngineError>(&inst)) return refuse("instance " + std::to_string(id) + ": " + e->message);
     s.instances.emplace(id, std::move(std::get<alpha::Instance>(inst)));
   }
   // The queue and the instances' own timers are the same set.
@@ -225,9 +229,9 @@ std::optional<AlphaAudit::Snapshot> AlphaAudit::read(const state::StateReader& v
     for (const auto& t : inst.timers) {
       ++held;
       if (!s.queue.contains({t.deadline, id, t.id}))
-        return m_fail("ALPHA: instance " + std::to_string(id) + " holds timer " + std::to_string(t.id) + " that is not queued" + at), std::nullopt;
+        return refuse("instance " + std::to_string(id) + " holds timer " + std::to_string(t.id) + " that is not queued");
     }
-  if (held != s.queue.size()) return m_fail("ALPHA: the timer queue holds timers no instance has" + at), std::nullopt;
+  if (held != s.queue.size()) return refuse("the timer queue holds timers no instance has");
   return s;
 }
 
