@@ -59,7 +59,7 @@ std::string group_digits(uint64_t v) {
 namespace {
 
 constexpr const char* kAlphaUsage =
-    "usage: complexchain alpha template check | simulate | prose [options]\n"
+    "usage: complexchain alpha template check | simulate | prose | relay [options]\n"
     "\n"
     "  template check FILE   check an Alpha Contract template (JSON or YAML): its hash, stages and the\n"
     "                        maximum fee of every transition, or why it is refused (rule and place)\n"
@@ -67,6 +67,7 @@ constexpr const char* kAlphaUsage =
     "                        every path an instance can take: payments per party, maximum fee, digest\n"
     "  prose FILE --params INSTANCE --lang ko|en\n"
     "                        the template's prose rendered from the instance's params, and its hash\n"
+    "  relay --config FILE   serve authenticated webhooks and relay them as attest txs (docs/alpha-relay.md)\n"
     "\n"
     "Run 'complexchain alpha template check --help' (or simulate, prose --help) for options.\n";
 
@@ -187,6 +188,7 @@ int cmd_alpha(const Argv& argv) {
     return template_check(Argv(argv.begin() + 2, argv.end()));
   if (argv[0] == "simulate") return alpha_simulate(Argv(argv.begin() + 1, argv.end()));
   if (argv[0] == "prose") return alpha_prose(Argv(argv.begin() + 1, argv.end()));
+  if (argv[0] == "relay") return alpha_relay(Argv(argv.begin() + 1, argv.end()));
   std::fprintf(stderr, "error: unknown alpha subcommand '%s'\n\n%s", argv[0].c_str(), kAlphaUsage);
   return 2;
 }

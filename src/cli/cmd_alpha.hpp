@@ -18,5 +18,6 @@ std::string group_digits(uint64_t v);  // 1,234,567
 
 int alpha_simulate(const Argv& argv);  // cmd_alpha_sim.cpp
 int alpha_prose(const Argv& argv);     // cmd_alpha_sim.cpp
+int alpha_relay(const Argv& argv);     // cmd_alpha_relay.cpp
 
 }  // namespace cx::cli
