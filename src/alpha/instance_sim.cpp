@@ -1,10 +1,13 @@
-// The simulation an instance's signatories sign (instance.hpp simulation_input / seal_simulation):
-// `simulate` over the instance as proposed, signed at its proposal time, with no samples.
+// What an instance's signatories sign besides params and parties (instance.hpp): the simulation of the
+// instance as proposed (signed at its proposal time, with no samples) and its prose, rendered from the
+// same params.
 #include <boost/json.hpp>
 
 #include "alpha/canonical.hpp"
 #include "alpha/instance.hpp"
+#include "alpha/prose.hpp"
 #include "alpha/simulate.hpp"
+#include "crypto/hash.hpp"
 
 namespace cx::alpha {
 
@@ -20,13 +23,44 @@ json::object simulation_input(const Instance& inst) {
   return json::object{{"signed_at", inst.proposed_at}, {"params", inst.params}, {"parties", std::move(parties)}};
 }
 
-std::optional<EngineError> seal_simulation(const Template& t, Instance& inst, size_t paths_max, size_t* paths) {
+namespace {
+
+// The instance as simulate and render_prose read it.
+std::variant<InstanceInput, EngineError> input_of(const Template& t, const Instance& inst) {
   const std::string text = canonical_text(simulation_input(inst));
   if (text.size() > kInstanceBytesMax)
     return EngineError{"the instance is too large to simulate: its params and parties take " + std::to_string(text.size()) +
                        " bytes, at most " + std::to_string(kInstanceBytesMax)};
   auto in = parse_instance_input(t, text);
   if (auto* e = std::get_if<ParseError>(&in)) return EngineError{"the instance cannot be simulated: " + e->to_string()};
+  return std::move(std::get<InstanceInput>(in));
+}
+
+}  // namespace
+
+std::optional<EngineError> seal_prose(const Template& t, Instance& inst, const std::map<std::string, std::string>& sources) {
+  auto in = input_of(t, inst);
+  if (auto* e = std::get_if<EngineError>(&in)) return *e;
+  std::string all;
+  inst.prose.clear();
+  for (const Prose& p : t.prose) {
+    std::string entry = "source:" + p.hash.hex();
+    if (auto s = sources.find(p.lang); s != sources.end()) {
+      auto r = render_prose(t, std::get<InstanceInput>(in), p.lang, s->second);
+      if (auto* e = std::get_if<std::string>(&r)) return EngineError{"prose '" + p.lang + "': " + *e};
+      entry = "rendered:" + std::get<RenderedProse>(r).hash.hex();
+    }
+    all += p.lang + ":" + entry + ";";
+    inst.prose[p.lang] = std::move(entry);
+  }
+  inst.prose_digest = crypto::sha3_256(as_bytes(all));
+  inst.hash = instance_hash(inst);
+  return std::nullopt;
+}
+
+std::optional<EngineError> seal_simulation(const Template& t, Instance& inst, size_t paths_max, size_t* paths) {
+  auto in = input_of(t, inst);
+  if (auto* e = std::get_if<EngineError>(&in)) return *e;
   auto sim = simulate(t, std::get<InstanceInput>(in));
   if (auto* e = std::get_if<std::string>(&sim)) return EngineError{"the instance cannot be simulated: " + *e};
   const SimResult& r = std::get<SimResult>(sim);

@@ -11,6 +11,8 @@
 #include "alpha/canonical.hpp"
 #include "alpha/checker.hpp"
 #include "alpha/contract_store.hpp"
+#include "alpha/prose.hpp"
+#include "crypto/hash.hpp"
 #include "alpha/simulate.hpp"
 #include "contracts/native.hpp"
 
@@ -83,6 +85,39 @@ CallResult transit(Host& h, const json::value& p, F&& step) {
   return CallResult::success(json::object{{"status", status_name(tr.next.status)}, {"stage", tr.next.stage}});
 }
 
+std::string prose_key(const Hash32& hash, const std::string& lang) { return "prose/" + hash.hex() + "/" + lang; }
+
+// registerTemplate's optional `prose`: {lang: source text}, each hashing to the template's pin; stored
+// so that proposals bind the prose rendered from their params (seal_prose).
+bool store_prose(Host& h, const Template& t, const Hash32& hash, const json::value& p, CallResult* fail) {
+  if (!param(p, "prose")) return true;
+  auto sources = object_param(p, "prose");
+  if (!sources) return (*fail = bad("prose: expected a JSON object {lang: source text}"), false);
+  for (const auto& [lang, text] : *sources) {
+    auto pin = std::find_if(t.prose.begin(), t.prose.end(), [&](const Prose& x) { return x.lang == lang; });
+    if (pin == t.prose.end()) return (*fail = bad("prose." + std::string(lang) + ": the template has no prose in it"), false);
+    if (!text.is_string() || text.get_string().size() > kProseBytesMax)
+      return (*fail = bad("prose." + std::string(lang) + ": expected the source text, at most " + std::to_string(kProseBytesMax) + " bytes"), false);
+    Hash32 got = crypto::sha3_256(as_bytes(text.get_string()));
+    if (got != pin->hash)
+      return (*fail = CallResult::fail(kTemplateRefused, "prose." + std::string(lang) + ": the source hashes to sha3-256:" +
+                                                             got.hex() + ", the template pins sha3-256:" + pin->hash.hex()), false);
+    if (!store::put(h, prose_key(hash, pin->lang), std::string(text.get_string()), fail)) return false;
+  }
+  return true;
+}
+
+// The prose sources registered with template `hash`, by language.
+std::optional<std::map<std::string, std::string>> load_prose(Host& h, const Template& t, const Hash32& hash, CallResult* fail) {
+  std::map<std::string, std::string> sources;
+  for (const Prose& pr : t.prose) {
+    auto text = store::get(h, prose_key(hash, pr.lang), fail);
+    if (!fail->ok) return std::nullopt;
+    if (text) sources[pr.lang] = std::move(*text);
+  }
+  return sources;
+}
+
 CallResult register_template(Host& h, const json::value& p) {
   if (auto r = store::reentered(h)) return *r;
   auto text = str_param(p, "template");
@@ -94,6 +129,7 @@ CallResult register_template(Host& h, const json::value& p) {
   if (!report.ok()) return CallResult::fail(kTemplateRefused, report.failures.front().to_string());
   Hash32 hash = template_hash(t);
   CallResult fail;
+  if (!store_prose(h, t, hash, p, &fail)) return fail;
   std::string key = "template/" + hash.hex();
   auto existing = store::get(h, key, &fail);
   if (!fail.ok) return fail;
@@ -143,6 +179,9 @@ CallResult propose_instance(Host& h, const json::value& p) {
   auto inst = propose(*t, *hash, id, *params, *parties, now_of(h), sign_by);
   if (auto* e = std::get_if<EngineError>(&inst)) return CallResult::fail(kRefused, e->message);
   if (auto r = check_bindings(h, *t, std::get<Instance>(inst))) return *r;
+  auto sources = load_prose(h, *t, *hash, &fail);
+  if (!sources) return fail;
+  if (auto e = seal_prose(*t, std::get<Instance>(inst), *sources)) return CallResult::fail(kRefused, e->message);
   size_t paths = 0;
   if (auto e = seal_simulation(*t, std::get<Instance>(inst), kProposeSimPathsMax, &paths)) return CallResult::fail(kRefused, e->message);
   if (auto s = h.charge_steps(paths * kSimStepsPerPath); !s) return CallResult::fail(s.failure());
@@ -328,7 +367,7 @@ constexpr auto kW = contracts::Access::kWrite;
 constexpr auto kR = contracts::Access::kReadOnly;
 
 constexpr contracts::NativeMethod kMethods[] = {
-    {{"registerTemplate", kW, Payable::kNo, 50'000, "template:str", "str"}, register_template},
+    {{"registerTemplate", kW, Payable::kNo, 50'000, "template:str,prose:dict", "str"}, register_template},
     {{"propose", kW, Payable::kNo, 50'000, "template:str,params:dict,parties:dict,signBy:int", "dict"}, propose_instance},
     {{"sign", kW, Payable::kNo, 20'000, "id:int,hash:str", "dict"}, sign_instance},
     {{"fund", kW, Payable::kYes, 20'000, "id:int", "dict"}, fund_instance},

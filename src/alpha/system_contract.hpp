@@ -7,7 +7,7 @@
 // balance of the instance's IRC2 tokens (tracked per token contract, docs/alpha-engine.md §4).
 //
 // Methods (all params ICON-style; ids as "0x.." hex or decimal, JSON values as objects or as JSON
-// text): registerTemplate(template) · propose(template, params, parties, signBy?) · sign(id, hash) ·
+// text): registerTemplate(template, prose?) · propose(template, params, parties, signBy?) · sign(id, hash) ·
 // fund(id) [payable] · reserve(id) [payable] · tokenFallback(_from, _value, _data) [IRC2 fund/reserve] ·
 // claim(token) · getTokens(token, account?) [readonly] · attest(id, event, nonce, result?, fields?) · decide(id, decision, choice) ·
 // delegate(id, decision, to) · revoke(id, decision) · dispute(id) · rule(id, outcome) · getTemplate(hash) [readonly] ·

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "alpha/canonical.hpp"
+#include "alpha/prose.hpp"
 #include "alpha/simulate.hpp"
 #include "alpha/system_contract.hpp"
 #include "execution/test_probe.hpp"
@@ -94,6 +95,13 @@ TxFields alpha_call(uint8_t from, std::string_view method, json::object p, Uint2
 
 std::string read_example(const std::string& name) {
   std::ifstream f(std::string(CX_SOURCE_DIR) + "/examples/alpha/" + name + ".json", std::ios::binary);
+  std::ostringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+std::string read_prose(const std::string& name) {
+  std::ifstream f(std::string(CX_SOURCE_DIR) + "/examples/alpha/prose/" + name, std::ios::binary);
   std::ostringstream ss;
   ss << f.rdbuf();
   return ss.str();
@@ -411,6 +419,34 @@ TEST(AlphaSystemContract, ProposalSealsTheSimulationDigest) {
   input["signed_at"] = kT0 + 3;
   auto later = alpha::simulate(t, std::get<alpha::InstanceInput>(alpha::parse_instance_input(t, json::serialize(input))));
   EXPECT_NE(std::get<alpha::SimResult>(later).digest, std::get<alpha::SimResult>(sim).digest);
+}
+
+// Prose sources registered with the template are rendered from each proposal's params, and the
+// rendered texts' hashes are bound to the instance hash (through prose_digest).
+TEST(AlphaSystemContract, ProposalBindsTheRenderedProse) {
+  JeonseChain c;
+  const std::string text = read_example("car-jeonse"), en = read_prose("car-jeonse.en.md"), ko = read_prose("car-jeonse.ko.md");
+  auto b = c.block(kT0 + 2, {c.propose_tx(user(2)),
+                             alpha_call(1, "registerTemplate", {{"template", text}, {"prose", json::object{{"en", ko}}}}),
+                             alpha_call(1, "registerTemplate", {{"template", text}, {"prose", json::object{{"en", en}, {"ko", ko}}}}),
+                             c.propose_tx(user(2))});
+  for (int i : {0, 2, 3}) ASSERT_TRUE(b.receipts[i].success) << b.receipts[i].failure->message;
+  ASSERT_FALSE(b.receipts[1].success);
+  EXPECT_NE(b.receipts[1].failure->message.find("prose.en: the source hashes to"), std::string::npos) << b.receipts[1].failure->message;
+  json::object before = c.instance(1), inst = c.instance(2);
+  const alpha::Template t = std::get<alpha::Template>(alpha::parse_template_json(text));
+  EXPECT_EQ(before["prose"].as_object()["en"], json::value("source:" + t.prose[0].hash.hex()));
+  json::object input{{"signed_at", kT0 + 2}, {"params", inst["params"]}, {"parties", inst["parties"]}};
+  auto in = std::get<alpha::InstanceInput>(alpha::parse_instance_input(t, json::serialize(input)));
+  for (const auto& [lang, source] : {std::pair{"en", en}, std::pair{"ko", ko}}) {
+    auto r = alpha::render_prose(t, in, lang, source);
+    ASSERT_TRUE(std::holds_alternative<alpha::RenderedProse>(r));
+    EXPECT_EQ(inst["prose"].as_object()[lang], json::value("rendered:" + std::get<alpha::RenderedProse>(r).hash.hex()));
+  }
+  // Same params and parties: only the prose binding differs, and with it the hash signatories sign.
+  EXPECT_EQ(before["simulation_digest"], inst["simulation_digest"]);
+  EXPECT_NE(before["prose_digest"], inst["prose_digest"]);
+  EXPECT_NE(before["hash"], inst["hash"]);
 }
 
 }  // namespace
