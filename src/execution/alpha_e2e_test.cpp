@@ -282,7 +282,8 @@ TxFields pay_tokens(uint8_t from, const Address& token, uint64_t value, std::str
 std::string fund_data(uint64_t id) { return R"({"method":"fund","params":{"id":")" + Uint256(id).to_icon_hex() + "\"}}"; }
 
 // A lessor that is a contract: it signs through the Alpha contract, refuses tokens until told to
-// accept them, and then claims what the Alpha contract owes it.
+// accept them (setAccept 1), and then claims what the Alpha contract owes it. With setAccept 2 it
+// calls the Alpha contract back from inside a payout.
 const char* kPickyLessor = R"lua(
 local accept = VarDB("accept", "int")
 external "signAlpha(Address _alpha, int _id, str _hash)" (function(_alpha, _id, _hash)
@@ -291,6 +292,7 @@ end)
 external "setAccept(int _on)" (function(_on) accept:set(_on) end)
 external "tokenFallback(Address _from, int _value, bytes _data)" (function(_from, _value, _data)
   if accept:get() < 1 then revert("not accepting tokens now", 1) end
+  if accept:get() > 1 then call("cx0000000000000000000000000000000000000a01", "claim", {token = msg.sender}) end
 end)
 external "claimFrom(Address _alpha, Address _token)" (function(_alpha, _token)
   call(_alpha, "claim", {token = _token})
@@ -447,6 +449,36 @@ TEST(AlphaSystemContract, ProposalBindsTheRenderedProse) {
   EXPECT_EQ(before["simulation_digest"], inst["simulation_digest"]);
   EXPECT_NE(before["prose_digest"], inst["prose_digest"]);
   EXPECT_NE(before["hash"], inst["hash"]);
+}
+
+// A payee that calls the Alpha contract back from inside a token payout finds it locked: its
+// tokenFallback fails, so the payout is owed, and the transition is committed as it was.
+TEST(AlphaSystemContract, APayeeCannotReenterDuringATokenPayout) {
+  JeonseChain c;
+  const Address alpha = alpha::alpha_contract_address();
+  auto b = c.block(kT0 + 2, {c.propose_tx(c.picky), token_call(2, c.picky, "setAccept", {{"_on", "0x2"}})});
+  for (const auto& r : b.receipts) ASSERT_TRUE(r.success) << r.failure->message;
+  const std::string h = "0x" + std::string(c.instance(1)["hash"].as_string());
+  b = c.block(kT0 + 3, {alpha_call(1, "sign", {{"id", 1}, {"hash", h}}),
+                        token_call(2, c.picky, "signAlpha", {{"_alpha", alpha.to_string()}, {"_id", "0x1"}, {"_hash", h}}),
+                        pay_tokens(1, c.token, JeonseChain::kDeposit, fund_data(1)),
+                        pay_tokens(1, c.token, JeonseChain::kPrepay, fund_data(1)),
+                        alpha_call(1, "attest", {{"id", 1}, {"event", "car_delivered"}, {"nonce", "d"}})});
+  for (const auto& r : b.receipts) ASSERT_TRUE(r.success) << r.failure->message;
+  const auto& logs = b.receipts[4].logs;
+  auto deferred = std::find_if(logs.begin(), logs.end(), [](const core::EventLog& l) {
+    return l.indexed[0] == "PayoutDeferred(Address,Address,int,str)";
+  });
+  ASSERT_NE(deferred, logs.end());
+  EXPECT_NE(deferred->data.at(1).find("cannot be called back in the middle of it"), std::string::npos) << deferred->data.at(1);
+  EXPECT_EQ(c.instance(1)["stage"], "first_year");
+  EXPECT_EQ(c.tokens(c.picky), Uint256(0));
+  EXPECT_EQ(c.held(c.picky)["owed"], json::value(Uint256(JeonseChain::kPrepay).to_icon_hex()));
+  EXPECT_TRUE(c.query("getInstance", json::object{{"id", 1}}).ok);  // unlocked again
+  b = c.block(kT0 + 4, {token_call(2, c.picky, "setAccept", {{"_on", "0x1"}}),
+                        token_call(2, c.picky, "claimFrom", {{"_alpha", alpha.to_string()}, {"_token", c.token.to_string()}})});
+  for (const auto& r : b.receipts) ASSERT_TRUE(r.success) << r.failure->message;
+  EXPECT_EQ(c.tokens(c.picky), Uint256(JeonseChain::kPrepay));
 }
 
 }  // namespace
