@@ -61,13 +61,14 @@ std::optional<EngineError> seal_prose(const Template& t, Instance& inst, const s
 std::optional<EngineError> seal_simulation(const Template& t, Instance& inst, size_t paths_max, size_t* paths) {
   auto in = input_of(t, inst);
   if (auto* e = std::get_if<EngineError>(&in)) return *e;
-  auto sim = simulate(t, std::get<InstanceInput>(in));
+  auto sim = simulate(t, std::get<InstanceInput>(in), paths_max);  // stops early: a refusal costs little
   if (auto* e = std::get_if<std::string>(&sim)) return EngineError{"the instance cannot be simulated: " + *e};
   const SimResult& r = std::get<SimResult>(sim);
   if (paths) *paths = r.paths.size();
-  if (r.truncated || r.paths.size() > paths_max)
-    return EngineError{"the simulation of this instance has " + std::string(r.truncated ? "more than " : "") +
-                       std::to_string(r.paths.size()) + " paths; a proposal may have at most " + std::to_string(paths_max) +
+  if (r.truncated)
+    return EngineError{"the simulation of this instance has more than " + std::to_string(r.paths.size()) +
+                       " paths, or a path with more than " + std::to_string(kSimDepthMax) +
+                       " waiting stages; a proposal may have at most " + std::to_string(paths_max) +
                        " (every path is shown to the signatories): bound the template's loops or split the agreement"};
   inst.simulation_digest = r.digest;
   inst.hash = instance_hash(inst);
