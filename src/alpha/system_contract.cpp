@@ -141,12 +141,17 @@ CallResult register_template(Host& h, const json::value& p) {
   return CallResult::success(json::value("0x" + hash.hex()));
 }
 
-// Every IRC2 asset's token is a contract, and no party is the Alpha contract itself (its payouts
+// Every IRC2 asset's token is a contract of its own, and no party is the Alpha contract itself (its payouts
 // would come back into it).
 std::optional<CallResult> check_bindings(Host& h, const Template& t, const Instance& inst) {
-  for (const Asset& a : t.assets)
-    if (a.kind == AssetKind::kIrc2 && !store::token_of(a, inst))
-      return CallResult::fail(kRefused, "asset " + a.id + ": its token '" + a.contract + "' must be a contract address (cx..)");
+  std::map<core::Address, std::string> tokens;  // token -> asset: a token pays in one asset only
+  for (const Asset& a : t.assets) {
+    if (a.kind != AssetKind::kIrc2) continue;
+    auto token = store::token_of(a, inst);
+    if (!token) return CallResult::fail(kRefused, "asset " + a.id + ": its token '" + a.contract + "' must be a contract address (cx..)");
+    if (auto [it, fresh] = tokens.emplace(*token, a.id); !fresh)
+      return CallResult::fail(kRefused, "assets " + it->second + " and " + a.id + " are the same token " + token->to_string());
+  }
   const std::string self = h.frame().contract.to_string();
   for (const auto& [role, members] : inst.parties)
     if (std::find(members.begin(), members.end(), self) != members.end())

@@ -481,5 +481,29 @@ TEST(AlphaSystemContract, APayeeCannotReenterDuringATokenPayout) {
   EXPECT_EQ(c.tokens(c.picky), Uint256(JeonseChain::kPrepay));
 }
 
+// propose refuses a token that is not a contract, one token for two assets, and the Alpha contract
+// as a party; nothing is stored.
+TEST(AlphaSystemContract, ProposalChecksTokensAndParties) {
+  JeonseChain c;
+  std::string text = read_example("car-jeonse");
+  const std::string asset = R"("KRW": { "kind": "irc2", "contract": "krw_token", "decimals": 0 })";
+  ASSERT_NE(text.find(asset), std::string::npos);
+  std::string two = text;
+  two.replace(two.find(asset), asset.size(), asset + R"(, "KRWB": { "kind": "irc2", "contract": "krw_token" })");
+  TxFields not_contract = c.propose_tx(user(2)), same_token = c.propose_tx(user(2)), alpha_party = c.propose_tx(alpha::alpha_contract_address());
+  json::object& p = not_contract.data.as_object()["params"].as_object();
+  json::object params = p["params"].as_object();
+  params["krw_token"] = user(9).to_string();
+  p["params"] = params;
+  same_token.data.as_object()["params"].as_object()["template"] = auction_hash(two);
+  auto b = c.block(kT0 + 2, {alpha_call(1, "registerTemplate", {{"template", two}}), not_contract, same_token, alpha_party});
+  ASSERT_TRUE(b.receipts[0].success) << b.receipts[0].failure->message;
+  for (int i = 1; i <= 3; ++i) ASSERT_FALSE(b.receipts[i].success) << i;
+  EXPECT_NE(b.receipts[1].failure->message.find("must be a contract address"), std::string::npos) << b.receipts[1].failure->message;
+  EXPECT_NE(b.receipts[2].failure->message.find("assets KRW and KRWB are the same token"), std::string::npos) << b.receipts[2].failure->message;
+  EXPECT_NE(b.receipts[3].failure->message.find("the Alpha contract cannot be a party"), std::string::npos) << b.receipts[3].failure->message;
+  EXPECT_FALSE(c.query("getInstance", json::object{{"id", 1}}).ok);
+}
+
 }  // namespace
 }  // namespace cx::execution::testing
