@@ -48,6 +48,11 @@ bool put(Host& h, const std::string& key, const std::string& value, CallResult* 
   return r ? true : failed(r.failure(), fail);
 }
 
+bool erase(Host& h, const std::string& key, CallResult* fail) {
+  auto r = h.storage_set(bytes_of(key), std::nullopt);
+  return r ? true : failed(r.failure(), fail);
+}
+
 std::optional<int64_t> first_deadline(BytesView raw_queue) {
   if (raw_queue.empty() || raw_queue.size() % kEntryBytes) return std::nullopt;
   const std::string head(reinterpret_cast<const char*>(raw_queue.data()), 8);
@@ -120,19 +125,21 @@ std::optional<Loaded> load(Host& h, uint64_t id, CallResult* fail) {
   return Loaded{std::move(*t), std::move(*inst)};
 }
 
-bool commit(Host& h, Queue& q, const Instance* before, const Transition& tr, CallResult* fail, bool log) {
+namespace {
+
+// A closed or expired instance holds nothing: the checker proves it, the engine refunds any rest,
+// and the contract refuses to store one that would strand money.
+bool ends_empty(const Instance& next, CallResult* fail) {
+  if (next.status != Status::kClosed && next.status != Status::kExpired) return true;
+  if (next.escrow.empty() && next.reserved.empty()) return true;
+  std::string what = next.escrow.empty() ? next.reserved.begin()->first + " reserved" : next.escrow.begin()->first + " in escrow";
+  return failed(core::make_failure(core::FailureCode::kInvalidInstance, "instance " + std::to_string(next.id) + " " +
+                                                                            status_name(next.status) + " with " + what),
+                fail);
+}
+
+bool emit_transition(Host& h, const Transition& tr, CallResult* fail) {
   const Instance& next = tr.next;
-  if (before)
-    for (const Timer& t : before->timers) q.erase(QueueEntry{t.deadline, before->id, t.id});
-  for (const Timer& t : next.timers) q.insert(QueueEntry{t.deadline, next.id, t.id});
-  if (!put(h, instance_key(next.id), canonical_text(to_json(next)), fail)) return false;
-  for (const Payout& p : tr.effects.payouts) {
-    auto to = core::Address::parse(p.to);
-    if (!to) return failed(core::make_failure(core::FailureCode::kInvalidInstance, "payout to a bad address"), fail);
-    auto r = h.transfer(*to, p.amount);
-    if (!r) return failed(r.failure(), fail);
-  }
-  if (!log) return true;
   std::string lines;
   for (const std::string& l : tr.effects.log) {
     if (lines.size() + l.size() + 2 > core::kLogItemBytesMax) break;
@@ -142,6 +149,44 @@ bool commit(Host& h, Queue& q, const Instance* before, const Transition& tr, Cal
                        {Uint256(next.seq).to_icon_hex(), status_name(next.status), next.stage, lines}};
   auto r = h.emit(std::move(event));
   return r ? true : failed(r.failure(), fail);
+}
+
+}  // namespace
+
+bool commit(Host& h, Queue& q, const Template& t, const Instance* before, const Transition& tr, CallResult* fail,
+            bool log) {
+  const Instance& next = tr.next;
+  if (!ends_empty(next, fail)) return false;
+  if (before)
+    for (const Timer& tm : before->timers) q.erase(QueueEntry{tm.deadline, before->id, tm.id});
+  for (const Timer& tm : next.timers) q.insert(QueueEntry{tm.deadline, next.id, tm.id});
+  if (!put(h, instance_key(next.id), canonical_text(to_json(next)), fail)) return false;
+  struct TokenPayout {
+    core::Address token, to;
+    Uint256 amount;
+  };
+  std::vector<TokenPayout> tokens;
+  for (const Payout& p : tr.effects.payouts) {
+    auto to = core::Address::parse(p.to);
+    const Asset* a = find_asset(t, p.asset);
+    if (!to || !a) return failed(core::make_failure(core::FailureCode::kInvalidInstance, "payout to a bad address or in an unknown asset"), fail);
+    if (a->kind == AssetKind::kIrc2) {
+      auto token = token_of(*a, next);
+      if (!token) return failed(core::make_failure(core::FailureCode::kInvalidInstance, "asset " + a->id + " has no token contract"), fail);
+      tokens.push_back({*token, *to, p.amount});
+      continue;
+    }
+    auto r = h.transfer(*to, p.amount);
+    if (!r) return failed(r.failure(), fail);
+  }
+  if (log && !emit_transition(h, tr, fail)) return false;
+  if (tokens.empty()) return true;
+  // Token calls last, with everything above stored, and under the lock: a token or a payee that
+  // calls the Alpha contract back finds it refusing writes.
+  if (!put(h, "lock", "1", fail)) return false;
+  for (const TokenPayout& p : tokens)
+    if (!pay_token(h, p.token, p.to, p.amount, fail)) return false;
+  return erase(h, "lock", fail);
 }
 
 }  // namespace cx::alpha::store

@@ -66,8 +66,9 @@ struct Instance {
   Hash32 template_hash;
   boost::json::object params;                              // canonical values (see param_value)
   std::map<std::string, std::vector<std::string>> parties;  // role -> member addresses
-  Hash32 prose_digest;       // SHA3-256 over the template's prose hashes in language order
-  Hash32 simulation_digest;  // placeholder (zero) until `simulate` exists; part of what is signed
+  Hash32 prose_digest;       // SHA3-256 over "<lang>:<prose[lang]>;" in language order
+  std::map<std::string, std::string> prose;  // lang -> "rendered:<hex>" or "source:<hex>" (seal_prose)
+  Hash32 simulation_digest;  // simulate's digest over the instance as proposed (seal_simulation)
   Hash32 hash;               // what every signatory signs (instance_hash)
   Status status = Status::kProposed;
   int64_t proposed_at = 0, sign_by = 0, signed_at = -1;
@@ -130,6 +131,18 @@ std::variant<Instance, EngineError> propose(const Template& t, const Hash32& tem
                                             const boost::json::object& params, const boost::json::object& parties,
                                             int64_t now, std::optional<int64_t> sign_by);
 Hash32 instance_hash(const Instance& inst);
+
+// What the signatories sign besides params and parties (instance_sim.cpp): the simulation of the
+// instance as proposed — simulate() over simulation_input(inst), i.e. signed at its proposal time,
+// with no samples — so `complexchain alpha simulate --params '<that JSON>'` prints the same digest.
+// seal_simulation sets inst.simulation_digest and inst.hash, or refuses an instance whose simulation
+// fails, is truncated or has more than `paths_max` paths; *paths (if given) gets the path count.
+boost::json::object simulation_input(const Instance& inst);
+// Binds the prose to the instance: per language of the template, the hash of the text rendered from
+// the instance's params and parties when `sources` has that language's source (it must hash to the
+// template's pin), else the pinned source hash; sets inst.prose, inst.prose_digest and inst.hash.
+std::optional<EngineError> seal_prose(const Template& t, Instance& inst, const std::map<std::string, std::string>& sources);
+std::optional<EngineError> seal_simulation(const Template& t, Instance& inst, size_t paths_max, size_t* paths = nullptr);
 
 Result sign(const Template& t, const Instance& inst, const Act& act, const Hash32& hash);
 // Reserved payments (COSSE §2.2): money a payer puts aside, before or after signing, for its later

@@ -128,6 +128,7 @@ json::object to_json(const Instance& inst) {
   o["params"] = inst.params;
   o["parties"] = map_json(inst.parties);
   o["prose_digest"] = inst.prose_digest.hex();
+  if (!inst.prose.empty()) o["prose"] = map_json(inst.prose);
   o["simulation_digest"] = inst.simulation_digest.hex();
   o["hash"] = inst.hash.hex();
   o["status"] = status_name(inst.status);
@@ -174,6 +175,8 @@ std::variant<Instance, EngineError> instance_from_json(const json::value& v) {
   inst.params = rd.obj(o, "params");
   for (const auto& [k, m] : rd.obj(o, "parties")) inst.parties[k] = rd.strings(m);
   inst.prose_digest = rd.hash(o, "prose_digest");
+  if (o.contains("prose"))
+    for (const auto& [k, h] : rd.obj(o, "prose")) inst.prose[k] = h.is_string() ? std::string(h.get_string()) : (rd.ok = false, "");
   inst.simulation_digest = rd.hash(o, "simulation_digest");
   inst.hash = rd.hash(o, "hash");
   std::string status = rd.str(o, "status");

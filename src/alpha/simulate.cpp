@@ -19,8 +19,9 @@ using detail::SimState;
 class Simulator {
  public:
   Simulator(const Template& t, const InstanceInput& in, const CheckReport& report, std::vector<std::string> pay_asset,
-            std::vector<std::vector<std::string>> claim_assets)
-      : m_t(t), m_in(in), m_pay_asset(std::move(pay_asset)), m_claim_assets(std::move(claim_assets)) {
+            std::vector<std::vector<std::string>> claim_assets, size_t paths_max)
+      : m_t(t), m_in(in), m_pay_asset(std::move(pay_asset)), m_claim_assets(std::move(claim_assets)),
+        m_paths_max(paths_max) {
     for (const auto& f : report.fees) m_quotes[f.transition] = f.max_steps;
     if (in.calendar) {
       m_cal = *in.calendar;
@@ -294,7 +295,7 @@ class Simulator {
   }
 
   void finish(SimState s, const std::string& terminal, const std::string& why = "") {
-    if (m_r.paths.size() >= kSimPathsMax) {
+    if (m_r.paths.size() >= m_paths_max) {
       m_r.truncated = true;
       return;
     }
@@ -325,6 +326,7 @@ class Simulator {
   const InstanceInput& m_in;
   std::vector<std::string> m_pay_asset;
   std::vector<std::vector<std::string>> m_claim_assets;
+  size_t m_paths_max;
   std::map<std::string, uint64_t> m_quotes;
   std::vector<std::vector<bool>> m_regions = detail::fork_regions(m_t);
   Calendar m_cal;
@@ -558,7 +560,7 @@ void Simulator::branch(SimState s, size_t i, const SimState& base) {
 
 }  // namespace
 
-std::variant<SimResult, std::string> simulate(const Template& t, const InstanceInput& in) {
+std::variant<SimResult, std::string> simulate(const Template& t, const InstanceInput& in, size_t paths_max) {
   CheckReport report = check_template(t);
   if (!report.ok()) return "the template fails the registration checker: " + report.failures[0].to_string();
   for (const Event& e : t.events) {
@@ -580,7 +582,8 @@ std::variant<SimResult, std::string> simulate(const Template& t, const InstanceI
   CheckReport scratch;
   detail::CheckCtx c{t, scratch, {}, {}};
   detail::check_references(c);  // fills the asset of every payment and claim
-  SimResult r = Simulator(t, in, report, std::move(c.pay_asset), std::move(c.claim_assets)).run();
+  SimResult r = Simulator(t, in, report, std::move(c.pay_asset), std::move(c.claim_assets),
+                          std::min(paths_max, kSimPathsMax)).run();
   r.digest = detail::sim_digest(t, in, r);
   return r;
 }

@@ -68,8 +68,9 @@ struct SimResult {
   Hash32 digest;                   // SHA3-256 of canonical_text(sim_report(...)) without "digest"
 };
 
-// The template must pass check_template(); the error names what cannot be simulated.
-std::variant<SimResult, std::string> simulate(const Template& t, const InstanceInput& in);
+// The template must pass check_template(); the error names what cannot be simulated. The walk stops
+// (truncated) after `paths_max` paths (at most kSimPathsMax).
+std::variant<SimResult, std::string> simulate(const Template& t, const InstanceInput& in, size_t paths_max = kSimPathsMax);
 // The report as JSON (canonical when printed with canonical_text), digest included.
 boost::json::value sim_report(const Template& t, const InstanceInput& in, const SimResult& r);
 

@@ -4,6 +4,8 @@
 #include "alpha/simulate.hpp"
 
 #include "alpha/alpha_test_util.hpp"
+#include "alpha/canonical.hpp"
+#include "alpha/instance.hpp"
 #include "alpha/prose.hpp"
 #include "crypto/hash.hpp"
 
@@ -296,6 +298,36 @@ TEST(Simulate, DigestIsPinned) {
   SimResult r = std::get<SimResult>(simulate(t, std::get<InstanceInput>(in)));
   EXPECT_EQ(r.paths.size(), 3u);
   EXPECT_EQ(r.digest.hex(), "7ed117204517f70401e70c88bb7c7984fd8ee55927ad07bda6c3ebd03e5eac12");
+}
+
+// What a proposal seals (instance_sim.cpp): simulate's digest over simulation_input(), the walk
+// stopped early and the proposal refused beyond the path bound; a refusal leaves the instance as it was.
+TEST(Simulate, ProposalSealsTheDigestWithinItsPathBound) {
+  Loaded l = load("manufacturing-order");
+  constexpr int64_t kT0 = 1'767'225'600, kDay = 86'400;
+  boost::json::object params{{"price", "1000000"}, {"deposit_rate", 1000}, {"interim1_rate", 2000}, {"interim2_rate", 2000},
+                             {"holdback_rate", 500}, {"sample_by", kT0 + 10 * kDay}, {"production_by", kT0 + 30 * kDay},
+                             {"finish_by", kT0 + 60 * kDay}, {"deliver_by", kT0 + 80 * kDay}, {"late_rate_per_day", 50},
+                             {"late_cap_rate", 1000}, {"defect_max", 20000}, {"inspect_within", "P7D"}, {"warranty", "P30D"}};
+  boost::json::object parties;
+  for (const auto& [role, members] : l.in.parties) parties[role] = members.front();
+  auto proposed = propose(l.t, template_hash(l.t), 1, params, parties, kT0, std::nullopt);
+  ASSERT_TRUE(std::holds_alternative<Instance>(proposed)) << std::get<EngineError>(proposed).message;
+  Instance inst = std::get<Instance>(proposed);
+  const Instance before = inst;
+  auto refused = seal_simulation(l.t, inst, 10);
+  ASSERT_TRUE(refused.has_value());
+  EXPECT_NE(refused->message.find("has more than 10 paths"), std::string::npos) << refused->message;
+  EXPECT_EQ(inst, before);
+  size_t paths = 0;
+  ASSERT_FALSE(seal_simulation(l.t, inst, 1'024, &paths).has_value());
+  auto in = parse_instance_input(l.t, canonical_text(simulation_input(inst)));
+  SimResult r = std::get<SimResult>(simulate(l.t, std::get<InstanceInput>(in)));
+  EXPECT_EQ(paths, r.paths.size());
+  EXPECT_GT(paths, 10u);
+  EXPECT_EQ(inst.simulation_digest, r.digest);
+  EXPECT_EQ(inst.hash, instance_hash(inst));
+  EXPECT_NE(inst.hash, before.hash);
 }
 
 }  // namespace

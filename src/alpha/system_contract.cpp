@@ -11,6 +11,9 @@
 #include "alpha/canonical.hpp"
 #include "alpha/checker.hpp"
 #include "alpha/contract_store.hpp"
+#include "alpha/prose.hpp"
+#include "crypto/hash.hpp"
+#include "alpha/simulate.hpp"
 #include "contracts/native.hpp"
 
 namespace cx::alpha {
@@ -23,6 +26,7 @@ namespace {
 
 constexpr core::FailureCode kRefused = core::user_failure(1);     // the engine refused the transition
 constexpr core::FailureCode kTemplateRefused = core::user_failure(2);  // parse or checker failure
+constexpr size_t kTokenDataMax = 256;  // bytes of a tokenFallback's _data
 
 CallResult bad(std::string m) { return CallResult::fail(core::FailureCode::kInvalidParameter, std::move(m)); }
 
@@ -68,6 +72,7 @@ template <typename F>
 CallResult transit(Host& h, const json::value& p, F&& step) {
   auto id = id_param(p);
   if (!id) return bad("id: expected an instance id");
+  if (auto r = store::reentered(h)) return *r;
   CallResult fail;
   auto loaded = store::load(h, *id, &fail);
   if (!loaded) return fail;
@@ -76,11 +81,45 @@ CallResult transit(Host& h, const json::value& p, F&& step) {
   auto q = store::load_queue(h, &fail);
   if (!q) return fail;
   const Transition& tr = std::get<Transition>(r);
-  if (!store::commit(h, *q, &loaded->inst, tr, &fail) || !store::save_queue(h, *q, &fail)) return fail;
+  if (!store::commit(h, *q, loaded->t, &loaded->inst, tr, &fail) || !store::save_queue(h, *q, &fail)) return fail;
   return CallResult::success(json::object{{"status", status_name(tr.next.status)}, {"stage", tr.next.stage}});
 }
 
+std::string prose_key(const Hash32& hash, const std::string& lang) { return "prose/" + hash.hex() + "/" + lang; }
+
+// registerTemplate's optional `prose`: {lang: source text}, each hashing to the template's pin; stored
+// so that proposals bind the prose rendered from their params (seal_prose).
+bool store_prose(Host& h, const Template& t, const Hash32& hash, const json::value& p, CallResult* fail) {
+  if (!param(p, "prose")) return true;
+  auto sources = object_param(p, "prose");
+  if (!sources) return (*fail = bad("prose: expected a JSON object {lang: source text}"), false);
+  for (const auto& [lang, text] : *sources) {
+    auto pin = std::find_if(t.prose.begin(), t.prose.end(), [&](const Prose& x) { return x.lang == lang; });
+    if (pin == t.prose.end()) return (*fail = bad("prose." + std::string(lang) + ": the template has no prose in it"), false);
+    if (!text.is_string() || text.get_string().size() > kProseBytesMax)
+      return (*fail = bad("prose." + std::string(lang) + ": expected the source text, at most " + std::to_string(kProseBytesMax) + " bytes"), false);
+    Hash32 got = crypto::sha3_256(as_bytes(text.get_string()));
+    if (got != pin->hash)
+      return (*fail = CallResult::fail(kTemplateRefused, "prose." + std::string(lang) + ": the source hashes to sha3-256:" +
+                                                             got.hex() + ", the template pins sha3-256:" + pin->hash.hex()), false);
+    if (!store::put(h, prose_key(hash, pin->lang), std::string(text.get_string()), fail)) return false;
+  }
+  return true;
+}
+
+// The prose sources registered with template `hash`, by language.
+std::optional<std::map<std::string, std::string>> load_prose(Host& h, const Template& t, const Hash32& hash, CallResult* fail) {
+  std::map<std::string, std::string> sources;
+  for (const Prose& pr : t.prose) {
+    auto text = store::get(h, prose_key(hash, pr.lang), fail);
+    if (!fail->ok) return std::nullopt;
+    if (text) sources[pr.lang] = std::move(*text);
+  }
+  return sources;
+}
+
 CallResult register_template(Host& h, const json::value& p) {
+  if (auto r = store::reentered(h)) return *r;
   auto text = str_param(p, "template");
   if (!text || text->size() > kTemplateBytesMax) return bad("template: expected the template's JSON text");
   auto parsed = parse_template_json(*text);
@@ -90,6 +129,7 @@ CallResult register_template(Host& h, const json::value& p) {
   if (!report.ok()) return CallResult::fail(kTemplateRefused, report.failures.front().to_string());
   Hash32 hash = template_hash(t);
   CallResult fail;
+  if (!store_prose(h, t, hash, p, &fail)) return fail;
   std::string key = "template/" + hash.hex();
   auto existing = store::get(h, key, &fail);
   if (!fail.ok) return fail;
@@ -101,7 +141,26 @@ CallResult register_template(Host& h, const json::value& p) {
   return CallResult::success(json::value("0x" + hash.hex()));
 }
 
+// Every IRC2 asset's token is a contract of its own, and no party is the Alpha contract itself (its payouts
+// would come back into it).
+std::optional<CallResult> check_bindings(Host& h, const Template& t, const Instance& inst) {
+  std::map<core::Address, std::string> tokens;  // token -> asset: a token pays in one asset only
+  for (const Asset& a : t.assets) {
+    if (a.kind != AssetKind::kIrc2) continue;
+    auto token = store::token_of(a, inst);
+    if (!token) return CallResult::fail(kRefused, "asset " + a.id + ": its token '" + a.contract + "' must be a contract address (cx..)");
+    if (auto [it, fresh] = tokens.emplace(*token, a.id); !fresh)
+      return CallResult::fail(kRefused, "assets " + it->second + " and " + a.id + " are the same token " + token->to_string());
+  }
+  const std::string self = h.frame().contract.to_string();
+  for (const auto& [role, members] : inst.parties)
+    if (std::find(members.begin(), members.end(), self) != members.end())
+      return CallResult::fail(kRefused, "parties." + role + ": the Alpha contract cannot be a party");
+  return std::nullopt;
+}
+
 CallResult propose_instance(Host& h, const json::value& p) {
+  if (auto r = store::reentered(h)) return *r;
   auto hash_text = str_param(p, "template");
   auto hash = hash_text ? Hash32::from_hex_string(*hash_text) : std::nullopt;
   if (!hash) return bad("template: expected a template hash (0x + 64 hex)");
@@ -117,9 +176,6 @@ CallResult propose_instance(Host& h, const json::value& p) {
   CallResult fail;
   auto t = store::load_template(h, *hash, &fail);
   if (!t) return fail;
-  for (const Asset& a : t->assets)
-    if (a.kind != AssetKind::kNative)
-      return CallResult::fail(kRefused, "asset " + a.id + " is an IRC2 token; the system contract escrows the native coin only (IRC2 escrow is not built yet)");
   auto counter = store::get(h, "next_instance", &fail);
   if (!fail.ok) return fail;
   auto stored = counter ? Uint256::from_dec(*counter) : std::optional<Uint256>(Uint256(1));
@@ -127,10 +183,17 @@ CallResult propose_instance(Host& h, const json::value& p) {
   uint64_t id = stored->low_u64();
   auto inst = propose(*t, *hash, id, *params, *parties, now_of(h), sign_by);
   if (auto* e = std::get_if<EngineError>(&inst)) return CallResult::fail(kRefused, e->message);
+  if (auto r = check_bindings(h, *t, std::get<Instance>(inst))) return *r;
+  auto sources = load_prose(h, *t, *hash, &fail);
+  if (!sources) return fail;
+  if (auto e = seal_prose(*t, std::get<Instance>(inst), *sources)) return CallResult::fail(kRefused, e->message);
+  size_t paths = 0;
+  if (auto e = seal_simulation(*t, std::get<Instance>(inst), kProposeSimPathsMax, &paths)) return CallResult::fail(kRefused, e->message);
+  if (auto s = h.charge_steps(paths * kSimStepsPerPath); !s) return CallResult::fail(s.failure());
   auto q = store::load_queue(h, &fail);
   if (!q) return fail;
   Transition tr{std::move(std::get<Instance>(inst)), Effects{{}, {"proposed"}}};
-  if (!store::put(h, "next_instance", std::to_string(id + 1), &fail) || !store::commit(h, *q, nullptr, tr, &fail) ||
+  if (!store::put(h, "next_instance", std::to_string(id + 1), &fail) || !store::commit(h, *q, *t, nullptr, tr, &fail) ||
       !store::save_queue(h, *q, &fail))
     return fail;
   return CallResult::success(json::object{{"id", Uint256(id).to_icon_hex()}, {"hash", "0x" + tr.next.hash.hex()}});
@@ -143,15 +206,88 @@ CallResult sign_instance(Host& h, const json::value& p) {
   return transit(h, p, [&](const Template& t, const Instance& i) { return sign(t, i, act_of(h), *hash); });
 }
 
-// A payable method: the call's value, in the native coin (the template's only asset here, since
-// propose refuses IRC2 assets), goes to `step`.
+// A payable method: the call's value, in the native coin, goes to `step` as the template's native
+// asset. IRC2 assets are paid with the token's transfer (token_fallback).
 using PaidStep = Result (*)(const Template&, const Instance&, const Act&, const std::string&, const Uint256&);
 CallResult paid_call(Host& h, const json::value& p, PaidStep step, const char* name) {
   Uint256 value = h.frame().value;
   if (value.is_zero()) return bad(std::string(name) + ": send the amount as the call's value");
-  return transit(h, p, [&](const Template& t, const Instance& i) {
-    return step(t, i, act_of(h), t.assets.empty() ? "" : t.assets.front().id, value);
+  return transit(h, p, [&](const Template& t, const Instance& i) -> Result {
+    for (const Asset& a : t.assets)
+      if (a.kind == AssetKind::kNative) return step(t, i, act_of(h), a.id, value);
+    return EngineError{"instance " + std::to_string(i.id) + " takes no native coin: pay its IRC2 asset with the token's "
+                       "transfer(_to=" + h.frame().contract.to_string() + ", _value, _data={\"method\":\"" + name +
+                       "\",\"params\":{\"id\":\"0x..\"}})"};
   });
+}
+
+// tokenFallback(_from, _value, _data): an IRC2 token tells the contract it received _value from
+// _from. _data (hex of UTF-8 JSON, at most kTokenDataMax bytes) says what for:
+// {"method": "fund" | "reserve", "params": {"id": "0x.."}}. The token (the caller) must be the token of
+// one of the instance's IRC2 assets. A refusal fails the call, so the token's transfer reverts and
+// the tokens stay with _from.
+CallResult token_fallback(Host& h, const json::value& p) {
+  const core::Address token = h.frame().caller;
+  if (!token.is_contract) return bad("tokenFallback is called by a token contract, not by an account");
+  auto from_text = str_param(p, "_from");
+  auto from = from_text ? core::Address::parse(*from_text) : std::nullopt;
+  auto value_text = str_param(p, "_value");
+  auto value = value_text ? Uint256::from_icon_hex(*value_text) : std::nullopt;
+  if (!from || !value || value->is_zero()) return bad("tokenFallback: expected _from (an address) and _value (0x.., not zero)");
+  auto data_text = str_param(p, "_data").value_or("");
+  std::string_view hex = data_text;
+  if (hex.starts_with("0x")) hex.remove_prefix(2);
+  auto data = hex.size() <= 2 * kTokenDataMax ? from_hex(hex) : std::nullopt;
+  boost::system::error_code ec;
+  json::value d = data ? json::parse(std::string_view(reinterpret_cast<const char*>(data->data()), data->size()), ec)
+                       : json::value();
+  const json::object* o = !ec && d.is_object() ? &d.get_object() : nullptr;
+  auto method = o && o->size() == 2 && o->contains("params") ? str_param(d, "method") : std::nullopt;
+  const json::value* params = o ? o->if_contains("params") : nullptr;
+  if (!method || (*method != "fund" && *method != "reserve") || !params || !params->is_object() ||
+      params->get_object().size() != 1 || !id_param(*params))
+    return bad("tokenFallback: _data must be the hex of {\"method\": \"fund\" or \"reserve\", \"params\": {\"id\": \"0x..\"}}, "
+               "at most " + std::to_string(kTokenDataMax) + " bytes; the tokens stay with the sender");
+  PaidStep step = *method == "fund" ? fund : reserve;
+  CallResult fail;
+  if (!store::add_held(h, token, *value, &fail)) return fail;
+  return transit(h, *params, [&](const Template& t, const Instance& i) -> Result {
+    auto asset = store::asset_of_token(t, i, token);
+    if (!asset) return EngineError{token.to_string() + " is not the token of an asset of instance " + std::to_string(i.id)};
+    return step(t, i, Act{now_of(h), from->to_string()}, *asset, *value);
+  });
+}
+
+std::optional<core::Address> token_param(const json::value& p) {
+  auto text = str_param(p, "token");
+  auto a = text ? core::Address::parse(*text) : std::nullopt;
+  return a && a->is_contract ? a : std::nullopt;
+}
+
+CallResult claim_tokens(Host& h, const json::value& p) {
+  if (auto r = store::reentered(h)) return *r;
+  auto token = token_param(p);
+  if (!token) return bad("token: expected a token contract address (cx..)");
+  return store::claim_owed(h, *token);
+}
+
+// getTokens({token, account?}): what the contract holds of `token` for all instances and payees, and
+// what is owed to `account`.
+CallResult get_tokens(Host& h, const json::value& p) {
+  auto token = token_param(p);
+  if (!token) return bad("token: expected a token contract address (cx..)");
+  CallResult fail;
+  auto held = store::read_amount(h, "held/" + token->to_string(), &fail);
+  if (!held) return fail;
+  json::object out{{"held", held->to_icon_hex()}};
+  if (auto acc = str_param(p, "account")) {
+    auto a = core::Address::parse(*acc);
+    if (!a) return bad("account: expected an address");
+    auto owed = store::read_amount(h, "owed/" + token->to_string() + "/" + a->to_string(), &fail);
+    if (!owed) return fail;
+    out["owed"] = owed->to_icon_hex();
+  }
+  return CallResult::success(std::move(out));
 }
 
 CallResult fund_instance(Host& h, const json::value& p) { return paid_call(h, p, fund, "fund"); }
@@ -236,7 +372,7 @@ constexpr auto kW = contracts::Access::kWrite;
 constexpr auto kR = contracts::Access::kReadOnly;
 
 constexpr contracts::NativeMethod kMethods[] = {
-    {{"registerTemplate", kW, Payable::kNo, 50'000, "template:str", "str"}, register_template},
+    {{"registerTemplate", kW, Payable::kNo, 50'000, "template:str,prose:dict", "str"}, register_template},
     {{"propose", kW, Payable::kNo, 50'000, "template:str,params:dict,parties:dict,signBy:int", "dict"}, propose_instance},
     {{"sign", kW, Payable::kNo, 20'000, "id:int,hash:str", "dict"}, sign_instance},
     {{"fund", kW, Payable::kYes, 20'000, "id:int", "dict"}, fund_instance},
@@ -247,6 +383,9 @@ constexpr contracts::NativeMethod kMethods[] = {
     {{"revoke", kW, Payable::kNo, 20'000, "id:int,decision:str", "dict"}, revoke_right},
     {{"dispute", kW, Payable::kNo, 20'000, "id:int", "dict"}, dispute_instance},
     {{"rule", kW, Payable::kNo, 20'000, "id:int,outcome:str", "dict"}, rule_dispute},
+    {{"tokenFallback", kW, Payable::kNo, 20'000, "_from:Address,_value:int,_data:bytes", ""}, token_fallback},
+    {{"claim", kW, Payable::kNo, 20'000, "token:Address", "int"}, claim_tokens},
+    {{"getTokens", kR, Payable::kNo, 0, "token:Address,account:Address", "dict"}, get_tokens},
     {{"getTemplate", kR, Payable::kNo, 0, "hash:str", "dict"}, get_template},
     {{"getInstance", kR, Payable::kNo, 0, "id:int", "dict"}, get_instance},
     {{"getTimers", kR, Payable::kNo, 0, "", "list"}, get_timers},
@@ -286,7 +425,7 @@ contracts::HostResult<uint32_t> fire_due_timers(Host& h, uint32_t max) {
     }
     Result r = fire_timer(t->second, *inst, now, e.timer);
     if (auto* tr = std::get_if<Transition>(&r))
-      if (!store::commit(h, *q, &*inst, *tr, &fail, false)) return fail.failure();
+      if (!store::commit(h, *q, t->second, &*inst, *tr, &fail, false)) return fail.failure();
   }
   if (fired && !store::save_queue(h, *q, &fail)) return fail.failure();
   return fired;

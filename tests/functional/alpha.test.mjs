@@ -1,18 +1,22 @@
 // The Alpha system contract with ICON's own client (icon-sdk-js CallTransactionBuilder and
 // CallBuilder) against a localnet: register the auction template, propose, sign, bid with value,
 // let block time pass the bidding deadline (the chain fires the timer), hand the award to the
-// referee and award; read the instance with icx_call, now and at a past height.
+// referee and award; read the instance with icx_call, now and at a past height; `complexchain alpha
+// simulate` prints the simulation digest the proposal sealed. Then the same auction in an IRC2 token
+// (the example Lua contract, deployed here): bids are token transfers, the payouts token transfers.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import IconService from 'icon-sdk-js';
-import { startLocalnet, waitFor } from './lib.mjs';
+import { startLocalnet, waitFor, cx } from './lib.mjs';
 
 const SDK = IconService.default || IconService;
 const { IconWallet, IconBuilder, IconConverter, IconAmount, HttpProvider, SignedTransaction } = SDK;
 const ALPHA = 'cx0000000000000000000000000000000000000a01';
-const AUCTION = fs.readFileSync(path.resolve(import.meta.dirname, '../../examples/alpha/auction.json'), 'utf8');
+const AUCTION_FILE = path.resolve(import.meta.dirname, '../../examples/alpha/auction.json');
+const AUCTION = fs.readFileSync(AUCTION_FILE, 'utf8');
+const IRC2 = path.resolve(import.meta.dirname, '../../examples/contracts/irc2/main.lua');
 
 let net;
 let svc;
@@ -28,10 +32,10 @@ after(() => net && net.stop());
 
 const loop = (icx) => IconAmount.of(icx, IconAmount.Unit.ICX).toLoop();
 
-function callTx(wallet, method, params, value) {
+function callTx(wallet, method, params, value, to = ALPHA) {
   let b = new IconBuilder.CallTransactionBuilder()
     .from(wallet.getAddress())
-    .to(ALPHA)
+    .to(to)
     .stepLimit(IconConverter.toBigNumber('2000000000'))
     .nid(IconConverter.toBigNumber(3))
     .nonce(IconConverter.toBigNumber(1))
@@ -43,13 +47,13 @@ function callTx(wallet, method, params, value) {
   return new SignedTransaction(b.build(), wallet);
 }
 
-async function send(wallet, method, params, value) {
-  const hash = await svc.sendTransaction(callTx(wallet, method, params, value)).execute();
+async function send(wallet, method, params, value, to = ALPHA) {
+  const hash = await svc.sendTransaction(callTx(wallet, method, params, value, to)).execute();
   return waitFor(() => svc.getTransactionResult(hash).execute(), { timeoutMs: 20000, what: `result of ${method}` });
 }
 
-function query(method, params, height) {
-  const b = new IconBuilder.CallBuilder().to(ALPHA).method(method).params(params).build();
+function query(method, params, height, to = ALPHA) {
+  const b = new IconBuilder.CallBuilder().to(to).method(method).params(params).build();
   return svc.call(height === undefined ? b : { ...b, height: IconConverter.toHex(height) }).execute();
 }
 
@@ -71,6 +75,12 @@ test('an auction runs on chain through icon-sdk-js', async () => {
   const id = proposal.eventLogs.find((l) => l.indexed[0].startsWith('AlphaTransition')).indexed[1];
   const proposed = await query('getInstance', { id });
   assert.equal(proposed.status, 'proposed');
+  // The digest every signatory signs is the one `complexchain alpha simulate` prints for the instance
+  // as proposed (signed at its proposal time).
+  const input = { signed_at: Number(proposed.proposed_at), params: proposed.params, parties: proposed.parties };
+  const report = JSON.parse(cx(['alpha', 'simulate', AUCTION_FILE, '--params', JSON.stringify(input), '--json']));
+  assert.equal(report.digest, `0x${proposed.simulation_digest}`);
+  assert.notEqual(proposed.simulation_digest, '0'.repeat(64));
 
   const wrong = await send(owner, 'sign', { id, hash: `0x${'0'.repeat(64)}` });
   assert.equal(Number(wrong.status), 0);
@@ -101,4 +111,68 @@ test('an auction runs on chain through icon-sdk-js', async () => {
   const past = await query('getInstance', { id }, biddingHeight);
   assert.equal(past.stage, 'bidding');
   assert.equal(past.escrow.COIN, loop(5).toString(10));
+});
+
+async function deployToken(wallet, supply) {
+  const tx = new IconBuilder.DeployTransactionBuilder()
+    .from(wallet.getAddress()).to('cx0000000000000000000000000000000000000000')
+    .stepLimit(IconConverter.toBigNumber('2000000000'))
+    .nid(IconConverter.toBigNumber(3)).nonce(IconConverter.toBigNumber(7)).version(IconConverter.toBigNumber(3))
+    .timestamp(Date.now() * 1000)
+    .contentType('application/x-lua')
+    .content(`0x${fs.readFileSync(IRC2).toString('hex')}`)
+    .params({ _name: 'Won', _symbol: 'KRW', _decimals: '0x0', _initialSupply: IconConverter.toHex(supply) })
+    .build();
+  const hash = await svc.sendTransaction(new SignedTransaction(tx, wallet)).execute();
+  const r = await waitFor(() => svc.getTransactionResult(hash).execute(), { timeoutMs: 20000, what: 'the token deploy' });
+  assert.equal(Number(r.status), 1, JSON.stringify(r));
+  return r.scoreAddress;
+}
+
+const tokens = async (token, owner) => BigInt(await query('balanceOf', { _owner: owner }, undefined, token));
+const hexData = (o) => `0x${Buffer.from(typeof o === 'string' ? o : JSON.stringify(o)).toString('hex')}`;
+
+test('an auction in an IRC2 token: bids are token transfers, the payouts token transfers', async () => {
+  const token = await deployToken(bidder1, 1000);
+  assert.equal(Number((await send(bidder1, 'transfer', { _to: bidder2.getAddress(), _value: '0x12c' }, undefined, token)).status), 1);
+  const t = JSON.parse(AUCTION);
+  t.template.id = 'cx.market.token-auction';
+  t.params.token = 'address';
+  t.assets = { COIN: { kind: 'irc2', contract: 'token', decimals: 0 } };
+  const reg = await send(owner, 'registerTemplate', { template: JSON.stringify(t) });
+  assert.equal(Number(reg.status), 1, JSON.stringify(reg));
+  const templateHash = reg.eventLogs.find((l) => l.indexed[0] === 'TemplateRegistered(bytes,str)').indexed[1];
+  const proposal = await send(owner, 'propose', {
+    template: templateHash,
+    params: JSON.stringify({ reserve: '50', bids_close: Math.floor(Date.now() / 1000) + 8, award_within: 'P1D', token }),
+    parties: JSON.stringify({ owner: owner.getAddress(), referee: referee.getAddress(),
+                              bidder: [bidder1.getAddress(), bidder2.getAddress()] }),
+  });
+  assert.equal(Number(proposal.status), 1, JSON.stringify(proposal));
+  const id = proposal.eventLogs.find((l) => l.indexed[0].startsWith('AlphaTransition')).indexed[1];
+  const { hash } = await query('getInstance', { id });
+  assert.equal(Number((await send(owner, 'sign', { id, hash: `0x${hash}` })).status), 1);
+
+  const bid = (wallet, value, data) => send(wallet, 'transfer', { _to: ALPHA, _value: IconConverter.toHex(value), _data: hexData(data) }, undefined, token);
+  const bad = await bid(bidder1, 100, 'fund please');
+  assert.equal(Number(bad.status), 0);
+  assert.match(bad.failure.message, /_data must be the hex of/);
+  assert.equal(await tokens(token, bidder1.getAddress()), 700n);
+  assert.equal(Number((await bid(bidder1, 100, { method: 'fund', params: { id } })).status), 1);
+  assert.equal(Number((await bid(bidder2, 150, { method: 'fund', params: { id } })).status), 1);
+  assert.equal(await tokens(token, ALPHA), 250n);
+  assert.equal((await query('getTokens', { token })).held, '0xfa');
+
+  await waitFor(async () => ((await query('getInstance', { id })).stage === 'awarding' ? true : undefined),
+    { timeoutMs: 30000, intervalMs: 300, what: 'the bidding deadline' });
+  const award = await send(owner, 'decide', { id, decision: 'award', choice: bidder2.getAddress() });
+  assert.equal(Number(award.status), 1, JSON.stringify(award));
+  const closed = await query('getInstance', { id });
+  assert.equal(closed.stage, 'sold');
+  assert.deepEqual(closed.escrow, {});
+  assert.equal(await tokens(token, owner.getAddress()), 150n);
+  assert.equal(await tokens(token, bidder1.getAddress()), 700n);  // the losing bid, back in full
+  assert.equal(await tokens(token, bidder2.getAddress()), 150n);
+  assert.equal(await tokens(token, ALPHA), 0n);
+  assert.equal((await query('getTokens', { token })).held, '0x0');
 });
