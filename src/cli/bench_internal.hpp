@@ -124,4 +124,12 @@ struct ReceiptCheck {
 ReceiptCheck check_receipts(const BenchConfig& cfg, const std::vector<TxSlot>& slots);
 double percentile_ms(std::vector<int64_t>& sorted_us, double p);
 
+// ---- --workload alpha (cmd_bench_alpha.cpp) ----
+
+// The step limit of each Alpha call; a transition of the cash-with-order term uses far less.
+inline constexpr uint64_t kAlphaBenchStepLimit = 10'000'000;
+// `instances` instances run to their close, then `timers` signing deadlines due at once; prints the
+// report and returns the exit status.
+int run_alpha(BenchConfig& cfg, RpcClient& control, const Uint256& step_price, size_t instances, size_t timers);
+
 }  // namespace cx::cli::bench
