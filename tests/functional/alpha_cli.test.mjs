@@ -32,7 +32,7 @@ after(() => net && net.stop());
 
 function alpha(args, who) {
   const key = who ? ['--key-file', keys[who].file] : [];
-  const r = spawnSync(BIN, ['alpha', ...args, '--rpc', net.rpc, ...key], { encoding: 'utf8', cwd: ROOT });
+  const r = spawnSync(path.resolve(BIN), ['alpha', ...args, '--rpc', net.rpc, ...key], { encoding: 'utf8', cwd: ROOT });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
