@@ -9,6 +9,7 @@
 
 #include "alpha/canonical.hpp"
 #include "alpha/system_contract.hpp"
+#include "alpha/time.hpp"
 #include "cli/cmd_alpha.hpp"
 #include "cli/rpc_client.hpp"
 #include "cli/tx_send.hpp"
@@ -74,6 +75,19 @@ json::object instance_summary(const json::object& inst) {
                       {"hash", "0x" + str_of(inst, "hash")}};
 }
 
+// Block time in seconds as ISO 8601 UTC, "2026-01-05T00:00:00Z".
+std::string iso_time(const json::value* v) {
+  auto t = json_u64(v);
+  if (!t) return v ? json::serialize(*v) : "";
+  const alpha::CivilDate d = alpha::civil_from_days(static_cast<int64_t>(*t / 86'400));
+  const uint64_t s = *t % 86'400;
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02llu:%02llu:%02lluZ", static_cast<long long>(d.year), d.month, d.day,
+                static_cast<unsigned long long>(s / 3600), static_cast<unsigned long long>(s / 60 % 60),
+                static_cast<unsigned long long>(s % 60));
+  return buf;
+}
+
 void print_instance_line(const json::object& s) {
   std::printf("instance %s: %s, stage %s (seq %s)\n", str_of(s, "id").c_str(), str_of(s, "status").c_str(),
               str_of(s, "stage").c_str(), str_of(s, "seq").c_str());
@@ -118,6 +132,7 @@ int report(RpcClient& client, const Args& args, const AlphaCall& call, const std
   std::printf("tx %s in block %llu: %s (%llu steps)\n", tx_hash.c_str(), static_cast<unsigned long long>(height.value_or(0)),
               ok ? "ok" : "refused", static_cast<unsigned long long>(out["stepUsed"].as_uint64()));
   if (!ok) std::printf("refused: %s\n", str_of(out["failure"].as_object(), "message").c_str());
+  if (ok && call.method == "registerTemplate") std::printf("template %s registered\n", str_of(out, "template").c_str());
   for (const json::value& m : moves) std::printf("  %s\n", str_of(m.as_object(), "what").c_str());
   if (const json::value* s = out.if_contains("instance")) {
     print_instance_line(s->as_object());
@@ -178,13 +193,15 @@ void print_instance(const json::object& o) {
               str_of(o, "stage").c_str(), str_of(o, "seq").c_str());
   std::printf("template  0x%s\nhash      0x%s\n", str_of(o, "template_hash").c_str(), str_of(o, "hash").c_str());
   std::printf("signed by %s\n", str_of(o, "signed_by").c_str());
+  if (const json::value* t = o.if_contains("signed_at"); t && json_u64(t).value_or(0) > 0) std::printf("signed at %s\n", iso_time(t).c_str());
   if (const json::value* p = o.if_contains("parties"); p && p->is_object()) {
     std::printf("parties\n");
     for (const auto& [role, who] : p->get_object()) std::printf("  %-10s %s\n", std::string(role).c_str(), json::serialize(who).c_str());
   }
   if (const json::value* e = o.if_contains("escrow"); e && e->is_object() && !e->get_object().empty()) {
     std::printf("escrow\n");
-    for (const auto& [asset, amount] : e->get_object()) std::printf("  %-10s %s\n", std::string(asset).c_str(), json::serialize(amount).c_str());
+    for (const auto& [asset, amount] : e->get_object())
+      std::printf("  %-10s %s\n", std::string(asset).c_str(), amount.is_string() ? std::string(amount.get_string()).c_str() : json::serialize(amount).c_str());
   } else {
     std::printf("escrow    empty\n");
   }
@@ -200,7 +217,7 @@ void print_instance(const json::object& o) {
                   s.as_object().contains("exercised") && s.at("exercised") == true ? str_of(s.as_object(), "choice").c_str() : "");
   if (const json::value* t = o.if_contains("timers"); t && t->is_array())
     for (const json::value& tm : t->get_array())
-      std::printf("timer     %s at %s (stage %s)\n", str_of(tm.as_object(), "id").c_str(), str_of(tm.as_object(), "deadline").c_str(),
+      std::printf("timer     %s at %s (stage %s)\n", str_of(tm.as_object(), "id").c_str(), iso_time(tm.as_object().if_contains("deadline")).c_str(),
                   str_of(tm.as_object(), "stage").c_str());
   if (!str_of(o, "fault").empty()) std::printf("fault     %s\n", str_of(o, "fault").c_str());
 }
