@@ -84,6 +84,8 @@ test('cash with order: publish, propose, sign, fund, attest, attest, closed', ()
   assert.match(human.out, /refused: /);
 
   const funded = tx(['fund', String(id), '--value', '1'], 'buyer');
+  const noDispute = tx(['dispute', String(id)], 'buyer', false);
+  assert.match(noDispute.failure.message, /no dispute path/);
   s = show(id);
   assert.equal(s.stage, 'confirmation');
   assert.equal(s.escrow.COIN, ICX.toString());
@@ -132,6 +134,8 @@ test('auction: propose, sign, bids, the deadline, delegate, decide, closed', asy
 
   tx(['delegate', String(id), 'award', keys.referee.address], 'buyer');
   assert.equal(show(id).decisions.award.holder, keys.referee.address);
+  const revoked = tx(['revoke', String(id), 'award'], 'buyer', false);  // revocable only until bids_close
+  assert.ok(revoked.failure.message.length > 0);
   const late = tx(['decide', String(id), 'award', keys.bidder1.address], 'buyer', false);
   assert.match(late.failure.message, /can no longer decide/);
   const award = tx(['decide', String(id), 'award', keys.bidder2.address], 'referee');
