@@ -6,6 +6,7 @@
 
 #include "alpha/canonical.hpp"
 #include "alpha/checker.hpp"
+#include "alpha/instance.hpp"
 #include "alpha/system_contract.hpp"
 #include "alpha/template.hpp"
 #include "alpha/time.hpp"
@@ -75,17 +76,23 @@ Result<json::object> object_option(const Args& args, const char* name) {
   return v.get_object();
 }
 
-// TEMPLATE: a hash, or a template file whose hash is computed here.
-Result<std::string> template_ref(const std::string& text) {
+// TEMPLATE: a hash, or a template file whose hash is computed here (and the template, to check against).
+struct TemplateRef {
+  std::string hash;
+  std::optional<alpha::Template> t;
+};
+
+Result<TemplateRef> template_ref(const std::string& text) {
   if (text.starts_with("0x") && text.size() == 66) {
-    if (!Hash32::from_hex_string(text)) return Result<std::string>::error("TEMPLATE '" + text + "' is not a hash (0x + 64 hex)");
-    return text;
+    if (!Hash32::from_hex_string(text)) return Result<TemplateRef>::error("TEMPLATE '" + text + "' is not a hash (0x + 64 hex)");
+    return TemplateRef{text, std::nullopt};
   }
   std::string body, err;
-  if (!read_template_text(text, body, err)) return Result<std::string>::error("TEMPLATE: " + err);
+  if (!read_template_text(text, body, err)) return Result<TemplateRef>::error("TEMPLATE: " + err);
   auto parsed = alpha::parse_template_json(body);
-  if (auto* e = std::get_if<alpha::ParseError>(&parsed)) return Result<std::string>::error(text + ": " + e->to_string());
-  return "0x" + alpha::template_hash(std::get<alpha::Template>(parsed)).hex();
+  if (auto* e = std::get_if<alpha::ParseError>(&parsed)) return Result<TemplateRef>::error(text + ": " + e->to_string());
+  alpha::Template& t = std::get<alpha::Template>(parsed);
+  return TemplateRef{"0x" + alpha::template_hash(t).hex(), std::move(t)};
 }
 
 // --sign-by: seconds since 1970, or an ISO duration from now ("P3D").
@@ -112,17 +119,24 @@ Result<AlphaCall> publish_call(const std::string& path) {
 }
 
 Result<AlphaCall> propose_call(const Args& args, const std::string& ref) {
-  auto hash = template_ref(ref);
-  if (!hash) return hash.status();
+  auto tref = template_ref(ref);
+  if (!tref) return tref.status();
   auto params = object_option(args, "params");
   if (!params) return params.status();
   auto parties = object_option(args, "parties");
   if (!parties) return parties.status();
-  json::object p{{"template", *hash}, {"params", json::serialize(*params)}, {"parties", json::serialize(*parties)}};
+  json::object p{{"template", tref->hash}, {"params", json::serialize(*params)}, {"parties", json::serialize(*parties)}};
+  std::optional<int64_t> sign_by;
   if (auto s = args.get("sign-by")) {
     auto t = sign_by_option(*s);
     if (!t) return t.status();
+    sign_by = *t;
     p["signBy"] = Uint256(static_cast<uint64_t>(*t)).to_icon_hex();
+  }
+  if (tref->t) {  // the engine's own binding of params and parties, before a fee is spent on a refusal
+    auto local = alpha::propose(*tref->t, *Hash32::from_hex_string(tref->hash), 1, *params, *parties,
+                                system_clock().now_us() / 1'000'000, sign_by);
+    if (auto* e = std::get_if<alpha::EngineError>(&local)) return error("the instance does not fit " + ref + ": " + e->message);
   }
   return AlphaCall{"propose", std::move(p), Uint256()};
 }
