@@ -12,6 +12,7 @@
 
 #include "base/clock.hpp"
 #include "base/mutex.hpp"
+#include "cli/args.hpp"
 #include "cli/rpc_client.hpp"
 #include "cli/tx_builder.hpp"
 
@@ -128,8 +129,8 @@ double percentile_ms(std::vector<int64_t>& sorted_us, double p);
 
 // The step limit of each Alpha call; a transition of the cash-with-order term uses far less.
 inline constexpr uint64_t kAlphaBenchStepLimit = 10'000'000;
-// `instances` instances run to their close, then `timers` signing deadlines due at once; prints the
-// report and returns the exit status.
-int run_alpha(BenchConfig& cfg, RpcClient& control, const Uint256& step_price, size_t instances, size_t timers);
+// --alpha-instances instances run to their close, then --alpha-timers signing deadlines due at once;
+// prints the report and returns the exit status.
+int run_alpha(BenchConfig& cfg, RpcClient& control, const Uint256& step_price, const Args& args);
 
 }  // namespace cx::cli::bench

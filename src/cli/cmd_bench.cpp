@@ -8,15 +8,11 @@
 #include <boost/json.hpp>
 #include <cmath>
 #include <cstdio>
-#include <fstream>
-#include <map>
-#include <sstream>
 #include <thread>
 #include <unordered_map>
 
 #include "base/clock.hpp"
 #include "base/mutex.hpp"
-#include "base/random.hpp"
 #include "cli/args.hpp"
 #include "cli/bench_contract.hpp"
 #include "cli/bench_internal.hpp"
@@ -424,11 +420,7 @@ int cmd_bench(const Argv& argv) {
     return fail("cannot learn the nid (no accounts file nid, no icx_getNetworkInfo); give --nid");
   }
 
-  if (workload == "alpha") {
-    auto instances = parse_height(args.get_or("alpha-instances", "200")), timers = parse_height(args.get_or("alpha-timers", "0"));
-    if (!instances || !timers || *instances > 100'000 || *timers > 100'000) return fail("--alpha-instances, --alpha-timers: expected 0..100000");
-    return run_alpha(cfg, control, step_price, *instances, *timers);
-  }
+  if (workload == "alpha") return run_alpha(cfg, control, step_price, args);
   auto say = [&](const char* fmt, auto... a) {
     if (!cfg.json) {
       std::fprintf(stderr, fmt, a...);

@@ -4,6 +4,7 @@
 // carrier's shipment), then --timers proposals whose signing deadlines all fall due at once, followed
 // block by block while begin-block expires them at most 256 per block.
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -25,6 +26,7 @@ namespace {
 
 constexpr const char* kTemplatePath = "examples/alpha/terms/cwo.json";
 constexpr auto kPhaseTimeout = std::chrono::seconds(600);
+constexpr uint64_t kCountMax = 100'000;  // --alpha-instances, --alpha-timers
 constexpr size_t kInstanceTxs = 6;  // propose, 2 signs, fund, 2 attestations: one transition each
 
 struct Phase {
@@ -40,6 +42,8 @@ struct Call {
   json::object params;
   uint64_t value = 0;
 };
+
+double round3(double v) { return std::round(v * 1000.0) / 1000.0; }
 
 int fail(const std::string& m) {
   std::fprintf(stderr, "error: alpha workload: %s\n", m.c_str());
@@ -254,7 +258,11 @@ Result<std::string> register_template(const BenchConfig& cfg, RpcClient& client,
 
 }  // namespace
 
-int run_alpha(BenchConfig& cfg, RpcClient& control, const Uint256& step_price, size_t instances, size_t timers) {
+int run_alpha(BenchConfig& cfg, RpcClient& control, const Uint256& step_price, const Args& args) {
+  auto n = parse_height(args.get_or("alpha-instances", "200")), t = parse_height(args.get_or("alpha-timers", "0"));
+  if (!n || !t || *n > kCountMax || *t > kCountMax)
+    return fail("--alpha-instances, --alpha-timers: expected 0.." + std::to_string(kCountMax));
+  const size_t instances = *n, timers = *t;
   if (cfg.senders < 3) return fail("needs at least 3 senders (buyer, seller, carrier)");
   cfg.step_limit = kAlphaBenchStepLimit;
   // Each sender pays at most 2 txs per instance it takes part in, with 1 loop of value (the price).
@@ -285,18 +293,18 @@ int run_alpha(BenchConfig& cfg, RpcClient& control, const Uint256& step_price, s
   }
   json::array ph;
   for (const Phase& p : phases)
-    ph.push_back(json::object{{"phase", p.name}, {"txs", p.txs}, {"seconds", p.seconds},
-                              {"tps", p.seconds > 0 ? static_cast<double>(p.txs) / p.seconds : 0}, {"step_used_max", p.step_used_max}});
+    ph.push_back(json::object{{"phase", p.name}, {"txs", p.txs}, {"seconds", round3(p.seconds)},
+                              {"tps", round3(p.seconds > 0 ? static_cast<double>(p.txs) / p.seconds : 0)}, {"step_used_max", p.step_used_max}});
   json::object out{{"workload", "alpha"}, {"template", kTemplatePath}, {"instances", instances}, {"closed", closed},
-                   {"run_seconds", run_s}, {"txs", run_txs},
-                   {"instances_per_second", run_s > 0 ? static_cast<double>(closed) / run_s : 0},
-                   {"steps_per_second", run_s > 0 ? static_cast<double>(closed * kInstanceTxs) / run_s : 0},
-                   {"txs_per_second", run_s > 0 ? static_cast<double>(run_txs) / run_s : 0}, {"phases", ph}};
+                   {"run_seconds", round3(run_s)}, {"txs", run_txs},
+                   {"instances_per_second", round3(run_s > 0 ? static_cast<double>(closed) / run_s : 0)},
+                   {"steps_per_second", round3(run_s > 0 ? static_cast<double>(closed * kInstanceTxs) / run_s : 0)},
+                   {"txs_per_second", round3(run_s > 0 ? static_cast<double>(run_txs) / run_s : 0)}, {"phases", ph}};
   if (timers)
     out["timers"] = json::object{{"proposed", tr.proposed}, {"fired_early", tr.fired_early}, {"blocks", tr.blocks},
-                                 {"max_per_block", tr.max_per_block}, {"chain_seconds", tr.chain_seconds},
-                                 {"ms_per_block", tr.blocks ? 1000.0 * tr.chain_seconds / static_cast<double>(tr.blocks) : 0},
-                                 {"wall_seconds", tr.wall_seconds}};
+                                 {"max_per_block", tr.max_per_block}, {"chain_seconds", round3(tr.chain_seconds)},
+                                 {"ms_per_block", round3(tr.blocks ? 1000.0 * tr.chain_seconds / static_cast<double>(tr.blocks) : 0)},
+                                 {"wall_seconds", round3(tr.wall_seconds)}};
   if (cfg.json) {
     std::printf("%s\n", pretty_json(out).c_str());
   } else {
