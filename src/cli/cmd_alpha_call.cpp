@@ -229,6 +229,8 @@ std::vector<OptionSpec> alpha_verb_options(std::string_view verb) {
   for (OptionSpec& s : signing) {
     if (s.name == "wait") continue;  // always waits
     if (s.name == "step-limit") s.help = "step limit, decimal or 0x hex (default " + std::to_string(kAlphaStepLimit) + ")";
+    if (s.name == "wait-timeout") s.help = "how long to wait for the receipt";
+    if (s.name == "json") s.help = "print the report as JSON: tx, ok, failure, the instance after the tx, its transitions";
     o.push_back(std::move(s));
   }
   return o;
