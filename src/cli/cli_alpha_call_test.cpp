@@ -97,9 +97,11 @@ TEST(AlphaCallCli, ProposeTakesAHashOrTheTemplateFile) {
   EXPECT_EQ(p.params.at("template"), json::value(hash));
   EXPECT_EQ(json::parse(p.params.at("params").as_string()).at("confirm_within"), "P5D");
   EXPECT_TRUE(p.params.contains("signBy"));
+  EXPECT_EQ(p.expected_hash.size(), 66u);  // the instance hash, computed from the file, to check the chain's against
   Argv by_hash{hash};
   by_hash.insert(by_hash.end(), rest.begin(), rest.end());
   EXPECT_EQ(ok("propose", by_hash).params.at("params"), p.params.at("params"));
+  EXPECT_TRUE(ok("propose", by_hash).expected_hash.empty());
   // With the file, params and parties are bound by the engine here: a refusal costs no fee.
   Argv missing{src("examples/alpha/terms/cwo.json"), "--params", "{\"price\":\"1000\"}", "--parties", parties};
   EXPECT_NE(refused("propose", missing).find("params.confirm_within"), std::string::npos);

@@ -38,6 +38,7 @@ struct AlphaCall {
   std::string method;
   boost::json::object params;
   Uint256 value;
+  std::string expected_hash;  // propose with the template file: the instance hash computed here ("0x…")
 };
 
 // publish (template publish), propose, sign, fund, reserve, attest, decide, delegate, revoke, dispute, rule.

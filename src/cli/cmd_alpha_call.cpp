@@ -133,12 +133,14 @@ Result<AlphaCall> propose_call(const Args& args, const std::string& ref) {
     sign_by = *t;
     p["signBy"] = Uint256(static_cast<uint64_t>(*t)).to_icon_hex();
   }
+  std::string expected;
   if (tref->t) {  // the engine's own binding of params and parties, before a fee is spent on a refusal
     auto local = alpha::propose(*tref->t, *Hash32::from_hex_string(tref->hash), 1, *params, *parties,
                                 system_clock().now_us() / 1'000'000, sign_by);
     if (auto* e = std::get_if<alpha::EngineError>(&local)) return error("the instance does not fit " + ref + ": " + e->message);
+    expected = "0x" + std::get<alpha::Instance>(local).hash.hex();
   }
-  return AlphaCall{"propose", std::move(p), Uint256()};
+  return AlphaCall{"propose", std::move(p), Uint256(), expected};
 }
 
 Status check_name(const char* what, const std::string& v) {

@@ -106,7 +106,8 @@ Result<json::object> existing_instance(RpcClient& client, const json::value& id)
 
 // Prints what the tx did (or why it was refused); returns the exit status.
 int report(RpcClient& client, const Args& args, const AlphaCall& call, const std::string& tx_hash, const json::object& receipt) {
-  const bool ok = str_of(receipt, "status") == "0x1";
+  const bool accepted = str_of(receipt, "status") == "0x1";
+  bool ok = accepted;
   const auto height = json_u64(receipt.if_contains("blockHeight"));
   json::array moves = transitions_of(receipt);
   json::object out{{"txHash", tx_hash}, {"method", call.method}, {"ok", ok},
@@ -125,18 +126,30 @@ int report(RpcClient& client, const Args& args, const AlphaCall& call, const std
     if (r.ok() && r.result.is_object()) out["instance"] = instance_summary(r.result.get_object());
   }
   out["transitions"] = moves;
+  // The hash every signatory signs, computed here from the template file, params and parties: a chain
+  // that answers with another one is not to be signed.
+  bool hash_differs = false;
+  if (const json::value* s = out.if_contains("instance"); s && !call.expected_hash.empty()) {
+    hash_differs = str_of(s->as_object(), "hash") != call.expected_hash;
+    out["hash_checked"] = !hash_differs;
+    if (hash_differs) out["expected_hash"] = call.expected_hash;
+  }
+  if (hash_differs) ok = false;
+  out["ok"] = ok;
   if (args.flag("json")) {
     std::printf("%s\n", pretty_json(out).c_str());
     return ok ? 0 : 1;
   }
   std::printf("tx %s in block %llu: %s (%llu steps)\n", tx_hash.c_str(), static_cast<unsigned long long>(height.value_or(0)),
-              ok ? "ok" : "refused", static_cast<unsigned long long>(out["stepUsed"].as_uint64()));
-  if (!ok) std::printf("refused: %s\n", str_of(out["failure"].as_object(), "message").c_str());
+              accepted ? "ok" : "refused", static_cast<unsigned long long>(out["stepUsed"].as_uint64()));
+  if (!accepted) std::printf("refused: %s\n", str_of(out["failure"].as_object(), "message").c_str());
   if (ok && call.method == "registerTemplate") std::printf("template %s registered\n", str_of(out, "template").c_str());
   for (const json::value& m : moves) std::printf("  %s\n", str_of(m.as_object(), "what").c_str());
   if (const json::value* s = out.if_contains("instance")) {
     print_instance_line(s->as_object());
-    if (call.method == "propose") std::printf("hash %s  (every signatory signs it: alpha sign ID --hash HASH)\n", str_of(s->as_object(), "hash").c_str());
+    if (call.method == "propose") std::printf("hash %s  (every signatory signs it: alpha sign ID --hash HASH)%s\n", str_of(s->as_object(), "hash").c_str(),
+                                              out.contains("hash_checked") && !hash_differs ? "; the same hash computed here" : "");
+    if (hash_differs) std::printf("MISMATCH: the hash computed here from the template, params and parties is %s: do not sign\n", call.expected_hash.c_str());
   }
   return ok ? 0 : 1;
 }

@@ -63,6 +63,7 @@ test('cash with order: publish, propose, sign, fund, attest, attest, closed', ()
   const proposal = tx(['propose', CWO, '--params', JSON.stringify(params), '--parties', JSON.stringify(parties)], 'buyer');
   const id = proposal.instance.id;
   assert.equal(proposal.instance.status, 'proposed');
+  assert.equal(proposal.hash_checked, true);  // the chain's instance hash is the one computed from the file
   assert.equal(show(id).status, 'proposed');
 
   const wrongHash = tx(['sign', String(id), '--hash', `0x${'0'.repeat(64)}`], 'buyer', false);
