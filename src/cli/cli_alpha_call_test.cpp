@@ -9,6 +9,7 @@
 #include <variant>
 
 #include "alpha/canonical.hpp"
+#include "alpha/instance.hpp"
 #include "alpha/template.hpp"
 #include "cli/cmd_alpha.hpp"
 #include "core/transaction.hpp"
@@ -107,6 +108,29 @@ TEST(AlphaCallCli, ProposeTakesAHashOrTheTemplateFile) {
   EXPECT_NE(refused("propose", missing).find("params.confirm_within"), std::string::npos);
   Argv no_carrier{src("examples/alpha/terms/cwo.json"), "--parties", "{\"buyer\":\"" + kHx + "\"}", "--params", rest[1]};
   EXPECT_NE(refused("propose", no_carrier).find("does not fit"), std::string::npos);
+}
+
+TEST(AlphaCallCli, SignRecomputesTheInstanceHashFromTheTemplate) {
+  std::ifstream f(src("examples/alpha/terms/cwo.json"));
+  std::stringstream text;
+  text << f.rdbuf();
+  const alpha::Template t = std::get<alpha::Template>(alpha::parse_template_json(text.str()));
+  json::object params{{"price", "1000"}, {"confirm_within", "P5D"}, {"ship_by", 1'800'000'000}};
+  json::object parties{{"buyer", kHx}, {"seller", "hx92ed4dd5bfda069d8fca8b72504aaafbcdd6fa18"},
+                       {"carrier", json::array{"hx0000000000000000000000000000000000000001"}}};
+  auto inst = std::get<alpha::Instance>(alpha::propose(t, alpha::template_hash(t), 9, params, parties, 1'700'000'000, std::nullopt));
+  const json::object stored = alpha::to_json(inst);  // what getInstance answers
+  auto h = instance_hash_from(src("examples/alpha/terms/cwo.json"), stored);
+  ASSERT_TRUE(h) << h.message();
+  EXPECT_EQ(*h, "0x" + inst.hash.hex());
+  auto other = instance_hash_from(src("examples/alpha/auction.json"), stored);
+  ASSERT_FALSE(other);
+  EXPECT_NE(other.message().find("not of"), std::string::npos);
+  json::object tampered = stored;
+  tampered["params"].as_object()["price"] = "999";  // the hash was computed from other params
+  auto h2 = instance_hash_from(src("examples/alpha/terms/cwo.json"), tampered);
+  ASSERT_TRUE(h2);
+  EXPECT_NE(*h2, "0x" + inst.hash.hex());
 }
 
 TEST(AlphaCallCli, PublishChecksTheTemplateFirst) {

@@ -51,6 +51,9 @@ std::vector<OptionSpec> alpha_verb_options(std::string_view verb);
 // file, at most alpha::kTemplateBytesMax), a template checked here before it is published. A `sign`
 // without --hash has no "hash" param: the sender fills it from the chain.
 Result<AlphaCall> alpha_call_of(std::string_view verb, const Args& args);
+// The instance hash of `inst` (getInstance's answer) recomputed from the template in `template_file` and
+// the instance's params and parties: what a signatory checks before it signs.
+Result<std::string> instance_hash_from(const std::string& template_file, const boost::json::object& inst);
 // To cx…0a01, dataType call, step limit kAlphaStepLimit.
 TxSpec alpha_tx_spec(const AlphaCall& call);
 

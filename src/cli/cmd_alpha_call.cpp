@@ -200,6 +200,24 @@ Result<AlphaCall> instance_call(const Verb& verb, const Args& args, uint64_t id)
 
 bool is_alpha_tx_verb(std::string_view verb) { return find_verb(verb) != nullptr; }
 
+Result<std::string> instance_hash_from(const std::string& template_file, const json::object& inst) {
+  auto tref = template_ref(template_file);
+  if (!tref) return tref.status();
+  if (!tref->t) return Result<std::string>::error("--template: expected the template's file, not a hash");
+  const json::value* th = inst.if_contains("template_hash");
+  if (!th || !th->is_string() || "0x" + std::string(th->get_string()) != tref->hash)
+    return Result<std::string>::error("the instance is of template 0x" + (th && th->is_string() ? std::string(th->get_string()) : "?") +
+                                      ", not of " + template_file + " (" + tref->hash + ")");
+  const json::value* params = inst.if_contains("params");
+  const json::value* parties = inst.if_contains("parties");
+  if (!params || !params->is_object() || !parties || !parties->is_object())
+    return Result<std::string>::error("the instance has no params or parties");
+  auto local = alpha::propose(*tref->t, *Hash32::from_hex_string(tref->hash), 1, params->get_object(), parties->get_object(),
+                              0, std::nullopt);
+  if (auto* e = std::get_if<alpha::EngineError>(&local)) return Result<std::string>::error("the instance does not fit " + template_file + ": " + e->message);
+  return "0x" + std::get<alpha::Instance>(local).hash.hex();
+}
+
 std::string alpha_verb_usage(std::string_view verb) {
   const Verb* v = find_verb(verb);
   if (!v) return "";
@@ -219,7 +237,10 @@ std::vector<OptionSpec> alpha_verb_options(std::string_view verb) {
     o = {{"params", "JSON|FILE", "the template's params: a JSON object, inline or in a file", ""},
          {"parties", "JSON|FILE", "every role bound to an address (a group to a list of addresses)", ""},
          {"sign-by", "TIME", "signing deadline: seconds since 1970, or a duration from now (P3D); chain default 7 days", ""}};
-  if (verb == "sign") o = {{"hash", "0xHASH", "the instance hash you sign (what propose printed)", ""}};
+  if (verb == "sign")
+    o = {{"hash", "0xHASH", "the instance hash you sign (what propose printed)", ""},
+         {"template", "FILE", "recompute the hash here from this template and the instance's params and parties; "
+                              "nothing is sent if the chain's differs", ""}};
   if (verb == "fund" || verb == "reserve")
     o = {{"value", "AMOUNT", "the payment: ICX with up to 18 decimals, loop with --unit loop, or 0x hex loop", ""},
          {"unit", "UNIT", "unit of --value: icx or loop", "icx"}};

@@ -154,6 +154,23 @@ int report(RpcClient& client, const Args& args, const AlphaCall& call, const std
   return ok ? 0 : 1;
 }
 
+// sign: the hash to sign — --hash, else the chain's — checked against --template's recomputation.
+Status fill_sign_hash(const Args& args, const json::object& inst, AlphaCall& call) {
+  const std::string chain = "0x" + str_of(inst, "hash");
+  if (auto file = args.get("template")) {
+    auto mine = instance_hash_from(*file, inst);
+    if (!mine) return mine.status();
+    if (*mine != chain) return Status::error("the chain's instance hash " + chain + " is not " + *mine + ", the hash of " + *file + " with the instance's params and parties: not signed");
+    if (call.params.contains("hash") && str_of(call.params, "hash") != *mine)
+      return Status::error("--hash " + str_of(call.params, "hash") + " is not " + *mine + ", the hash of " + *file + " with the instance's params and parties: not signed");
+  }
+  if (!call.params.contains("hash")) {
+    call.params["hash"] = chain;
+    if (!args.flag("json")) std::fprintf(stderr, "signing the instance hash the chain holds: %s%s\n", chain.c_str(), args.get("template") ? " (recomputed here from the template)" : "");
+  }
+  return Status::ok();
+}
+
 }  // namespace
 
 int alpha_send(std::string_view verb, const Argv& argv) {
@@ -170,9 +187,8 @@ int alpha_send(std::string_view verb, const Argv& argv) {
   if (call->params.contains("id")) {
     auto inst = existing_instance(**client, call->params.at("id"));
     if (!inst) return fail(inst.message());
-    if (call->method == "sign" && !call->params.contains("hash")) {
-      call->params["hash"] = "0x" + str_of(*inst, "hash");
-      if (!args.flag("json")) std::fprintf(stderr, "signing the instance hash the chain holds: 0x%s\n", str_of(*inst, "hash").c_str());
+    if (call->method == "sign") {
+      if (Status s = fill_sign_hash(args, *inst, *call); !s) return fail(s.message());
     }
   }
   auto timeout = tx_wait_timeout(args);

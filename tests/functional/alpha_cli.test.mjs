@@ -72,7 +72,8 @@ test('cash with order: publish, propose, sign, fund, attest, attest, closed', ()
   let s = show(id);
   assert.equal(s.status, 'proposed');
   assert.equal(s.signed_by.length, 1);
-  const signed = tx(['sign', String(id)], 'seller');  // the hash is read from the chain
+  // The seller recomputes the hash from the template file and the instance's params and parties.
+  const signed = tx(['sign', String(id), '--template', CWO], 'seller');
   assert.equal(signed.instance.status, 'active');
   assert.equal(show(id).stage, 'cash_with_order');
 
