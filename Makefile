@@ -64,6 +64,8 @@ test-long: build fuzz-build
 	./$(BUILD)/tests/sim/cx_sim --seeds 301..5000 --validators 4 --wal-crash --heights 6
 	./$(BUILD)/tests/sim/cx_sim --seeds 171..5000 --validators 4 --faulty 1 --heights 4
 	./$(BUILD)/tests/sim/cx_sim --seeds 61..2000 --validators 7 --twins 1 --faulty 1 --heights 4
+	./$(BUILD)/tests/sim/cx_sim --seeds 301..5000 --validators 4 --twins 1 --heights 4 --alpha --expect-alpha-outcomes
+	./$(BUILD)/tests/sim/cx_sim --seeds 181..2000 --validators 7 --twins 2 --heights 4 --alpha --expect-alpha-outcomes
 	bash tests/fuzz/run.sh $(FUZZ_BUILD) 2000000
 	CX_LONG=1 bash tests/functional/run.sh $(BUILD)
 

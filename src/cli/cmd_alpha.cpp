@@ -68,6 +68,7 @@ constexpr const char* kAlphaUsage =
     "                        every path an instance can take: payments per party, maximum fee, digest\n"
     "  prose FILE --params INSTANCE --lang ko|en\n"
     "                        the template's prose rendered from the instance's params, and its hash\n"
+    "  relay --config FILE   serve authenticated webhooks and relay them as attest txs (docs/alpha-relay.md)\n"
     "\n"
     "On chain (one signed tx each, waited for; --keystore/--key-file as for 'contract send'):\n"
     "  template publish FILE register a template            template list   the registered templates\n"
@@ -202,6 +203,7 @@ int cmd_alpha(const Argv& argv) {
   if (argv[0] != "publish" && is_alpha_tx_verb(argv[0])) return alpha_send(argv[0], Argv(argv.begin() + 1, argv.end()));
   if (argv[0] == "simulate") return alpha_simulate(Argv(argv.begin() + 1, argv.end()));
   if (argv[0] == "prose") return alpha_prose(Argv(argv.begin() + 1, argv.end()));
+  if (argv[0] == "relay") return alpha_relay(Argv(argv.begin() + 1, argv.end()));
   std::fprintf(stderr, "error: unknown alpha subcommand '%s'\n\n%s", argv[0].c_str(), kAlphaUsage);
   return 2;
 }

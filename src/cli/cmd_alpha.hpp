@@ -25,6 +25,7 @@ std::string group_digits(uint64_t v);  // 1,234,567
 
 int alpha_simulate(const Argv& argv);  // cmd_alpha_sim.cpp
 int alpha_prose(const Argv& argv);     // cmd_alpha_sim.cpp
+int alpha_relay(const Argv& argv);     // cmd_alpha_relay.cpp
 
 // ---- the verbs that send a tx to the Alpha system contract (cmd_alpha_call.cpp builds, cmd_alpha_tx.cpp sends) ----
 

@@ -6,7 +6,6 @@
 #include <cmath>
 #include <chrono>
 #include <exception>
-#include <initializer_list>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -16,6 +15,8 @@
 #include <boost/json.hpp>
 
 #include "rpc/json_format.hpp"
+#include "rpc/params.hpp"
+#include "rpc/reads.hpp"
 
 namespace cx::rpc {
 
@@ -24,8 +25,6 @@ namespace ec = error_code;
 
 namespace {
 
-// Messages quote client input; keep them short whatever the client sent.
-constexpr size_t kQuotedBytesMax = 80;
 // Parsing a typical request needs less than this; larger ones spill to the heap.
 constexpr size_t kParseArenaBytes = 16 * 1024;
 // Tx data may nest 16 levels (core::kTxDataDepthMax) below the request, params and data objects.
@@ -51,115 +50,6 @@ struct Outcome {
 
 using Complete = std::function<void(Outcome)>;
 
-[[noreturn]] void fail(int code, std::string message) { throw RpcError{code, std::move(message)}; }
-[[noreturn]] void bad_param(std::string message) { fail(ec::kInvalidParams, "invalid params: " + message); }
-
-std::string quoted(std::string_view s) {
-  std::string out;
-  append_json_string(out, s);
-  return out;
-}
-
-const char* kind_of(const json::value& v) {
-  switch (v.kind()) {
-    case json::kind::null: return "null";
-    case json::kind::bool_: return "a boolean";
-    case json::kind::int64:
-    case json::kind::uint64:
-    case json::kind::double_: return "a number";
-    case json::kind::string: return "a string";
-    case json::kind::array: return "an array";
-    case json::kind::object: return "an object";
-  }
-  return "a value";
-}
-
-std::string join(std::initializer_list<std::string_view> names) {
-  std::string out;
-  for (auto n : names) {
-    if (!out.empty()) out += ", ";
-    out += n;
-  }
-  return out;
-}
-
-// goloop decodes params with DisallowUnknownFields: a misspelt param is an error, not ignored.
-const json::object* params_object(const json::value* params, std::initializer_list<std::string_view> allowed,
-                                  bool required) {
-  if (!params || params->is_null()) {
-    if (required) bad_param("'params' is required: an object with " + join(allowed));
-    return nullptr;
-  }
-  const json::object* o = params->if_object();
-  if (!o) bad_param(std::string("'params' must be an object, not ") + kind_of(*params));
-  for (const auto& kv : *o) {
-    if (std::find(allowed.begin(), allowed.end(), kv.key()) == allowed.end()) {
-      if (allowed.size() == 0) bad_param("unknown param '" + clip(kv.key()) + "' (this method takes none)");
-      bad_param("unknown param '" + clip(kv.key()) + "' (allowed: " + join(allowed) + ")");
-    }
-  }
-  return o;
-}
-
-// JSON null counts as absent, as in goloop's pointer fields.
-const json::value* member(const json::object* o, std::string_view key) {
-  if (!o) return nullptr;
-  auto it = o->find(key);
-  if (it == o->end() || it->value().is_null()) return nullptr;
-  return &it->value();
-}
-
-const json::string* string_param(const json::object* o, std::string_view key, bool required) {
-  const json::value* v = member(o, key);
-  if (!v) {
-    if (required) bad_param("'" + std::string(key) + "' is required");
-    return nullptr;
-  }
-  const json::string* s = v->if_string();
-  if (!s) bad_param("'" + std::string(key) + "' must be a string, not " + kind_of(*v));
-  return s;
-}
-
-enum class AddressKind { kAny, kEoa, kContract };
-
-std::optional<core::Address> address_param(const json::object* o, std::string_view key, AddressKind kind,
-                                           bool required) {
-  const json::string* s = string_param(o, key, required);
-  if (!s) return std::nullopt;
-  auto a = core::Address::parse(*s);
-  const char* expected = kind == AddressKind::kEoa ? "an hx address" : kind == AddressKind::kContract ? "a cx address" : "an hx/cx address";
-  if (!a || (kind == AddressKind::kEoa && a->is_contract) || (kind == AddressKind::kContract && !a->is_contract)) {
-    bad_param("'" + std::string(key) + "' is not " + expected + ": " + clip(*s));
-  }
-  return a;
-}
-
-Hash32 hash_param(const json::object* o, std::string_view key) {
-  const json::string* s = string_param(o, key, /*required=*/true);
-  std::string_view text = *s;
-  std::optional<Hash32> h;
-  if (text.starts_with("0x")) h = Hash32::from_hex_string(text);
-  if (!h) bad_param("'" + std::string(key) + "' is not a 0x-prefixed 32-byte hash: " + clip(text));
-  return *h;
-}
-
-std::optional<uint64_t> height_param(const json::object* o, bool required) {
-  const json::string* s = string_param(o, "height", required);
-  if (!s) return std::nullopt;
-  auto h = parse_hex_u64(*s);
-  if (!h) bad_param("'height' is not a hex integer (0x...): " + clip(*s));
-  return h;
-}
-
-// A state or block query at a height the chain has not reached is NotFound (goloop does the same
-// for a block it does not have).
-void require_height_available(channel::ChannelApi& ch, std::optional<uint64_t> height) {
-  if (!height) return;
-  uint64_t last = ch.last_height();
-  if (*height > last) {
-    fail(ec::kNotFound, "not found: height " + hex_u64(*height) + " is above the latest block " + hex_u64(last));
-  }
-}
 
 RpcError rejection_error(const channel::SubmitResult& r) {
   const core::TxRejection& rej = *r.rejection;
@@ -172,11 +62,6 @@ RpcError rejection_error(const channel::SubmitResult& r) {
       return {ec::kInvalidParams,
               "invalid params: " + (rej.detail.empty() ? std::string(core::to_string(rej.reason)) : rej.detail)};
   }
-}
-
-std::string receipt_text(const channel::TxLookup& lookup) {
-  TxLocation where{lookup.height, lookup.block_hash, lookup.index};
-  return json::serialize(receipt_to_json(*lookup.receipt, where));
 }
 
 // The id as it goes back to the client, or nullopt if it is not a JSON-RPC id.
@@ -248,10 +133,17 @@ struct WaitState {
   Complete complete;
 };
 
+// The hot path: one parse (done by handle), one submit, a 68-byte answer.
+std::string send_transaction(const RequestContext& ctx, const json::value* params) {
+  channel::SubmitResult r = ctx.presubmitted ? *ctx.presubmitted : ctx.channel->submit_tx(tx_object(params));
+  if (r.rejection) throw rejection_error(r);
+  return quoted(hash_hex(r.hash));
+}
+
 }  // namespace
 
 struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
-  using SyncMethod = std::string (Impl::*)(const RequestContext&, const json::value*);
+  using SyncMethod = std::string (*)(const RequestContext&, const json::value*);
   using AsyncMethod = void (Impl::*)(const RequestContext&, const json::value*, Complete&);
   struct Method {
     SyncMethod sync = nullptr;
@@ -265,21 +157,21 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
 
   Impl(const ServerOptions& o, std::shared_ptr<LifeGuard> g) : options(o), guard(std::move(g)) {
     methods = {
-        {"icx_getLastBlock", {&Impl::get_last_block}},
-        {"icx_getBlockByHeight", {&Impl::get_block_by_height}},
-        {"icx_getBlockByHash", {&Impl::get_block_by_hash}},
-        {"icx_getBalance", {&Impl::get_balance}},
-        {"icx_getTotalSupply", {&Impl::get_total_supply}},
-        {"icx_sendTransaction", {&Impl::send_transaction}},
+        {"icx_getLastBlock", {&reads::get_last_block}},
+        {"icx_getBlockByHeight", {&reads::get_block_by_height}},
+        {"icx_getBlockByHash", {&reads::get_block_by_hash}},
+        {"icx_getBalance", {&reads::get_balance}},
+        {"icx_getTotalSupply", {&reads::get_total_supply}},
+        {"icx_sendTransaction", {&send_transaction}},
         {"icx_sendTransactionAndWait", {nullptr, &Impl::send_transaction_and_wait}},
         {"icx_waitTransactionResult", {nullptr, &Impl::wait_transaction_result}},
-        {"icx_getTransactionResult", {&Impl::get_transaction_result}},
-        {"icx_getTransactionByHash", {&Impl::get_transaction_by_hash}},
-        {"icx_getNetworkInfo", {&Impl::get_network_info}},
-        {"icx_call", {&Impl::call}},
-        {"icx_getScoreApi", {&Impl::get_score_api}},
-        {"icx_getScoreStatus", {&Impl::get_score_status}},
-        {"debug_estimateStep", {&Impl::estimate_step, nullptr, /*debug_only=*/true}},
+        {"icx_getTransactionResult", {&reads::get_transaction_result}},
+        {"icx_getTransactionByHash", {&reads::get_transaction_by_hash}},
+        {"icx_getNetworkInfo", {&reads::get_network_info}},
+        {"icx_call", {&reads::call}},
+        {"icx_getScoreApi", {&reads::get_score_api}},
+        {"icx_getScoreStatus", {&reads::get_score_status}},
+        {"debug_estimateStep", {&reads::estimate_step, nullptr, /*debug_only=*/true}},
     };
   }
 
@@ -335,7 +227,7 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
         (this->*m.async)(ctx, params, complete);
         return;
       }
-      outcome = Outcome::success((this->*m.sync)(ctx, params));
+      outcome = Outcome::success(m.sync(ctx, params));
     } catch (RpcError& e) {
       outcome = Outcome::failure(std::move(e));
     } catch (const std::exception& e) {
@@ -424,56 +316,6 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
 
   // ---- methods ----
 
-  std::string get_last_block(const RequestContext& ctx, const json::value* params) {
-    params_object(params, {}, /*required=*/false);
-    uint64_t h = ctx.channel->last_height();
-    auto block = ctx.channel->block_by_height(h);
-    if (!block) fail(ec::kSystem, "system error: the last block (height " + hex_u64(h) + ") is not available");
-    return block_to_json_text(*block);
-  }
-
-  std::string get_block_by_height(const RequestContext& ctx, const json::value* params) {
-    const json::object* o = params_object(params, {"height"}, /*required=*/true);
-    uint64_t h = *height_param(o, /*required=*/true);
-    require_height_available(*ctx.channel, h);
-    auto block = ctx.channel->block_by_height(h);
-    if (!block) fail(ec::kNotFound, "not found: no block at height " + hex_u64(h));
-    return block_to_json_text(*block);
-  }
-
-  std::string get_block_by_hash(const RequestContext& ctx, const json::value* params) {
-    const json::object* o = params_object(params, {"hash"}, /*required=*/true);
-    Hash32 h = hash_param(o, "hash");
-    auto block = ctx.channel->block_by_hash(h);
-    if (!block) fail(ec::kNotFound, "not found: no block with hash " + hash_hex(h));
-    return block_to_json_text(*block);
-  }
-
-  std::string get_balance(const RequestContext& ctx, const json::value* params) {
-    const json::object* o = params_object(params, {"address", "height"}, /*required=*/true);
-    auto address = address_param(o, "address", AddressKind::kAny, /*required=*/true);
-    auto height = height_param(o, /*required=*/false);
-    require_height_available(*ctx.channel, height);
-    auto r = ctx.channel->balance(*address, height);
-    if (!r) fail(ec::kSystem, "system error: " + r.message());
-    return quoted(r->to_icon_hex());
-  }
-
-  std::string get_total_supply(const RequestContext& ctx, const json::value* params) {
-    const json::object* o = params_object(params, {"height"}, /*required=*/false);
-    auto height = height_param(o, /*required=*/false);
-    require_height_available(*ctx.channel, height);
-    auto r = ctx.channel->total_supply(height);
-    if (!r) fail(ec::kSystem, "system error: " + r.message());
-    return quoted(r->to_icon_hex());
-  }
-
-  static const json::object& tx_object(const json::value* params) {
-    if (!params || !params->is_object()) {
-      bad_param(std::string("'params' must be the transaction object, not ") + (params ? kind_of(*params) : "absent"));
-    }
-    return params->get_object();
-  }
 
   // The params of a batch element that process_one would hand to send_transaction unchanged: a
   // valid request envelope, method icx_sendTransaction, params an object. Anything else is left to
@@ -491,13 +333,6 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
       else if (k != "id") return nullptr;
     }
     return method_ok && version_ok ? params : nullptr;
-  }
-
-  // The hot path: one parse (done by handle), one submit, a 68-byte answer.
-  std::string send_transaction(const RequestContext& ctx, const json::value* params) {
-    channel::SubmitResult r = ctx.presubmitted ? *ctx.presubmitted : ctx.channel->submit_tx(tx_object(params));
-    if (r.rejection) throw rejection_error(r);
-    return quoted(hash_hex(r.hash));
   }
 
   int64_t wait_timeout_ms(const RequestContext& ctx) const {
@@ -526,7 +361,7 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
       fail(ec::kNotFound, "not found: tx " + hash_hex(hash) + " is neither in the pool nor on the chain");
     }
     if (lookup.status == channel::TxStatus::kCommitted && lookup.receipt) {
-      complete(Outcome::success(receipt_text(lookup)));
+      complete(Outcome::success(reads::receipt_text(lookup)));
       return;
     }
     start_wait(ctx, hash, timeout_ms, std::move(complete));
@@ -548,7 +383,7 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
         if (!st) return;
         boost::asio::post(st->timer.get_executor(), [st, lookup]() {
           if (lookup.status == channel::TxStatus::kCommitted && lookup.receipt) {
-            st->finish(Outcome::success(receipt_text(lookup)));
+            st->finish(Outcome::success(reads::receipt_text(lookup)));
           } else {
             st->finish(Outcome::failure({ec::kSystem, "system error: tx " + hash_hex(st->hash) +
                                                           " was reported without a receipt"}));
@@ -564,116 +399,6 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
     });
   }
 
-  std::string get_transaction_result(const RequestContext& ctx, const json::value* params) {
-    const json::object* o = params_object(params, {"txHash"}, /*required=*/true);
-    Hash32 hash = hash_param(o, "txHash");
-    channel::TxLookup lookup = ctx.channel->lookup_tx(hash);
-    switch (lookup.status) {
-      case channel::TxStatus::kUnknown:
-        fail(ec::kNotFound, "not found: tx " + hash_hex(hash) + " is neither in the pool nor on the chain");
-      case channel::TxStatus::kPending:
-        fail(ec::kPending, "pending: tx " + hash_hex(hash) + " is in the pool, not in a block yet");
-      case channel::TxStatus::kExecuting:
-        fail(ec::kExecuting, "executing: tx " + hash_hex(hash) + " is in block " + hex_u64(lookup.height) +
-                                 ", which is not final yet");
-      case channel::TxStatus::kCommitted:
-        break;
-    }
-    if (!lookup.receipt) fail(ec::kSystem, "system error: no receipt for committed tx " + hash_hex(hash));
-    return receipt_text(lookup);
-  }
-
-  std::string get_transaction_by_hash(const RequestContext& ctx, const json::value* params) {
-    const json::object* o = params_object(params, {"txHash"}, /*required=*/true);
-    Hash32 hash = hash_param(o, "txHash");
-    channel::TxLookup lookup = ctx.channel->lookup_tx(hash);
-    // Like goloop, only a tx that is in a block has a location to report; a pooled one is NotFound.
-    if (lookup.status == channel::TxStatus::kPending) {
-      fail(ec::kNotFound, "not found: tx " + hash_hex(hash) + " is still in the pool, not in a block yet");
-    }
-    if (lookup.status == channel::TxStatus::kUnknown || !lookup.tx) {
-      fail(ec::kNotFound, "not found: tx " + hash_hex(hash) + " is not on the chain");
-    }
-    TxLocation where{lookup.height, lookup.block_hash, lookup.index};
-    std::string out;
-    append_tx_json(out, *lookup.tx, &where);
-    return out;
-  }
-
-  std::string get_network_info(const RequestContext& ctx, const json::value* params) {
-    params_object(params, {}, /*required=*/false);
-    return json::serialize(network_info_to_json(ctx.channel->network_info()));
-  }
-
-  // icx_call: {to, dataType:"call", data:{method, params?}, from?, height?}.
-  std::string call(const RequestContext& ctx, const json::value* params) {
-    const json::object* o = params_object(params, {"to", "from", "dataType", "data", "height"}, /*required=*/true);
-    auto to = address_param(o, "to", AddressKind::kContract, /*required=*/true);
-    auto from = address_param(o, "from", AddressKind::kEoa, /*required=*/false);
-    const json::string* data_type = string_param(o, "dataType", /*required=*/true);
-    if (*data_type != "call") bad_param("'dataType' must be \"call\", not " + quoted(clip(*data_type)));
-    const json::value* data_v = member(o, "data");
-    if (!data_v) bad_param("'data' is required: an object with method and params");
-    const json::object* data = data_v->if_object();
-    if (!data) bad_param(std::string("'data' must be an object, not ") + kind_of(*data_v));
-    for (const auto& kv : *data) {
-      if (kv.key() != "method" && kv.key() != "params") {
-        bad_param("unknown member 'data." + clip(kv.key()) + "' (allowed: method, params)");
-      }
-    }
-    const json::value* method_v = member(data, "method");
-    if (!method_v || !method_v->is_string() || method_v->get_string().empty()) {
-      bad_param("'data.method' must be a non-empty string");
-    }
-    const json::value* call_params = member(data, "params");
-    if (call_params && !call_params->is_object()) {
-      bad_param(std::string("'data.params' must be an object, not ") + kind_of(*call_params));
-    }
-    auto height = height_param(o, /*required=*/false);
-    require_height_available(*ctx.channel, height);
-
-    contracts::CallRequest req;
-    if (from) req.caller = *from;
-    req.contract = *to;
-    req.method = std::string(method_v->get_string());
-    // Copied out of the request's arena: the channel may keep what it is given.
-    req.params = call_params ? json::value(*call_params, json::storage_ptr()) : json::value(nullptr);
-    auto r = ctx.channel->call(req, height);
-    if (!r) fail(ec::kSystem, "system error: " + r.message());
-    if (!r->ok) {
-      const int code = ec::contract_failure(r->code);
-      fail(code, "contract error: " + (r->message.empty() ? std::string("call failed") : r->message));
-    }
-    return json::serialize(r->output);
-  }
-
-  // icx_getScoreApi / icx_getScoreStatus: {address, height?}; NotFound when there is no contract.
-  template <typename Read, typename ToJson>
-  std::string score_read(const RequestContext& ctx, const json::value* params, Read read, ToJson to_json,
-                         const char* missing) {
-    const json::object* o = params_object(params, {"address", "height"}, /*required=*/true);
-    auto address = address_param(o, "address", AddressKind::kContract, /*required=*/true);
-    auto height = height_param(o, /*required=*/false);
-    require_height_available(*ctx.channel, height);
-    auto r = read(*ctx.channel, *address, height);
-    if (!r) fail(ec::kSystem, "system error: " + r.message());
-    if (!*r) fail(ec::kNotFound, std::string("not found: ") + missing + address->to_string());
-    return json::serialize(to_json(**r));
-  }
-  std::string get_score_api(const RequestContext& ctx, const json::value* params) {
-    return score_read(ctx, params, [](auto& ch, const auto& a, auto h) { return ch.score_api(a, h); },
-                      [](const auto& v) { return score_api_to_json(v); }, "no contract at ");
-  }
-  std::string get_score_status(const RequestContext& ctx, const json::value* params) {
-    return score_read(ctx, params, [](auto& ch, const auto& a, auto h) { return ch.score_status(a, h); },
-                      [](const auto& v) { return score_status_to_json(v); }, "no deployed contract at ");
-  }
-
-  std::string estimate_step(const RequestContext& ctx, const json::value* params) {
-    auto r = ctx.channel->estimate_step(tx_object(params));
-    if (!r) bad_param(r.message());
-    return quoted(r->to_icon_hex());
-  }
 };
 
 Dispatcher::Dispatcher(const ServerOptions& options, std::shared_ptr<LifeGuard> guard)

@@ -262,6 +262,8 @@ void Cluster::perform(size_t i, std::deque<channel::out::Action> actions) {
         return;
       }
       m_checker.on_commit(i, me.honest, c->job);
+      if (m_alpha && me.honest && !m_failed)
+        m_alpha->on_commit(*c->job.block->block, *me.state->reader_at(c->job.block->result.state_root));
       trace("commit", i, c->job.block->block->header.height, c->job.block->block->header.round, c->job.block->block->hash());
       me.pipeline.push_back(std::move(c->job));
       if (me.pipeline.size() == 1) schedule_write(i);

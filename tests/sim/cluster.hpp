@@ -59,6 +59,12 @@ class Cluster {
   p2p::Message tamper_proposal(size_t i, const core::Block& b);
   p2p::Message tamper_page(size_t i, const Bytes& payload);
 
+  // ---- alpha_clients.cpp: --alpha clients and the liveness of the Alpha traffic ----
+  void plan_alpha_clients();
+  void alpha_tick();
+  AlphaRead alpha_read(size_t i) const;
+  bool alpha_settled_at(size_t i, std::string& why) const;
+
   // ---- trace.cpp ----
   void digest_event(const Event& ev);
   void trace(const char* what, uint64_t a, uint64_t b, uint64_t c, const Hash32& h = {});
@@ -86,6 +92,7 @@ class Cluster {
     }
   };
   std::vector<std::unique_ptr<NodeObserver>> m_observers;
+  std::unique_ptr<AlphaAudit> m_alpha;  // --alpha
   std::priority_queue<Event, std::vector<Event>, EventLater> m_queue;
   std::vector<std::function<void()>> m_controls;
   uint64_t m_now_us = 0;

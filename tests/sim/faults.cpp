@@ -52,6 +52,7 @@ void Cluster::plan_faults() {
     m_wal_crash_after = m_seed % 2 == 1;
   }
   plan_clients(chaos_us);
+  if (m_cfg.alpha) plan_alpha_clients();
   add_control([this] { heal(); }, chaos_us);
 }
 
@@ -122,6 +123,11 @@ void Cluster::heal() {
   // Progress after the heal, not only what the chaos phase left behind.
   m_target = std::max<uint64_t>(m_cfg.heights, best + 2);
   m_liveness_window_us = liveness_window_us(m_target - best);
+  // --alpha: the auctions settle only after their last deadline, which may come after the heal.
+  if (m_cfg.alpha) {
+    const uint64_t last_us = static_cast<uint64_t>(m_fx.alpha->last_deadline_s + 1 - kBaseTimeUs / 1'000'000) * kSec;
+    if (last_us > m_heal_at_us) m_liveness_window_us += last_us - m_heal_at_us;
+  }
   m_commit_since_check = true;
 }
 
@@ -150,6 +156,8 @@ bool Cluster::live() const {
     if (!in.honest || !in.up) continue;
     if (in.durable_height() < m_target) return false;
     if (m_cfg.mode == Mode::kWalCrash && i == m_wal_target && in.votes_signed_since_restart == 0) return false;
+    std::string why;
+    if (m_alpha && !alpha_settled_at(i, why)) return false;
   }
   return true;
 }
@@ -193,11 +201,13 @@ void Cluster::final_checks() {
         s << " durable " << in.durable_height() << " final " << in.core->final_height() << " at " << st.height << "/" << st.round;
         if (st.behind_to) s << " behind_to " << *st.behind_to;
         if (in.stalled) s << " stalled";
+        if (std::string why; m_alpha && !alpha_settled_at(i, why)) s << " alpha: " << why;
       }
       s << "]";
     }
     return fail(s.str());
   }
+  if (m_alpha) m_alpha->finish(m_stats.alpha);
   // Convergence: value was neither created nor destroyed (fees move to the treasury).
   for (size_t i = 0; i < m_nodes.size(); ++i) {
     const auto& in = m_nodes[i];

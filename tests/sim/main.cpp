@@ -6,8 +6,10 @@
 #include <cinttypes>
 #include <cstdio>
 #include <cstdlib>
+#include <set>
 #include <sstream>
 
+#include "alpha/system_contract.hpp"
 #include "base/log.hpp"
 #include "channel/rejections.hpp"
 #include "cluster.hpp"
@@ -16,7 +18,7 @@
 
 namespace cx::sim {
 
-Fixture::Fixture(size_t n) {
+Fixture::Fixture(size_t n, bool with_alpha) {
   using namespace core::testing;
   for (size_t i = 0; i < n; ++i) {
     crypto::PrivateKey k;
@@ -62,6 +64,12 @@ Fixture::Fixture(size_t n) {
   odd.nonce = 1002;
   odd.timestamp_us = kBaseTimeUs - 2 * params.tx_timestamp_window_us;
   bad_txs.push_back(signed_tx(senders[3], odd));
+  if (with_alpha) alpha = std::make_unique<AlphaFixture>(params, genesis_supply);
+  std::set<core::Address> holders{params.treasury, alpha::alpha_contract_address()};
+  for (const auto& a : params.accounts) holders.insert(a.address);
+  for (const auto& txs : {tx_pool, bad_txs})
+    for (const auto& tx : txs) holders.insert(tx->to);
+  accounts.assign(holders.begin(), holders.end());
 }
 
 Outcome run_seed(const Fixture& fx, const Config& cfg, uint64_t seed) { return Cluster(fx, cfg, seed).run(); }
@@ -72,7 +80,7 @@ void usage() {
   std::fprintf(stderr,
                "usage: cx_sim [--seeds A..B | --replay SEED] [--validators N] [--twins T] [--faulty K] [--silent K]\n"
                "              [--heights H] [--wal-crash] [--expect-fork] [--withholding-twins] [--no-liveness]\n"
-               "              [--expect-rejections] [--check-determinism] [--trace]\n"
+               "              [--expect-rejections] [--check-determinism] [--trace] [--alpha [--expect-alpha-outcomes]] [--alpha-leak]\n"
                "  CX_SIM_SEEDS=N overrides the number of seeds of a --seeds run (A..A+N-1).\n");
 }
 
@@ -95,6 +103,32 @@ std::string reason_name(size_t k) {
   return k < channel::kProposalRejectCount
              ? std::string("proposal:") + channel::to_string(static_cast<channel::ProposalReject>(k))
              : std::string("sync:") + channel::to_string(static_cast<channel::SyncReject>(k - channel::kProposalRejectCount));
+}
+
+void add(AlphaStats& to, const AlphaStats& s) {
+  to.instances += s.instances;
+  for (size_t k = 0; k < kAlphaOutcomes; ++k) to.outcomes[k] += s.outcomes[k];
+  to.timers_fired += s.timers_fired;
+  to.timers_cancelled += s.timers_cancelled;
+  to.alpha_txs += s.alpha_txs;
+}
+
+// Prints what the Alpha traffic did; with --expect-alpha-outcomes, every path of the auctions must
+// have been taken over the seeds run.
+bool alpha_summary(const AlphaStats& a, bool expect_outcomes, uint64_t first, uint64_t last) {
+  std::printf("alpha: %" PRIu64 " instances, %" PRIu64 " alpha txs committed, %" PRIu64 " timers fired, %" PRIu64 " cancelled; outcomes:",
+              a.instances, a.alpha_txs, a.timers_fired, a.timers_cancelled);
+  size_t missing = 0;
+  for (size_t k = 0; k < kAlphaOutcomes; ++k) {
+    std::printf(" %s=%" PRIu64, alpha_outcome_name(k), a.outcomes[k]);
+    if (a.outcomes[k] == 0) ++missing;
+  }
+  std::printf("\n");
+  if (expect_outcomes && missing) {
+    std::printf("FAIL: --expect-alpha-outcomes: %zu outcome(s) never reached in seeds %" PRIu64 "..%" PRIu64 "\n", missing, first, last);
+    return false;
+  }
+  return true;
 }
 
 }  // namespace
@@ -145,6 +179,9 @@ int main(int argc, char** argv) {
     else if (a == "--withholding-twins") cfg.withholding_twins = true;
     else if (a == "--no-liveness") cfg.check_liveness = false;
     else if (a == "--forget-wal") cfg.forget_wal = true;
+    else if (a == "--alpha") cfg.alpha = true;
+    else if (a == "--expect-alpha-outcomes") cfg.expect_alpha_outcomes = true;
+    else if (a == "--alpha-leak") cfg.alpha = cfg.alpha_leak = true;
     else if (a == "--help" || a == "-h") {
       usage();
       return 0;
@@ -174,13 +211,15 @@ int main(int argc, char** argv) {
     s << argv[0] << " --replay " << seed << " --validators " << cfg.validators << " --twins " << cfg.twins << " --faulty "
       << cfg.faulty << " --silent " << cfg.silent << " --heights " << cfg.heights << (cfg.mode == Mode::kWalCrash ? " --wal-crash" : "")
       << (cfg.expect_fork ? " --expect-fork" : "") << (cfg.withholding_twins ? " --withholding-twins" : "")
-      << (cfg.check_liveness ? "" : " --no-liveness") << (cfg.forget_wal ? " --forget-wal" : "");
+      << (cfg.check_liveness ? "" : " --no-liveness") << (cfg.forget_wal ? " --forget-wal" : "")
+      << (cfg.alpha ? " --alpha" : "") << (cfg.alpha_leak ? " --alpha-leak" : "");
     return s.str();
   };
 
-  Fixture fx(cfg.validators);
+  Fixture fx(cfg.validators, cfg.alpha);
   auto t0 = std::chrono::steady_clock::now();
   uint64_t failures = 0, runs = 0, events = 0, commits = 0, crashes = 0, syncs = 0, stalls = 0, txs = 0, rejections = 0;
+  AlphaStats alpha;
   std::vector<uint64_t> by_reason(cx::channel::kProposalRejectCount + cx::channel::kSyncRejectCount, 0);
   uint32_t max_round = 0;
   uint64_t slowest_recovery_us = 0, slowest_seed = 0;
@@ -194,6 +233,7 @@ int main(int argc, char** argv) {
     stalls += o.stats.stalls;
     txs += o.stats.txs_committed;
     rejections += o.stats.rejections;
+    add(alpha, o.stats.alpha);
     for (size_t k = 0; k < by_reason.size() && k < o.stats.rejected_by_reason.size(); ++k) by_reason[k] += o.stats.rejected_by_reason[k];
     max_round = std::max(max_round, o.stats.max_round);
     if (o.stats.recovery_us > slowest_recovery_us) slowest_recovery_us = o.stats.recovery_us, slowest_seed = seed;
@@ -241,6 +281,7 @@ int main(int argc, char** argv) {
               cfg.expect_fork ? " expect-fork" : "", first, last, runs, failures, secs, 1000.0 * secs / static_cast<double>(runs),
               static_cast<double>(runs) / secs, events, commits, txs, crashes, syncs, stalls, rejections, max_round,
               static_cast<double>(slowest_recovery_us) / 1e6, slowest_seed);
+  if (cfg.alpha && !alpha_summary(alpha, cfg.expect_alpha_outcomes, first, last)) return 1;
   if (cfg.expect_fork) {
     std::printf("FAIL: --expect-fork: no fork found in seeds %" PRIu64 "..%" PRIu64 " with %zu twins of %zu validators; the checker or "
                 "the fault generator is broken\n",

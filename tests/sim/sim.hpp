@@ -1,12 +1,14 @@
 #pragma once
 // cx_sim: the deterministic cluster simulator (README.md here). Shared definitions.
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "core/chain_params.hpp"
 #include "core/transaction.hpp"
 #include "crypto/secp256k1.hpp"
+#include "alpha_traffic.hpp"
 
 namespace cx::sim {
 
@@ -66,6 +68,9 @@ struct Config {
   bool check_liveness = true;      // --no-liveness: safety, signatures and convergence only
   bool forget_wal = false;         // self-test: restarts lose the write-ahead and proposal records (must be caught)
   bool expect_rejections = false;  // --faulty: every rejection rule must be hit over the seeds run
+  bool alpha = false;                  // --alpha: Alpha contract traffic, timers and money audited
+  bool expect_alpha_outcomes = false;  // --alpha: every outcome of the auctions must occur over the seeds run
+  bool alpha_leak = false;             // self-test: clients also pay an account the money audit omits (must be caught)
   bool trace = false;
 };
 
@@ -79,7 +84,9 @@ struct Fixture {
   // client, [3] a timestamp outside the window.
   std::vector<core::TxPtr> bad_txs;
   Uint256 genesis_supply;
-  explicit Fixture(size_t n);
+  std::unique_ptr<AlphaFixture> alpha;  // --alpha only (so other runs keep their genesis)
+  std::vector<core::Address> accounts;  // every address that can ever hold money (the money audit)
+  Fixture(size_t n, bool with_alpha);
 };
 
 struct Stats {
@@ -95,6 +102,7 @@ struct Stats {
   uint64_t sim_us = 0;
   uint64_t recovery_us = 0;   // heal to liveness (every honest up node past the target)
   std::vector<uint64_t> rejected_by_reason;  // proposal reasons, then sync reasons (channel/rejections.hpp)
+  AlphaStats alpha;
 };
 
 struct Outcome {
