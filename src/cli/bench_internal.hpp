@@ -12,6 +12,7 @@
 
 #include "base/clock.hpp"
 #include "base/mutex.hpp"
+#include "cli/args.hpp"
 #include "cli/rpc_client.hpp"
 #include "cli/tx_builder.hpp"
 
@@ -123,5 +124,13 @@ struct ReceiptCheck {
 // A sample of the committed txs' receipts, spread over the run.
 ReceiptCheck check_receipts(const BenchConfig& cfg, const std::vector<TxSlot>& slots);
 double percentile_ms(std::vector<int64_t>& sorted_us, double p);
+
+// ---- --workload alpha (cmd_bench_alpha.cpp) ----
+
+// The step limit of each Alpha call; a transition of the cash-with-order term uses far less.
+inline constexpr uint64_t kAlphaBenchStepLimit = 10'000'000;
+// --alpha-instances instances run to their close, then --alpha-timers signing deadlines due at once;
+// prints the report and returns the exit status.
+int run_alpha(BenchConfig& cfg, RpcClient& control, const Uint256& step_price, const Args& args);
 
 }  // namespace cx::cli::bench

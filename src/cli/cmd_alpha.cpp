@@ -59,8 +59,9 @@ std::string group_digits(uint64_t v) {
 namespace {
 
 constexpr const char* kAlphaUsage =
-    "usage: complexchain alpha template check | simulate | prose | relay [options]\n"
+    "usage: complexchain alpha <subcommand> [options]\n"
     "\n"
+    "Before signing (no node needed):\n"
     "  template check FILE   check an Alpha Contract template (JSON or YAML): its hash, stages and the\n"
     "                        maximum fee of every transition, or why it is refused (rule and place)\n"
     "  simulate FILE --params INSTANCE\n"
@@ -69,7 +70,15 @@ constexpr const char* kAlphaUsage =
     "                        the template's prose rendered from the instance's params, and its hash\n"
     "  relay --config FILE   serve authenticated webhooks and relay them as attest txs (docs/alpha-relay.md)\n"
     "\n"
-    "Run 'complexchain alpha template check --help' (or simulate, prose --help) for options.\n";
+    "On chain (one signed tx each, waited for; --keystore/--key-file as for 'contract send'):\n"
+    "  template publish FILE register a template            template list   the registered templates\n"
+    "  propose TEMPLATE --params P --parties Q               sign ID [--hash H]\n"
+    "  fund ID --value V     reserve ID --value V            attest ID EVENT [--result R] [--fields F]\n"
+    "  decide ID DECISION CHOICE                             delegate ID DECISION TO\n"
+    "  revoke ID DECISION    dispute ID                      rule ID OUTCOME\n"
+    "  show ID [--height H]  the instance as the chain holds it (icx_call), now or at a past height\n"
+    "\n"
+    "Every subcommand takes --json. Run 'complexchain alpha <subcommand> --help' for its options.\n";
 
 std::string stage_summary(const alpha::Stage& s) {
   std::string what = alpha::action_name(s.action);
@@ -186,6 +195,12 @@ int cmd_alpha(const Argv& argv) {
   }
   if (argv[0] == "template" && argv.size() >= 2 && argv[1] == "check")
     return template_check(Argv(argv.begin() + 2, argv.end()));
+  if (argv[0] == "template" && argv.size() >= 2 && argv[1] == "publish")
+    return alpha_send("publish", Argv(argv.begin() + 2, argv.end()));
+  if (argv[0] == "template" && argv.size() >= 2 && argv[1] == "list")
+    return alpha_template_list(Argv(argv.begin() + 2, argv.end()));
+  if (argv[0] == "show") return alpha_show(Argv(argv.begin() + 1, argv.end()));
+  if (argv[0] != "publish" && is_alpha_tx_verb(argv[0])) return alpha_send(argv[0], Argv(argv.begin() + 1, argv.end()));
   if (argv[0] == "simulate") return alpha_simulate(Argv(argv.begin() + 1, argv.end()));
   if (argv[0] == "prose") return alpha_prose(Argv(argv.begin() + 1, argv.end()));
   if (argv[0] == "relay") return alpha_relay(Argv(argv.begin() + 1, argv.end()));

@@ -8,15 +8,11 @@
 #include <boost/json.hpp>
 #include <cmath>
 #include <cstdio>
-#include <fstream>
-#include <map>
-#include <sstream>
 #include <thread>
 #include <unordered_map>
 
 #include "base/clock.hpp"
 #include "base/mutex.hpp"
-#include "base/random.hpp"
 #include "cli/args.hpp"
 #include "cli/bench_contract.hpp"
 #include "cli/bench_internal.hpp"
@@ -325,8 +321,11 @@ int cmd_bench(const Argv& argv) {
              {"node-pid", "PID", "sample this process's CPU time and RSS from /proc", ""},
              {"timeout", "SECONDS", "give up on commits this long after the last submission", "120"},
              {"poll-ms", "MS", "block polling interval", "20"},
-             {"workload", "KIND", "transfer (plain coin transfers) or irc2 (the funder deploys --contract, hands "
-                                  "tokens to the senders, then IRC2 transfer calls are measured)", "transfer"},
+             {"workload", "KIND", "transfer (plain coin transfers), irc2 (the funder deploys --contract, hands "
+                                  "tokens to the senders, then IRC2 transfer calls are measured) or alpha (Alpha "
+                                  "instances run to their close, and --alpha-timers deadlines due at once)", "transfer"},
+             {"alpha-instances", "N", "--workload alpha: instances run from proposal to close", "200"},
+             {"alpha-timers", "N", "--workload alpha: signing deadlines that fall due in one block", "0"},
              {"contract", "DIR", "the IRC2 token for --workload irc2", kIrc2DefaultDir},
              {"json", "", "print the report as JSON", ""}});
   int code = 0;
@@ -361,7 +360,8 @@ int cmd_bench(const Argv& argv) {
   cfg.commit_timeout = std::chrono::seconds(*timeout_s);
   cfg.poll_interval = std::chrono::milliseconds(*poll_ms);
   const std::string workload = args.get_or("workload", "transfer");
-  if (workload != "transfer" && workload != "irc2") return fail("--workload '" + workload + "': expected transfer or irc2");
+  if (workload != "transfer" && workload != "irc2" && workload != "alpha")
+    return fail("--workload '" + workload + "': expected transfer, irc2 or alpha");
   cfg.irc2 = workload == "irc2";
   cfg.contract_dir = args.get_or("contract", kIrc2DefaultDir);
   if (cfg.irc2) cfg.step_limit = kIrc2CallStepLimit;
@@ -420,6 +420,7 @@ int cmd_bench(const Argv& argv) {
     return fail("cannot learn the nid (no accounts file nid, no icx_getNetworkInfo); give --nid");
   }
 
+  if (workload == "alpha") return run_alpha(cfg, control, step_price, args);
   auto say = [&](const char* fmt, auto... a) {
     if (!cfg.json) {
       std::fprintf(stderr, fmt, a...);

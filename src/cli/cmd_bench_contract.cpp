@@ -16,6 +16,8 @@ namespace {
 
 constexpr auto kSetupTimeout = std::chrono::seconds(120);
 
+}  // namespace
+
 uint64_t step_used(const json::object& receipt) {
   const json::value* v = receipt.if_contains("stepUsed");
   auto n = v && v->is_string() ? Uint256::from_icon_hex(v->get_string()) : std::nullopt;
@@ -23,11 +25,12 @@ uint64_t step_used(const json::object& receipt) {
 }
 
 // Polls until every hash has a receipt; all must have succeeded. Returns the receipts in order.
-Result<std::vector<json::object>> wait_receipts(RpcClient& client, const std::vector<std::string>& hashes, size_t batch) {
+Result<std::vector<json::object>> wait_receipts(RpcClient& client, const std::vector<std::string>& hashes, size_t batch,
+                                                std::chrono::seconds timeout) {
   std::vector<json::object> receipts(hashes.size());
   std::vector<size_t> pending(hashes.size());
   for (size_t i = 0; i < hashes.size(); ++i) pending[i] = i;
-  const int64_t deadline = system_clock().monotonic_us() + std::chrono::microseconds(kSetupTimeout).count();
+  const int64_t deadline = system_clock().monotonic_us() + std::chrono::microseconds(timeout).count();
   while (!pending.empty()) {
     std::vector<size_t> still;
     for (size_t start = 0; start < pending.size(); start += batch) {
@@ -56,7 +59,7 @@ Result<std::vector<json::object>> wait_receipts(RpcClient& client, const std::ve
     if (pending.empty()) break;
     if (system_clock().monotonic_us() > deadline)
       return Result<std::vector<json::object>>::error(std::to_string(pending.size()) + " setup txs not committed in time");
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   return receipts;
 }
@@ -70,8 +73,6 @@ Status send_all(RpcClient& client, const std::vector<RpcRequest>& requests, size
   }
   return Status::ok();
 }
-
-}  // namespace
 
 json::value irc2_transfer_data(const crypto::Address& to, uint64_t value) {
   return json::object{{"method", "transfer"}, {"params", {{"_to", to.to_string()}, {"_value", Uint256(value).to_icon_hex()}}}};
@@ -100,7 +101,7 @@ Result<Irc2Workload> setup_irc2(RpcClient& client, const Signer& funder, uint64_
   deploy.step_limit = *limit;
   SignedTx signed_deploy = build_signed_tx(deploy, funder.key);
   if (Status s = send_all(client, {{"icx_sendTransaction", signed_deploy.params}}, 1); !s) return s;
-  auto deployed = wait_receipts(client, {signed_deploy.hash_hex()}, 1);
+  auto deployed = wait_receipts(client, {signed_deploy.hash_hex()}, 1, kSetupTimeout);
   if (!deployed) return Result<Irc2Workload>::error("deploying " + dir + ": " + deployed.message());
   const json::value* score = deployed->front().if_contains("scoreAddress");
   auto token = score && score->is_string() ? crypto::Address::parse(score->get_string()) : std::nullopt;
@@ -124,7 +125,7 @@ Result<Irc2Workload> setup_irc2(RpcClient& client, const Signer& funder, uint64_
     hand_out.push_back({"icx_sendTransaction", std::move(tx.params)});
   }
   if (Status s = send_all(client, hand_out, batch); !s) return s;
-  auto handed = wait_receipts(client, hashes, batch);
+  auto handed = wait_receipts(client, hashes, batch, kSetupTimeout);
   if (!handed) return Result<Irc2Workload>::error("handing out tokens: " + handed.message());
   if (!handed->empty()) out.hand_out_step_used = step_used(handed->front());
   out.setup_seconds = static_cast<double>(system_clock().monotonic_us() - started) / 1e6;

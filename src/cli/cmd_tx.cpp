@@ -129,6 +129,41 @@ Result<Uint256> estimate_steps(const Url& api_url, json::object params) {
   return *steps;
 }
 
+// Fills nid, nonce and step limit from the options and signs; `client` answers --nid and --estimate.
+Result<SignedTx> sign_with_options(const Args& args, RpcClient& client, const Signer& signer, TxSpec spec) {
+  if (auto nid = args.get("nid")) {
+    auto v = parse_number(*nid);
+    if (!v || !v->fits_u64()) return Result<SignedTx>::error("--nid '" + *nid + "' is not a number");
+    spec.nid = v->low_u64();
+  } else {
+    auto fetched = fetch_nid(client);
+    if (!fetched) return fetched.status();
+    spec.nid = *fetched;
+  }
+  if (auto n = args.get("nonce")) {
+    auto v = parse_number(*n);
+    if (!v) return Result<SignedTx>::error("--nonce '" + *n + "' is not a number");
+    spec.nonce = *v;
+  }
+  if (auto s = args.get("step-limit")) {
+    if (args.flag("estimate")) return Result<SignedTx>::error("give --step-limit or --estimate, not both");
+    auto v = parse_number(*s);
+    if (!v || v->is_zero()) return Result<SignedTx>::error("--step-limit '" + *s + "' is not a positive number");
+    spec.step_limit = *v;
+  }
+  spec.timestamp_us = cx::system_clock().now_us();
+  if (args.flag("estimate")) {
+    auto steps = estimate_steps(client.url(), unsigned_tx_params(spec, signer.address));
+    if (!steps) return steps.status();
+    spec.step_limit = *steps;
+  }
+  SignedTx tx = build_signed_tx(spec, signer.key);
+  // Catch a disagreement with the node's parser here, where it can be reported as our bug.
+  auto parsed = core::parse_transaction(tx.params);
+  if (auto* rej = std::get_if<core::TxRejection>(&parsed)) return Result<SignedTx>::error("built an invalid tx: " + rej->detail);
+  return tx;
+}
+
 // Shared by transfer and message: everything after the command-specific fields are known.
 int sign_and_send(const Args& args, TxSpec spec) {
   auto signer = load_signer(args);
@@ -136,39 +171,9 @@ int sign_and_send(const Args& args, TxSpec spec) {
   std::unique_ptr<RpcClient> holder;
   auto client = open_client(args, holder);
   if (!client) return fail(client.message());
-
-  if (auto nid = args.get("nid")) {
-    auto v = parse_number(*nid);
-    if (!v || !v->fits_u64()) return fail("--nid '" + *nid + "' is not a number");
-    spec.nid = v->low_u64();
-  } else {
-    auto fetched = fetch_nid(**client);
-    if (!fetched) return fail(fetched.message());
-    spec.nid = *fetched;
-  }
-  if (auto n = args.get("nonce")) {
-    auto v = parse_number(*n);
-    if (!v) return fail("--nonce '" + *n + "' is not a number");
-    spec.nonce = *v;
-  }
-  if (auto s = args.get("step-limit")) {
-    if (args.flag("estimate")) return fail("give --step-limit or --estimate, not both");
-    auto v = parse_number(*s);
-    if (!v || v->is_zero()) return fail("--step-limit '" + *s + "' is not a positive number");
-    spec.step_limit = *v;
-  }
-  spec.timestamp_us = cx::system_clock().now_us();
-  if (args.flag("estimate")) {
-    auto steps = estimate_steps((*client)->url(), unsigned_tx_params(spec, signer->address));
-    if (!steps) return fail(steps.message());
-    spec.step_limit = *steps;
-  }
-
-  SignedTx tx = build_signed_tx(spec, signer->key);
-  // Catch a disagreement with the node's parser here, where it can be reported as our bug.
-  auto parsed = core::parse_transaction(tx.params);
-  if (auto* rej = std::get_if<core::TxRejection>(&parsed)) return fail("built an invalid tx: " + rej->detail);
-  return send_and_report(**client, args, tx.params, tx.hash_hex());
+  auto tx = sign_with_options(args, **client, *signer, std::move(spec));
+  if (!tx) return fail(tx.message());
+  return send_and_report(**client, args, tx->params, tx->hash_hex());
 }
 
 Result<crypto::Address> parse_to(const Args& args) {
@@ -267,6 +272,10 @@ int tx_send_raw(const Argv& argv) {
 std::vector<OptionSpec> tx_signing_options() { return signing_options(); }
 int tx_sign_and_send(const Args& args, TxSpec spec) { return sign_and_send(args, std::move(spec)); }
 Result<RpcClient*> tx_open_client(const Args& args, std::unique_ptr<RpcClient>& holder) { return open_client(args, holder); }
+Result<SignedTx> tx_sign(const Args& args, RpcClient& client, const Signer& signer, TxSpec spec) {
+  return sign_with_options(args, client, signer, std::move(spec));
+}
+Result<std::chrono::milliseconds> tx_wait_timeout(const Args& args) { return wait_timeout(args); }
 
 int cmd_tx(const Argv& argv) {
   if (argv.empty()) {
