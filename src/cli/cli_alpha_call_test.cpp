@@ -10,6 +10,7 @@
 
 #include "alpha/canonical.hpp"
 #include "alpha/instance.hpp"
+#include "alpha/system_contract.hpp"
 #include "alpha/template.hpp"
 #include "cli/cmd_alpha.hpp"
 #include "core/transaction.hpp"
@@ -98,11 +99,12 @@ TEST(AlphaCallCli, ProposeTakesAHashOrTheTemplateFile) {
   EXPECT_EQ(p.params.at("template"), json::value(hash));
   EXPECT_EQ(json::parse(p.params.at("params").as_string()).at("confirm_within"), "P5D");
   EXPECT_TRUE(p.params.contains("signBy"));
-  EXPECT_EQ(p.expected_hash.size(), 66u);  // the instance hash, computed from the file, to check the chain's against
+  // The instance hash is computed from the file once the chain has the instance, to check the chain's against.
+  EXPECT_EQ(p.template_file, src("examples/alpha/terms/cwo.json"));
   Argv by_hash{hash};
   by_hash.insert(by_hash.end(), rest.begin(), rest.end());
   EXPECT_EQ(ok("propose", by_hash).params.at("params"), p.params.at("params"));
-  EXPECT_TRUE(ok("propose", by_hash).expected_hash.empty());
+  EXPECT_TRUE(ok("propose", by_hash).template_file.empty());
   // With the file, params and parties are bound by the engine here: a refusal costs no fee.
   Argv missing{src("examples/alpha/terms/cwo.json"), "--params", "{\"price\":\"1000\"}", "--parties", parties};
   EXPECT_NE(refused("propose", missing).find("params.confirm_within"), std::string::npos);
@@ -119,6 +121,9 @@ TEST(AlphaCallCli, SignRecomputesTheInstanceHashFromTheTemplate) {
   json::object parties{{"buyer", kHx}, {"seller", "hx92ed4dd5bfda069d8fca8b72504aaafbcdd6fa18"},
                        {"carrier", json::array{"hx0000000000000000000000000000000000000001"}}};
   auto inst = std::get<alpha::Instance>(alpha::propose(t, alpha::template_hash(t), 9, params, parties, 1'700'000'000, std::nullopt));
+  // Sealed as the system contract seals a proposal: prose by its pinned sources, and the simulation.
+  ASSERT_FALSE(alpha::seal_prose(t, inst, {}).has_value());
+  ASSERT_FALSE(alpha::seal_simulation(t, inst, alpha::kProposeSimPathsMax).has_value());
   const json::object stored = alpha::to_json(inst);  // what getInstance answers
   auto h = instance_hash_from(src("examples/alpha/terms/cwo.json"), stored);
   ASSERT_TRUE(h) << h.message();

@@ -39,7 +39,10 @@ struct AlphaCall {
   std::string method;
   boost::json::object params;
   Uint256 value;
-  std::string expected_hash;  // propose with the template file: the instance hash computed here ("0x…")
+  // propose with the template's file: the file, from which the instance hash is computed here once the
+  // chain has the instance (its proposal time seeds the simulation), to check the chain's against.
+  std::string template_file;
+  std::string expected_hash;  // that hash ("0x…"), once computed
 };
 
 // publish (template publish), propose, sign, fund, reserve, attest, decide, delegate, revoke, dispute, rule.
@@ -53,8 +56,11 @@ std::vector<OptionSpec> alpha_verb_options(std::string_view verb);
 // without --hash has no "hash" param: the sender fills it from the chain.
 Result<AlphaCall> alpha_call_of(std::string_view verb, const Args& args);
 // The instance hash of `inst` (getInstance's answer) recomputed from the template in `template_file` and
-// the instance's params and parties: what a signatory checks before it signs.
-Result<std::string> instance_hash_from(const std::string& template_file, const boost::json::object& inst);
+// the instance's params, parties, proposal time and signing deadline, with the prose the chain rendered
+// (its sources read from the template's repo:// uris under `root`) and the simulation digest sealed as
+// the chain seals them: what a signatory checks before it signs.
+Result<std::string> instance_hash_from(const std::string& template_file, const boost::json::object& inst,
+                                       const std::string& root = ".");
 // To cx…0a01, dataType call, step limit kAlphaStepLimit.
 TxSpec alpha_tx_spec(const AlphaCall& call);
 

@@ -3,6 +3,7 @@
 // talks to a node; cmd_alpha_tx.cpp signs, sends and reports.
 #include <boost/json.hpp>
 #include <cstdio>
+#include <map>
 
 #include "alpha/canonical.hpp"
 #include "alpha/checker.hpp"
@@ -133,14 +134,14 @@ Result<AlphaCall> propose_call(const Args& args, const std::string& ref) {
     sign_by = *t;
     p["signBy"] = Uint256(static_cast<uint64_t>(*t)).to_icon_hex();
   }
-  std::string expected;
+  std::string file;
   if (tref->t) {  // the engine's own binding of params and parties, before a fee is spent on a refusal
     auto local = alpha::propose(*tref->t, *Hash32::from_hex_string(tref->hash), 1, *params, *parties,
                                 system_clock().now_us() / 1'000'000, sign_by);
     if (auto* e = std::get_if<alpha::EngineError>(&local)) return error("the instance does not fit " + ref + ": " + e->message);
-    expected = "0x" + std::get<alpha::Instance>(local).hash.hex();
+    file = ref;
   }
-  return AlphaCall{"propose", std::move(p), Uint256(), expected};
+  return AlphaCall{"propose", std::move(p), Uint256(), file, ""};
 }
 
 Status check_name(const char* what, const std::string& v) {
@@ -200,22 +201,59 @@ Result<AlphaCall> instance_call(const Verb& verb, const Args& args, uint64_t id)
 
 bool is_alpha_tx_verb(std::string_view verb) { return find_verb(verb) != nullptr; }
 
-Result<std::string> instance_hash_from(const std::string& template_file, const json::object& inst) {
+namespace {
+
+// The prose sources of the languages the chain rendered ("rendered:<hash>" in the instance's prose):
+// each read from its repo:// uri under `root`. A language bound by its pinned source hash needs none.
+Result<std::map<std::string, std::string>> rendered_prose_sources(const alpha::Template& t, const json::object& inst,
+                                                                  const std::string& root) {
+  std::map<std::string, std::string> sources;
+  const json::value* prose = inst.if_contains("prose");
+  if (!prose || !prose->is_object()) return sources;
+  for (const alpha::Prose& p : t.prose) {
+    const json::value* entry = prose->get_object().if_contains(p.lang);
+    if (!entry || !entry->is_string() || !entry->get_string().starts_with("rendered:")) continue;
+    if (!p.uri.starts_with("repo://"))
+      return Result<std::map<std::string, std::string>>::error("prose '" + p.lang + "' was rendered on chain, and its uri " + p.uri +
+                                                               " is not a repo:// path to read the source from");
+    std::string text, err;
+    if (!read_alpha_file(root + "/" + p.uri.substr(7), text, err))
+      return Result<std::map<std::string, std::string>>::error("prose '" + p.lang + "' was rendered on chain: " + err + " (give --root)");
+    sources[p.lang] = std::move(text);
+  }
+  return sources;
+}
+
+}  // namespace
+
+Result<std::string> instance_hash_from(const std::string& template_file, const json::object& inst, const std::string& root) {
+  using R = Result<std::string>;
   auto tref = template_ref(template_file);
   if (!tref) return tref.status();
-  if (!tref->t) return Result<std::string>::error("--template: expected the template's file, not a hash");
+  if (!tref->t) return R::error("--template: expected the template's file, not a hash");
   const json::value* th = inst.if_contains("template_hash");
   if (!th || !th->is_string() || "0x" + std::string(th->get_string()) != tref->hash)
-    return Result<std::string>::error("the instance is of template 0x" + (th && th->is_string() ? std::string(th->get_string()) : "?") +
-                                      ", not of " + template_file + " (" + tref->hash + ")");
+    return R::error("the instance is of template 0x" + (th && th->is_string() ? std::string(th->get_string()) : "?") +
+                    ", not of " + template_file + " (" + tref->hash + ")");
   const json::value* params = inst.if_contains("params");
   const json::value* parties = inst.if_contains("parties");
+  const json::value* proposed_at = inst.if_contains("proposed_at");
+  const json::value* sign_by = inst.if_contains("sign_by");
   if (!params || !params->is_object() || !parties || !parties->is_object())
-    return Result<std::string>::error("the instance has no params or parties");
+    return R::error("the instance has no params or parties");
+  if (!proposed_at || !proposed_at->is_int64() || !sign_by || !sign_by->is_int64())
+    return R::error("the instance has no proposed_at or sign_by");
   auto local = alpha::propose(*tref->t, *Hash32::from_hex_string(tref->hash), 1, params->get_object(), parties->get_object(),
-                              0, std::nullopt);
-  if (auto* e = std::get_if<alpha::EngineError>(&local)) return Result<std::string>::error("the instance does not fit " + template_file + ": " + e->message);
-  return "0x" + std::get<alpha::Instance>(local).hash.hex();
+                              proposed_at->get_int64(), sign_by->get_int64());
+  if (auto* e = std::get_if<alpha::EngineError>(&local)) return R::error("the instance does not fit " + template_file + ": " + e->message);
+  alpha::Instance& mine = std::get<alpha::Instance>(local);
+  // What the chain seals at propose, done here the same way: the prose rendered from these params
+  // and the digest of simulate() over the instance as proposed.
+  auto sources = rendered_prose_sources(*tref->t, inst, root);
+  if (!sources) return sources.status();
+  if (auto e = alpha::seal_prose(*tref->t, mine, *sources)) return R::error("prose: " + e->message);
+  if (auto e = alpha::seal_simulation(*tref->t, mine, alpha::kProposeSimPathsMax)) return R::error("simulation: " + e->message);
+  return "0x" + mine.hash.hex();
 }
 
 std::string alpha_verb_usage(std::string_view verb) {
@@ -236,11 +274,13 @@ std::vector<OptionSpec> alpha_verb_options(std::string_view verb) {
   if (verb == "propose")
     o = {{"params", "JSON|FILE", "the template's params: a JSON object, inline or in a file", ""},
          {"parties", "JSON|FILE", "every role bound to an address (a group to a list of addresses)", ""},
-         {"sign-by", "TIME", "signing deadline: seconds since 1970, or a duration from now (P3D); chain default 7 days", ""}};
+         {"sign-by", "TIME", "signing deadline: seconds since 1970, or a duration from now (P3D); chain default 7 days", ""},
+         {"root", "DIR", "where the template's repo:// prose sources are found, to check the hash", "."}};
   if (verb == "sign")
     o = {{"hash", "0xHASH", "the instance hash you sign (what propose printed)", ""},
          {"template", "FILE", "recompute the hash here from this template and the instance's params and parties; "
-                              "nothing is sent if the chain's differs", ""}};
+                              "nothing is sent if the chain's differs", ""},
+         {"root", "DIR", "where the template's repo:// prose sources are found", "."}};
   if (verb == "fund" || verb == "reserve")
     o = {{"value", "AMOUNT", "the payment: ICX with up to 18 decimals, loop with --unit loop, or 0x hex loop", ""},
          {"unit", "UNIT", "unit of --value: icx or loop", "icx"}};

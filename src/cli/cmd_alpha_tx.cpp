@@ -110,6 +110,7 @@ int report(RpcClient& client, const Args& args, const AlphaCall& call, const std
   bool ok = accepted;
   const auto height = json_u64(receipt.if_contains("blockHeight"));
   json::array moves = transitions_of(receipt);
+  std::string expected = expected;
   json::object out{{"txHash", tx_hash}, {"method", call.method}, {"ok", ok},
                    {"blockHeight", height.value_or(0)}, {"stepUsed", json_u64(receipt.if_contains("stepUsed")).value_or(0)}};
   if (!ok) {
@@ -123,16 +124,23 @@ int report(RpcClient& client, const Args& args, const AlphaCall& call, const std
   if (ok && call.method == "registerTemplate") out["template"] = template_hash_of(str_of(call.params, "template"));
   if (ok && id) {
     RpcReply r = alpha_read(client, "getInstance", json::object{{"id", *id}}, height);
-    if (r.ok() && r.result.is_object()) out["instance"] = instance_summary(r.result.get_object());
+    if (r.ok() && r.result.is_object()) {
+      out["instance"] = instance_summary(r.result.get_object());
+      if (!call.template_file.empty()) {
+        auto mine = instance_hash_from(call.template_file, r.result.get_object(), args.get_or("root", "."));
+        if (mine) expected = *mine;
+        else out["hash_error"] = mine.message();
+      }
+    }
   }
   out["transitions"] = moves;
   // The hash every signatory signs, computed here from the template file, params and parties: a chain
   // that answers with another one is not to be signed.
   bool hash_differs = false;
-  if (const json::value* s = out.if_contains("instance"); s && !call.expected_hash.empty()) {
-    hash_differs = str_of(s->as_object(), "hash") != call.expected_hash;
+  if (const json::value* s = out.if_contains("instance"); s && !expected.empty()) {
+    hash_differs = str_of(s->as_object(), "hash") != expected;
     out["hash_checked"] = !hash_differs;
-    if (hash_differs) out["expected_hash"] = call.expected_hash;
+    if (hash_differs) out["expected_hash"] = expected;
   }
   if (hash_differs) ok = false;
   out["ok"] = ok;
@@ -149,7 +157,7 @@ int report(RpcClient& client, const Args& args, const AlphaCall& call, const std
     print_instance_line(s->as_object());
     if (call.method == "propose") std::printf("hash %s  (every signatory signs it: alpha sign ID --hash HASH)%s\n", str_of(s->as_object(), "hash").c_str(),
                                               out.contains("hash_checked") && !hash_differs ? "; the same hash computed here" : "");
-    if (hash_differs) std::printf("MISMATCH: the hash computed here from the template, params and parties is %s: do not sign\n", call.expected_hash.c_str());
+    if (hash_differs) std::printf("MISMATCH: the hash computed here from the template, params and parties is %s: do not sign\n", expected.c_str());
   }
   return ok ? 0 : 1;
 }
@@ -158,7 +166,7 @@ int report(RpcClient& client, const Args& args, const AlphaCall& call, const std
 Status fill_sign_hash(const Args& args, const json::object& inst, AlphaCall& call) {
   const std::string chain = "0x" + str_of(inst, "hash");
   if (auto file = args.get("template")) {
-    auto mine = instance_hash_from(*file, inst);
+    auto mine = instance_hash_from(*file, inst, args.get_or("root", "."));
     if (!mine) return mine.status();
     if (*mine != chain) return Status::error("the chain's instance hash " + chain + " is not " + *mine + ", the hash of " + *file + " with the instance's params and parties: not signed");
     if (call.params.contains("hash") && str_of(call.params, "hash") != *mine)
