@@ -269,7 +269,8 @@ TEST(AlphaEngineProperties, RandomInputsAtRandomTimesAlwaysCloseConserved) {
                                   {"deliver_by", kT0 + 80 * kDay}, {"late_rate_per_day", 50}, {"late_cap_rate", 1000},
                                   {"defect_max", 20000}, {"inspect_within", "P7D"}, {"warranty", "P30D"}};
   const json::object order_parties{{"buyer", addr(1)},   {"seller", addr(2)},  {"inspector", addr(3)},
-                                   {"carrier", addr(4)}, {"referee", addr(5)}, {"platform", addr(6)}};
+                                   {"carrier", addr(4)}, {"referee", addr(5)}, {"platform", addr(6)},
+                                   {"panel", json::array{addr(7), addr(8), addr(9)}}};
   const json::object auction_params{{"reserve", "100"}, {"bids_close", kT0 + 5 * kDay}, {"award_within", "P2D"}};
   const json::object auction_parties{{"owner", addr(1)}, {"referee", addr(2)}, {"bidder", json::array{addr(3), addr(4), addr(5)}}};
   const json::object jeonse_params{{"car_price", "48800000"}, {"prepay_rate", 2000}, {"deposit_rate", 5000},

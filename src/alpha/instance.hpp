@@ -34,7 +34,9 @@ enum class Status : uint8_t { kProposed, kActive, kDisputed, kClosed, kExpired }
 const char* status_name(Status s);
 
 // A pending deadline of this instance. The chain-wide queue orders them by (deadline, instance, id).
-enum class TimerKind : uint8_t { kDue, kWait, kSign, kSilence };
+// kSilence: the current rung's time to rule; kAppeal: the appeal window after a ruling; kChallenge:
+// the dispute window of an attested event, after which the stage moves on.
+enum class TimerKind : uint8_t { kDue, kWait, kSign, kSilence, kAppeal, kChallenge };
 struct Timer {
   int64_t deadline = 0;
   uint32_t id = 0;
@@ -60,6 +62,22 @@ struct DecisionState {
 };
 
 using Ledger = std::map<std::string, Uint256>;  // "role#i" -> amount
+
+// The dispute in progress (docs/alpha-engine.md "Disputes"): the rung that rules now, its ruling
+// while the appeal window runs, a panel's votes, and the trail of every rung's ruling.
+struct DisputeState {
+  bool open = false;
+  uint32_t rung = 0;
+  std::string challenged;   // the event whose attestation was challenged, if any
+  std::string ruling;       // "" while the rung deliberates; else its outcome, appealable until appeal_by
+  std::string rule;         // what decided it: "referee hx..", "panel 2 of 3", "virtual_person rows[0]", "silence"
+  int64_t appeal_by = -1;
+  std::map<std::string, std::vector<std::string>> votes;  // a panel's: outcome -> members, in order
+  std::vector<std::string> trail;  // "rung 0 virtual_person: buyer_wins (rows[0])", one per ruling
+  bool operator==(const DisputeState&) const = default;
+};
+boost::json::object dispute_state_json(const DisputeState& d);
+bool dispute_state_from_json(const boost::json::value& v, DisputeState& d);
 
 struct Instance {
   uint64_t id = 0;
@@ -89,6 +107,8 @@ struct Instance {
   uint32_t next_timer = 1;
   std::vector<std::string> nonces;  // "address/nonce" of attestations seen, sorted
   std::string dispute_opened_by;
+  DisputeState dispute;
+  std::map<std::string, Ledger> bonds;  // asset -> dispute bonds posted, held apart from the escrow
   std::string fault;  // why the instance went to on_fault
   uint64_t seq = 0;
   bool operator==(const Instance&) const = default;
@@ -150,8 +170,15 @@ Result delegate(const Template& t, const Instance& inst, const Act& act, const s
 // Takes a handed-over right back, by the party that handed it over, while the decision's
 // revocable_until has not passed (and the right is not exercised).
 Result revoke(const Template& t, const Instance& inst, const Act& act, const std::string& decision);
-Result open_dispute(const Template& t, const Instance& inst, const Act& act);
-// A referee on the ladder rules one of the dispute's outcomes.
+// Disputes climb the template's ladder (docs/alpha-engine.md "Disputes"). Opening and each appeal
+// post the rung's bond (`amount` of `asset`, exactly; zero when the rung has none). A dispute opens
+// in a `during` stage, or against an event still in its dispute window.
+Result open_dispute(const Template& t, const Instance& inst, const Act& act, const std::string& asset = "",
+                    const Uint256& amount = Uint256());
+// Within the appeal window after a ruling, a party of open_by takes the dispute to the next rung.
+Result appeal(const Template& t, const Instance& inst, const Act& act, const std::string& asset = "",
+              const Uint256& amount = Uint256());
+// A member of the current rung's referee role rules (a panel: votes; k agreeing rule).
 Result rule(const Template& t, const Instance& inst, const Act& act, const std::string& outcome);
 // Fires timer `timer_id` of the instance (called by begin-block for every due timer, in order).
 Result fire_timer(const Template& t, const Instance& inst, int64_t now, uint32_t timer_id);

@@ -195,7 +195,8 @@ TEST(AlphaSystemContract, ReservedDepositIsPaidAtSigning) {
                       {"late_cap_rate", 1000}, {"defect_max", 20000}, {"inspect_within", "P7D"}, {"warranty", "P30D"}};
   json::object parties{{"buyer", user(1).to_string()},     {"seller", user(2).to_string()},
                        {"inspector", user(3).to_string()}, {"carrier", user(4).to_string()},
-                       {"referee", user(5).to_string()},   {"platform", user(6).to_string()}};
+                       {"referee", user(5).to_string()},   {"platform", user(6).to_string()},
+                       {"panel", json::array{user(7).to_string(), user(8).to_string(), user(9).to_string()}}};
   auto b1 = c.block(kT0, {alpha_call(1, "registerTemplate", {{"template", text}}),
                           alpha_call(1, "propose", {{"template", hash}, {"params", params}, {"parties", parties}})});
   for (const auto& r : b1.receipts) ASSERT_TRUE(r.success) << r.failure->message;
