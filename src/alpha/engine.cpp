@@ -121,14 +121,17 @@ Hash32 instance_hash(const Instance& inst) {
   o["parties"] = std::move(parties);
   o["prose_digest"] = inst.prose_digest.hex();
   o["simulation_digest"] = inst.simulation_digest.hex();
+  if (!inst.calendar.id.empty()) o["calendar"] = inst.calendar.id;  // the pinned version is signed too
   std::string text = "cx.alpha.instance.v1:" + canonical_text(o);
   return crypto::sha3_256(BytesView(reinterpret_cast<const uint8_t*>(text.data()), text.size()));
 }
 
 std::variant<Instance, EngineError> propose(const Template& t, const Hash32& template_hash, uint64_t id,
                                             const json::object& params, const json::object& parties, int64_t now,
-                                            std::optional<int64_t> sign_by) {
+                                            std::optional<int64_t> sign_by, const Calendar* calendar) {
   Instance inst;
+  if (!t.calendar.empty() && !calendar) return refuse("the template's calendar " + t.calendar + " is not registered");
+  if (calendar) inst.calendar = *calendar;
   inst.id = id;
   inst.template_hash = template_hash;
   if (auto e = bind_params(t, params, inst)) return *e;

@@ -85,6 +85,7 @@ struct Instance {
   boost::json::object params;                              // canonical values (see param_value)
   std::map<std::string, std::vector<std::string>> parties;  // role -> member addresses
   Hash32 prose_digest;       // SHA3-256 over the template's prose hashes in language order
+  Calendar calendar;         // the business-day calendar pinned at proposal (id "NAME@version"), if any
   Hash32 simulation_digest;  // placeholder (zero) until `simulate` exists; part of what is signed
   Hash32 hash;               // what every signatory signs (instance_hash)
   Status status = Status::kProposed;
@@ -145,10 +146,12 @@ struct Act {
 // Params: every declared param present, nothing else, each of its declared type and bounds. Amounts
 // as decimal strings, counts/bps/ppm/times as integers, durations as integers (seconds) or ISO text,
 // enums and addresses as strings, bools as bools. Parties: every role bound to 1..members_max
-// distinct addresses. sign_by defaults to now + kSignWindowDefault.
+// distinct addresses. sign_by defaults to now + kSignWindowDefault. A template that names a calendar
+// needs the table to pin (the contract passes the latest governed version; calendar.hpp).
 std::variant<Instance, EngineError> propose(const Template& t, const Hash32& template_hash, uint64_t id,
                                             const boost::json::object& params, const boost::json::object& parties,
-                                            int64_t now, std::optional<int64_t> sign_by);
+                                            int64_t now, std::optional<int64_t> sign_by,
+                                            const Calendar* calendar = nullptr);
 Hash32 instance_hash(const Instance& inst);
 
 Result sign(const Template& t, const Instance& inst, const Act& act, const Hash32& hash);

@@ -4,6 +4,7 @@
 
 #include <boost/json.hpp>
 
+#include "alpha/calendar.hpp"
 #include "alpha/engine_impl.hpp"
 
 namespace cx::alpha {
@@ -162,6 +163,7 @@ json::object to_json(const Instance& inst) {
   o["nonces"] = json::value_from(inst.nonces);
   o["dispute_opened_by"] = inst.dispute_opened_by;
   o["dispute"] = dispute_state_json(inst.dispute);
+  if (!inst.calendar.id.empty()) o["calendar"] = calendar::to_json(inst.calendar);
   o["bonds"] = ledgers_json(inst.bonds);
   o["fault"] = inst.fault;
   o["seq"] = inst.seq;
@@ -205,6 +207,11 @@ std::variant<Instance, EngineError> instance_from_json(const json::value& v) {
   inst.dispute_opened_by = rd.str(o, "dispute_opened_by");
   if (const json::value* d = rd.at(o, "dispute")) rd.ok &= dispute_state_from_json(*d, inst.dispute);
   inst.bonds = rd.ledgers(rd.obj(o, "bonds"));
+  if (const json::value* c = o.if_contains("calendar")) {
+    auto cal = calendar::from_json(*c);
+    rd.ok &= cal.has_value();
+    if (cal) inst.calendar = std::move(*cal);
+  }
   inst.fault = rd.str(o, "fault");
   inst.seq = static_cast<uint64_t>(rd.num(o, "seq"));
   if (!rd.ok) return EngineError{"stored instance is malformed"};

@@ -8,7 +8,9 @@
 // Methods (all params ICON-style; ids as "0x.." hex or decimal, JSON values as objects or as JSON
 // text): registerTemplate(template) · propose(template, params, parties, signBy?) · sign(id, hash) ·
 // fund(id) [payable] · reserve(id) [payable] · attest(id, event, nonce, result?, fields?) · decide(id, decision, choice) ·
-// delegate(id, decision, to) · revoke(id, decision) · dispute(id) · rule(id, outcome) · getTemplate(hash) [readonly] ·
+// delegate(id, decision, to) · revoke(id, decision) · dispute(id) [payable: the bond] · appeal(id) [payable] ·
+// rule(id, outcome) · setCalendar(name, weekend?, holidays?, utcOffset?) [governors] · getCalendar(name, version?) [readonly] ·
+// getTemplate(hash) [readonly] ·
 // getInstance(id) [readonly] · getTimers() [readonly].
 #include <cstdint>
 #include <memory>
