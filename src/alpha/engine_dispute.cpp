@@ -139,6 +139,14 @@ std::optional<EngineError> need_disputed(const Instance& inst) {
 
 }  // namespace
 
+std::optional<Uint256> dispute_bond(const Template& t, const Instance& inst, uint32_t rung) {
+  if (!t.dispute || rung >= t.dispute->ladder.size()) return std::nullopt;
+  const Expr* bond = t.dispute->rung_bond(rung);
+  if (!bond) return Uint256();
+  Run r{t, inst, 0, {}, {}};
+  return detail::eval_amount(r, *bond, "dispute bond");
+}
+
 Result open_dispute(const Template& t, const Instance& inst, const Act& act, const std::string& asset, const Uint256& amount) {
   if (auto e = detail::need_active(inst)) return *e;
   if (!t.dispute) return refuse("the template has no dispute path");

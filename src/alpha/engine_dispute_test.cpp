@@ -129,6 +129,46 @@ TEST(AlphaDispute, DisputesOpenOnlyWhereTheTemplateSaysOrAgainstAFreshAttestatio
                  "no dispute can open in stage 'sample'");
 }
 
+// The auction: a bidder disputes an owner who does not award; the referee's single rung is final.
+Sim auction_awaiting_award() {
+  json::object params{{"reserve", "100"}, {"bids_close", kT0 + 5 * kDay}, {"award_within", "P2D"}};
+  json::object parties{{"owner", addr(0x10)}, {"referee", addr(0x11)}, {"bidder", json::array{addr(0x21), addr(0x22), addr(0x23)}}};
+  Sim s("auction", params, parties);
+  EXPECT_TRUE(s.sign_all()) << s.error;
+  EXPECT_TRUE(s.pay(addr(0x21), 150)) << s.error;
+  EXPECT_TRUE(s.pay(addr(0x22), 200)) << s.error;
+  s.advance(kT0 + 5 * kDay);
+  EXPECT_EQ(s.inst.stage, "awarding");
+  return s;
+}
+
+TEST(AlphaDispute, AuctionBidderDisputesTheAwardEachOutcomeAndSilence) {
+  const std::string owner = addr(0x10), referee = addr(0x11), b1 = addr(0x21), b2 = addr(0x22);
+  Sim s = auction_awaiting_award();
+  expect_refused(s, open_dispute(s.t, s.inst, {s.now, referee}, "COIN", Uint256(5)), "may not open a dispute");
+  ASSERT_TRUE(s.dispute_as(b1, 5)) << s.error;  // 5 % of the reserve
+  ASSERT_TRUE(s.rule_as(referee, "return_bids")) << s.error;
+  s.expect_closed("not_awarded");
+  EXPECT_EQ(s.got(b1), Uint256(150 + 5));  // its bid and its bond
+  EXPECT_EQ(s.got(b2), Uint256(200));
+
+  Sim a = auction_awaiting_award();
+  ASSERT_TRUE(a.dispute_as(b1, 5)) << a.error;
+  ASSERT_TRUE(a.rule_as(referee, "award_stands")) << a.error;
+  EXPECT_EQ(a.inst.stage, "awarding");  // back to the owner's decision
+  EXPECT_EQ(a.got(referee), Uint256(5));  // the losing bidder's bond goes to the referee (bonds_to)
+  ASSERT_TRUE(a.apply(decide(a.t, a.inst, {a.now, owner}, "award", b2))) << a.error;
+  a.expect_closed("sold");
+  EXPECT_EQ(a.got(owner), Uint256(200));
+  EXPECT_EQ(a.got(b1), Uint256(150));
+
+  Sim q = auction_awaiting_award();
+  ASSERT_TRUE(q.dispute_as(b2, 5)) << q.error;
+  q.advance(q.now + 3 * kDay);  // the referee is silent: the bids go back
+  q.expect_closed("not_awarded");
+  EXPECT_EQ(q.got(b2), Uint256(200 + 5));
+}
+
 TEST(AlphaDispute, CheckerRefusesLaddersWithoutDefaultsOrWithUnconservedBonds) {
   auto order = json::parse(read_source("examples/alpha/manufacturing-order.json"));
   auto refused = [&](const json::value& v, const std::string& place, const std::string& words) {

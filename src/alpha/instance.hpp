@@ -181,6 +181,9 @@ Result open_dispute(const Template& t, const Instance& inst, const Act& act, con
 // Within the appeal window after a ruling, a party of open_by takes the dispute to the next rung.
 Result appeal(const Template& t, const Instance& inst, const Act& act, const std::string& asset = "",
               const Uint256& amount = Uint256());
+// The bond a party posts to climb to rung `rung` now (zero when the rung has none); nullopt when it
+// cannot be computed or there is no such rung.
+std::optional<Uint256> dispute_bond(const Template& t, const Instance& inst, uint32_t rung);
 // A member of the current rung's referee role rules (a panel: votes; k agreeing rule).
 Result rule(const Template& t, const Instance& inst, const Act& act, const std::string& outcome);
 // Fires timer `timer_id` of the instance (called by begin-block for every due timer, in order).
