@@ -100,19 +100,24 @@ json::object to_json(const Calendar& c) {
 }
 
 std::optional<Calendar> from_json(const json::value& v) {
+  auto integer = [](const json::value* x) -> std::optional<int64_t> {
+    if (x && x->is_int64()) return x->get_int64();
+    if (x && x->is_uint64() && x->get_uint64() <= static_cast<uint64_t>(INT64_MAX)) return static_cast<int64_t>(x->get_uint64());
+    return std::nullopt;
+  };
   const json::object* o = v.if_object();
   if (!o) return std::nullopt;
-  const json::value *id = o->if_contains("id"), *off = o->if_contains("utc_offset"), *mask = o->if_contains("weekend_mask"),
-                    *hol = o->if_contains("holidays");
-  if (!id || !id->is_string() || !off || !off->is_int64() || !mask || !mask->is_int64() || !hol || !hol->is_array())
-    return std::nullopt;
+  const json::value *id = o->if_contains("id"), *hol = o->if_contains("holidays");
+  auto off = integer(o->if_contains("utc_offset")), mask = integer(o->if_contains("weekend_mask"));
+  if (!id || !id->is_string() || !off || !mask || !hol || !hol->is_array()) return std::nullopt;
   Calendar c;
   c.id = std::string(id->get_string());
-  c.utc_offset_seconds = static_cast<int32_t>(std::clamp<int64_t>(off->get_int64(), -kUtcOffsetMaxSeconds, kUtcOffsetMaxSeconds));
-  c.weekend_mask = static_cast<uint8_t>(mask->get_int64() & 0x7f);
+  c.utc_offset_seconds = static_cast<int32_t>(std::clamp<int64_t>(*off, -kUtcOffsetMaxSeconds, kUtcOffsetMaxSeconds));
+  c.weekend_mask = static_cast<uint8_t>(*mask & 0x7f);
   for (const auto& d : hol->get_array()) {
-    if (!d.is_int64()) return std::nullopt;
-    c.holidays.push_back(d.get_int64());
+    auto day = integer(&d);
+    if (!day) return std::nullopt;
+    c.holidays.push_back(*day);
   }
   return c;
 }

@@ -30,9 +30,10 @@ class Sim {
  public:
   Sim(const std::string& example, json::object params, json::object parties, int64_t t0 = kT0)
       : Sim(load_example(example), std::move(params), std::move(parties), t0) {}
-  Sim(Template tpl, const json::object& params, const json::object& parties, int64_t t0 = kT0)
+  Sim(Template tpl, const json::object& params, const json::object& parties, int64_t t0 = kT0,
+      const Calendar* calendar = nullptr)
       : t(std::move(tpl)), now(t0) {
-    auto r = propose(t, template_hash(t), 1, params, parties, now, std::nullopt);
+    auto r = propose(t, template_hash(t), 1, params, parties, now, std::nullopt, calendar);
     if (auto* e = std::get_if<EngineError>(&r)) ADD_FAILURE() << "propose: " << e->message;
     else inst = std::get<Instance>(r);
   }
