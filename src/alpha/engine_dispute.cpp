@@ -248,16 +248,22 @@ bool dispute_state_from_json(const json::value& v, DisputeState& d) {
       for (const auto& x : a.get_array()) out.push_back(x.is_string() ? std::string(x.get_string()) : "");
     return out;
   };
+  auto integer = [&](const char* k) -> std::optional<int64_t> {  // no throwing conversions in the core
+    const json::value* x = o->if_contains(k);
+    if (x && x->is_int64()) return x->get_int64();
+    if (x && x->is_uint64() && x->get_uint64() <= static_cast<uint64_t>(INT64_MAX)) return static_cast<int64_t>(x->get_uint64());
+    return std::nullopt;
+  };
   const json::value* open = o->if_contains("open");
-  const json::value* rung = o->if_contains("rung");
-  const json::value* by = o->if_contains("appeal_by");
   const json::value* votes = o->if_contains("votes");
   const json::value* trail = o->if_contains("trail");
-  if (!open || !open->is_bool() || !rung || !rung->is_number() || !by || !by->is_number() || !votes || !votes->is_object() || !trail)
+  auto rung = integer("rung"), by = integer("appeal_by");
+  if (!open || !open->is_bool() || !rung || *rung < 0 || *rung >= static_cast<int64_t>(kLadderMax) || !by || !votes ||
+      !votes->is_object() || !trail)
     return false;
   d.open = open->get_bool();
-  d.rung = rung->to_number<uint32_t>();
-  d.appeal_by = by->to_number<int64_t>();
+  d.rung = static_cast<uint32_t>(*rung);
+  d.appeal_by = *by;
   d.challenged = str("challenged");
   d.ruling = str("ruling");
   d.rule = str("rule");
