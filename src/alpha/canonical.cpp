@@ -110,16 +110,34 @@ json::value virtual_person(const VirtualPerson& vp) {
   return o;
 }
 
+json::value rung(const LadderStep& s) {
+  json::object o{{"by", s.by}, {"within", duration(s.within)}};
+  if (s.quorum != 1) o["quorum"] = s.quorum;
+  if (s.bond) o["bond"] = text(*s.bond);
+  if (!s.rows.empty()) {
+    json::array rows;
+    for (const RungRow& r : s.rows) rows.push_back(json::object{{"when", text(r.when)}, {"outcome", r.outcome}});
+    o["rows"] = std::move(rows);
+  }
+  if (!s.otherwise.empty()) o["default"] = s.otherwise;
+  return o;
+}
+
 json::value dispute(const Dispute& d) {
   json::object o{{"open_by", ids(d.open_by)}};
   if (!d.during.empty()) o["during"] = ids(d.during);
   if (d.bond) o["bond"] = text(*d.bond);
+  if (!d.bonds_to.empty()) o["bonds_to"] = d.bonds_to;
   json::array ladder;
-  for (const LadderStep& s : d.ladder) ladder.push_back(json::object{{"by", s.by}, {"within", duration(s.within)}});
+  for (const LadderStep& s : d.ladder) ladder.push_back(rung(s));
   o["ladder"] = std::move(ladder);
   if (d.appeal_window) o["appeal_window"] = duration(d.appeal_window);
   o["on_silence"] = json::object{{"after", duration(d.silence_after)}, {"outcome", d.on_silence}};
-  o["outcomes"] = map_of(d.outcomes, [](const Outcome& x) { return edge(x.edge); });
+  o["outcomes"] = map_of(d.outcomes, [](const Outcome& x) {
+    json::value e = edge(x.edge);
+    if (!x.favours.empty()) e.as_object()["favours"] = x.favours;
+    return e;
+  });
   return o;
 }
 

@@ -167,15 +167,27 @@ class FeePass {
     if (s.on_timeout) quote(s.id + ".timeout", p, sat_add(base, edge_cost(*s.on_timeout)));
   }
 
+  // Opening, each appeal and each ruling (by a rung or its silence) are transitions of their own.
   void dispute() {
     const Dispute& d = *m_t.dispute;
-    quote("dispute.open", "dispute", StepCosts::kTransition + (d.bond ? nodes(*d.bond) + m_transfer_max : 0));
     uint64_t ruling = 0;
     for (const Outcome& o : d.outcomes) ruling = std::max(ruling, edge_cost(o.edge));
-    bool vp_rung = std::any_of(d.ladder.begin(), d.ladder.end(), [](const LadderStep& s) { return s.by == "virtual_person"; });
-    uint64_t rung = vp_rung && m_t.virtual_person ? vp_cost() : 0;
-    // The bond goes back or to the winner with the ruling: one more transfer.
-    quote("dispute.ruling", "dispute", sat_add(StepCosts::kTransition + rung + m_transfer_max, ruling));
+    // A final ruling pays back or forfeits every bond posted: one per rung at most.
+    uint64_t bonds = sat_add(ruling, m_transfer_max * d.ladder.size());
+    uint64_t appeal = 0, rule = 0;
+    for (size_t k = 0; k < d.ladder.size(); ++k) {
+      const LadderStep& s = d.ladder[k];
+      const Expr* bond = d.rung_bond(k);
+      uint64_t rows = 0;
+      for (const RungRow& r : s.rows) rows = sat_add(rows, nodes(r.when));
+      // The Virtual Person rules in the same transition as the climb to its rung.
+      uint64_t climb = sat_add(StepCosts::kTransition + (bond ? nodes(*bond) : 0) + rows, s.by == "virtual_person" ? bonds : 0);
+      if (k == 0) quote("dispute.open", "dispute", climb);
+      else appeal = std::max(appeal, climb);
+      rule = std::max(rule, sat_add(StepCosts::kTransition + rows, bonds));
+    }
+    if (d.ladder.size() > 1) quote("dispute.appeal", "dispute", appeal);
+    quote("dispute.ruling", "dispute", rule);
   }
 
   CheckCtx& m_c;

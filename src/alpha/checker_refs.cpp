@@ -390,6 +390,53 @@ class RefPass {
     else vp_row(*vp.otherwise, "virtual_person.default");
   }
 
+  bool is_outcome(const std::string& id) const {
+    const auto& os = m_t.dispute->outcomes;
+    return std::any_of(os.begin(), os.end(), [&](const Outcome& o) { return o.id == id; });
+  }
+
+  // A rung: its arbiter, its panel size, its bond, its rows, and its default (N10: every rung has one).
+  void check_rung(size_t k) {
+    const Dispute& d = *m_t.dispute;
+    const LadderStep& s = d.ladder[k];
+    std::string p = "dispute.ladder[" + std::to_string(k) + "]";
+    if (s.by == "virtual_person") {
+      if (s.quorum != 1) m_c.fail(Rule::kDispute, p + ".quorum", "the Virtual Person rules alone");
+    } else if (const Role* r = find_role(m_t, s.by); !r || !r->referee) {
+      m_c.fail(Rule::kDispute, p + ".by", "'" + s.by + "' is not a referee role (roles." + s.by + ".referee)");
+    } else {
+      if (s.quorum > r->members_max)
+        m_c.fail(Rule::kDispute, p + ".quorum", "a panel of " + std::to_string(s.quorum) + " from a role of at most " +
+                                                    std::to_string(r->members_max) + " members");
+      if (!s.rows.empty()) m_c.fail(Rule::kDispute, p + ".rows", "only the Virtual Person rules by rows");
+      if (s.within == 0 && d.silence_after == 0) m_c.fail(Rule::kDispute, p + ".within", "a referee needs time to rule");
+    }
+    if (s.bond) expr(*s.bond, p + ".bond", {Kind::kAmount});
+    for (size_t i = 0; i < s.rows.size(); ++i) {
+      std::string rp = p + ".rows[" + std::to_string(i) + "]";
+      expr(s.rows[i].when, rp + ".when", {Kind::kBool});
+      if (!is_outcome(s.rows[i].outcome)) m_c.fail(Rule::kDispute, rp + ".outcome", "'" + s.rows[i].outcome + "' is not an outcome");
+    }
+    if (!s.otherwise.empty() && !is_outcome(s.otherwise))
+      m_c.fail(Rule::kDispute, p + ".default", "'" + s.otherwise + "' is not an outcome");
+  }
+
+  // Bonds are conserved: each comes back to its payer or goes to exactly one address.
+  void check_bonds() {
+    const Dispute& d = *m_t.dispute;
+    auto single = [&](const std::string& role, const std::string& place) {
+      const Role* r = find_role(m_t, role);
+      if (!r) m_c.fail(Rule::kReference, place, "unknown role '" + role + "'");
+      else if (r->members_max != 1) m_c.fail(Rule::kDispute, place, "a forfeited bond goes to one address; '" + role + "' is a group");
+    };
+    if (!d.bonds_to.empty()) single(d.bonds_to, "dispute.bonds_to");
+    for (const Outcome& o : d.outcomes) {
+      if (o.favours.empty()) continue;
+      if (d.bonds_to.empty()) single(o.favours, "dispute.outcomes." + o.id + ".favours");
+      else role(o.favours, "dispute.outcomes." + o.id + ".favours");
+    }
+  }
+
   void check_dispute() {
     if (!m_t.dispute) return;
     const Dispute& d = *m_t.dispute;
@@ -397,21 +444,10 @@ class RefPass {
     for (const std::string& s : d.during)
       if (find_stage(m_t, s) < 0) m_c.fail(Rule::kReference, "dispute.during", "unknown stage '" + s + "'");
     if (d.bond) expr(*d.bond, "dispute.bond", {Kind::kAmount});
-    for (size_t k = 0; k < d.ladder.size(); ++k) {
-      std::string p = "dispute.ladder[" + std::to_string(k) + "].by";
-      const std::string& by = d.ladder[k].by;
-      if (by == "virtual_person") {
-        if (!m_t.virtual_person) m_c.fail(Rule::kDispute, p, "the template has no virtual_person");
-      } else if (const Role* r = find_role(m_t, by); !r || !r->referee) {
-        m_c.fail(Rule::kDispute, p, "'" + by + "' is not a referee role (roles." + by + ".referee)");
-      }
-    }
-    bool silence_ok = false;
-    for (const Outcome& o : d.outcomes) {
-      edge(o.edge, "dispute.outcomes." + o.id);
-      silence_ok |= o.id == d.on_silence;
-    }
-    if (!silence_ok) m_c.fail(Rule::kDispute, "dispute.on_silence.outcome", "'" + d.on_silence + "' is not an outcome");
+    for (size_t k = 0; k < d.ladder.size(); ++k) check_rung(k);
+    for (const Outcome& o : d.outcomes) edge(o.edge, "dispute.outcomes." + o.id);
+    if (!is_outcome(d.on_silence)) m_c.fail(Rule::kDispute, "dispute.on_silence.outcome", "'" + d.on_silence + "' is not an outcome");
+    check_bonds();
   }
 
   void check_fees() {

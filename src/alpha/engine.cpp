@@ -121,18 +121,25 @@ Hash32 instance_hash(const Instance& inst) {
   o["parties"] = std::move(parties);
   o["prose_digest"] = inst.prose_digest.hex();
   o["simulation_digest"] = inst.simulation_digest.hex();
+  if (!inst.calendar.id.empty()) o["calendar"] = inst.calendar.id;  // the pinned version is signed too
   std::string text = "cx.alpha.instance.v1:" + canonical_text(o);
   return crypto::sha3_256(BytesView(reinterpret_cast<const uint8_t*>(text.data()), text.size()));
 }
 
 std::variant<Instance, EngineError> propose(const Template& t, const Hash32& template_hash, uint64_t id,
                                             const json::object& params, const json::object& parties, int64_t now,
-                                            std::optional<int64_t> sign_by) {
+                                            std::optional<int64_t> sign_by, const Calendar* calendar) {
   Instance inst;
+  if (!t.calendar.empty() && !calendar) return refuse("the template's calendar " + t.calendar + " is not registered");
+  if (calendar) inst.calendar = *calendar;
   inst.id = id;
   inst.template_hash = template_hash;
   if (auto e = bind_params(t, params, inst)) return *e;
   if (auto e = bind_parties(t, parties, inst)) return *e;
+  if (t.dispute)
+    for (const LadderStep& rung : t.dispute->ladder)
+      if (auto it = inst.parties.find(rung.by); it != inst.parties.end() && it->second.size() < rung.quorum)
+        return refuse("parties." + rung.by + ": the dispute panel needs at least " + std::to_string(rung.quorum) + " members");
   std::string prose;
   for (const Prose& p : t.prose) prose += p.lang + ":" + p.hash.hex() + ";";
   inst.prose_digest = crypto::sha3_256(BytesView(reinterpret_cast<const uint8_t*>(prose.data()), prose.size()));
@@ -228,7 +235,7 @@ Result fire_timer(const Template& t, const Instance& inst, int64_t now, uint32_t
   std::erase_if(r.inst.timers, [&](const Timer& x) { return x.id == timer_id; });
   int si = tm.stage.empty() ? -1 : find_stage(t, tm.stage);
   const Stage* s = si < 0 ? nullptr : &t.stages[static_cast<size_t>(si)];
-  if ((tm.kind == TimerKind::kWait || tm.kind == TimerKind::kDue) && !s) return refuse("timer of an unknown stage");
+  if ((tm.kind == TimerKind::kWait || tm.kind == TimerKind::kDue || tm.kind == TimerKind::kChallenge) && !s) return refuse("timer of an unknown stage");
   switch (tm.kind) {
     case TimerKind::kSign:
       r.inst.status = Status::kExpired;
@@ -236,11 +243,10 @@ Result fire_timer(const Template& t, const Instance& inst, int64_t now, uint32_t
       detail::refund_reserved(r);
       r.fx.log.push_back("expired unsigned");
       break;
-    case TimerKind::kSilence:
-      r.fx.log.push_back("dispute silence");
-      r.inst.status = Status::kActive;
-      for (const Outcome& o : t.dispute->outcomes)
-        if (o.id == t.dispute->on_silence) detail::follow(r, o.edge, "dispute.outcomes." + o.id);
+    case TimerKind::kSilence: case TimerKind::kAppeal: detail::dispute_timer(r, tm); break;
+    case TimerKind::kChallenge:
+      r.fx.log.push_back("dispute window of '" + s->ref + "' over");
+      detail::exit_stage(r, *s);
       break;
     case TimerKind::kWait:
       r.fx.log.push_back("wait over " + tm.stage);

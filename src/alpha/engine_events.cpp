@@ -1,7 +1,7 @@
 // Inputs from parties other than payments (docs/alpha-engine.md "The instance engine"): attestations of
 // outside events (only by the attesters bound to the event's roles, replay-protected by (attester,
 // nonce), k-of-n agreeing on the same payload), decisions and their hand-over (a consuming right),
-// and the minimal dispute path (open, a referee's ruling, the silence default).
+// and the dispute window of an event (its effect waits for the window; engine_dispute.cpp).
 #include <algorithm>
 
 #include <boost/json.hpp>
@@ -77,6 +77,9 @@ Result attest(const Template& t, const Instance& inst, const Act& act, const std
   Run r{t, inst, act.now, {}, {}};
   auto w = detail::waiting_stage(r, {Action::kAwait}, event, "this attestation");
   if (auto* e = std::get_if<EngineError>(&w)) return *e;
+  for (const Timer& tm : inst.timers)
+    if (tm.kind == TimerKind::kChallenge && tm.stage == std::get<const Stage*>(w)->id)
+      return refuse("'" + event + "' happened; its dispute window runs until " + std::to_string(tm.deadline));
   auto text = canon_payload(*ev, payload);
   if (auto* e = std::get_if<EngineError>(&text)) return *e;
   EventState& es = r.inst.events[event];
@@ -90,7 +93,14 @@ Result attest(const Template& t, const Instance& inst, const Act& act, const std
   if (voters.size() >= ev->quorum) {
     es.time = act.now;
     es.payload = std::get<std::string>(text);
-    detail::exit_stage(r, *std::get<const Stage*>(w));
+    const Stage& s = *std::get<const Stage*>(w);
+    if (ev->dispute_window == 0) {
+      detail::exit_stage(r, s);
+    } else {  // the effect waits for the window, in which a party can challenge it (open_dispute)
+      std::erase_if(r.inst.timers, [&](const Timer& tm) { return tm.stage == s.id; });
+      detail::arm(r, TimerKind::kChallenge, act.now + static_cast<int64_t>(ev->dispute_window), s.id);
+      r.fx.log.push_back("'" + event + "' in its dispute window until " + std::to_string(act.now + static_cast<int64_t>(ev->dispute_window)));
+    }
   }
   return done(r);
 }
@@ -161,41 +171,6 @@ Result revoke(const Template& t, const Instance& inst, const Act& act, const std
   r.fx.log.push_back("revoke " + decision + " " + s.holder + " -> " + act.actor);
   s.holder = act.actor;
   s.delegated_by.clear();
-  return done(r);
-}
-
-Result open_dispute(const Template& t, const Instance& inst, const Act& act) {
-  if (auto e = need_active(inst)) return *e;
-  if (!t.dispute) return refuse("the template has no dispute path");
-  const Dispute& d = *t.dispute;
-  bool may = std::any_of(d.open_by.begin(), d.open_by.end(), [&](const std::string& role) { return detail::is_member(inst, role, act.actor); });
-  if (!may) return refuse(act.actor + " may not open a dispute");
-  bool open = d.during.empty() || std::any_of(inst.tokens.begin(), inst.tokens.end(), [&](const std::string& s) {
-                return std::find(d.during.begin(), d.during.end(), s) != d.during.end();
-              });
-  if (!open) return refuse("no dispute can open in stage '" + inst.stage + "'");
-  Run r{t, inst, act.now, {}, {}};
-  for (const std::string& id : inst.tokens) detail::leave(r, t.stages[static_cast<size_t>(find_stage(t, id))]);
-  r.inst.joined.clear();
-  r.inst.status = Status::kDisputed;
-  r.inst.dispute_opened_by = act.actor;
-  detail::arm(r, TimerKind::kSilence, act.now + static_cast<int64_t>(d.silence_after), "");
-  r.fx.log.push_back("dispute opened by " + act.actor);
-  return done(r);
-}
-
-Result rule(const Template& t, const Instance& inst, const Act& act, const std::string& outcome) {
-  if (inst.status != Status::kDisputed) return refuse("instance " + std::to_string(inst.id) + " is not in dispute");
-  const Dispute& d = *t.dispute;
-  bool referee = std::any_of(d.ladder.begin(), d.ladder.end(), [&](const LadderStep& s) { return detail::is_member(inst, s.by, act.actor); });
-  if (!referee) return refuse(act.actor + " is not a referee on the dispute ladder");
-  auto o = std::find_if(d.outcomes.begin(), d.outcomes.end(), [&](const Outcome& x) { return x.id == outcome; });
-  if (o == d.outcomes.end()) return refuse("the dispute has no outcome '" + outcome + "'");
-  Run r{t, inst, act.now, {}, {}};
-  r.inst.timers.clear();
-  r.inst.status = Status::kActive;
-  r.fx.log.push_back("ruling " + outcome + " by " + act.actor);
-  detail::follow(r, o->edge, "dispute.outcomes." + outcome);
   return done(r);
 }
 

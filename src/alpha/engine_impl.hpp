@@ -78,6 +78,11 @@ void follow(Run& r, const Edge& e, const std::string& place);
 // the timer is still queued behind the per-block cap).
 std::optional<int64_t> passed_deadline(const Run& r, const Stage& s);
 
+// ---- disputes (engine_dispute.cpp) ----
+// A dispute timer fired: a rung's silence (it rules its default) or the end of an appeal window
+// (the ruling is final).
+void dispute_timer(Run& r, const Timer& tm);
+
 // ---- transitions (engine.cpp) ----
 EngineError refuse(std::string m);
 Result done(Run& r);  // bumps seq and hands the next instance out

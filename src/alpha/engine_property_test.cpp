@@ -237,7 +237,13 @@ void random_step(Sim& s, std::mt19937_64& rng, const std::vector<std::string>& p
       if (pick(3)) s.apply(delegate(s.t, s.inst, {s.now, who}, s.t.decisions[0].id, people[pick(people.size())]));
       else s.apply(revoke(s.t, s.inst, {s.now, who}, s.t.decisions[0].id));
       break;
-    case 4: s.apply(open_dispute(s.t, s.inst, {s.now, who})); break;
+    case 4: {  // open a dispute or appeal a ruling, with the right bond (or none)
+      auto bond = dispute_bond(s.t, s.inst, s.inst.dispute.open ? s.inst.dispute.rung + 1 : 0);
+      uint64_t b = bond && bond->fits_u64() ? bond->low_u64() : 0;
+      if (s.inst.dispute.open) s.appeal_as(who, b);
+      else s.dispute_as(who, b);
+      break;
+    }
     case 5:
       if (s.t.dispute && !s.t.dispute->outcomes.empty())
         s.apply(rule(s.t, s.inst, {s.now, who}, s.t.dispute->outcomes[pick(s.t.dispute->outcomes.size())].id));
@@ -258,6 +264,7 @@ std::string run_random(Sim s, uint64_t seed, const std::vector<std::string>& peo
   EXPECT_EQ(s.inst.status, Status::kClosed) << "seed " << seed << " stuck at " << s.inst.stage;
   EXPECT_TRUE(s.inst.escrow.empty()) << "seed " << seed;
   EXPECT_TRUE(s.inst.timers.empty()) << "seed " << seed;
+  EXPECT_TRUE(s.inst.bonds.empty()) << "seed " << seed;
   s.expect_conserved();
   return s.inst.stage;
 }
@@ -269,14 +276,15 @@ TEST(AlphaEngineProperties, RandomInputsAtRandomTimesAlwaysCloseConserved) {
                                   {"deliver_by", kT0 + 80 * kDay}, {"late_rate_per_day", 50}, {"late_cap_rate", 1000},
                                   {"defect_max", 20000}, {"inspect_within", "P7D"}, {"warranty", "P30D"}};
   const json::object order_parties{{"buyer", addr(1)},   {"seller", addr(2)},  {"inspector", addr(3)},
-                                   {"carrier", addr(4)}, {"referee", addr(5)}, {"platform", addr(6)}};
+                                   {"carrier", addr(4)}, {"referee", addr(5)}, {"platform", addr(6)},
+                                   {"panel", json::array{addr(7), addr(8), addr(9)}}};
   const json::object auction_params{{"reserve", "100"}, {"bids_close", kT0 + 5 * kDay}, {"award_within", "P2D"}};
   const json::object auction_parties{{"owner", addr(1)}, {"referee", addr(2)}, {"bidder", json::array{addr(3), addr(4), addr(5)}}};
   const json::object jeonse_params{{"car_price", "48800000"}, {"prepay_rate", 2000}, {"deposit_rate", 5000},
                                    {"term_months", 48}, {"change_after", 12}, {"krw_token", "cx" + std::string(40, 'a')}};
   const json::object jeonse_parties{{"lessee", addr(1)}, {"lessor", addr(2)}, {"inspector", addr(3)}, {"referee", addr(4)}};
   std::vector<std::string> people;
-  for (int i = 1; i <= 6; ++i) people.push_back(addr(i));
+  for (int i = 1; i <= 9; ++i) people.push_back(addr(i));  // 7..9: the order's dispute panel
   const Template forked = fork_template();
   const json::object fork_params{{"price", "1000"}, {"ship_by", kT0 + 10 * kDay}, {"mode", "fast"}};
   const json::object fork_parties{{"buyer", addr(1)}, {"seller", addr(2)}, {"carrier", addr(3)}, {"referee", addr(4)}};

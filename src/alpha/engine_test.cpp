@@ -5,45 +5,7 @@
 namespace cx::alpha::test {
 namespace {
 
-// ---- the manufacturing order ----
-const std::string kBuyer = addr(1), kSeller = addr(2), kInspector = addr(3), kCarrier = addr(4), kReferee = addr(5),
-                  kPlatform = addr(6);
-
-json::object order_params() {
-  return {{"price", "1000000"},       {"deposit_rate", 1000},     {"interim1_rate", 2000},
-          {"interim2_rate", 2000},    {"holdback_rate", 500},     {"sample_by", kT0 + 10 * kDay},
-          {"production_by", kT0 + 30 * kDay}, {"finish_by", kT0 + 60 * kDay}, {"deliver_by", kT0 + 80 * kDay},
-          {"late_rate_per_day", 50},  {"late_cap_rate", 1000},    {"defect_max", 20000},
-          {"inspect_within", "P7D"},  {"warranty", "P30D"}};
-}
-json::object order_parties() {
-  return {{"buyer", kBuyer},     {"seller", kSeller},   {"inspector", kInspector},
-          {"carrier", kCarrier}, {"referee", kReferee}, {"platform", kPlatform}};
-}
-
-Sim order() {
-  Sim s("manufacturing-order", order_params(), order_parties());
-  EXPECT_TRUE(s.sign_all()) << s.error;
-  EXPECT_EQ(s.inst.stage, "deposit_payment");
-  return s;
-}
-
-// Deposit, sample approved, both interim payments, the balance: the order waits for delivery.
-Sim order_until_delivery() {
-  Sim s = order();
-  EXPECT_TRUE(s.pay(kBuyer, 100'000)) << s.error;
-  s.now += kDay;
-  EXPECT_TRUE(s.att(kBuyer, "sample_approved", {{"result", "approved"}})) << s.error;
-  EXPECT_TRUE(s.pay(kBuyer, 200'000)) << s.error;
-  s.now += kDay;
-  EXPECT_TRUE(s.att(kInspector, "production_started")) << s.error;
-  EXPECT_TRUE(s.pay(kBuyer, 200'000)) << s.error;
-  s.now += 20 * kDay;
-  EXPECT_TRUE(s.att(kInspector, "goods_finished")) << s.error;
-  EXPECT_TRUE(s.pay(kBuyer, 500'000)) << s.error;
-  EXPECT_EQ(s.inst.stage, "delivery");
-  return s;
-}
+// ---- the manufacturing order (its parties and order_until_delivery(): engine_test_util.hpp) ----
 
 TEST(AlphaEngine, OrderCompletesOnTimeWithWarrantyHoldback) {
   Sim s = order_until_delivery();
@@ -51,8 +13,10 @@ TEST(AlphaEngine, OrderCompletesOnTimeWithWarrantyHoldback) {
   EXPECT_EQ(s.got(kSeller), Uint256(500'000 - 1'500));
   s.now = kT0 + 79 * kDay;
   ASSERT_TRUE(s.att(kCarrier, "delivered")) << s.error;
-  s.now += kDay;
+  EXPECT_EQ(s.inst.stage, "delivery");  // the delivery waits for its 3-day dispute window
+  s.advance(s.now + 3 * kDay);
   ASSERT_TRUE(s.att(kInspector, "inspected", {{"fields", {{"defect_rate", 10000}}}})) << s.error;
+  s.advance(s.now + 3 * kDay);
   EXPECT_EQ(s.inst.stage, "warranty_period");
   EXPECT_EQ(s.inst.escrow.at("COIN"), Uint256(50'000));  // the 5 % holdback
   s.advance(kT0 + 79 * kDay + 30 * kDay);
@@ -65,7 +29,9 @@ TEST(AlphaEngine, OrderLateDeliveryDeductsAndWarrantyClaimPaysBuyer) {
   Sim s = order_until_delivery();
   s.now = kT0 + 83 * kDay;  // three days late: 3 x 50 bps of the price
   ASSERT_TRUE(s.att(kCarrier, "delivered")) << s.error;
+  s.advance(s.now + 3 * kDay);
   ASSERT_TRUE(s.att(kInspector, "inspected", {{"fields", {{"defect_rate", 0}}}})) << s.error;
+  s.advance(s.now + 3 * kDay);
   EXPECT_EQ(s.got(kBuyer), Uint256(15'000));
   s.now += 10 * kDay;
   ASSERT_TRUE(s.att(kInspector, "warranty_claim", {{"fields", {{"amount", "20000"}}}})) << s.error;
@@ -77,7 +43,9 @@ TEST(AlphaEngine, OrderDefectsGoToTheVirtualPerson) {
   Sim s = order_until_delivery();
   s.now = kT0 + 80 * kDay;
   ASSERT_TRUE(s.att(kCarrier, "delivered")) << s.error;
+  s.advance(s.now + 3 * kDay);
   ASSERT_TRUE(s.att(kInspector, "inspected", {{"fields", {{"defect_rate", 30000}}}})) << s.error;
+  s.advance(s.now + 3 * kDay);
   EXPECT_EQ(s.inst.vp_row, "rules[0]");  // excess 1 % <= 2 %: a 5 % discount
   EXPECT_EQ(s.inst.stage, "warranty_period");
   EXPECT_EQ(s.got(kBuyer), Uint256(50'000));
@@ -87,7 +55,9 @@ TEST(AlphaEngine, OrderDefectsGoToTheVirtualPerson) {
   Sim r = order_until_delivery();
   r.now = kT0 + 80 * kDay;
   ASSERT_TRUE(r.att(kCarrier, "delivered")) << r.error;
+  r.advance(r.now + 3 * kDay);
   ASSERT_TRUE(r.att(kInspector, "inspected", {{"fields", {{"defect_rate", 500000}}}})) << r.error;
+  r.advance(r.now + 3 * kDay);
   EXPECT_EQ(r.inst.vp_row, "default");
   r.expect_closed("rejected");
   EXPECT_EQ(r.got(kBuyer), Uint256(500'000));  // the balance back; released payments stay released
@@ -124,23 +94,6 @@ TEST(AlphaEngine, OrderTimeoutsAndRejection) {
   EXPECT_EQ(e.got(kBuyer), Uint256(500'000));
 }
 
-TEST(AlphaEngine, OrderDisputeRulingAndSilence) {
-  Sim s = order_until_delivery();
-  ASSERT_FALSE(s.apply(open_dispute(s.t, s.inst, {s.now, kCarrier})));
-  ASSERT_TRUE(s.apply(open_dispute(s.t, s.inst, {s.now, kBuyer}))) << s.error;
-  EXPECT_EQ(s.inst.status, Status::kDisputed);
-  ASSERT_FALSE(s.apply(rule(s.t, s.inst, {s.now, kBuyer}, "buyer_wins")));
-  ASSERT_TRUE(s.apply(rule(s.t, s.inst, {s.now, kReferee}, "buyer_wins"))) << s.error;
-  s.expect_closed("closed_by_ruling");
-  EXPECT_EQ(s.got(kBuyer), Uint256(500'000));
-
-  Sim q = order_until_delivery();
-  ASSERT_TRUE(q.apply(open_dispute(q.t, q.inst, {q.now, kSeller}))) << q.error;
-  q.advance(q.now + 30 * kDay);  // the referee stays silent: the split default
-  q.expect_closed("closed_by_ruling");
-  EXPECT_EQ(q.got(kBuyer), Uint256(250'000));
-}
-
 TEST(AlphaEngine, OrderReservedPaymentsPaidInStageOrder) {
   const json::object params = order_params(), parties = order_parties();
   Sim s("manufacturing-order", params, parties);
@@ -160,8 +113,9 @@ TEST(AlphaEngine, OrderReservedPaymentsPaidInStageOrder) {
   EXPECT_TRUE(s.inst.reserved.empty());
   s.now = kT0 + 79 * kDay;
   ASSERT_TRUE(s.att(kCarrier, "delivered"));
+  s.advance(s.now + 3 * kDay);
   ASSERT_TRUE(s.att(kInspector, "inspected", {{"fields", {{"defect_rate", 0}}}}));
-  s.advance(s.now + 31 * kDay);
+  s.advance(s.now + 34 * kDay);
   s.expect_closed("completed");
 
   Sim x("manufacturing-order", params, parties);  // a reservation of an instance that expires comes back
@@ -262,6 +216,7 @@ TEST(AlphaEngine, JeonseDepositRefundedInFullAfter48Months) {
   EXPECT_EQ(s.inst.stage, "car_return");
   s.now += kDay;
   ASSERT_TRUE(s.att(kCarInspector, "car_returned", {{"fields", {{"damage", "0"}}}})) << s.error;
+  s.advance(s.now + 7 * kDay);  // the return's dispute window
   s.expect_closed("returned");
   EXPECT_EQ(s.got(kLessee), Uint256(24'400'000));
 }
@@ -280,6 +235,7 @@ TEST(AlphaEngine, JeonseCarChangeTopUpThenDamage) {
   s.advance(s.now + 3 * 366 * kDay);
   ASSERT_EQ(s.inst.stage, "car_return");
   ASSERT_TRUE(s.att(kCarInspector, "car_returned", {{"fields", {{"damage", "1000000"}}}})) << s.error;
+  s.advance(s.now + 7 * kDay);
   s.expect_closed("returned_with_damage");
   EXPECT_EQ(s.got(kLessee), Uint256(30'000'000 - 1'000'000));
 }
@@ -304,9 +260,10 @@ TEST(AlphaEngine, JeonseDisputeOnReturn) {
   Sim s = jeonse_delivered();
   s.advance(add_months(s.now, 48).value());
   ASSERT_EQ(s.inst.stage, "car_return");
-  ASSERT_TRUE(s.apply(open_dispute(s.t, s.inst, {s.now, kLessor}))) << s.error;
-  ASSERT_TRUE(s.apply(rule(s.t, s.inst, {s.now, kCarReferee}, "lessor_wins"))) << s.error;
+  ASSERT_TRUE(s.dispute_as(kLessor, 48'800)) << s.error;  // 10 bps of the car's price
+  ASSERT_TRUE(s.rule_as(kCarReferee, "lessor_wins")) << s.error;  // one rung: final at once
   s.expect_closed("forfeited");
+  EXPECT_EQ(s.got(kLessor), Uint256(9'760'000 + 24'400'000 + 48'800));  // its bond back
 }
 
 }  // namespace

@@ -34,7 +34,9 @@ enum class Status : uint8_t { kProposed, kActive, kDisputed, kClosed, kExpired }
 const char* status_name(Status s);
 
 // A pending deadline of this instance. The chain-wide queue orders them by (deadline, instance, id).
-enum class TimerKind : uint8_t { kDue, kWait, kSign, kSilence };
+// kSilence: the current rung's time to rule; kAppeal: the appeal window after a ruling; kChallenge:
+// the dispute window of an attested event, after which the stage moves on.
+enum class TimerKind : uint8_t { kDue, kWait, kSign, kSilence, kAppeal, kChallenge };
 struct Timer {
   int64_t deadline = 0;
   uint32_t id = 0;
@@ -61,6 +63,22 @@ struct DecisionState {
 
 using Ledger = std::map<std::string, Uint256>;  // "role#i" -> amount
 
+// The dispute in progress (docs/alpha-engine.md "Disputes"): the rung that rules now, its ruling
+// while the appeal window runs, a panel's votes, and the trail of every rung's ruling.
+struct DisputeState {
+  bool open = false;
+  uint32_t rung = 0;
+  std::string challenged;   // the event whose attestation was challenged, if any
+  std::string ruling;       // "" while the rung deliberates; else its outcome, appealable until appeal_by
+  std::string rule;         // what decided it: "referee hx..", "panel 2 of 3", "virtual_person rows[0]", "silence"
+  int64_t appeal_by = -1;
+  std::map<std::string, std::vector<std::string>> votes;  // a panel's: outcome -> members, in order
+  std::vector<std::string> trail;  // "rung 0 virtual_person: buyer_wins (rows[0])", one per ruling
+  bool operator==(const DisputeState&) const = default;
+};
+boost::json::object dispute_state_json(const DisputeState& d);
+bool dispute_state_from_json(const boost::json::value& v, DisputeState& d);
+
 struct Instance {
   uint64_t id = 0;
   Hash32 template_hash;
@@ -68,6 +86,7 @@ struct Instance {
   std::map<std::string, std::vector<std::string>> parties;  // role -> member addresses
   Hash32 prose_digest;       // SHA3-256 over "<lang>:<prose[lang]>;" in language order
   std::map<std::string, std::string> prose;  // lang -> "rendered:<hex>" or "source:<hex>" (seal_prose)
+  Calendar calendar;         // the business-day calendar pinned at proposal (id "NAME@version"), if any
   Hash32 simulation_digest;  // simulate's digest over the instance as proposed (seal_simulation)
   Hash32 hash;               // what every signatory signs (instance_hash)
   Status status = Status::kProposed;
@@ -90,6 +109,8 @@ struct Instance {
   uint32_t next_timer = 1;
   std::vector<std::string> nonces;  // "address/nonce" of attestations seen, sorted
   std::string dispute_opened_by;
+  DisputeState dispute;
+  std::map<std::string, Ledger> bonds;  // asset -> dispute bonds posted, held apart from the escrow
   std::string fault;  // why the instance went to on_fault
   uint64_t seq = 0;
   bool operator==(const Instance&) const = default;
@@ -126,10 +147,12 @@ struct Act {
 // Params: every declared param present, nothing else, each of its declared type and bounds. Amounts
 // as decimal strings, counts/bps/ppm/times as integers, durations as integers (seconds) or ISO text,
 // enums and addresses as strings, bools as bools. Parties: every role bound to 1..members_max
-// distinct addresses. sign_by defaults to now + kSignWindowDefault.
+// distinct addresses. sign_by defaults to now + kSignWindowDefault. A template that names a calendar
+// needs the table to pin (the contract passes the latest governed version; calendar.hpp).
 std::variant<Instance, EngineError> propose(const Template& t, const Hash32& template_hash, uint64_t id,
                                             const boost::json::object& params, const boost::json::object& parties,
-                                            int64_t now, std::optional<int64_t> sign_by);
+                                            int64_t now, std::optional<int64_t> sign_by,
+                                            const Calendar* calendar = nullptr);
 Hash32 instance_hash(const Instance& inst);
 
 // What the signatories sign besides params and parties (instance_sim.cpp): the simulation of the
@@ -163,8 +186,18 @@ Result delegate(const Template& t, const Instance& inst, const Act& act, const s
 // Takes a handed-over right back, by the party that handed it over, while the decision's
 // revocable_until has not passed (and the right is not exercised).
 Result revoke(const Template& t, const Instance& inst, const Act& act, const std::string& decision);
-Result open_dispute(const Template& t, const Instance& inst, const Act& act);
-// A referee on the ladder rules one of the dispute's outcomes.
+// Disputes climb the template's ladder (docs/alpha-engine.md "Disputes"). Opening and each appeal
+// post the rung's bond (`amount` of `asset`, exactly; zero when the rung has none). A dispute opens
+// in a `during` stage, or against an event still in its dispute window.
+Result open_dispute(const Template& t, const Instance& inst, const Act& act, const std::string& asset = "",
+                    const Uint256& amount = Uint256());
+// Within the appeal window after a ruling, a party of open_by takes the dispute to the next rung.
+Result appeal(const Template& t, const Instance& inst, const Act& act, const std::string& asset = "",
+              const Uint256& amount = Uint256());
+// The bond a party posts to climb to rung `rung` now (zero when the rung has none); nullopt when it
+// cannot be computed or there is no such rung.
+std::optional<Uint256> dispute_bond(const Template& t, const Instance& inst, uint32_t rung);
+// A member of the current rung's referee role rules (a panel: votes; k agreeing rule).
 Result rule(const Template& t, const Instance& inst, const Act& act, const std::string& outcome);
 // Fires timer `timer_id` of the instance (called by begin-block for every due timer, in order).
 Result fire_timer(const Template& t, const Instance& inst, int64_t now, uint32_t timer_id);

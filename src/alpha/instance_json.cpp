@@ -1,7 +1,10 @@
 // An instance as JSON: its form in the Alpha contract's storage and what getInstance returns. Maps
 // are written with sorted keys (std::map order, then canonical_text), amounts as decimal strings.
+#include <algorithm>
+
 #include <boost/json.hpp>
 
+#include "alpha/calendar.hpp"
 #include "alpha/engine_impl.hpp"
 
 namespace cx::alpha {
@@ -115,7 +118,7 @@ void read_states(Reader& rd, const json::object& o, Instance& inst) {
     for (const auto& v : timers->get_array()) {
       const json::object& t = v.is_object() ? v.get_object() : (rd.ok = false, json::object());
       inst.timers.push_back(Timer{rd.num(t, "deadline"), static_cast<uint32_t>(rd.num(t, "id")),
-                                  static_cast<TimerKind>(rd.num(t, "kind") & 3), rd.str(t, "stage")});
+                                  static_cast<TimerKind>(std::min<int64_t>(rd.num(t, "kind") & 7, 5)), rd.str(t, "stage")});
     }
 }
 
@@ -160,6 +163,9 @@ json::object to_json(const Instance& inst) {
   o["next_timer"] = inst.next_timer;
   o["nonces"] = json::value_from(inst.nonces);
   o["dispute_opened_by"] = inst.dispute_opened_by;
+  o["dispute"] = dispute_state_json(inst.dispute);
+  if (!inst.calendar.id.empty()) o["calendar"] = calendar::to_json(inst.calendar);
+  o["bonds"] = ledgers_json(inst.bonds);
   o["fault"] = inst.fault;
   o["seq"] = inst.seq;
   return o;
@@ -202,6 +208,13 @@ std::variant<Instance, EngineError> instance_from_json(const json::value& v) {
   inst.next_timer = static_cast<uint32_t>(rd.num(o, "next_timer"));
   if (const json::value* n = rd.at(o, "nonces")) inst.nonces = rd.strings(*n);
   inst.dispute_opened_by = rd.str(o, "dispute_opened_by");
+  if (const json::value* d = rd.at(o, "dispute")) rd.ok &= dispute_state_from_json(*d, inst.dispute);
+  inst.bonds = rd.ledgers(rd.obj(o, "bonds"));
+  if (const json::value* c = o.if_contains("calendar")) {
+    auto cal = calendar::from_json(*c);
+    rd.ok &= cal.has_value();
+    if (cal) inst.calendar = std::move(*cal);
+  }
   inst.fault = rd.str(o, "fault");
   inst.seq = static_cast<uint64_t>(rd.num(o, "seq"));
   if (!rd.ok) return EngineError{"stored instance is malformed"};

@@ -198,7 +198,7 @@ class InstanceEnv final : public EvalEnv {
     if (m_t.assets.size() == 1) return m_t.assets[0].id;
     return std::nullopt;
   }
-  const Calendar* calendar() const override { return nullptr; }  // governed calendars: not yet
+  const Calendar* calendar() const override { return m_i.calendar.id.empty() ? nullptr : &m_i.calendar; }
 
  private:
   static Value time(int64_t s) { return Value{Kind::kTime, Fraction(Int(static_cast<uint64_t>(s))), false, {}}; }

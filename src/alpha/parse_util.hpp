@@ -60,6 +60,8 @@ bool read_settle(Ctx& c, const json::value& v, const std::string& path, Settle& 
 // {goto, refund|release|settle}
 bool read_edge(Ctx& c, const json::value& v, const std::string& path, Edge& out);
 bool read_stages(Ctx& c, const json::value& v, const std::string& path, std::vector<Stage>& out);
+// The dispute section: its ladder, bonds and outcomes (template_dispute.cpp).
+bool read_dispute(Ctx& c, const json::value& v, Dispute& d);
 
 // An object whose keys are ids: each becomes a T with that id, read by `each`; sorted by id.
 template <typename T, typename F>

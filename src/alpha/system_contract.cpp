@@ -8,6 +8,7 @@
 
 #include <boost/json.hpp>
 
+#include "alpha/calendar.hpp"
 #include "alpha/canonical.hpp"
 #include "alpha/checker.hpp"
 #include "alpha/contract_store.hpp"
@@ -181,7 +182,9 @@ CallResult propose_instance(Host& h, const json::value& p) {
   auto stored = counter ? Uint256::from_dec(*counter) : std::optional<Uint256>(Uint256(1));
   if (!stored || !stored->fits_u64()) return CallResult::fail(core::FailureCode::kInvalidInstance, "alpha instance counter is corrupt");
   uint64_t id = stored->low_u64();
-  auto inst = propose(*t, *hash, id, *params, *parties, now_of(h), sign_by);
+  std::optional<Calendar> cal;  // the instance pins the latest version of the template's calendar
+  if (!t->calendar.empty() && !(cal = calendar::pin(h, t->calendar, &fail))) return fail;
+  auto inst = propose(*t, *hash, id, *params, *parties, now_of(h), sign_by, cal ? &*cal : nullptr);
   if (auto* e = std::get_if<EngineError>(&inst)) return CallResult::fail(kRefused, e->message);
   if (auto r = check_bindings(h, *t, std::get<Instance>(inst))) return *r;
   auto sources = load_prose(h, *t, *hash, &fail);
@@ -327,9 +330,14 @@ CallResult revoke_right(Host& h, const json::value& p) {
   return transit(h, p, [&](const Template& t, const Instance& i) { return revoke(t, i, act_of(h), *d); });
 }
 
-CallResult dispute_instance(Host& h, const json::value& p) {
-  return transit(h, p, [&](const Template& t, const Instance& i) { return open_dispute(t, i, act_of(h)); });
+// Opening a dispute and appealing post the rung's bond as the call's value (none when it has no bond).
+CallResult bonded_call(Host& h, const json::value& p, PaidStep step) {
+  return transit(h, p, [&](const Template& t, const Instance& i) {
+    return step(t, i, act_of(h), t.assets.empty() ? "" : t.assets.front().id, h.frame().value);
+  });
 }
+CallResult dispute_instance(Host& h, const json::value& p) { return bonded_call(h, p, open_dispute); }
+CallResult appeal_ruling(Host& h, const json::value& p) { return bonded_call(h, p, appeal); }
 
 CallResult rule_dispute(Host& h, const json::value& p) {
   auto o = str_param(p, "outcome");
@@ -381,11 +389,14 @@ constexpr contracts::NativeMethod kMethods[] = {
     {{"decide", kW, Payable::kNo, 20'000, "id:int,decision:str,choice:str", "dict"}, decide_instance},
     {{"delegate", kW, Payable::kNo, 20'000, "id:int,decision:str,to:Address", "dict"}, delegate_right},
     {{"revoke", kW, Payable::kNo, 20'000, "id:int,decision:str", "dict"}, revoke_right},
-    {{"dispute", kW, Payable::kNo, 20'000, "id:int", "dict"}, dispute_instance},
+    {{"dispute", kW, Payable::kYes, 20'000, "id:int", "dict"}, dispute_instance},
+    {{"appeal", kW, Payable::kYes, 20'000, "id:int", "dict"}, appeal_ruling},
     {{"rule", kW, Payable::kNo, 20'000, "id:int,outcome:str", "dict"}, rule_dispute},
     {{"tokenFallback", kW, Payable::kNo, 20'000, "_from:Address,_value:int,_data:bytes", ""}, token_fallback},
     {{"claim", kW, Payable::kNo, 20'000, "token:Address", "int"}, claim_tokens},
     {{"getTokens", kR, Payable::kNo, 0, "token:Address,account:Address", "dict"}, get_tokens},
+    {{"setCalendar", kW, Payable::kNo, 50'000, "name:str,weekend:list,holidays:list,utcOffset:int", "int"}, calendar::set_calendar},
+    {{"getCalendar", kR, Payable::kNo, 0, "name:str,version:int", "dict"}, calendar::get_calendar},
     {{"getTemplate", kR, Payable::kNo, 0, "hash:str", "dict"}, get_template},
     {{"getInstance", kR, Payable::kNo, 0, "id:int", "dict"}, get_instance},
     {{"getTimers", kR, Payable::kNo, 0, "", "list"}, get_timers},

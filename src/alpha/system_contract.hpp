@@ -10,7 +10,9 @@
 // text): registerTemplate(template, prose?) · propose(template, params, parties, signBy?) · sign(id, hash) ·
 // fund(id) [payable] · reserve(id) [payable] · tokenFallback(_from, _value, _data) [IRC2 fund/reserve] ·
 // claim(token) · getTokens(token, account?) [readonly] · attest(id, event, nonce, result?, fields?) · decide(id, decision, choice) ·
-// delegate(id, decision, to) · revoke(id, decision) · dispute(id) · rule(id, outcome) · getTemplate(hash) [readonly] ·
+// delegate(id, decision, to) · revoke(id, decision) · dispute(id) [payable: the bond] · appeal(id) [payable] ·
+// rule(id, outcome) · setCalendar(name, weekend?, holidays?, utcOffset?) [governors] · getCalendar(name, version?) [readonly] ·
+// getTemplate(hash) [readonly] ·
 // getInstance(id) [readonly] · getTimers() [readonly].
 #include <cstdint>
 #include <memory>

@@ -161,25 +161,44 @@ struct VirtualPerson {
   bool operator==(const VirtualPerson&) const = default;
 };
 
+// One rung of the dispute ladder (N10). A referee role rules by a `rule` tx; a panel is a referee
+// group whose `quorum` members must agree on one outcome; the Virtual Person rules at once by its
+// rows (first true). A rung that stays silent for `within` rules its default outcome.
+struct RungRow {
+  Expr when;
+  std::string outcome;
+  bool operator==(const RungRow&) const = default;
+};
 struct LadderStep {
-  std::string by;          // "virtual_person" or a referee role
-  uint64_t within = 0;     // seconds this rung has to rule
+  std::string by;              // "virtual_person" or a referee role
+  uint64_t within = 0;         // seconds this rung has to rule
+  uint32_t quorum = 1;         // members of `by` that must agree (k of n: a panel)
+  std::optional<Expr> bond;    // what the party climbing to this rung puts up (else dispute.bond)
+  std::vector<RungRow> rows;   // virtual_person: its rows, first true rules
+  std::string otherwise;       // the rung's default outcome; "" = dispute.on_silence.outcome
   bool operator==(const LadderStep&) const = default;
 };
 struct Outcome {
   std::string id;
   Edge edge;
+  std::string favours;         // the role that wins (its bonds come back); "" = nobody: all bonds back
   bool operator==(const Outcome&) const = default;
 };
 struct Dispute {
   std::vector<std::string> open_by;  // roles, sorted
   std::vector<std::string> during;   // stages where a dispute may open, sorted; empty = every stage
-  std::optional<Expr> bond;          // amount the opener puts up
+  std::optional<Expr> bond;          // amount the opener (and each appellant) puts up
   std::vector<LadderStep> ladder;
-  uint64_t appeal_window = 0;
-  uint64_t silence_after = 0;        // a rung silent this long ...
-  std::string on_silence;            // ... rules this outcome (N10: never "no ruling")
+  uint64_t appeal_window = 0;        // after a ruling, this long to climb to the next rung
+  uint64_t silence_after = 0;        // a rung without `within` has this long ...
+  std::string on_silence;            // ... and a rung without a default rules this (N10: never "no ruling")
+  std::string bonds_to;              // where a loser's bond goes: "" = the favoured role, else a role
   std::vector<Outcome> outcomes;     // sorted by id
+  // The default outcome of rung k.
+  const std::string& rung_default(size_t k) const {
+    return ladder[k].otherwise.empty() ? on_silence : ladder[k].otherwise;
+  }
+  const Expr* rung_bond(size_t k) const { return ladder[k].bond ? &*ladder[k].bond : bond ? &*bond : nullptr; }
   bool operator==(const Dispute&) const = default;
 };
 

@@ -228,42 +228,6 @@ bool read_vp(Ctx& c, const json::value& v, VirtualPerson& vp) {
   return true;
 }
 
-bool read_dispute(Ctx& c, const json::value& v, Dispute& d) {
-  const std::string p = "dispute";
-  const json::object* o = as_object(c, v, p);
-  if (!o || !fields(c, *o, p, {"open_by", "during", "bond", "ladder", "appeal_window", "on_silence", "outcomes"},
-                    {"open_by", "ladder", "on_silence", "outcomes"}))
-    return false;
-  if (!read_id_set(c, o->at("open_by"), at(p, "open_by"), kListMax, d.open_by)) return false;
-  if (o->contains("during") && !read_id_set(c, o->at("during"), at(p, "during"), kStagesMax, d.during)) return false;
-  if (o->contains("bond")) {
-    d.bond.emplace();
-    if (!read_expr(c, o->at("bond"), at(p, "bond"), *d.bond)) return false;
-  }
-  const json::array* ladder = as_array(c, o->at("ladder"), at(p, "ladder"), kLadderMax);
-  if (!ladder) return false;
-  if (ladder->empty()) return c.fail(at(p, "ladder"), "at least one rung");
-  for (size_t i = 0; i < ladder->size(); ++i) {
-    std::string lp = at(at(p, "ladder"), i);
-    const json::object* lo = as_object(c, (*ladder)[i], lp);
-    if (!lo || !fields(c, *lo, lp, {"by", "within"}, {"by", "within"})) return false;
-    LadderStep s;
-    if (!read_id(c, lo->at("by"), at(lp, "by"), s.by) || !read_duration(c, lo->at("within"), at(lp, "within"), s.within))
-      return false;
-    d.ladder.push_back(std::move(s));
-  }
-  if (o->contains("appeal_window") && !read_duration(c, o->at("appeal_window"), at(p, "appeal_window"), d.appeal_window))
-    return false;
-  std::string sp = at(p, "on_silence");
-  const json::object* so = as_object(c, o->at("on_silence"), sp);
-  if (!so || !fields(c, *so, sp, {"after", "outcome"}, {"after", "outcome"}) ||
-      !read_duration(c, so->at("after"), at(sp, "after"), d.silence_after) ||
-      !read_id(c, so->at("outcome"), at(sp, "outcome"), d.on_silence))
-    return false;
-  return read_map(c, o->at("outcomes"), at(p, "outcomes"), kCasesMax, d.outcomes,
-                  [&](const json::value& ov, const std::string& op, Outcome& out) { return read_edge(c, ov, op, out.edge); });
-}
-
 bool read_fee(Ctx& c, const json::value& v, const std::string& p, Fee& f) {
   const json::object* o = as_object(c, v, p);
   if (!o || !fields(c, *o, p, {"bps", "payer", "to", "on", "rounding"}, {"bps", "payer", "to", "on"})) return false;

@@ -47,6 +47,7 @@ struct Calendar {
   // The same local time of day on the n-th business day after time's local day (n = 0: time itself).
   // nullopt above kBusinessDaysMax or outside [0, kTimeMax].
   std::optional<int64_t> add_business_days(int64_t time, uint32_t n) const;
+  bool operator==(const Calendar&) const = default;
 };
 
 // "KR-BANK@2025.2": a name of [A-Z0-9-], '@', a version of [0-9.]; at most 32 characters.

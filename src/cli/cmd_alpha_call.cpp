@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <map>
 
+#include "alpha/calendar.hpp"
 #include "alpha/canonical.hpp"
 #include "alpha/checker.hpp"
 #include "alpha/instance.hpp"
@@ -135,12 +136,14 @@ Result<AlphaCall> propose_call(const Args& args, const std::string& ref) {
     p["signBy"] = Uint256(static_cast<uint64_t>(*t)).to_icon_hex();
   }
   std::string file;
-  if (tref->t) {  // the engine's own binding of params and parties, before a fee is spent on a refusal
+  // The engine's own binding of params and parties, before a fee is spent on a refusal (a template with
+  // a calendar is bound on chain only: the calendar's governed version is pinned there).
+  if (tref->t && tref->t->calendar.empty()) {
     auto local = alpha::propose(*tref->t, *Hash32::from_hex_string(tref->hash), 1, *params, *parties,
                                 system_clock().now_us() / 1'000'000, sign_by);
     if (auto* e = std::get_if<alpha::EngineError>(&local)) return error("the instance does not fit " + ref + ": " + e->message);
-    file = ref;
   }
+  if (tref->t) file = ref;
   return AlphaCall{"propose", std::move(p), Uint256(), file, ""};
 }
 
@@ -243,8 +246,14 @@ Result<std::string> instance_hash_from(const std::string& template_file, const j
     return R::error("the instance has no params or parties");
   if (!proposed_at || !proposed_at->is_int64() || !sign_by || !sign_by->is_int64())
     return R::error("the instance has no proposed_at or sign_by");
+  // A pinned calendar is named (NAME@version) in the hash; its table is the chain's (getCalendar).
+  std::optional<alpha::Calendar> calendar;
+  if (const json::value* c = inst.if_contains("calendar")) {
+    calendar = alpha::calendar::from_json(*c);
+    if (!calendar) return R::error("the instance's calendar is not a calendar: " + json::serialize(*c));
+  }
   auto local = alpha::propose(*tref->t, *Hash32::from_hex_string(tref->hash), 1, params->get_object(), parties->get_object(),
-                              proposed_at->get_int64(), sign_by->get_int64());
+                              proposed_at->get_int64(), sign_by->get_int64(), calendar ? &*calendar : nullptr);
   if (auto* e = std::get_if<alpha::EngineError>(&local)) return R::error("the instance does not fit " + template_file + ": " + e->message);
   alpha::Instance& mine = std::get<alpha::Instance>(local);
   // What the chain seals at propose, done here the same way: the prose rendered from these params

@@ -208,7 +208,8 @@ TEST(AlphaSystemContract, ReservedDepositIsPaidAtSigning) {
                       {"late_cap_rate", 1000}, {"defect_max", 20000}, {"inspect_within", "P7D"}, {"warranty", "P30D"}};
   json::object parties{{"buyer", user(1).to_string()},     {"seller", user(2).to_string()},
                        {"inspector", user(3).to_string()}, {"carrier", user(4).to_string()},
-                       {"referee", user(5).to_string()},   {"platform", user(6).to_string()}};
+                       {"referee", user(5).to_string()},   {"platform", user(6).to_string()},
+                       {"panel", json::array{user(7).to_string(), user(8).to_string(), user(9).to_string()}}};
   auto b1 = c.block(kT0, {alpha_call(1, "registerTemplate", {{"template", text}}),
                           alpha_call(1, "propose", {{"template", hash}, {"params", params}, {"parties", parties}})});
   for (const auto& r : b1.receipts) ASSERT_TRUE(r.success) << r.failure->message;
@@ -523,6 +524,68 @@ TEST(AlphaSystemContract, ProposalChecksTokensAndParties) {
   EXPECT_NE(b.receipts[2].failure->message.find("assets KRW and KRWB are the same token"), std::string::npos) << b.receipts[2].failure->message;
   EXPECT_NE(b.receipts[3].failure->message.find("the Alpha contract cannot be a party"), std::string::npos) << b.receipts[3].failure->message;
   EXPECT_FALSE(c.query("getInstance", json::object{{"id", 1}}).ok);
+}
+
+}  // namespace
+}  // namespace cx::execution::testing
+
+namespace cx::execution::testing {
+namespace {
+
+// Business-day calendars governed on chain: the validators register and amend a calendar (each
+// amendment a new version, the old ones still readable), an instance pins the latest version at
+// proposal and keeps it after an amendment; a non-governor and a malformed table are refused.
+TEST(AlphaSystemContract, CalendarsAreGovernedVersionedAndPinned) {
+  AlphaChain c;
+  c.params.validators = {user(30)};
+  std::string text = R"J({ "act": 1, "template": { "id": "t.cal", "version": "1" }, "calendar": "BANK@1",
+    "prose": { "en": { "uri": "u", "hash": "sha3-256:0000000000000000000000000000000000000000000000000000000000000000" },
+               "governing": "en" },
+    "params": { "price": { "type": "amount", "asset": "COIN" } },
+    "roles": { "buyer": { "signatory": true }, "seller": { "signatory": true } },
+    "assets": { "COIN": { "kind": "native" } },
+    "stages": [ { "id": "deposit", "pay": { "from": "buyer", "to": "escrow", "amount": "price" },
+                  "due": "business_days(signed_at, 2)", "on_timeout": { "goto": "cancelled" } },
+                { "id": "pay_seller", "release": "seller", "goto": "closed" } ],
+    "terminals": ["closed", "cancelled", "faulted"], "on_fault": { "refund": "all", "goto": "faulted" } })J";
+  const std::string hash = "0x" + alpha::template_hash(std::get<alpha::Template>(alpha::parse_template_json(text))).hex();
+  json::object propose{{"template", hash}, {"params", json::object{{"price", icx(1).to_dec()}}},
+                       {"parties", json::object{{"buyer", user(1).to_string()}, {"seller", user(2).to_string()}}}};
+  json::object v1{{"name", "BANK"}, {"weekend", "[5, 6]"}, {"holidays", json::array{"2026-01-02"}}};
+  auto b1 = c.block(kT0, {alpha_call(1, "registerTemplate", {{"template", text}}),
+                          alpha_call(1, "propose", propose),           // no calendar yet
+                          alpha_call(1, "setCalendar", v1),            // not a governor
+                          alpha_call(30, "setCalendar", {{"name", "BANK"}, {"weekend", json::array{7}}}),
+                          alpha_call(30, "setCalendar", {{"name", "BANK"}, {"holidays", json::array{"2026-02-30"}}}),
+                          alpha_call(30, "setCalendar", v1),
+                          alpha_call(1, "propose", propose)});
+  ASSERT_TRUE(b1.receipts[0].success);
+  EXPECT_NE(b1.receipts[1].failure->message.find("calendar BANK@1 is not registered"), std::string::npos);
+  EXPECT_NE(b1.receipts[2].failure->message.find("is not a calendar governor"), std::string::npos);
+  EXPECT_NE(b1.receipts[3].failure->message.find("weekday numbers are 0 (Monday) to 6"), std::string::npos);
+  EXPECT_NE(b1.receipts[4].failure->message.find("is not a date"), std::string::npos);
+  ASSERT_TRUE(b1.receipts[5].success) << b1.receipts[5].failure->message;
+  ASSERT_TRUE(b1.receipts[6].success) << b1.receipts[6].failure->message;
+  // The amendment (2026-01-05 too) is version 2; a second instance pins it, the first keeps version 1.
+  json::object v2{{"name", "BANK"}, {"weekend", json::array{5, 6}}, {"holidays", json::array{"2026-01-02", "2026-01-05"}}};
+  auto b2 = c.block(kT0 + 60, {alpha_call(30, "setCalendar", v2), alpha_call(1, "propose", propose)});
+  for (const auto& r : b2.receipts) ASSERT_TRUE(r.success) << r.failure->message;
+  EXPECT_EQ(c.instance(1)["calendar"].at("id"), "BANK@1");
+  EXPECT_EQ(c.instance(2)["calendar"].at("id"), "BANK@2");
+  CallResult old = c.query("getCalendar", json::object{{"name", "BANK"}, {"version", "0x1"}});
+  ASSERT_TRUE(old.ok) << old.message;
+  EXPECT_EQ(old.output.at("holidays").as_array().size(), 1u);
+  EXPECT_EQ(c.query("getCalendar", json::object{{"name", "BANK"}}).output.at("id"), "BANK@2");
+  // Both signed on Thursday 2026-01-01: two business days later is Tuesday the 6th under version 1
+  // (Friday the 2nd a holiday, then the weekend) and Wednesday the 7th under version 2.
+  std::vector<TxFields> signs;
+  for (uint64_t id : {1, 2})
+    for (uint8_t who : {1, 2})
+      signs.push_back(alpha_call(who, "sign", {{"id", id}, {"hash", "0x" + std::string(c.instance(id)["hash"].as_string())}}));
+  auto b3 = c.block(kT0 + 120, signs);
+  for (const auto& r : b3.receipts) ASSERT_TRUE(r.success) << r.failure->message;
+  EXPECT_EQ(c.instance(1)["timers"].at(0).at("deadline").as_int64(), kT0 + 120 + 5 * 86'400);
+  EXPECT_EQ(c.instance(2)["timers"].at(0).at("deadline").as_int64(), kT0 + 120 + 6 * 86'400);
 }
 
 }  // namespace

@@ -67,7 +67,7 @@ test('an auction runs on chain through icon-sdk-js', async () => {
   const bidsClose = Math.floor(Date.now() / 1000) + 6;
   const proposal = await send(owner, 'propose', {
     template: templateHash,
-    params: JSON.stringify({ reserve: loop(1).toString(10), bids_close: bidsClose, award_within: 'P1D' }),
+    params: JSON.stringify({ reserve: loop(20).toString(10), bids_close: bidsClose, award_within: 'P1D' }),
     parties: JSON.stringify({ owner: owner.getAddress(), referee: referee.getAddress(),
                               bidder: [bidder1.getAddress(), bidder2.getAddress()] }),
   });
@@ -86,9 +86,9 @@ test('an auction runs on chain through icon-sdk-js', async () => {
   assert.equal(Number(wrong.status), 0);
   assert.match(wrong.failure.message, /wrong instance hash/);
   assert.equal(Number((await send(owner, 'sign', { id, hash: `0x${proposed.hash}` })).status), 1);
-  const bid1 = await send(bidder1, 'fund', { id }, loop(2));
+  const bid1 = await send(bidder1, 'fund', { id }, loop(30));
   assert.equal(Number(bid1.status), 1, JSON.stringify(bid1));
-  const bid2 = await send(bidder2, 'fund', { id }, loop(3));
+  const bid2 = await send(bidder2, 'fund', { id }, loop(40));
   assert.equal(Number(bid2.status), 1, JSON.stringify(bid2));
   const biddingHeight = Number(bid2.blockHeight);
 
@@ -97,6 +97,19 @@ test('an auction runs on chain through icon-sdk-js', async () => {
   await waitFor(async () => ((await query('getInstance', { id })).stage === 'awarding' ? true : undefined),
     { timeoutMs: 30000, intervalMs: 300, what: 'the bidding deadline' });
   assert.equal(Number((await send(owner, 'delegate', { id, decision: 'award', to: referee.getAddress() })).status), 1);
+  // A bidder disputes the award; its bond (5 % of the reserve) is the call's value. The referee's
+  // ruling "award_stands" is final (one rung): the award goes on and the bond is forfeited to it.
+  const short = await send(bidder1, 'dispute', { id }, loop(0.5));
+  assert.equal(Number(short.status), 0);
+  assert.match(short.failure.message, /bond of rung 0 is exactly/);
+  const opened = await send(bidder1, 'dispute', { id }, loop(1));
+  assert.equal(Number(opened.status), 1, JSON.stringify(opened));
+  assert.equal((await query('getInstance', { id })).status, 'disputed');
+  const ruled = await send(referee, 'rule', { id, outcome: 'award_stands' });
+  assert.equal(Number(ruled.status), 1, JSON.stringify(ruled));
+  const afterRuling = await query('getInstance', { id });
+  assert.equal(afterRuling.stage, 'awarding');
+  assert.match(afterRuling.dispute.trail[0], /award_stands \(referee hx/);
   const late = await send(owner, 'decide', { id, decision: 'award', choice: bidder1.getAddress() });
   assert.equal(Number(late.status), 0);
   assert.match(late.failure.message, /can no longer decide/);
@@ -110,7 +123,7 @@ test('an auction runs on chain through icon-sdk-js', async () => {
   assert.equal((await svc.getBalance(ALPHA).execute()).toString(10), '0');
   const past = await query('getInstance', { id }, biddingHeight);
   assert.equal(past.stage, 'bidding');
-  assert.equal(past.escrow.COIN, loop(5).toString(10));
+  assert.equal(past.escrow.COIN, loop(70).toString(10));
 });
 
 async function deployToken(wallet, supply) {
