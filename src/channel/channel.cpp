@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <map>
 
 #include <boost/json.hpp>
 
@@ -254,8 +255,30 @@ class ChannelImpl final : public Channel, private p2p::Handler {
         CX_WARN(kLog, m_options.params.channel << ": dropping votes and proposals from follower " << from.to_string());
       return;
     }
+    if (message.type == p2p::MessageType::kBlockRequest && !sync_budget(from)) return;
     m_loop->post_message(from, std::move(message));
   }
+
+  // A follower's block requests are served on the consensus thread (up to 8 MiB a page): at most
+  // kFollowerSyncPagesPerSec of them, so a follower cannot slow its validators down (catching up at 32
+  // blocks a page still goes far faster than the chain grows). Validators' requests are not limited.
+  bool sync_budget(const core::Address& from) {
+    if (m_options.params.role_of(from) == core::MemberRole::kValidator) return true;
+    const int64_t now = m_clock.monotonic_us();
+    auto& [tokens, at_us] = m_sync_buckets[from];
+    tokens = std::min<int64_t>(kFollowerSyncPagesPerSec * 1'000'000,
+                               tokens + (now - at_us) * kFollowerSyncPagesPerSec);  // in millionths of a request
+    at_us = now;
+    if (tokens < 1'000'000) {
+      if (m_follower_sync_refused.fetch_add(1, std::memory_order_relaxed) % 1000 == 0)
+        CX_WARN(kLog, m_options.params.channel << ": follower " << from.to_string() << " asks for blocks faster than "
+                                               << kFollowerSyncPagesPerSec << " pages/s; not served");
+      return false;
+    }
+    tokens -= 1'000'000;
+    return true;
+  }
+
   void on_peer_up(const core::Address& peer) override { m_loop->post_peer(peer, /*up=*/true); }
   void on_peer_down(const core::Address& peer) override { m_loop->post_peer(peer, /*up=*/false); }
 
@@ -285,6 +308,9 @@ class ChannelImpl final : public Channel, private p2p::Handler {
   ChannelOptions m_options;
   bool m_follower = false;  // a member that is not a validator: syncs and serves, never votes
   std::atomic<uint64_t> m_follower_consensus_dropped{0};
+  static constexpr int64_t kFollowerSyncPagesPerSec = 20;
+  std::map<core::Address, std::pair<int64_t, int64_t>> m_sync_buckets;  // follower -> (tokens, at); the p2p thread
+  std::atomic<uint64_t> m_follower_sync_refused{0};
   Clock& m_clock;
   std::unique_ptr<storage::KvStore> m_kv;
   std::unique_ptr<storage::KvStore> m_records_kv;

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "channel/channel.hpp"
+#include "channel/wire.hpp"
 #include "core/test_tx.hpp"
 
 using namespace cx;
@@ -237,10 +238,13 @@ namespace {
 // A node that is not a member: it dials the validators with a key of its own and records what reaches it.
 class Stranger : public p2p::Handler {
  public:
-  void on_message(const core::Address&, p2p::Message) override { ++messages; }
+  void on_message(const core::Address&, p2p::Message m) override {
+    ++messages;
+    if (m.type == p2p::MessageType::kBlockResponse) ++pages;
+  }
   void on_peer_up(const core::Address&) override { ++ups; }
   void on_peer_down(const core::Address&) override {}
-  std::atomic<int> messages{0}, ups{0};
+  std::atomic<int> messages{0}, ups{0}, pages{0};
 };
 
 }  // namespace
@@ -309,4 +313,39 @@ TEST(Cluster, ANonMemberIsRefusedAndGetsNoBlocksOrTxs) {
   n.value()->stop();
   EXPECT_EQ(stranger.ups.load(), 0);
   EXPECT_EQ(stranger.messages.load(), 0);
+}
+
+TEST(Cluster, ARogueFollowerCannotVoteProposeOrFloodItsValidatorsWithSyncRequests) {
+  Cluster c(/*followers=*/1);
+  for (size_t i = 0; i < Cluster::kValidators; ++i) ASSERT_NO_FATAL_FAILURE(c.start(i));
+  const auto bob = address_of(test_key(54));
+  ASSERT_EQ(c.not_committed(c.submit(0, 10, bob), 20s), "");
+
+  // The follower's key, in a bare p2p node that sends what a follower must not: votes and proposals
+  // (dropped before the consensus thread), and block requests far faster than 20 pages a second.
+  Stranger rogue;
+  p2p::NetworkOptions net;
+  net.channel = "cluster";
+  net.node_key = test_key(static_cast<uint8_t>(100 + Cluster::kValidators));
+  for (size_t j = 0; j < Cluster::kValidators; ++j) net.peers.push_back({c.id(j), "127.0.0.1", c.port(j)});
+  auto n = p2p::Network::start(net, rogue);
+  ASSERT_TRUE(n) << n.message();
+  ASSERT_TRUE(wait_until([&] { return rogue.ups.load() == static_cast<int>(Cluster::kValidators); }, 10s))
+      << "the follower's key is a member's: it is let in";
+  const auto started = std::chrono::steady_clock::now();
+  for (int k = 0; k < 200; ++k) {
+    n.value()->broadcast({p2p::MessageType::kVote, Bytes(100, static_cast<uint8_t>(k))});
+    n.value()->broadcast({p2p::MessageType::kProposal, Bytes(200, static_cast<uint8_t>(k))});
+    n.value()->broadcast({p2p::MessageType::kBlockRequest, channel::wire::encode(channel::wire::BlockRequest{1, 32})});
+  }
+  auto txs = c.submit(1, 10, bob);
+  ASSERT_EQ(c.not_committed(txs, 20s), "") << "consensus goes on";
+  std::this_thread::sleep_for(300ms);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  n.value()->stop();
+  // Each validator serves a burst of 20 pages, then 20 a second: far fewer than the 200 asked of it.
+  const int allowed = static_cast<int>(Cluster::kValidators * (20 + 20 * seconds + 2));
+  EXPECT_GT(rogue.pages.load(), 0);
+  EXPECT_LE(rogue.pages.load(), allowed) << "in " << seconds << " s";
+  EXPECT_LT(rogue.pages.load(), static_cast<int>(Cluster::kValidators * 200));
 }
