@@ -3,6 +3,10 @@
 // the gossip intake, the chain reader (RPC reads), the watchers, the records store.
 #include "channel/channel.hpp"
 
+#include <algorithm>
+#include <atomic>
+#include <map>
+
 #include <boost/json.hpp>
 
 #include "base/log.hpp"
@@ -76,10 +80,18 @@ class ChannelImpl final : public Channel, private p2p::Handler {
     const auto& p = m_options.params;
     const auto self = core::Address::of_public_key(*crypto::public_key_of(m_options.node_key));
     const auto& vals = p.validators;
-    if (std::find(vals.begin(), vals.end(), self) == vals.end())
-      return Status::error("this node (" + self.to_string() + ") is not a validator of channel " + p.channel +
-                           "; non-validator nodes are not supported yet");
-    if (vals.size() > 1 && !m_options.network)
+    const auto role = p.role_of(self);
+    if (!role)
+      return Status::error("this node (" + self.to_string() + ") is not a member of channel " + p.channel +
+                           ": it is neither a validator nor in the genesis 'members' (docs/membership.md)");
+    if (*role == core::MemberRole::kClient)
+      return Status::error("this node's key (" + self.to_string() + ") is a client member of channel " + p.channel +
+                           ", which runs no node; a node needs a validator's or a follower's key");
+    m_follower = *role == core::MemberRole::kFollower;
+    if (m_follower && vals.size() < 2)
+      return Status::error("this node is a follower of channel " + p.channel +
+                           ", which has a single validator; followers need a channel of at least 2 validators");
+    if ((vals.size() > 1 || m_follower) && !m_options.network)
       return Status::error("channel " + p.channel + " has " + std::to_string(vals.size()) +
                            " validators: the node needs p2p settings (listen address and peers)");
     auto head = open_chain(p, m_options.data_dir.empty() ? "(memory)" : m_options.data_dir, *m_kv, m_chain, *m_state, m_records);
@@ -109,6 +121,8 @@ class ChannelImpl final : public Channel, private p2p::Handler {
         [this](const std::string& why) { fatal(why); });
     m_loop = std::make_unique<EventLoop>(p.channel, EventLoop::Deps{*m_core, m_records, *m_commits, m_clock},
                                          [this](const std::string& why) { fatal(why); });
+    // A follower's engine never signs; it also never relays votes or proposals (validators would drop them).
+    if (m_follower) m_loop->set_consensus_relay(/*relay=*/false);
     CX_INFO(kLog, p.channel << ": opened at height " << m_head.block->header.height << ", state root "
                             << m_head.result.state_root.hex());
     return Status::ok();
@@ -116,7 +130,7 @@ class ChannelImpl final : public Channel, private p2p::Handler {
 
   void start() override {
     if (m_options.network) {
-      auto net = p2p::Network::start(*m_options.network, *this);
+      auto net = p2p::Network::start(member_network(), *this);
       // A validator that cannot listen cannot take part; fail loudly rather than run alone.
       if (!net) fatal("p2p: " + net.message());
       m_network = std::move(net.value());
@@ -208,14 +222,63 @@ class ChannelImpl final : public Channel, private p2p::Handler {
   }
 
  private:
+  // The p2p allow-list is the channel's members (genesis): the configured peers that are members (the
+  // ones this node dials), then every other member, waited for (port 0). A configured peer that is not a
+  // member is left out: it could not take part, and must not receive the channel's blocks and txs.
+  p2p::NetworkOptions member_network() const {
+    p2p::NetworkOptions net = *m_options.network;
+    const auto& p = m_options.params;
+    net.peers.clear();
+    for (const auto& peer : m_options.network->peers) {
+      const auto role = p.role_of(peer.id);
+      if (role && role != core::MemberRole::kClient) net.peers.push_back(peer);
+      else CX_WARN(kLog, p.channel << ": configured peer " << peer.id.to_string() << " is not a member that runs a node; not connecting to it");
+    }
+    for (const auto& a : p.node_addresses()) {
+      const bool listed = std::any_of(net.peers.begin(), net.peers.end(), [&](const p2p::PeerAddress& x) { return x.id == a; });
+      if (!listed) net.peers.push_back({a, "", 0});
+    }
+    return net;
+  }
+
   // ---- p2p::Handler (the p2p thread: only queue) ----
   void on_message(const core::Address& from, p2p::Message message) override {
     if (message.type == p2p::MessageType::kTxs) {
       m_gossip->post(from, std::move(message.payload));
       return;
     }
+    // Votes and proposals count only from validators (their signatures are checked again by the
+    // engine); a follower's are dropped here, so a follower cannot load the consensus thread with them.
+    const bool consensus = message.type == p2p::MessageType::kProposal || message.type == p2p::MessageType::kVote;
+    if (consensus && m_options.params.role_of(from) != core::MemberRole::kValidator) {
+      if (m_follower_consensus_dropped.fetch_add(1, std::memory_order_relaxed) == 0)
+        CX_WARN(kLog, m_options.params.channel << ": dropping votes and proposals from follower " << from.to_string());
+      return;
+    }
+    if (message.type == p2p::MessageType::kBlockRequest && !sync_budget(from)) return;
     m_loop->post_message(from, std::move(message));
   }
+
+  // A follower's block requests are served on the consensus thread (up to 8 MiB a page): at most
+  // kFollowerSyncPagesPerSec of them, so a follower cannot slow its validators down (catching up at 32
+  // blocks a page still goes far faster than the chain grows). Validators' requests are not limited.
+  bool sync_budget(const core::Address& from) {
+    if (m_options.params.role_of(from) == core::MemberRole::kValidator) return true;
+    const int64_t now = m_clock.monotonic_us();
+    auto& [tokens, at_us] = m_sync_buckets[from];
+    tokens = std::min<int64_t>(kFollowerSyncPagesPerSec * 1'000'000,
+                               tokens + (now - at_us) * kFollowerSyncPagesPerSec);  // in millionths of a request
+    at_us = now;
+    if (tokens < 1'000'000) {
+      if (m_follower_sync_refused.fetch_add(1, std::memory_order_relaxed) % 1000 == 0)
+        CX_WARN(kLog, m_options.params.channel << ": follower " << from.to_string() << " asks for blocks faster than "
+                                               << kFollowerSyncPagesPerSec << " pages/s; not served");
+      return false;
+    }
+    tokens -= 1'000'000;
+    return true;
+  }
+
   void on_peer_up(const core::Address& peer) override { m_loop->post_peer(peer, /*up=*/true); }
   void on_peer_down(const core::Address& peer) override { m_loop->post_peer(peer, /*up=*/false); }
 
@@ -243,6 +306,11 @@ class ChannelImpl final : public Channel, private p2p::Handler {
   }
 
   ChannelOptions m_options;
+  bool m_follower = false;  // a member that is not a validator: syncs and serves, never votes
+  std::atomic<uint64_t> m_follower_consensus_dropped{0};
+  static constexpr int64_t kFollowerSyncPagesPerSec = 20;
+  std::map<core::Address, std::pair<int64_t, int64_t>> m_sync_buckets;  // follower -> (tokens, at); the p2p thread
+  std::atomic<uint64_t> m_follower_sync_refused{0};
   Clock& m_clock;
   std::unique_ptr<storage::KvStore> m_kv;
   std::unique_ptr<storage::KvStore> m_records_kv;

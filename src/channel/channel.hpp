@@ -27,7 +27,7 @@ struct IndexSpec {
 struct ChannelOptions {
   std::string data_dir;                 // RocksDB directory of this channel; empty = in memory (tests)
   core::ChainParams params;
-  crypto::PrivateKey node_key;          // must be one of the channel's validators
+  crypto::PrivateKey node_key;          // a validator's, or a follower's (a genesis member)
   // Required when the channel has more than one validator: where to listen and where the others are.
   std::optional<p2p::NetworkOptions> network;
   uint64_t round_timeout_ms = 2000;     // LFT round timeout before backoff

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -14,6 +15,7 @@
 #include <vector>
 
 #include "channel/channel.hpp"
+#include "channel/wire.hpp"
 #include "core/test_tx.hpp"
 
 using namespace cx;
@@ -36,16 +38,18 @@ class Cluster {
   static constexpr size_t kValidators = 4;
   static constexpr size_t kSenders = 8;
 
-  Cluster() {
+  // Nodes 0..kValidators-1 are the validators; the `followers` after them are genesis members that
+  // follow the chain (docs/membership.md).
+  explicit Cluster(size_t followers = 0) {
     m_dir = std::filesystem::temp_directory_path() / ("cx-cluster-" + std::to_string(::getpid()));
     std::filesystem::remove_all(m_dir);
     std::filesystem::create_directories(m_dir);
-    for (size_t i = 0; i < kValidators; ++i) {
+    for (size_t i = 0; i < kValidators + followers; ++i) {
       m_keys.push_back(test_key(static_cast<uint8_t>(100 + i)));
       m_ports.push_back(p2p::free_loopback_port());
     }
     for (size_t i = 0; i < kSenders; ++i) senders.push_back(test_key(static_cast<uint8_t>(1 + i)));
-    nodes.resize(kValidators);
+    nodes.resize(kValidators + followers);
   }
   ~Cluster() {
     for (auto& n : nodes) {
@@ -62,7 +66,9 @@ class Cluster {
     o.params.channel = "cluster";
     o.params.nid = 3;
     o.params.treasury = *core::Address::parse("hx1000000000000000000000000000000000000000");
-    for (const auto& k : m_keys) o.params.validators.push_back(address_of(k));
+    for (size_t j = 0; j < kValidators; ++j) o.params.validators.push_back(address_of(m_keys[j]));
+    for (size_t j = kValidators; j < m_keys.size(); ++j)
+      o.params.members.push_back({address_of(m_keys[j]), core::MemberRole::kFollower});
     o.params.block_interval_ms = 50;
     for (const auto& s : senders) o.params.accounts.push_back({address_of(s), icx(1000)});
     o.round_timeout_ms = 500;
@@ -74,6 +80,7 @@ class Cluster {
     net.node_key = m_keys[i];
     net.reconnect_min_ms = 20;
     net.reconnect_max_ms = 200;
+    // Only the validators are configured; followers are let in because genesis lists them.
     for (size_t j = 0; j < kValidators; ++j) {
       net.peers.push_back({address_of(m_keys[j]), "127.0.0.1", m_ports[j]});
     }
@@ -137,6 +144,9 @@ class Cluster {
     }
     return h;
   }
+
+  uint16_t port(size_t i) const { return m_ports[i]; }
+  core::Address id(size_t i) const { return address_of(m_keys[i]); }
 
   std::vector<std::unique_ptr<channel::Channel>> nodes;
   std::vector<crypto::PrivateKey> senders;
@@ -221,4 +231,121 @@ TEST(Cluster, AllValidatorsStoppedAtOnceResumeTheSameChain) {
   auto after = c.submit(2, 20, bob);
   ASSERT_EQ(c.not_committed(after, 20s), "") << "after the restart";
   expect_same_chain(c, c.common_height());
+}
+
+namespace {
+
+// A node that is not a member: it dials the validators with a key of its own and records what reaches it.
+class Stranger : public p2p::Handler {
+ public:
+  void on_message(const core::Address&, p2p::Message m) override {
+    ++messages;
+    if (m.type == p2p::MessageType::kBlockResponse) ++pages;
+  }
+  void on_peer_up(const core::Address&) override { ++ups; }
+  void on_peer_down(const core::Address&) override {}
+  std::atomic<int> messages{0}, ups{0}, pages{0};
+};
+
+}  // namespace
+
+TEST(Cluster, AFollowerSyncsKeepsUpServesReadsAndForwardsTxsButNeverVotes) {
+  Cluster c(/*followers=*/1);
+  const size_t follower = Cluster::kValidators;
+  for (size_t i = 0; i < Cluster::kValidators; ++i) ASSERT_NO_FATAL_FAILURE(c.start(i));
+  const auto bob = address_of(test_key(52));
+  auto before = c.submit(0, 20, bob);
+  ASSERT_TRUE(c.committed_at(0, before, 20s));
+
+  // Started late, the follower catches up by block sync, checking every certificate.
+  ASSERT_NO_FATAL_FAILURE(c.start(follower));
+  const uint64_t reached = c.nodes[0]->last_height();
+  ASSERT_TRUE(wait_until([&] { return c.nodes[follower]->last_height() >= reached; }, 20s))
+      << "the follower is stuck at " << c.nodes[follower]->last_height() << ", the validators are at " << reached;
+
+  // A tx sent to the follower is forwarded to the validators and committed everywhere.
+  auto forwarded = c.submit(follower, 10, bob);
+  ASSERT_EQ(c.not_committed(forwarded, 20s), "") << "txs sent to the follower";
+  // It keeps up with txs sent to the validators.
+  auto after = c.submit(1, 20, bob);
+  ASSERT_EQ(c.not_committed(after, 20s), "");
+
+  const uint64_t common = c.common_height();
+  expect_same_chain(c, common);
+  EXPECT_EQ(*c.nodes[follower]->balance(bob, common), icx(before.size() + forwarded.size() + after.size()));
+  // Its reads are the validators' (icx_getBlock is served from block_by_height).
+  auto block = c.nodes[follower]->block_by_height(common);
+  ASSERT_TRUE(block);
+  EXPECT_EQ(block->hash(), c.nodes[2]->block_by_height(common)->hash());
+  // No certificate carries the follower's vote.
+  for (uint64_t h = 1; h < common; ++h) {
+    const auto& qc = c.nodes[follower]->block_by_height(h + 1)->prev_qc;
+    for (const auto& v : qc.votes) EXPECT_NE(v.voter, c.id(follower)) << "at height " << h;
+  }
+}
+
+TEST(Cluster, ANonMemberIsRefusedAndGetsNoBlocksOrTxs) {
+  Cluster c;
+  for (size_t i = 0; i < Cluster::kValidators; ++i) ASSERT_NO_FATAL_FAILURE(c.start(i));
+
+  // A channel cannot even be opened with a key that is not a member's.
+  auto opts = c.options(0);
+  opts.data_dir.clear();
+  opts.node_key = test_key(201);
+  auto refused = channel::Channel::open(opts, system_clock());
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.message().find("not a member"), std::string::npos) << refused.message();
+
+  // A bare p2p node with a stranger's key dials every validator while the chain moves on.
+  Stranger stranger;
+  p2p::NetworkOptions net;
+  net.channel = "cluster";
+  net.node_key = test_key(200);
+  net.reconnect_min_ms = 20;
+  net.reconnect_max_ms = 100;
+  for (size_t j = 0; j < Cluster::kValidators; ++j) net.peers.push_back({c.id(j), "127.0.0.1", c.port(j)});
+  auto n = p2p::Network::start(net, stranger);
+  ASSERT_TRUE(n) << n.message();
+  const auto bob = address_of(test_key(53));
+  auto txs = c.submit(0, 10, bob);
+  ASSERT_EQ(c.not_committed(txs, 20s), "");
+  std::this_thread::sleep_for(500ms);
+  n.value()->stop();
+  EXPECT_EQ(stranger.ups.load(), 0);
+  EXPECT_EQ(stranger.messages.load(), 0);
+}
+
+TEST(Cluster, ARogueFollowerCannotVoteProposeOrFloodItsValidatorsWithSyncRequests) {
+  Cluster c(/*followers=*/1);
+  for (size_t i = 0; i < Cluster::kValidators; ++i) ASSERT_NO_FATAL_FAILURE(c.start(i));
+  const auto bob = address_of(test_key(54));
+  ASSERT_EQ(c.not_committed(c.submit(0, 10, bob), 20s), "");
+
+  // The follower's key, in a bare p2p node that sends what a follower must not: votes and proposals
+  // (dropped before the consensus thread), and block requests far faster than 20 pages a second.
+  Stranger rogue;
+  p2p::NetworkOptions net;
+  net.channel = "cluster";
+  net.node_key = test_key(static_cast<uint8_t>(100 + Cluster::kValidators));
+  for (size_t j = 0; j < Cluster::kValidators; ++j) net.peers.push_back({c.id(j), "127.0.0.1", c.port(j)});
+  auto n = p2p::Network::start(net, rogue);
+  ASSERT_TRUE(n) << n.message();
+  ASSERT_TRUE(wait_until([&] { return rogue.ups.load() == static_cast<int>(Cluster::kValidators); }, 10s))
+      << "the follower's key is a member's: it is let in";
+  const auto started = std::chrono::steady_clock::now();
+  for (int k = 0; k < 200; ++k) {
+    n.value()->broadcast({p2p::MessageType::kVote, Bytes(100, static_cast<uint8_t>(k))});
+    n.value()->broadcast({p2p::MessageType::kProposal, Bytes(200, static_cast<uint8_t>(k))});
+    n.value()->broadcast({p2p::MessageType::kBlockRequest, channel::wire::encode(channel::wire::BlockRequest{1, 32})});
+  }
+  auto txs = c.submit(1, 10, bob);
+  ASSERT_EQ(c.not_committed(txs, 20s), "") << "consensus goes on";
+  std::this_thread::sleep_for(300ms);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  n.value()->stop();
+  // Each validator serves a burst of 20 pages, then 20 a second: far fewer than the 200 asked of it.
+  const int allowed = static_cast<int>(Cluster::kValidators * (20 + 20 * seconds + 2));
+  EXPECT_GT(rogue.pages.load(), 0);
+  EXPECT_LE(rogue.pages.load(), allowed) << "in " << seconds << " s";
+  EXPECT_LT(rogue.pages.load(), static_cast<int>(Cluster::kValidators * 200));
 }

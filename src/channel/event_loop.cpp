@@ -100,9 +100,9 @@ out::Actions EventLoop::handle(Event& ev) {
 void EventLoop::perform(out::Actions actions) {
   for (auto& a : actions) {
     if (auto* s = std::get_if<out::Send>(&a)) {
-      if (m_network) m_network->send(s->peer, std::move(s->message));
+      if (m_network && !held_back(s->message)) m_network->send(s->peer, std::move(s->message));
     } else if (auto* b = std::get_if<out::Broadcast>(&a)) {
-      if (m_network) m_network->broadcast(std::move(b->message));
+      if (m_network && !held_back(b->message)) m_network->broadcast(std::move(b->message));
     } else if (auto* p = std::get_if<out::Persist>(&a)) {
       const int64_t t0 = m_deps.clock.monotonic_us();
       if (auto st = m_deps.records.write(p->update); !st) m_on_failure("consensus record write failed: " + st.message());
@@ -115,6 +115,10 @@ void EventLoop::perform(out::Actions actions) {
       m_timers.emplace(m_deps.clock.monotonic_us() + delay_us, t->timer);
     }
   }
+}
+
+bool EventLoop::held_back(const p2p::Message& m) const {
+  return !m_consensus_relay && (m.type == p2p::MessageType::kVote || m.type == p2p::MessageType::kProposal);
 }
 
 }  // namespace cx::channel

@@ -39,6 +39,8 @@ class EventLoop {
   void post_peer(const core::Address& peer, bool up);
   void post_txs(std::vector<core::TxPtr> txs);
   void post_durable(uint64_t height);
+  // Before start(). false (a follower): votes and proposals the core would send or relay stay here.
+  void set_consensus_relay(bool relay) { m_consensus_relay = relay; }
 
  private:
   struct EvMessage { core::Address from; p2p::Message message; };
@@ -55,11 +57,13 @@ class EventLoop {
   bool next(std::optional<Event>& event, std::optional<CoreTimer>& timer) EXCLUDES(m_mutex);
   out::Actions handle(Event& ev);
   void perform(out::Actions actions);
+  bool held_back(const p2p::Message& m) const;
 
   const std::string m_name;
   Deps m_deps;
   std::function<void(const std::string&)> m_on_failure;
   p2p::Network* m_network = nullptr;
+  bool m_consensus_relay = true;
 
   Mutex m_mutex;
   CondVar m_wake;

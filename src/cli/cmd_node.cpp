@@ -149,13 +149,16 @@ std::vector<std::string> localnet_nodes(const std::string& dir) {
   return out;
 }
 
-// Creates DIR with `n` validators sharing one genesis; each node's config names the others as peers.
-Status create_localnet(const std::string& dir, size_t n, uint16_t base_port, uint64_t block_interval_ms, size_t accounts) {
+// Creates DIR with `validators` validators and then `followers` followers (genesis members that sync and
+// serve reads, docs/membership.md) sharing one genesis; each node's config names the validators as peers.
+Status create_localnet(const std::string& dir, size_t validators, size_t followers, uint16_t base_port,
+                       uint64_t block_interval_ms, size_t accounts) {
+  const size_t n = validators + followers;
   std::vector<crypto::PrivateKey> keys;
-  std::vector<core::Address> validators;
+  std::vector<core::Address> ids;
   for (size_t i = 0; i < n; ++i) {
     keys.push_back(crypto::generate_private_key(os_random()));
-    validators.push_back(core::Address::of_public_key(*crypto::public_key_of(keys.back())));
+    ids.push_back(core::Address::of_public_key(*crypto::public_key_of(keys.back())));
   }
   std::vector<uint16_t> rpc_ports, p2p_ports;
   for (size_t i = 0; i < n; ++i) {
@@ -175,7 +178,8 @@ Status create_localnet(const std::string& dir, size_t n, uint16_t base_port, uin
   p.channel = "localnet";
   p.nid = 3;
   p.treasury = *core::Address::parse(kTreasury);
-  p.validators = validators;
+  p.validators.assign(ids.begin(), ids.begin() + static_cast<long>(validators));
+  for (size_t i = validators; i < n; ++i) p.members.push_back({ids[i], core::MemberRole::kFollower});
   p.block_interval_ms = block_interval_ms;
   p.genesis_timestamp_us = system_clock().now_us();
   p.genesis_message = "complexchain localnet";
@@ -196,8 +200,8 @@ Status create_localnet(const std::string& dir, size_t n, uint16_t base_port, uin
     if (n > 1) {
       node::P2pConfig pc;
       pc.port = p2p_ports[i];
-      for (size_t j = 0; j < n; ++j)
-        if (j != i) pc.peers.push_back({validators[j], "127.0.0.1", p2p_ports[j]});
+      for (size_t j = 0; j < validators; ++j)
+        if (j != i) pc.peers.push_back({ids[j], "127.0.0.1", p2p_ports[j]});
       c.channels.front().p2p = std::move(pc);
       c.round_timeout_ms = 1000;
     }
@@ -218,7 +222,7 @@ Status create_localnet(const std::string& dir, size_t n, uint16_t base_port, uin
   json::array nodes;
   for (size_t i = 0; i < n; ++i)
     nodes.push_back(json::object{{"rpc", "http://127.0.0.1:" + std::to_string(rpc_ports[i]) + "/api/v3"},
-                                 {"validator", validators[i].to_string()},
+                                 {i < validators ? "validator" : "follower", ids[i].to_string()},
                                  {"dir", dir + "/node" + std::to_string(i)}});
   json::object doc{{"rpc", "http://127.0.0.1:" + std::to_string(rpc_ports[0]) + "/api/v3"},
                    {"nid", Uint256(p.nid).to_icon_hex()},
@@ -262,10 +266,19 @@ int print_localnet(const std::string& dir, const std::vector<std::string>& nodes
     std::printf("%s\n", json::serialize(out).c_str());
     return 0;
   }
-  std::printf("localnet %s: %zu validator%s\n\n", already ? "was already running" : "is running", nodes.size(),
-              nodes.size() == 1 ? "" : "s");
+  // accounts.json names each node's role ("validator" or "follower").
+  auto role = [&](size_t i) -> const char* {
+    if (!doc.contains("nodes") || i >= doc["nodes"].as_array().size()) return "validator";
+    return doc["nodes"].as_array()[i].as_object().contains("follower") ? "follower" : "validator";
+  };
+  size_t followers = 0;
+  for (size_t i = 0; i < nodes.size(); ++i) followers += std::string_view(role(i)) == "follower" ? 1 : 0;
+  std::printf("localnet %s: %zu validator%s", already ? "was already running" : "is running", nodes.size() - followers,
+              nodes.size() - followers == 1 ? "" : "s");
+  if (followers > 0) std::printf(", %zu follower%s", followers, followers == 1 ? "" : "s");
+  std::printf("\n\n");
   for (size_t i = 0; i < nodes.size(); ++i) {
-    std::printf("  node%zu  JSON-RPC http://127.0.0.1:%u/api/v3", i, configs[i].rpc.port);
+    std::printf("  node%zu  %-9s  JSON-RPC http://127.0.0.1:%u/api/v3", i, role(i), configs[i].rpc.port);
     if (const auto& p = configs[i].channels.front().p2p) std::printf("  p2p 127.0.0.1:%u", p->port);
     std::printf("  pid %d  log %s/node.log\n", read_pid(nodes[i] + "/node.pid"), nodes[i].c_str());
   }
@@ -370,6 +383,7 @@ int cmd_localnet(const Argv& argv) {
              {"port", "PORT", "JSON-RPC port of node0; node i uses PORT+i and p2p PORT+100+i (0 = free ports)", "9000"},
              {"accounts", "N", "funded development accounts", "10"},
              {"validators", "N", "validator nodes (when the network is created)", "1"},
+             {"followers", "N", "follower nodes after the validators: sync, serve reads, forward txs (needs 2+ validators)", "0"},
              {"block-interval-ms", "MS", "time between blocks", "300"},
              {"foreground", "", "run node0 in this process instead of in the background (1 validator only)", ""},
              {"json", "", "print endpoints and accounts as JSON", ""}});
@@ -408,20 +422,24 @@ int cmd_localnet(const Argv& argv) {
 
   auto nodes = localnet_nodes(dir);
   if (nodes.empty()) {
-    unsigned long validators = 0, accounts = 0, port = 0;
+    unsigned long validators = 0, followers = 0, accounts = 0, port = 0;
     uint64_t interval = 0;
     try {
       validators = std::stoul(*args.get("validators"));
+      followers = std::stoul(*args.get("followers"));
       accounts = std::stoul(*args.get("accounts"));
       port = std::stoul(*args.get("port"));
       interval = std::stoull(*args.get("block-interval-ms"));
     } catch (const std::exception&) {
-      return fail("--validators, --accounts, --port and --block-interval-ms must be numbers");
+      return fail("--validators, --followers, --accounts, --port and --block-interval-ms must be numbers");
     }
     if (validators == 0 || validators > 32) return fail("--validators must be between 1 and 32");
+    if (followers > 32) return fail("--followers must be between 0 and 32");
+    if (followers > 0 && validators < 2) return fail("followers need at least 2 validators (--validators 2 or more)");
     if (accounts == 0 || accounts > 1000) return fail("--accounts must be between 1 and 1000");
-    if (port > 65535 - 100 - validators) return fail("--port is too high for " + std::to_string(validators) + " validators");
-    if (auto s = create_localnet(dir, validators, static_cast<uint16_t>(port), interval, accounts); !s) return fail(s.message());
+    if (port > 65535 - 100 - validators - followers) return fail("--port is too high for " + std::to_string(validators + followers) + " nodes");
+    if (auto s = create_localnet(dir, validators, followers, static_cast<uint16_t>(port), interval, accounts); !s)
+      return fail(s.message());
     nodes = localnet_nodes(dir);
   }
 

@@ -7,6 +7,7 @@
 #include "cli/commands.hpp"
 #include "cli/rpc_client.hpp"
 #include "cli/tx_builder.hpp"
+#include "node/config.hpp"
 
 namespace cx::cli {
 
@@ -32,6 +33,7 @@ int fail(const std::string& message) {
 std::vector<OptionSpec> with_common(std::vector<OptionSpec> o) {
   o.push_back({"rpc", "URL", "node JSON-RPC endpoint", kDefaultRpcUrl});
   o.push_back({"json", "", "print the node's JSON result", ""});
+  o.push_back({"auth-key", "FILE", "sign the request with the member key in FILE (64 hex digits), for a channel with rpcAuth signed", ""});
   return o;
 }
 
@@ -67,7 +69,13 @@ template <typename PrintText>
 int run(const Args& args, std::string_view method, json::value params, PrintText print_text) {
   auto url = Url::parse(args.get_or("rpc", kDefaultRpcUrl));
   if (!url) return fail(url.message());
-  RpcClient client(*url);
+  RpcClientOptions options;
+  if (auto key_file = args.get("auth-key"); key_file && !key_file->empty()) {
+    auto key = node::load_node_key(*key_file);
+    if (!key) return fail(key.message());
+    options.auth_key = *key;
+  }
+  RpcClient client(*url, options);
   RpcReply r = client.call(method, std::move(params));
   if (!r.ok()) return fail(r.error->describe());
   if (args.flag("json")) {

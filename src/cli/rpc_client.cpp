@@ -1,5 +1,8 @@
 #include "cli/rpc_client.hpp"
 
+#include "base/clock.hpp"
+#include "rpc/client_auth.hpp"
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -164,6 +167,8 @@ Result<HttpReply> RpcClient::exchange(std::string_view body) {
   req.set(http::field::content_type, "application/json");
   req.set(http::field::user_agent, "complexchain-cli");
   req.keep_alive(true);
+  if (m_options.auth_key)
+    req.set(rpc::kAuthHeader, rpc::ClientAuth::sign(*m_options.auth_key, {"POST", m_url.target, body}, system_clock().now_us()));
   req.body() = std::string(body);
   req.prepare_payload();
 

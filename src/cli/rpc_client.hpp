@@ -14,6 +14,7 @@
 #include <boost/json/value.hpp>
 
 #include "base/result.hpp"
+#include "crypto/secp256k1.hpp"
 #include "rpc/error_codes.hpp"
 
 namespace cx::cli {
@@ -71,6 +72,9 @@ struct HttpReply {
 struct RpcClientOptions {
   std::chrono::milliseconds timeout{30000};        // per connect / request+response exchange
   uint64_t response_bytes_max = 256ull << 20;      // a block with 10k txs is a few MB; bound it anyway
+  // Signs every request with this member key (Cx-Auth, rpc/client_auth.hpp): for channels whose RPC
+  // requires signed requests (docs/membership.md).
+  std::optional<crypto::PrivateKey> auth_key;
 };
 
 class RpcClient {

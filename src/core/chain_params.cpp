@@ -1,5 +1,7 @@
 #include "core/chain_params.hpp"
 
+#include <algorithm>
+
 #include <boost/json.hpp>
 
 namespace cx::core {
@@ -58,7 +60,40 @@ std::string ChainParams::to_json() const {
     o["deployerWhiteListEnabled"] = deployer_allow_list ? "0x1" : "0x0";
     o["deployers"] = addresses(deployers);
   }
+  // Absent when empty, so a genesis written before members existed keeps its JSON (and chain id).
+  if (!members.empty()) {
+    json::array ms;
+    for (const auto& m : members)
+      ms.push_back(json::object{{"address", m.address.to_string()}, {"role", std::string(to_string(m.role))}});
+    o["members"] = std::move(ms);
+  }
+  if (rpc_auth_signed) o["rpcAuth"] = "signed";
   return json::serialize(o);
+}
+
+std::string_view to_string(MemberRole role) {
+  switch (role) {
+    case MemberRole::kValidator: return "validator";
+    case MemberRole::kFollower: return "follower";
+    case MemberRole::kClient: return "client";
+  }
+  return "?";
+}
+
+std::optional<MemberRole> ChainParams::role_of(const Address& a) const {
+  for (const auto& v : validators)
+    if (v == a) return MemberRole::kValidator;
+  for (const auto& m : members)
+    if (m.address == a) return m.role;
+  return std::nullopt;
+}
+
+std::vector<Address> ChainParams::node_addresses() const {
+  std::vector<Address> out = validators;
+  for (const auto& m : members)
+    if (m.role == MemberRole::kFollower && std::find(out.begin(), out.end(), m.address) == out.end())
+      out.push_back(m.address);
+  return out;
 }
 
 }  // namespace cx::core

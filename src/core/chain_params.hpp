@@ -1,7 +1,9 @@
 #pragma once
 // A channel's genesis: identity, validators, economic parameters and initial balances.
 // Read from genesis.json by node/ (node/genesis.hpp), validated there; execution reads only these values.
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/result.hpp"
@@ -34,6 +36,18 @@ struct GenesisAccount {
   bool operator==(const GenesisAccount&) const = default;
 };
 
+// Who belongs to a channel besides its validators (docs/membership.md). Only validators and followers
+// reach the channel over p2p; a follower syncs, checks every block's certificate and serves reads, but
+// never votes. A client runs no node: it may sign requests to a channel whose RPC requires it.
+enum class MemberRole : uint8_t { kValidator, kFollower, kClient };
+std::string_view to_string(MemberRole role);
+
+struct Member {
+  Address address;
+  MemberRole role = MemberRole::kFollower;
+  bool operator==(const Member&) const = default;
+};
+
 struct ChainParams {
   std::string channel = "icon_dex";     // the default channel name in ICON's tools
   uint64_t nid = 3;
@@ -56,6 +70,16 @@ struct ChainParams {
   // With the allow-list on, only `deployers` may deploy or update contracts.
   bool deployer_allow_list = false;
   std::vector<Address> deployers;
+  // Genesis "members": the channel's members other than by being listed in `validators` (a validator
+  // is a member whether or not it is listed here; a "validator" entry must be in `validators`).
+  std::vector<Member> members;
+
+  // The role of `a` in this channel, or nullopt for a non-member.
+  std::optional<MemberRole> role_of(const Address& a) const;
+  // The members that run nodes (validators, then followers), each once: the p2p allow-list.
+  std::vector<Address> node_addresses() const;
+  // "rpcAuth": "signed" — the channel's JSON-RPC serves only requests signed by a member (rpc/client_auth.hpp).
+  bool rpc_auth_signed = false;
 
   // Canonical JSON (stable key order); its SHA3 identifies the chain. Parsed by node/genesis.hpp.
   std::string to_json() const;

@@ -158,6 +158,15 @@ Result<NodeConfig> parse_config(std::string_view text, const std::string& dir) {
       c.rpc.body_bytes_max = get_u64(r, "bodyBytesMax", c.rpc.body_bytes_max, 256u << 20, where);
       c.rpc.batch_max = get_u64(r, "batchMax", c.rpc.batch_max, 100000, where);
       c.rpc.connections_max = get_u64(r, "connectionsMax", c.rpc.connections_max, 100000, where);
+      c.rpc.connections_per_address_max =
+          get_u64(r, "connectionsPerAddressMax", c.rpc.connections_per_address_max, 100000, where);
+      if (c.rpc.connections_max == 0 || c.rpc.connections_per_address_max == 0)
+        throw ConfigError{where + ": connectionsMax and connectionsPerAddressMax must be at least 1"};
+      c.rpc.idle_timeout_ms = static_cast<int64_t>(get_u64(r, "idleTimeoutMs", static_cast<uint64_t>(c.rpc.idle_timeout_ms), 3'600'000, where));
+      c.rpc.idle_timeout_busy_ms =
+          static_cast<int64_t>(get_u64(r, "idleTimeoutBusyMs", static_cast<uint64_t>(c.rpc.idle_timeout_busy_ms), 3'600'000, where));
+      if (c.rpc.idle_timeout_ms < 100 || c.rpc.idle_timeout_busy_ms < 100)
+        throw ConfigError{where + ": idleTimeoutMs and idleTimeoutBusyMs must be at least 100"};
     }
     if (auto it = o.find("mempool"); it != o.end()) {
       if (!it->value().is_object()) throw ConfigError{path + ": mempool must be an object"};
@@ -246,6 +255,10 @@ std::string config_to_json(const NodeConfig& c) {
   if (c.rpc.body_bytes_max != d.rpc.body_bytes_max) rpc["bodyBytesMax"] = c.rpc.body_bytes_max;
   if (c.rpc.batch_max != d.rpc.batch_max) rpc["batchMax"] = c.rpc.batch_max;
   if (c.rpc.connections_max != d.rpc.connections_max) rpc["connectionsMax"] = c.rpc.connections_max;
+  if (c.rpc.connections_per_address_max != d.rpc.connections_per_address_max)
+    rpc["connectionsPerAddressMax"] = c.rpc.connections_per_address_max;
+  if (c.rpc.idle_timeout_ms != d.rpc.idle_timeout_ms) rpc["idleTimeoutMs"] = c.rpc.idle_timeout_ms;
+  if (c.rpc.idle_timeout_busy_ms != d.rpc.idle_timeout_busy_ms) rpc["idleTimeoutBusyMs"] = c.rpc.idle_timeout_busy_ms;
   json::object m;
   if (c.mempool.count_max != d.mempool.count_max) m["countMax"] = c.mempool.count_max;
   if (c.mempool.bytes_max != d.mempool.bytes_max) m["bytesMax"] = c.mempool.bytes_max;

@@ -74,6 +74,42 @@ std::vector<Address> address_list(const json::object& o, std::string_view key) {
   }
   return out;
 }
+// "members": [{"address": "hx…", "role": "validator"|"follower"}]; absent = the validators only.
+std::vector<core::Member> member_list(const json::object& o, const std::vector<Address>& validators) {
+  std::vector<core::Member> out;
+  if (!o.contains("members")) return out;
+  const auto& v = o.at("members");
+  if (!v.is_array() || v.get_array().size() > 1000)
+    throw FieldError{"genesis: 'members' must be a list of at most 1000 {address, role}"};
+  for (const auto& e : v.get_array()) {
+    if (!e.is_object()) throw FieldError{"genesis: each member must be {address, role}"};
+    const auto& m = e.get_object();
+    for (const auto& kv : m)
+      if (kv.key() != "address" && kv.key() != "role")
+        throw FieldError{"genesis: a member has an unknown field '" + std::string(kv.key()) + "'"};
+    core::Member member{address_of(field(m, "address"), "member address")};
+    if (member.address.is_contract) throw FieldError{"genesis: member " + member.address.to_string() + " is not an hx address"};
+    const auto& role = field(m, "role");
+    const bool is_validator = std::find(validators.begin(), validators.end(), member.address) != validators.end();
+    if (role == "validator") {
+      member.role = core::MemberRole::kValidator;
+      if (!is_validator)
+        throw FieldError{"genesis: member " + member.address.to_string() + " has role validator but is not in 'validators'"};
+    } else if (role == "follower" || role == "client") {
+      member.role = role == "client" ? core::MemberRole::kClient : core::MemberRole::kFollower;
+      if (is_validator)
+        throw FieldError{"genesis: member " + member.address.to_string() + " is a validator; it cannot be a " +
+                         std::string(role.get_string()) + " too"};
+    } else {
+      throw FieldError{"genesis: member " + member.address.to_string() +
+                       ": role must be \"validator\", \"follower\" or \"client\""};
+    }
+    for (const auto& seen : out)
+      if (seen.address == member.address) throw FieldError{"genesis: member " + member.address.to_string() + " is listed twice"};
+    out.push_back(member);
+  }
+  return out;
+}
 }  // namespace
 
 Result<core::ChainParams> parse_genesis(std::string_view text) {
@@ -136,6 +172,13 @@ Result<core::ChainParams> parse_genesis(std::string_view text) {
     p.auditors = address_list(o, "auditors");
     p.deployer_allow_list = flag_field(o, "deployerWhiteListEnabled");
     p.deployers = address_list(o, "deployers");
+    p.members = member_list(o, p.validators);
+    if (o.contains("rpcAuth")) {
+      const auto& a = o.at("rpcAuth");
+      if (!a.is_string() || (a.get_string() != "signed" && a.get_string() != "none"))
+        throw FieldError{"genesis: rpcAuth must be \"signed\" or \"none\""};
+      p.rpc_auth_signed = a.get_string() == "signed";
+    }
     p.genesis_timestamp_us = static_cast<int64_t>(small_hex(o, "timestamp", 0));
     if (o.contains("message") && o.at("message").is_string()) p.genesis_message = std::string(o.at("message").get_string());
   } catch (const FieldError& e) {

@@ -11,6 +11,7 @@
 
 #include "core/test_tx.hpp"
 #include "node/config.hpp"
+#include "node/genesis.hpp"
 
 using namespace cx;
 using namespace cx::core::testing;
@@ -90,7 +91,8 @@ TEST(NodeConfig, EachChannelHasItsOwnP2pAndTheOldTopLevelFormIsTheFirstChannels)
 // they differ from the defaults, so a fresh config stays short).
 TEST(NodeConfig, TuningSettingsAreWrittenBackAndDefaultsAreLeftOut) {
   auto c = node::parse_config(R"({"keyFile":"k.key","logLevel":"debug","blockCacheMB":16,"roundTimeoutMs":700,
-      "rpc":{"host":"0.0.0.0","port":9100,"ioThreads":3,"bodyBytesMax":65536,"batchMax":10,"connectionsMax":5},
+      "rpc":{"host":"0.0.0.0","port":9100,"ioThreads":3,"bodyBytesMax":65536,"batchMax":10,"connectionsMax":5,
+             "connectionsPerAddressMax":2,"idleTimeoutMs":30000,"idleTimeoutBusyMs":1000},
       "mempool":{"countMax":100,"bytesMax":4096,"perSenderMax":7,"verifyThreads":1},
       "channels":[{"name":"a","genesis":"a.json"}]})", "/tmp/cx-config-text");
   ASSERT_TRUE(c) << c.message();
@@ -106,6 +108,9 @@ TEST(NodeConfig, TuningSettingsAreWrittenBackAndDefaultsAreLeftOut) {
   EXPECT_EQ(again->rpc.body_bytes_max, 65536u);
   EXPECT_EQ(again->rpc.batch_max, 10u);
   EXPECT_EQ(again->rpc.connections_max, 5u);
+  EXPECT_EQ(again->rpc.connections_per_address_max, 2u);
+  EXPECT_EQ(again->rpc.idle_timeout_ms, 30000);
+  EXPECT_EQ(again->rpc.idle_timeout_busy_ms, 1000);
   EXPECT_EQ(again->mempool.count_max, 100u);
   EXPECT_EQ(again->mempool.bytes_max, 4096u);
   EXPECT_EQ(again->mempool.per_sender_max, 7u);
@@ -154,6 +159,40 @@ TEST(NodeConfig, ConflictingOrUnknownP2pSettingsAreRefusedWithTheirPlace) {
 
 // Two nodes, each a validator of two channels, each channel with a p2p listener and peers of its own:
 // every channel runs its own consensus over its own connections.
+// "members" (docs/membership.md): additive; a genesis without it keeps its JSON and chain id.
+TEST(Genesis, MembersAreReadCheckedAndLeaveOldGenesisFilesAsTheyWere) {
+  const std::string v1 = address_of(test_key(1)).to_string(), v2 = address_of(test_key(2)).to_string();
+  const std::string f = address_of(test_key(3)).to_string();
+  const std::string head = R"({"channel":"m","nid":"0x3","treasury":")" + v1 + R"(","validators":[")" + v1 + R"(",")" + v2 + R"("])";
+  auto old = node::parse_genesis(head + "}");
+  ASSERT_TRUE(old) << old.message();
+  EXPECT_TRUE(old->members.empty());
+  EXPECT_EQ(old->to_json().find("members"), std::string::npos);
+  EXPECT_EQ(old->role_of(address_of(test_key(2))), core::MemberRole::kValidator);
+  EXPECT_FALSE(old->role_of(address_of(test_key(3))));
+
+  auto g = node::parse_genesis(head + R"(,"members":[{"address":")" + f + R"(","role":"follower"},
+      {"address":")" + v2 + R"(","role":"validator"}]})");
+  ASSERT_TRUE(g) << g.message();
+  EXPECT_EQ(g->role_of(address_of(test_key(3))), core::MemberRole::kFollower);
+  EXPECT_EQ(g->node_addresses().size(), 3u);
+  auto again = node::parse_genesis(g->to_json());
+  ASSERT_TRUE(again) << again.message();
+  EXPECT_EQ(*again, *g);
+
+  auto refused = [&](const std::string& members, const std::string& why) {
+    auto r = node::parse_genesis(head + R"(,"members":)" + members + "}");
+    ASSERT_FALSE(r) << members;
+    EXPECT_NE(r.message().find(why), std::string::npos) << r.message();
+  };
+  refused(R"([{"address":")" + f + R"(","role":"validator"}])", "is not in 'validators'");
+  refused(R"([{"address":")" + v1 + R"(","role":"follower"}])", "cannot be a follower too");
+  refused(R"([{"address":")" + f + R"(","role":"boss"}])", "role must be");
+  refused(R"([{"address":")" + f + R"(","role":"follower"},{"address":")" + f + R"(","role":"follower"}])", "listed twice");
+  refused(R"([{"address":")" + f + R"(","role":"follower","tier":1}])", "unknown field 'tier'");
+  refused(R"({})", "must be a list");
+}
+
 TEST(Node, HostsSeveralChannelsEachWithItsOwnValidatorsAndP2p) {
   TempDir d("multi");
   const std::vector<crypto::PrivateKey> keys = {test_key(70), test_key(71)};

@@ -456,7 +456,10 @@ class NetworkImpl final : public Network {
     }
     if (hello->address == m_self) return refuse(conn, "self-connection");
     auto it = m_index.find(hello->address);
-    if (it == m_index.end()) return refuse(conn, "not a member: " + hello->address.to_string());
+    if (it == m_index.end()) {
+      if (conn->direction == Direction::kInbound) return refuse_stranger(conn, hello->address);
+      return refuse(conn, "not a member: " + hello->address.to_string());
+    }
     if (conn->direction == Direction::kOutbound && static_cast<int>(it->second) != conn->peer) {
       return refuse(conn, "dialled " + peer_id(*conn).to_string() + " but the node claims to be " +
                               hello->address.to_string());
@@ -596,6 +599,18 @@ class NetworkImpl final : public Network {
     close(conn);
   }
 
+  // A node that is not a member keeps re-dialling: its refusals are all counted, but logged only the
+  // first time and then every 100th, so it cannot flood the log (the count is kept for 1024 addresses).
+  void refuse_stranger(const ConnPtr& conn, const core::Address& claimed) {
+    if (m_strangers.size() >= 1024 && !m_strangers.contains(claimed)) m_strangers.clear();
+    const uint64_t n = ++m_strangers[claimed];
+    if (n % 100 == 1) {
+      CX_WARN(m_log, "refused connection from " << conn->remote << ": not a member: " << claimed.to_string() << " ("
+                                                << n << " refused from it)");
+    }
+    close(conn);
+  }
+
   // An established peer broke a rule or a limit.
   void drop(const ConnPtr& conn, const std::string& reason) {
     CX_WARN(m_log, "dropping peer " << describe(*conn) << ": " << reason);
@@ -691,6 +706,7 @@ class NetworkImpl final : public Network {
   asio::steady_timer m_accept_retry;
   std::vector<std::unique_ptr<Peer>> m_peers;   // fixed after construction
   std::map<core::Address, size_t> m_index;      // fixed after construction
+  std::map<core::Address, uint64_t> m_strangers;  // refusals of non-members, by claimed address; I/O thread
 
   // I/O thread only.
   std::set<ConnPtr> m_conns;

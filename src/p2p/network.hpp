@@ -1,8 +1,9 @@
 #pragma once
-// Authenticated TCP transport between the validators of one channel.
+// Authenticated TCP transport between the member nodes (validators and followers) of one channel.
 //
 // Every connection starts with a handshake in which both sides prove their node key (p2p/wire.hpp);
-// only the addresses listed in NetworkOptions::peers may connect, and only for the same channel.
+// only the addresses listed in NetworkOptions::peers may connect, and only for the same channel (the
+// channel fills peers from its genesis members: docs/membership.md).
 // Between any two nodes there is at most one connection: if both dial at once, the one dialled by the
 // lower address survives (both sides decide the same way without talking). The transport is lossy by
 // design: a message sent while its peer is down, or in flight when a connection breaks, is lost;
@@ -34,7 +35,7 @@ struct NetworkOptions {
   std::string listen_host = "127.0.0.1";
   uint16_t listen_port = 0;            // 0 = pick a free port (see Network::port())
   crypto::PrivateKey node_key;
-  std::vector<PeerAddress> peers;      // the other validators; only these may connect (own address ignored)
+  std::vector<PeerAddress> peers;      // the other members; only these may connect (own address ignored)
   size_t frame_bytes_max = 32u << 20;  // type + payload of one frame
   size_t send_queue_bytes_max = 64u << 20;   // per peer; beyond it the connection is dropped and re-dialled
   uint32_t reconnect_min_ms = 100, reconnect_max_ms = 5000;  // exponential backoff, jittered

@@ -315,15 +315,12 @@ class MonitorSession : public std::enable_shared_from_this<MonitorSession> {
  public:
   MonitorSession(asio::ip::tcp::socket socket, MonitorKind kind, channel::ChannelApi* channel,
                  std::shared_ptr<LifeGuard> guard, MonitorLimits limits,
-                 std::shared_ptr<std::atomic<size_t>> connections)
+                 std::shared_ptr<void> slot)
       : m_ws(std::move(socket)), m_kind(kind), m_channel(channel), m_guard(std::move(guard)), m_limits(limits),
-        m_connections(std::move(connections)) {
-    m_connections->fetch_add(1);
-  }
+        m_slot(std::move(slot)) {}
 
   ~MonitorSession() {
     if (m_subscribed) m_channel->unsubscribe_blocks(m_sub);
-    m_connections->fetch_sub(1);
   }
 
   void run(beast::http::request<beast::http::string_body> upgrade) {
@@ -507,7 +504,7 @@ class MonitorSession : public std::enable_shared_from_this<MonitorSession> {
   channel::ChannelApi* m_channel;
   std::shared_ptr<LifeGuard> m_guard;
   MonitorLimits m_limits;
-  std::shared_ptr<std::atomic<size_t>> m_connections;
+  std::shared_ptr<void> m_slot;
   beast::http::request<beast::http::string_body> m_upgrade;
   beast::flat_buffer m_in;
   MonitorRequest m_request;
@@ -532,9 +529,9 @@ class MonitorSession : public std::enable_shared_from_this<MonitorSession> {
 
 void start_monitor_session(asio::ip::tcp::socket socket, beast::http::request<beast::http::string_body> upgrade_request,
                            MonitorKind kind, channel::ChannelApi* channel, std::shared_ptr<LifeGuard> guard,
-                           MonitorLimits limits, std::shared_ptr<std::atomic<size_t>> connections) {
+                           MonitorLimits limits, std::shared_ptr<void> slot) {
   auto session = std::make_shared<MonitorSession>(std::move(socket), kind, channel, std::move(guard), limits,
-                                                  std::move(connections));
+                                                  std::move(slot));
   session->run(std::move(upgrade_request));
 }
 

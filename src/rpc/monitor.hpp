@@ -54,10 +54,11 @@ struct MonitorLimits {
   size_t queue_bytes_max = 16u << 20;
 };
 
-// Takes over an upgraded connection. `connections` is incremented for the session's lifetime.
+// Takes over an upgraded connection. `slot` (its place in the server's connection table) is held for
+// the session's lifetime.
 void start_monitor_session(boost::asio::ip::tcp::socket socket,
                            boost::beast::http::request<boost::beast::http::string_body> upgrade_request,
                            MonitorKind kind, channel::ChannelApi* channel, std::shared_ptr<LifeGuard> guard,
-                           MonitorLimits limits, std::shared_ptr<std::atomic<size_t>> connections);
+                           MonitorLimits limits, std::shared_ptr<void> slot);
 
 }  // namespace cx::rpc

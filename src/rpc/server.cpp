@@ -19,6 +19,9 @@
 #include <boost/beast/websocket/rfc6455.hpp>
 
 #include "base/log.hpp"
+#include "base/clock.hpp"
+#include "rpc/client_auth.hpp"
+#include "rpc/conn_limits.hpp"
 #include "rpc/dispatcher.hpp"
 #include "rpc/json_format.hpp"
 #include "rpc/monitor.hpp"
@@ -124,9 +127,9 @@ class ServerImpl;
 
 class HttpSession : public std::enable_shared_from_this<HttpSession> {
  public:
-  HttpSession(tcp::socket socket, ServerImpl& server);
-  ~HttpSession();
-  void start() { do_read(); }
+  HttpSession(tcp::socket socket, ServerImpl& server, std::shared_ptr<ConnectionTable::Slot> slot)
+      : m_stream(std::move(socket)), m_server(server), m_slot(std::move(slot)) {}
+  void start();
 
  private:
   void do_read();
@@ -143,7 +146,12 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   http::response<http::string_body> m_res;
   std::array<char, 4096> m_drain;
   ServerImpl& m_server;
+  std::shared_ptr<ConnectionTable::Slot> m_slot;  // handed on to a WebSocket monitor
 };
+
+int64_t steady_now_us() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
 
 class ServerImpl final : public Server {
  public:
@@ -152,7 +160,7 @@ class ServerImpl final : public Server {
         m_channels(channels.begin(), channels.end()),
         m_guard(std::make_shared<LifeGuard>()),
         m_dispatcher(options, m_guard),
-        m_connections(std::make_shared<std::atomic<size_t>>(0)),
+        m_connections(ConnectionTable::make({options.connections_max, options.connections_per_address_max})),
         m_io(std::make_unique<asio::io_context>(static_cast<int>(std::max(1u, options.io_threads)))) {
     m_guard->io = m_io.get();
   }
@@ -256,7 +264,8 @@ class ServerImpl final : public Server {
   std::string m_default_name;
   std::shared_ptr<LifeGuard> m_guard;
   Dispatcher m_dispatcher;
-  std::shared_ptr<std::atomic<size_t>> m_connections;
+  std::shared_ptr<ConnectionTable> m_connections;
+  ClientAuth m_auth;
 
  private:
   void do_accept() {
@@ -271,16 +280,33 @@ class ServerImpl final : public Server {
         });
         return;
       }
-      if (m_connections->load() >= m_options.connections_max) {
-        boost::system::error_code ignored;
-        socket.close(ignored);
-      } else {
-        std::make_shared<HttpSession>(std::move(socket), *this)->start();
-      }
+      admit(std::move(socket));
       do_accept();
     });
   }
 
+  void admit(tcp::socket socket) {
+    boost::system::error_code ec;
+    const auto remote = socket.remote_endpoint(ec);
+    if (ec) return;  // gone already
+    const std::string address = remote.address().to_string();
+    AdmitRefusal refusal = AdmitRefusal::kNone;
+    auto slot = m_connections->admit(address, refusal);
+    if (!slot) {
+      // Closed at once: a refused client learns it from the reset, and costs nothing more.
+      if (m_refused.fetch_add(1, std::memory_order_relaxed) % 1000 == 0)
+        CX_WARN("rpc", "refused a connection from " << address << ": "
+                                                    << (refusal == AdmitRefusal::kAddressFull
+                                                            ? "it holds connectionsPerAddressMax connections"
+                                                            : "all connectionsMax are taken and none is idle")
+                                                    << " (" << m_refused.load() << " refused so far)");
+      socket.close(ec);
+      return;
+    }
+    std::make_shared<HttpSession>(std::move(socket), *this, std::move(slot))->start();
+  }
+
+  std::atomic<uint64_t> m_refused{0};
   std::unique_ptr<asio::io_context> m_io;
   std::unique_ptr<tcp::acceptor> m_acceptor;
   std::unique_ptr<asio::steady_timer> m_accept_timer;
@@ -290,17 +316,24 @@ class ServerImpl final : public Server {
   bool m_stopped GUARDED_BY(m_stop_mutex) = false;
 };
 
-HttpSession::HttpSession(tcp::socket socket, ServerImpl& server) : m_stream(std::move(socket)), m_server(server) {
-  m_server.m_connections->fetch_add(1);
+void HttpSession::start() {
+  // The table may ask this connection to close (to make room, while it waits for a request): on its strand.
+  m_slot->set_closer([weak = weak_from_this(), ex = m_stream.get_executor()] {
+    asio::post(ex, [weak] {
+      if (auto self = weak.lock()) self->m_stream.close();
+    });
+  });
+  do_read();
 }
-
-HttpSession::~HttpSession() { m_server.m_connections->fetch_sub(1); }
 
 void HttpSession::do_read() {
   m_parser.emplace();
   m_parser->body_limit(m_server.m_options.body_bytes_max);
   m_parser->header_limit(kHeaderBytesMax);
-  m_stream.expires_after(std::chrono::milliseconds(m_server.m_options.idle_timeout_ms));
+  m_slot->set_idle(true, steady_now_us());
+  const bool busy = m_server.m_connections->under_pressure();
+  m_stream.expires_after(std::chrono::milliseconds(busy ? m_server.m_options.idle_timeout_busy_ms
+                                                        : m_server.m_options.idle_timeout_ms));
   http::async_read(m_stream, m_buffer, *m_parser,
                    [self = shared_from_this()](beast::error_code ec, size_t) { self->on_read(ec); });
 }
@@ -328,6 +361,7 @@ void HttpSession::on_read(beast::error_code ec) {
 }
 
 void HttpSession::handle() {
+  m_slot->set_idle(false, 0);
   auto& req = m_parser->get();
   bool upgrade = beast::websocket::is_upgrade(req);
   Route route = route_of(req.target(), upgrade);
@@ -356,6 +390,15 @@ void HttpSession::handle() {
     reply_error(404, {error_code::kNotFound, msg}, !keep_alive);
     return;
   }
+  if (ch->params().rpc_auth_signed) {
+    auto it = req.find(kAuthHeader);
+    const std::string_view header = it == req.end() ? std::string_view() : std::string_view(it->value());
+    const SignedRequest signed_req{req.method_string(), req.target(), req.body()};
+    if (auto refused = m_server.m_auth.check(ch->params(), header, signed_req, system_clock().now_us())) {
+      reply_error(401, {error_code::kInvalidRequest, *refused}, !keep_alive);
+      return;
+    }
+  }
   if (route.kind == RouteKind::kMonitorBlock || route.kind == RouteKind::kMonitorEvent) {
     if (!upgrade) {
       reply_error(400, {error_code::kInvalidRequest, "invalid request: " + printable(req.target()) +
@@ -366,8 +409,7 @@ void HttpSession::handle() {
     MonitorLimits limits{m_server.m_options.idle_timeout_ms, m_server.m_options.ws_queue_bytes_max};
     MonitorKind kind = route.kind == RouteKind::kMonitorBlock ? MonitorKind::kBlock : MonitorKind::kEvent;
     m_stream.expires_never();
-    start_monitor_session(m_stream.release_socket(), m_parser->release(), kind, ch, m_server.m_guard, limits,
-                          m_server.m_connections);
+    start_monitor_session(m_stream.release_socket(), m_parser->release(), kind, ch, m_server.m_guard, limits, m_slot);
     return;
   }
   if (req.method() != http::verb::post) {
@@ -399,7 +441,7 @@ void HttpSession::reply(unsigned status, std::string body, bool close) {
   m_res.set(http::field::access_control_allow_origin, "*");
   if (status == 204) {
     m_res.set(http::field::access_control_allow_methods, "POST, GET, OPTIONS");
-    m_res.set(http::field::access_control_allow_headers, "Content-Type, Icon-Options");
+    m_res.set(http::field::access_control_allow_headers, "Content-Type, Icon-Options, Cx-Auth");
     m_res.set(http::field::access_control_max_age, "86400");
   } else {
     m_res.set(http::field::content_type, "application/json");

@@ -27,11 +27,15 @@ struct ServerOptions {
   unsigned io_threads = 2;           // threads "rpc-io-N" running all sockets and handlers
   size_t body_bytes_max = 4 << 20;   // larger request bodies get HTTP 413 and the connection closes
   size_t batch_max = 1000;           // requests per JSON-RPC batch
-  size_t connections_max = 1024;     // HTTP + WebSocket; beyond this new connections are closed
+  // Connection limits (rpc/conn_limits.hpp): HTTP + WebSocket in all; per client address; when all are
+  // taken a newcomer takes the longest-idle HTTP connection of the address holding the most.
+  size_t connections_max = 1024;
+  size_t connections_per_address_max = 128;
   int64_t wait_timeout_ms_default = 5000;  // icx_waitTransactionResult without "Icon-Options: timeout="
   int64_t wait_timeout_ms_max = 60000;     // cap on the client's requested timeout
   std::string default_channel;       // served at /api/v3; empty = the only channel, if there is one
   int64_t idle_timeout_ms = 60000;   // an HTTP connection with no request for this long is closed
+  int64_t idle_timeout_busy_ms = 5000;  // the same while more than 3/4 of connections_max are taken
   size_t ws_queue_bytes_max = 16u << 20;  // a monitor client this far behind is disconnected
 };
 

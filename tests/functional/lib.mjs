@@ -45,11 +45,11 @@ export async function waitFor(fn, { timeoutMs = 30000, intervalMs = 50, what = '
 }
 
 // Starts `complexchain localnet` in the background in a fresh directory; returns its JSON summary.
-export function startLocalnet(accounts = 5, validators = 1, { blockIntervalMs } = {}) {
+export function startLocalnet(accounts = 5, validators = 1, { blockIntervalMs, followers = 0 } = {}) {
   const dir = tmpdir('localnet');
   const interval = blockIntervalMs ? ['--block-interval-ms', String(blockIntervalMs)] : [];
   const out = cx(['localnet', 'start', '--dir', dir, '--port', '0', '--accounts', String(accounts),
-    '--validators', String(validators), ...interval, '--json']);
+    '--validators', String(validators), '--followers', String(followers), ...interval, '--json']);
   const info = JSON.parse(out);
   return { dir, ...info, stop: () => cx(['localnet', 'reset', '--dir', dir]) };
 }
