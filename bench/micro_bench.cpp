@@ -216,7 +216,9 @@ void BM_AcoreIrc2TransferExecutor(benchmark::State& st) {
   auto ms = [](const timeval& t) { return static_cast<double>(t.tv_sec) * 1e3 + static_cast<double>(t.tv_usec) / 1e3; };
   const double child_ms = ms(after.ru_utime) + ms(after.ru_stime) - ms(before.ru_utime) - ms(before.ru_stime);
   st.counters["executor_cpu_ms"] = child_ms / static_cast<double>(std::max<int64_t>(1, st.iterations()));
-  st.counters["round_trips_per_tx"] = static_cast<double>(s.round_trips) / static_cast<double>(s.invokes);
+  const double txs = static_cast<double>(std::max<int64_t>(1, st.iterations())) * static_cast<double>(st.range(0));
+  st.counters["round_trips_per_tx"] = static_cast<double>(s.round_trips) / txs;
+  st.counters["planned_share"] = static_cast<double>(s.planned_used) / txs;
 }
 BENCHMARK(BM_AcoreIrc2TransferExecutor)->Arg(1000)->Unit(benchmark::kMillisecond);
 

@@ -160,9 +160,11 @@ struct Irc2Block {
   }
 
   // Every method callable, on_install too, as the deploy path would run it.
-  class Callable final : public contracts::Contract {
+  // A ProgramHolder, as the resolver's contracts are: the block's calls to it are planned.
+  class Callable final : public contracts::Contract, public acore::ProgramHolder {
    public:
     explicit Callable(acore::ProgramPtr p) : m_program(std::move(p)) {}
+    const acore::ProgramPtr& program() const override { return m_program; }
     std::string_view name() const override { return "irc2"; }
     std::span<const contracts::MethodAbi> abi() const override { return m_program->methods(); }
     contracts::CallResult call(contracts::Host& host, size_t m, const json::value& params) const override {
@@ -206,12 +208,40 @@ TEST(Executor, ABlockGivesWhatTheInProcessRuntimeGivesInFewRoundTrips) {
   const auto there = block.run();
   expect_same(here, there);
   const PoolStats s = pool.stats();
-  EXPECT_EQ(s.invokes, n + 1);  // every tx (the package goes with the first)
+  // The whole block in one plan, the failing transfer too: no invoke of its own for any tx.
+  EXPECT_EQ(s.plans, 1u);
+  EXPECT_EQ(s.planned_used, n + 1);
+  EXPECT_EQ(s.invokes, 0u);
   EXPECT_EQ(s.programs_sent, 1u);
   EXPECT_EQ(s.restarts, 0u);
-  // One round trip per transfer, plus the reads the executor has not cached yet (50 recipients).
-  EXPECT_LE(s.round_trips, n + 1 + 2 * 50 + 10) << s.round_trips;
+  // One round trip for the plan, plus one per key of the starting state read (50 recipients and the
+  // holder's balance, the token's fields).
+  EXPECT_LE(s.round_trips, 1 + 50 + 10) << s.round_trips;
   std::printf("round trips: %llu for %zu txs\n", static_cast<unsigned long long>(s.round_trips), n + 1);
+}
+
+// A tx the plan counted on fails before its call runs (value sent to a method that is not payable):
+// the planned transfers after it read what that call would have written, so the rest of the block
+// runs call by call, with the same result.
+TEST(Executor, ACallThePlanForesawButTheBlockSkippedEndsThePlan) {
+  Irc2Block block(20);
+  execution::testing::TxFields f;
+  f.from = user(1);
+  f.to = block.token;
+  f.nonce = 99;
+  f.value = Uint256(1);
+  f.data = execution::testing::call_data("transfer", {{"_to", user(77).to_string()}, {"_value", "0x5"}});
+  block.txs.insert(block.txs.begin() + 5, std::make_shared<const core::Transaction>(execution::testing::make_tx(f)));
+  const auto here = block.run();
+  ASSERT_FALSE(here.receipts[5].success);
+  ExecutorPool pool(test_options());
+  Backend backend(pool);
+  expect_same(here, block.run());
+  const PoolStats s = pool.stats();
+  EXPECT_EQ(s.plans, 1u);
+  EXPECT_EQ(s.planned_used, 5u);          // on_install and the four transfers before the skipped one
+  EXPECT_EQ(s.invokes, block.txs.size() - 6);  // the rest, call by call
+  EXPECT_EQ(s.plans_broken, 0u);
 }
 
 // Writes that a failed tx, a failed callee or a failed caller leave behind must not survive in the
@@ -287,7 +317,7 @@ TEST(Executor, AnExecutorKilledMidBlockIsReplacedAndTheBlockGivesTheSameResult) 
   PoolOptions o = test_options();
   int kills = 0;
   o.before_request = [&](uint64_t request, pid_t pid) {
-    if (request == 60 || request == 200) {  // the first run, then the re-run, each in its middle
+    if (request == 20 || request == 100) {  // the first run's plan, then that run call by call
       ++kills;
       kill(pid, SIGKILL);
     }
@@ -308,7 +338,8 @@ TEST(Executor, WhenExecutorsKeepDyingTheBlockRunsInTheNodeWithTheSameResult) {
   ExecutorPool pool(o);
   Backend backend(pool);
   expect_same(here, block.run());
-  EXPECT_EQ(pool.stats().restarts, static_cast<uint64_t>(execution::kRuntimeLossRetries));
+  // Each run loses one executor planning the block and one running it call by call.
+  EXPECT_EQ(pool.stats().restarts, 2u * static_cast<uint64_t>(execution::kRuntimeLossRetries));
 }
 
 TEST(Executor, AHungExecutorIsKilledAndTheBlockRunsAgain) {
