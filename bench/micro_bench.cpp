@@ -118,9 +118,10 @@ void BM_ApplyBlockTransfers(benchmark::State& st) {
 BENCHMARK(BM_ApplyBlockTransfers)->Arg(1000)->Arg(5000)->Unit(benchmark::kMillisecond);
 
 // A Lua program with every method callable (on_install too), as a deploy would run it.
-class LuaAtAddress final : public contracts::Contract {
+class LuaAtAddress final : public contracts::Contract, public acore::ProgramHolder {
  public:
   explicit LuaAtAddress(acore::ProgramPtr p) : m_program(std::move(p)) {}
+  const acore::ProgramPtr& program() const override { return m_program; }
   std::string_view name() const override { return "irc2"; }
   std::span<const contracts::MethodAbi> abi() const override { return m_program->methods(); }
   contracts::CallResult call(contracts::Host& host, size_t method, const boost::json::value& params) const override {
