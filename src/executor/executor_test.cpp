@@ -5,13 +5,17 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
+#include "acore/memory_host.hpp"
 #include "executor/pool.hpp"
 #include "executor/sandbox.hpp"
 #include "execution/test_probe.hpp"
@@ -112,6 +116,37 @@ TEST(Sandbox, OpeningAFileOrASocketKillsTheProcess) {
     return write(2, "", 0) == 0 && big[100] == 'x' ? 42 : 1;
   });
   EXPECT_TRUE(WIFEXITED(allowed) && WEXITSTATUS(allowed) == 42) << "status " << allowed;
+}
+
+// Whether this kernel lets an unprivileged process make the executor's namespaces (tried in a child).
+bool namespaces_available() {
+  const pid_t pid = fork();
+  if (pid == 0) _exit(enter_namespaces() ? 1 : 0);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+TEST(Sandbox, InItsNamespacesNoFileAndNoNetworkIsReachable) {
+  if (!namespaces_available()) GTEST_SKIP() << "this kernel refuses unprivileged user namespaces: seccomp alone";
+  const pid_t pid = fork();
+  if (pid == 0) {
+    if (enter_namespaces()) _exit(100);
+    // Files of the host: gone; the root is an empty read-only tmpfs.
+    if (open("/etc/hostname", O_RDONLY) >= 0 || open("/proc/self/status", O_RDONLY) >= 0) _exit(1);
+    if (open("/x", O_WRONLY | O_CREAT, 0600) >= 0) _exit(2);
+    // The network: only a loopback that is down.
+    const int s = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(9);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (s >= 0 && connect(s, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) _exit(3);
+    _exit(42);
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 42) << "status " << status;
 }
 
 std::string read_text(const std::string& path) {
@@ -293,6 +328,40 @@ TEST(Executor, TheReadCacheNeverKeepsWhatWasRolledBack) {
   expect_same(here, block.run());
 }
 
+// The plan's safety net: a call whose planned reads the state does not hold (here the starting state
+// as the reader told it was a lie) is not used: the pool gives up the half-replayed call with
+// RuntimeLost (execution runs the block again), and the next plan on this thread is not made, so the
+// re-run goes call by call.
+TEST(Executor, APlanThatReadWhatTheStateDoesNotHoldIsThrownAway) {
+  auto program = std::get<acore::ProgramPtr>(acore::compile(acore::Package{{{"main.lua", kBox}}}));
+  const auto methods = program->methods();
+  const size_t copy = static_cast<size_t>(
+      std::find_if(methods.begin(), methods.end(), [](const auto& m) { return m.name == "copy"; }) - methods.begin());
+  acore::testing::MemoryHost host;  // empty storage: x reads as nothing
+  const json::value params = json::object{};
+  auto plan = [&](ExecutorPool& pool) {
+    acore::PlannedCall c{program, copy, params, host.current, host.tx_info, host.budget};
+    pool.plan_block(host.block_info, host.chain.step_costs, {c}, [](const core::Address&, BytesView) {
+      return std::optional<Bytes>(Bytes{'7'});  // not what the host holds
+    });
+  };
+  ExecutorPool pool(test_options());
+  plan(pool);
+  EXPECT_THROW(pool.invoke(*program, host, copy, params), contracts::RuntimeLost);
+  pool.end_plan();
+  EXPECT_EQ(pool.stats().plans, 1u);
+  EXPECT_EQ(pool.stats().plans_broken, 1u);
+  host = acore::testing::MemoryHost();
+  plan(pool);  // the re-run: no plan
+  const auto r = pool.invoke(*program, host, copy, params);
+  pool.end_plan();
+  EXPECT_TRUE(r.ok) << r.message;
+  EXPECT_EQ(pool.stats().plans, 1u);
+  EXPECT_EQ(pool.stats().planned_used, 0u);
+  EXPECT_EQ(pool.stats().invokes, 1u);
+  EXPECT_EQ(pool.stats().restarts, 0u);
+}
+
 TEST(Executor, RunsLockedDown) {
   ExecutorPool pool(test_options());
   Backend backend(pool);
@@ -302,6 +371,16 @@ TEST(Executor, RunsLockedDown) {
   const std::string status = read_text("/proc/" + std::to_string(pool.pids()[0]) + "/status");
   EXPECT_NE(status.find("NoNewPrivs:\t1"), std::string::npos) << status;
   EXPECT_NE(status.find("Seccomp:\t2"), std::string::npos) << status;
+  // Its own namespaces, where the kernel allows them (else seccomp alone, as a line on stderr says).
+  if (namespaces_available()) {
+    for (const char* ns : {"user", "mnt", "net", "ipc"}) {
+      char theirs[128] = {}, ours[128] = {};
+      const std::string path = "/proc/" + std::to_string(pool.pids()[0]) + "/ns/" + ns;
+      ASSERT_GT(readlink(path.c_str(), theirs, sizeof theirs - 1), 0) << path;
+      ASSERT_GT(readlink((std::string("/proc/self/ns/") + ns).c_str(), ours, sizeof ours - 1), 0);
+      EXPECT_STRNE(theirs, ours) << ns;
+    }
+  }
   // Only the socket (fd 3) and stdin/stdout/stderr are open.
   for (int fd = 4; fd < 64; ++fd) {
     char link[256];
