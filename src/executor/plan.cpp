@@ -17,6 +17,7 @@ using contracts::CallResult, contracts::HostResult, contracts::HostStatus;
 
 using Overlay = std::map<std::pair<Address, Bytes>, std::optional<Bytes>>;
 constexpr size_t kOverlayEntriesMax = 1u << 18;
+constexpr size_t kOutcomeBytesMax = 8u << 20;
 
 // The host of one planned call. Storage comes from the overlay (the starting state as read so far,
 // and the writes of the planned calls that succeeded), else from the node. Whatever else a call asks
@@ -29,7 +30,7 @@ class PlanHost final : public MeteredHost {
     if (HostStatus s = charge(m_msg.step_costs.get, false); !s) return s.failure();
     Bytes k(key.begin(), key.end());
     std::optional<Bytes> value = lookup(k);
-    m_ops.push_back(OpRead{std::move(k), value});
+    record(OpRead{std::move(k), value});
     return value;
   }
 
@@ -37,7 +38,7 @@ class PlanHost final : public MeteredHost {
     if (m_failure) return *m_failure;
     Bytes k(key.begin(), key.end());
     std::optional<Bytes> v = value ? std::optional<Bytes>(Bytes(value->begin(), value->end())) : std::nullopt;
-    m_ops.push_back(OpSet{k, v});
+    record(OpSet{k, v});
     if (m_msg.frame.read_only()) return fail({FailureCode::kAccessDenied, "storage write in a read-only call"});
     if (HostStatus s = charge(m_msg.step_costs.set, false); !s) return s;
     m_writes[std::move(k)] = std::move(v);
@@ -52,7 +53,7 @@ class PlanHost final : public MeteredHost {
   HostStatus emit(core::EventLog log) override {
     if (m_failure) return *m_failure;
     const bool fits = log.indexed.size() <= core::kLogItemsMax && log.data.size() <= core::kLogItemsMax;
-    m_ops.push_back(OpEmit{std::move(log)});
+    record(OpEmit{std::move(log)});
     if (m_msg.frame.read_only()) return fail({FailureCode::kAccessDenied, "event log in a read-only call"});
     if (!fits) return fail({FailureCode::kInvalidParameter, "event log above the receipt's bounds"});
     return charge(m_msg.step_costs.event_log, false);
@@ -94,6 +95,13 @@ class PlanHost final : public MeteredHost {
     return value;
   }
 
+  // An outcome must fit a message: a call that does more than kOutcomeBytesMax is not planned.
+  void record(Op op) override {
+    m_ops_bytes += op_bytes(op);
+    m_ops.push_back(std::move(op));
+    if (m_ops_bytes > kOutcomeBytesMax) m_unplanned = true;
+  }
+
   HostResult<Uint256> unplanned() {
     m_unplanned = true;
     return fail({FailureCode::kUnknown, "not available in a block's plan"});
@@ -102,6 +110,7 @@ class PlanHost final : public MeteredHost {
   Server& m_server;
   Overlay& m_overlay;
   bool m_unplanned = false;
+  size_t m_ops_bytes = 0;
   std::map<Bytes, std::optional<Bytes>> m_writes;
 };
 
@@ -125,12 +134,15 @@ void serve_plan(Server& server, Reader& r) {
   Overlay overlay;
   bool planning = true;  // after the first unavailable call, none is run: the overlay would miss its writes
   Writer out(MsgType::kPlanResults);
+  size_t sent = 0;
   for (uint32_t i = 0; i < n; ++i) {
     const InvokeMsg m = read_invoke(r);
     PlannedOutcome o;
     if (planning) o = run_planned(server, m, overlay);
-    planning = planning && o.available && overlay.size() < kOverlayEntriesMax;
+    const size_t before = out.size();
     write_outcome(out, o);
+    sent += out.size() - before;
+    planning = planning && o.available && overlay.size() < kOverlayEntriesMax && sent < kPlanOutcomeBytesMax - (16u << 20);
     if (out.size() < kOpsFlushBytes) continue;
     server.conn().send(out.data());
     out = Writer(MsgType::kPlanResults);

@@ -353,6 +353,7 @@ void ExecutorPool::plan_block(const contracts::BlockInfo& block, const core::Ste
   size_t n = 0;
   for (; n < calls.size() && out.size() < kMessageBytesMax / 2; ++n) {
     const acore::PlannedCall& c = calls[n];
+    if (!acore::sources_of(*c.program)) break;  // not compile()'s (a test runtime's): runs here, unplanned
     InvokeMsg m;
     m.code_hash = c.program->code_hash();
     if (!w->programs.count(m.code_hash) && sending.insert(m.code_hash).second) {
@@ -370,6 +371,7 @@ void ExecutorPool::plan_block(const contracts::BlockInfo& block, const core::Ste
     write_invoke(out, m);
   }
   calls.resize(n);
+  if (n == 0) return release(w, false);
   Bytes request = out.data();
   for (int i = 0; i < 4; ++i) request[1 + i] = static_cast<uint8_t>(n >> (24 - 8 * i));
   auto outcomes = run_plan(*w, request, n, read);
@@ -385,6 +387,7 @@ std::optional<std::vector<PlannedOutcome>> ExecutorPool::run_plan(Worker& w, con
   std::vector<PlannedOutcome> outcomes;
   outcomes.reserve(calls);
   std::string lost;
+  size_t received = 0;
   try {
     w.conn->send(request);
     for (;;) {
@@ -392,6 +395,8 @@ std::optional<std::vector<PlannedOutcome>> ExecutorPool::run_plan(Worker& w, con
       Reader r(message);
       const MsgType t = r.type();
       if (t == MsgType::kPlanResults) {
+        received += message.size();
+        if (received > kPlanOutcomeBytesMax) throw ProtocolError("a plan's outcomes are too large");
         while (!r.at_end() && outcomes.size() < calls) outcomes.push_back(read_outcome(r));
         r.end();
         continue;

@@ -86,6 +86,8 @@ struct PlannedOutcome {
   contracts::CallResult result;
 };
 inline constexpr size_t kPlanCallsMax = 100'000;
+// All the outcomes of one plan: past this the executor plans no more calls, and the node refuses more.
+inline constexpr size_t kPlanOutcomeBytesMax = 64u << 20;
 
 // A host operation's outcome on the node, and what the frame may still spend after it.
 struct Status {
