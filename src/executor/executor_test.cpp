@@ -253,6 +253,10 @@ TEST(Executor, ABlockGivesWhatTheInProcessRuntimeGivesInFewRoundTrips) {
   // holder's balance, the token's fields).
   EXPECT_LE(s.round_trips, 1 + 50 + 10) << s.round_trips;
   std::printf("round trips: %llu for %zu txs\n", static_cast<unsigned long long>(s.round_trips), n + 1);
+  // The next block's plan reads the keys this one used in one round trip: two in all.
+  expect_same(here, block.run());
+  EXPECT_EQ(pool.stats().round_trips - s.round_trips, 2u);
+  EXPECT_EQ(pool.stats().planned_used, 2 * (n + 1));
 }
 
 // A tx the plan counted on fails before its call runs (value sent to a method that is not payable):

@@ -15,7 +15,12 @@ namespace {
 using core::FailureCode;
 using contracts::CallResult, contracts::HostResult, contracts::HostStatus;
 
-using Overlay = std::map<std::pair<Address, Bytes>, std::optional<Bytes>>;
+// A key of the plan's state: its value, and whether a planned call used it (read or wrote it).
+struct Slot {
+  std::optional<Bytes> value;
+  bool used = false;
+};
+using Overlay = std::map<std::pair<Address, Bytes>, Slot>;
 constexpr size_t kOverlayEntriesMax = 1u << 18;
 constexpr size_t kOutcomeBytesMax = 8u << 20;
 
@@ -69,7 +74,7 @@ class PlanHost final : public MeteredHost {
     o.ops = std::move(m_ops);
     o.result = std::move(result);
     if (o.result.ok && !m_failure)
-      for (auto& [k, v] : m_writes) m_overlay[{m_msg.frame.contract, k}] = std::move(v);
+      for (auto& [k, v] : m_writes) m_overlay[{m_msg.frame.contract, k}] = Slot{std::move(v), true};
     return o;
   }
 
@@ -77,7 +82,10 @@ class PlanHost final : public MeteredHost {
   std::optional<Bytes> lookup(const Bytes& key) {
     if (auto w = m_writes.find(key); w != m_writes.end()) return w->second;
     auto slot = m_overlay.find({m_msg.frame.contract, key});
-    if (slot != m_overlay.end()) return slot->second;
+    if (slot != m_overlay.end()) {
+      slot->second.used = true;
+      return slot->second.value;
+    }
     Writer w(MsgType::kPlanRead);
     w.address(m_msg.frame.contract);
     w.bytes(key);
@@ -91,7 +99,7 @@ class PlanHost final : public MeteredHost {
       value = Bytes(v.begin(), v.end());
     }
     r.end();
-    m_overlay[{m_msg.frame.contract, key}] = value;
+    m_overlay[{m_msg.frame.contract, key}] = Slot{value, true};
     return value;
   }
 
@@ -126,12 +134,52 @@ PlannedOutcome run_planned(Server& server, const InvokeMsg& m, Overlay& overlay)
   return host.finish(std::move(result));
 }
 
+// Reads the keys the last plan used, in one round trip, into the overlay (not yet used).
+void prefetch(Server& server, Overlay& overlay) {
+  const auto& keys = server.plan_keys();
+  if (keys.empty()) return;
+  Writer w(MsgType::kPlanPrefetch);
+  w.u32(static_cast<uint32_t>(keys.size()));
+  for (const auto& [contract, key] : keys) {
+    w.address(contract);
+    w.bytes(key);
+  }
+  server.conn().send(w.data());
+  Bytes answer = server.conn().receive();
+  Reader r(answer);
+  if (r.type() != MsgType::kPlanPrefetchReply) throw ProtocolError("a prefetch got another answer");
+  for (const auto& k : keys) {
+    const uint8_t flag = r.u8();
+    if (flag == kPrefetchNotSent) continue;
+    if (flag > kPrefetchNotSent) throw ProtocolError("bad prefetch answer");
+    std::optional<Bytes> value;
+    if (flag == kPrefetchPresent) {
+      BytesView v = r.bytes();
+      value = Bytes(v.begin(), v.end());
+    }
+    overlay[k] = Slot{std::move(value), false};
+  }
+  r.end();
+}
+
+// What the next plan prefetches: the keys this one used (the first kPrefetchKeysMax of them).
+void remember_keys(Server& server, const Overlay& overlay) {
+  auto& keys = server.plan_keys();
+  keys.clear();
+  for (const auto& [k, slot] : overlay) {
+    if (!slot.used) continue;
+    if (keys.size() == kPrefetchKeysMax) break;
+    keys.push_back(k);
+  }
+}
+
 }  // namespace
 
 void serve_plan(Server& server, Reader& r) {
   const uint32_t n = r.u32();
   if (n > kPlanCallsMax) throw ProtocolError("too many planned calls");
   Overlay overlay;
+  prefetch(server, overlay);
   bool planning = true;  // after the first unavailable call, none is run: the overlay would miss its writes
   Writer out(MsgType::kPlanResults);
   size_t sent = 0;
@@ -148,6 +196,7 @@ void serve_plan(Server& server, Reader& r) {
     out = Writer(MsgType::kPlanResults);
   }
   r.end();
+  remember_keys(server, overlay);
   if (out.size() > 1) server.conn().send(out.data());
   server.conn().send(Writer(MsgType::kPlanDone).data());
 }

@@ -77,6 +77,27 @@ bool replay(Host& host, const std::vector<Op>& ops) {
   return true;
 }
 
+// The values of the keys a plan prefetches, in the block's starting state; past half a message the
+// rest are marked not sent (the executor reads them one by one if it needs them).
+Bytes prefetch_answer(Reader& r, const acore::PlanReader& read) {
+  const uint32_t n = r.u32();
+  if (n > kPrefetchKeysMax) throw ProtocolError("too many keys to prefetch");
+  Writer answer(MsgType::kPlanPrefetchReply);
+  for (uint32_t i = 0; i < n; ++i) {
+    const Address contract = r.address();
+    const BytesView key = r.bytes();
+    if (answer.size() > kMessageBytesMax / 2) {
+      answer.u8(kPrefetchNotSent);
+      continue;
+    }
+    const std::optional<Bytes> value = read(contract, key);
+    answer.u8(value ? kPrefetchPresent : kPrefetchAbsent);
+    if (value) answer.bytes(*value);
+  }
+  r.end();
+  return answer.data();
+}
+
 // This thread's block plan (ExecutorPool::plan_block), while its block runs.
 struct PlanState {
   const ExecutorPool* pool = nullptr;
@@ -407,6 +428,10 @@ std::optional<std::vector<PlannedOutcome>> ExecutorPool::run_plan(Worker& w, con
         r.end();
         if (outcomes.size() != calls) throw ProtocolError("a plan's outcomes do not match its calls");
         return outcomes;
+      }
+      if (t == MsgType::kPlanPrefetch) {
+        w.conn->send(prefetch_answer(r, read));
+        continue;
       }
       if (t != MsgType::kPlanRead) throw ProtocolError("unexpected message " + std::to_string(static_cast<int>(t)) + " in a plan");
       const Address contract = r.address();

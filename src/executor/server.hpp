@@ -59,6 +59,9 @@ class Server {
   void sync(uint64_t state_version);
   // The program of `m.code_hash`: compiled before, or compiled now from m.package; null if neither.
   acore::ProgramPtr program(const InvokeMsg& m);
+  // The storage keys the last plan used: the next plan reads them from the node in one round trip
+  // first (only a guess of what it will read; the values are the new block's).
+  std::vector<std::pair<Address, Bytes>>& plan_keys() { return m_plan_keys; }
 
  private:
   void invoke(Reader& r);
@@ -67,6 +70,7 @@ class Server {
   std::map<Hash32, acore::ProgramPtr> m_programs;
   std::map<std::pair<Address, Bytes>, std::optional<Bytes>> m_cache;
   uint64_t m_version = 0;
+  std::vector<std::pair<Address, Bytes>> m_plan_keys;
 };
 
 // Serves a kPlan message (plan.cpp): runs the block's planned calls ahead, in order, over the block's

@@ -44,6 +44,7 @@ enum class MsgType : uint8_t {
   kCallReply = 4,
   kPlan = 5,           // the block's planned calls (acore::BlockPlan): run them all ahead, in order
   kPlanReadReply = 6,  // a storage value of the block's starting state
+  kPlanPrefetchReply = 7,  // the values of the keys asked for, in the block's starting state
   // executor -> node
   kResult = 10,
   kNeedProgram = 11,  // the executor has no program for the code hash: send kInvoke again with it
@@ -56,6 +57,7 @@ enum class MsgType : uint8_t {
   kPlanRead = 18,     // a key of a planned call's contract that no earlier planned call read or wrote
   kPlanResults = 19,  // the outcomes of the next planned calls, in order, no answer
   kPlanDone = 20,     // every planned call has its outcome: the plan's session ends
+  kPlanPrefetch = 21,  // before the calls: the keys the last plan used, read in one round trip
 };
 
 // One buffered operation of a frame, replayed by the node on its host in this order.
@@ -88,6 +90,9 @@ struct PlannedOutcome {
 inline constexpr size_t kPlanCallsMax = 100'000;
 // All the outcomes of one plan: past this the executor plans no more calls, and the node refuses more.
 inline constexpr size_t kPlanOutcomeBytesMax = 64u << 20;
+inline constexpr size_t kPrefetchKeysMax = 16'384;
+// A prefetched key's answer: absent, present (a value follows), or not sent (the answer was full).
+inline constexpr uint8_t kPrefetchAbsent = 0, kPrefetchPresent = 1, kPrefetchNotSent = 2;
 
 // A host operation's outcome on the node, and what the frame may still spend after it.
 struct Status {
