@@ -118,9 +118,10 @@ void BM_ApplyBlockTransfers(benchmark::State& st) {
 BENCHMARK(BM_ApplyBlockTransfers)->Arg(1000)->Arg(5000)->Unit(benchmark::kMillisecond);
 
 // A Lua program with every method callable (on_install too), as a deploy would run it.
-class LuaAtAddress final : public contracts::Contract {
+class LuaAtAddress final : public contracts::Contract, public acore::ProgramHolder {
  public:
   explicit LuaAtAddress(acore::ProgramPtr p) : m_program(std::move(p)) {}
+  const acore::ProgramPtr& program() const override { return m_program; }
   std::string_view name() const override { return "irc2"; }
   std::span<const contracts::MethodAbi> abi() const override { return m_program->methods(); }
   contracts::CallResult call(contracts::Host& host, size_t method, const boost::json::value& params) const override {
@@ -216,7 +217,9 @@ void BM_AcoreIrc2TransferExecutor(benchmark::State& st) {
   auto ms = [](const timeval& t) { return static_cast<double>(t.tv_sec) * 1e3 + static_cast<double>(t.tv_usec) / 1e3; };
   const double child_ms = ms(after.ru_utime) + ms(after.ru_stime) - ms(before.ru_utime) - ms(before.ru_stime);
   st.counters["executor_cpu_ms"] = child_ms / static_cast<double>(std::max<int64_t>(1, st.iterations()));
-  st.counters["round_trips_per_tx"] = static_cast<double>(s.round_trips) / static_cast<double>(s.invokes);
+  const double txs = static_cast<double>(std::max<int64_t>(1, st.iterations())) * static_cast<double>(st.range(0));
+  st.counters["round_trips_per_tx"] = static_cast<double>(s.round_trips) / txs;
+  st.counters["planned_share"] = static_cast<double>(s.planned_used) / txs;
 }
 BENCHMARK(BM_AcoreIrc2TransferExecutor)->Arg(1000)->Unit(benchmark::kMillisecond);
 

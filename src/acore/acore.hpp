@@ -6,6 +6,7 @@
 //
 // Deterministic, like the rest of the core: the same package and the same host calls give the same
 // program, the same steps and the same results on every validator.
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -91,6 +92,22 @@ contracts::CallResult invoke(const Program& program, contracts::Host& host, size
 contracts::CallResult invoke_here(const Program& program, contracts::Host& host, size_t method,
                                   const boost::json::value& params);
 
+// A Lua call a block is about to make from one of its txs (a call tx to a Lua contract), known
+// before the block runs: what a backend may run ahead of time, all of the block's at once
+// (docs/executor.md, "the block's plan"). Only a forecast: the call's frame at run time is matched
+// against it, and what it read is checked against the state then, so a wrong forecast costs time,
+// never a different result.
+struct PlannedCall {
+  ProgramPtr program;
+  size_t method = 0;  // index in program->methods()
+  boost::json::value params;
+  contracts::Frame frame;
+  contracts::TxInfo tx;
+  uint64_t steps_max = 0;  // the most the call may get (the tx's step limit)
+};
+// Reads a contract's storage in the state the block's txs start from.
+using PlanReader = std::function<std::optional<Bytes>(const contracts::Address& contract, BytesView key)>;
+
 // Runs invoke() somewhere else. Installed once at process start (before any contract runs) and kept
 // for the life of the process; called from several threads at once.
 class InvokeBackend {
@@ -98,6 +115,38 @@ class InvokeBackend {
   virtual ~InvokeBackend() = default;
   virtual contracts::CallResult invoke(const Program& program, contracts::Host& host, size_t method,
                                        const boost::json::value& params) = 0;
+  // The block this thread starts now will make `calls` in this order (BlockPlan); end_plan: it ended.
+  virtual void plan_block(const contracts::BlockInfo& block, const core::StepCosts& costs, std::vector<PlannedCall> calls,
+                          const PlanReader& read) {
+    (void)block, (void)costs, (void)calls, (void)read;
+  }
+  virtual void end_plan() {}
+};
+
+// The Lua program behind a contract (as_contract's, or any contract that runs a program and says so
+// by deriving from ProgramHolder); null for any other contract.
+class ProgramHolder {
+ public:
+  virtual ~ProgramHolder() = default;
+  virtual const ProgramPtr& program() const = 0;
+};
+const ProgramPtr* program_of(const contracts::Contract& contract);
+
+// Whether invoke() on this thread goes to an installed backend (and so a BlockPlan is worth making).
+bool runs_elsewhere();
+
+// While one lives, the installed backend (if any, and unless ScopedInProcess) knows the block's
+// planned calls; apply_block makes one before its txs run.
+class BlockPlan {
+ public:
+  BlockPlan(const contracts::BlockInfo& block, const core::StepCosts& costs, std::vector<PlannedCall> calls,
+            const PlanReader& read);
+  ~BlockPlan();
+  BlockPlan(const BlockPlan&) = delete;
+  BlockPlan& operator=(const BlockPlan&) = delete;
+
+ private:
+  InvokeBackend* m_backend = nullptr;
 };
 // `backend` (or null: run in this process again). The caller keeps it alive while contracts may run.
 void set_invoke_backend(InvokeBackend* backend);

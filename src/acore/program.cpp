@@ -330,6 +330,23 @@ const std::vector<SourceFile>* sources_of(const Program& program) {
   return impl ? &impl->data.files : nullptr;
 }
 
+bool runs_elsewhere() { return !t_in_process && g_backend.load(std::memory_order_acquire) != nullptr; }
+
+BlockPlan::BlockPlan(const contracts::BlockInfo& block, const core::StepCosts& costs, std::vector<PlannedCall> calls,
+                     const PlanReader& read)
+    : m_backend(t_in_process ? nullptr : g_backend.load(std::memory_order_acquire)) {
+  if (m_backend && !calls.empty()) m_backend->plan_block(block, costs, std::move(calls), read);
+}
+
+BlockPlan::~BlockPlan() {
+  if (m_backend) m_backend->end_plan();
+}
+
+const ProgramPtr* program_of(const contracts::Contract& contract) {
+  const auto* holder = dynamic_cast<const ProgramHolder*>(&contract);
+  return holder ? &holder->program() : nullptr;
+}
+
 contracts::CallResult invoke(const Program& program, contracts::Host& host, size_t method, const json::value& params) {
   InvokeBackend* backend = t_in_process ? nullptr : g_backend.load(std::memory_order_acquire);
   if (backend) return backend->invoke(program, host, method, params);
@@ -361,7 +378,7 @@ contracts::CallResult invoke_here(const Program& program, contracts::Host& host,
 
 namespace {
 
-class LuaContract final : public contracts::Contract {
+class LuaContract final : public contracts::Contract, public ProgramHolder {
  public:
   explicit LuaContract(ProgramPtr program)
       : m_program(std::move(program)), m_name("acore:" + m_program->code_hash().hex().substr(0, 8)) {}
@@ -370,6 +387,7 @@ class LuaContract final : public contracts::Contract {
   contracts::CallResult call(contracts::Host& host, size_t method, const json::value& params) const override {
     return invoke(*m_program, host, method, params);
   }
+  const ProgramPtr& program() const override { return m_program; }
 
  private:
   ProgramPtr m_program;

@@ -1,5 +1,7 @@
 #include "execution/execute.hpp"
 
+#include <algorithm>
+
 #include "acore/acore.hpp"
 
 #include "execution/accounts.hpp"
@@ -116,9 +118,39 @@ auto rerun_on_runtime_loss(Fn&& run) {
   return run();
 }
 
+// The block's calls to Lua contracts as its txs will make them if all goes as planned: what an executor
+// backend runs ahead in one batch (acore::BlockPlan). A forecast only; it never decides a result.
+std::vector<acore::PlannedCall> planned_calls(const Journal& journal, const BlockContext& ctx,
+                                              const std::vector<core::TxPtr>& txs) {
+  std::vector<acore::PlannedCall> calls;
+  if (!acore::runs_elsewhere()) return calls;
+  const contracts::Registry& registry = registry_of(ctx);
+  for (const auto& tx : txs) {
+    if (tx->data_type != core::DataType::kCall || !tx->to.is_contract || !tx->data.is_object()) continue;
+    const auto* method = tx->data.get_object().if_contains("method");
+    const auto* params = tx->data.get_object().if_contains("params");
+    auto contract = method && method->is_string() ? registry.find(journal, tx->to) : nullptr;
+    const acore::ProgramPtr* program = contract ? acore::program_of(*contract) : nullptr;
+    if (!program || !tx->step_limit.fits_u64()) continue;
+    const auto abi = contract->abi();
+    const auto m = std::find_if(abi.begin(), abi.end(), [&](const auto& a) { return a.name == method->get_string(); });
+    if (m == abi.end()) continue;
+    const auto access = m->access == contracts::Access::kReadOnly ? contracts::Access::kReadOnly : contracts::Access::kWrite;
+    calls.push_back({*program, static_cast<size_t>(m - abi.begin()), params ? *params : boost::json::value(nullptr),
+                     contracts::Frame{tx->to, tx->from, tx->from, tx->value, 0, access},
+                     contracts::TxInfo{tx->hash, tx->timestamp_us, tx->nonce.value_or(Uint256())}, tx->step_limit.low_u64()});
+  }
+  return calls;
+}
+
 BlockOutput apply_block_once(const state::StateReader& base, const BlockContext& ctx, const std::vector<core::TxPtr>& txs) {
   Journal journal(base);
   begin_block(journal, ctx, alpha::kTimersPerBlockMax);  // due Alpha timers fire first, keyed on the header's timestamp
+  const acore::BlockPlan plan(contracts::BlockInfo{ctx.height, ctx.timestamp_us}, ctx.params->step_costs,
+                              planned_calls(journal, ctx, txs),
+                              [&](const core::Address& contract, BytesView key) {
+                                return journal.get(contract_storage_key(contract, key));
+                              });
   BlockOutput out;
   out.receipts.reserve(txs.size());
   Uint256 cumulative;

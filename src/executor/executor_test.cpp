@@ -5,13 +5,17 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
+#include "acore/memory_host.hpp"
 #include "executor/pool.hpp"
 #include "executor/sandbox.hpp"
 #include "execution/test_probe.hpp"
@@ -114,6 +118,37 @@ TEST(Sandbox, OpeningAFileOrASocketKillsTheProcess) {
   EXPECT_TRUE(WIFEXITED(allowed) && WEXITSTATUS(allowed) == 42) << "status " << allowed;
 }
 
+// Whether this kernel lets an unprivileged process make the executor's namespaces (tried in a child).
+bool namespaces_available() {
+  const pid_t pid = fork();
+  if (pid == 0) _exit(enter_namespaces() ? 1 : 0);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+TEST(Sandbox, InItsNamespacesNoFileAndNoNetworkIsReachable) {
+  if (!namespaces_available()) GTEST_SKIP() << "this kernel refuses unprivileged user namespaces: seccomp alone";
+  const pid_t pid = fork();
+  if (pid == 0) {
+    if (enter_namespaces()) _exit(100);
+    // Files of the host: gone; the root is an empty read-only tmpfs.
+    if (open("/etc/hostname", O_RDONLY) >= 0 || open("/proc/self/status", O_RDONLY) >= 0) _exit(1);
+    if (open("/x", O_WRONLY | O_CREAT, 0600) >= 0) _exit(2);
+    // The network: only a loopback that is down.
+    const int s = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(9);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (s >= 0 && connect(s, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) _exit(3);
+    _exit(42);
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 42) << "status " << status;
+}
+
 std::string read_text(const std::string& path) {
   std::ifstream in(path);
   std::stringstream ss;
@@ -160,9 +195,11 @@ struct Irc2Block {
   }
 
   // Every method callable, on_install too, as the deploy path would run it.
-  class Callable final : public contracts::Contract {
+  // A ProgramHolder, as the resolver's contracts are: the block's calls to it are planned.
+  class Callable final : public contracts::Contract, public acore::ProgramHolder {
    public:
     explicit Callable(acore::ProgramPtr p) : m_program(std::move(p)) {}
+    const acore::ProgramPtr& program() const override { return m_program; }
     std::string_view name() const override { return "irc2"; }
     std::span<const contracts::MethodAbi> abi() const override { return m_program->methods(); }
     contracts::CallResult call(contracts::Host& host, size_t m, const json::value& params) const override {
@@ -206,12 +243,44 @@ TEST(Executor, ABlockGivesWhatTheInProcessRuntimeGivesInFewRoundTrips) {
   const auto there = block.run();
   expect_same(here, there);
   const PoolStats s = pool.stats();
-  EXPECT_EQ(s.invokes, n + 1);  // every tx (the package goes with the first)
+  // The whole block in one plan, the failing transfer too: no invoke of its own for any tx.
+  EXPECT_EQ(s.plans, 1u);
+  EXPECT_EQ(s.planned_used, n + 1);
+  EXPECT_EQ(s.invokes, 0u);
   EXPECT_EQ(s.programs_sent, 1u);
   EXPECT_EQ(s.restarts, 0u);
-  // One round trip per transfer, plus the reads the executor has not cached yet (50 recipients).
-  EXPECT_LE(s.round_trips, n + 1 + 2 * 50 + 10) << s.round_trips;
+  // One round trip for the plan, plus one per key of the starting state read (50 recipients and the
+  // holder's balance, the token's fields).
+  EXPECT_LE(s.round_trips, 1 + 50 + 10) << s.round_trips;
   std::printf("round trips: %llu for %zu txs\n", static_cast<unsigned long long>(s.round_trips), n + 1);
+  // The next block's plan reads the keys this one used in one round trip: two in all.
+  expect_same(here, block.run());
+  EXPECT_EQ(pool.stats().round_trips - s.round_trips, 2u);
+  EXPECT_EQ(pool.stats().planned_used, 2 * (n + 1));
+}
+
+// A tx the plan counted on fails before its call runs (value sent to a method that is not payable):
+// the planned transfers after it read what that call would have written, so the rest of the block
+// runs call by call, with the same result.
+TEST(Executor, ACallThePlanForesawButTheBlockSkippedEndsThePlan) {
+  Irc2Block block(20);
+  execution::testing::TxFields f;
+  f.from = user(1);
+  f.to = block.token;
+  f.nonce = 99;
+  f.value = Uint256(1);
+  f.data = execution::testing::call_data("transfer", {{"_to", user(77).to_string()}, {"_value", "0x5"}});
+  block.txs.insert(block.txs.begin() + 5, std::make_shared<const core::Transaction>(execution::testing::make_tx(f)));
+  const auto here = block.run();
+  ASSERT_FALSE(here.receipts[5].success);
+  ExecutorPool pool(test_options());
+  Backend backend(pool);
+  expect_same(here, block.run());
+  const PoolStats s = pool.stats();
+  EXPECT_EQ(s.plans, 1u);
+  EXPECT_EQ(s.planned_used, 5u);          // on_install and the four transfers before the skipped one
+  EXPECT_EQ(s.invokes, block.txs.size() - 6);  // the rest, call by call
+  EXPECT_EQ(s.plans_broken, 0u);
 }
 
 // Writes that a failed tx, a failed callee or a failed caller leave behind must not survive in the
@@ -263,6 +332,40 @@ TEST(Executor, TheReadCacheNeverKeepsWhatWasRolledBack) {
   expect_same(here, block.run());
 }
 
+// The plan's safety net: a call whose planned reads the state does not hold (here the starting state
+// as the reader told it was a lie) is not used: the pool gives up the half-replayed call with
+// RuntimeLost (execution runs the block again), and the next plan on this thread is not made, so the
+// re-run goes call by call.
+TEST(Executor, APlanThatReadWhatTheStateDoesNotHoldIsThrownAway) {
+  auto program = std::get<acore::ProgramPtr>(acore::compile(acore::Package{{{"main.lua", kBox}}}));
+  const auto methods = program->methods();
+  const size_t copy = static_cast<size_t>(
+      std::find_if(methods.begin(), methods.end(), [](const auto& m) { return m.name == "copy"; }) - methods.begin());
+  acore::testing::MemoryHost host;  // empty storage: x reads as nothing
+  const json::value params = json::object{};
+  auto plan = [&](ExecutorPool& pool) {
+    acore::PlannedCall c{program, copy, params, host.current, host.tx_info, host.budget};
+    pool.plan_block(host.block_info, host.chain.step_costs, {c}, [](const core::Address&, BytesView) {
+      return std::optional<Bytes>(Bytes{'7'});  // not what the host holds
+    });
+  };
+  ExecutorPool pool(test_options());
+  plan(pool);
+  EXPECT_THROW(pool.invoke(*program, host, copy, params), contracts::RuntimeLost);
+  pool.end_plan();
+  EXPECT_EQ(pool.stats().plans, 1u);
+  EXPECT_EQ(pool.stats().plans_broken, 1u);
+  host = acore::testing::MemoryHost();
+  plan(pool);  // the re-run: no plan
+  const auto r = pool.invoke(*program, host, copy, params);
+  pool.end_plan();
+  EXPECT_TRUE(r.ok) << r.message;
+  EXPECT_EQ(pool.stats().plans, 1u);
+  EXPECT_EQ(pool.stats().planned_used, 0u);
+  EXPECT_EQ(pool.stats().invokes, 1u);
+  EXPECT_EQ(pool.stats().restarts, 0u);
+}
+
 TEST(Executor, RunsLockedDown) {
   ExecutorPool pool(test_options());
   Backend backend(pool);
@@ -272,6 +375,16 @@ TEST(Executor, RunsLockedDown) {
   const std::string status = read_text("/proc/" + std::to_string(pool.pids()[0]) + "/status");
   EXPECT_NE(status.find("NoNewPrivs:\t1"), std::string::npos) << status;
   EXPECT_NE(status.find("Seccomp:\t2"), std::string::npos) << status;
+  // Its own namespaces, where the kernel allows them (else seccomp alone, as a line on stderr says).
+  if (namespaces_available()) {
+    for (const char* ns : {"user", "mnt", "net", "ipc"}) {
+      char theirs[128] = {}, ours[128] = {};
+      const std::string path = "/proc/" + std::to_string(pool.pids()[0]) + "/ns/" + ns;
+      ASSERT_GT(readlink(path.c_str(), theirs, sizeof theirs - 1), 0) << path;
+      ASSERT_GT(readlink((std::string("/proc/self/ns/") + ns).c_str(), ours, sizeof ours - 1), 0);
+      EXPECT_STRNE(theirs, ours) << ns;
+    }
+  }
   // Only the socket (fd 3) and stdin/stdout/stderr are open.
   for (int fd = 4; fd < 64; ++fd) {
     char link[256];
@@ -287,7 +400,7 @@ TEST(Executor, AnExecutorKilledMidBlockIsReplacedAndTheBlockGivesTheSameResult) 
   PoolOptions o = test_options();
   int kills = 0;
   o.before_request = [&](uint64_t request, pid_t pid) {
-    if (request == 60 || request == 200) {  // the first run, then the re-run, each in its middle
+    if (request == 20 || request == 100) {  // the first run's plan, then that run call by call
       ++kills;
       kill(pid, SIGKILL);
     }
@@ -308,7 +421,8 @@ TEST(Executor, WhenExecutorsKeepDyingTheBlockRunsInTheNodeWithTheSameResult) {
   ExecutorPool pool(o);
   Backend backend(pool);
   expect_same(here, block.run());
-  EXPECT_EQ(pool.stats().restarts, static_cast<uint64_t>(execution::kRuntimeLossRetries));
+  // Each run loses one executor planning the block and one running it call by call.
+  EXPECT_EQ(pool.stats().restarts, 2u * static_cast<uint64_t>(execution::kRuntimeLossRetries));
 }
 
 TEST(Executor, AHungExecutorIsKilledAndTheBlockRunsAgain) {

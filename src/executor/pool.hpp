@@ -12,6 +12,7 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -39,6 +40,9 @@ struct PoolStats {
   uint64_t round_trips = 0;  // requests and results received from executors
   uint64_t programs_sent = 0;
   uint64_t restarts = 0;     // executors lost and replaced
+  uint64_t plans = 0;        // blocks whose planned calls an executor ran ahead
+  uint64_t planned_used = 0; // invokes answered from a plan, with no round trip of their own
+  uint64_t plans_broken = 0; // plans that a read contradicted (the block ran again without one)
 };
 
 class ExecutorPool final : public acore::InvokeBackend {
@@ -48,6 +52,12 @@ class ExecutorPool final : public acore::InvokeBackend {
 
   contracts::CallResult invoke(const acore::Program& program, contracts::Host& host, size_t method,
                                const boost::json::value& params) override;
+
+  // The block's planned calls run ahead in one session (docs/executor.md, "The block's plan"); the
+  // invokes of this thread's block that match them are answered from their outcomes.
+  void plan_block(const contracts::BlockInfo& block, const core::StepCosts& costs, std::vector<acore::PlannedCall> calls,
+                  const acore::PlanReader& read) override;
+  void end_plan() override;
 
   PoolStats stats() const;
   // The pids of the executors running now.
@@ -64,6 +74,12 @@ class ExecutorPool final : public acore::InvokeBackend {
   // Whether `w` must drop its read cache for a session at `state_version`: unless the last session
   // (at any version) ran on `w` at that same version, another executor may have written since.
   bool stale_cache(const Worker* w, uint64_t state_version);
+  // Runs the plan's session on `w`; the outcomes, one per call, or nullopt if the executor was lost.
+  std::optional<std::vector<PlannedOutcome>> run_plan(Worker& w, const Bytes& request, size_t calls,
+                                                      const acore::PlanReader& read);
+  // The planned outcome of this invoke, replayed on `host`, if the plan foresaw it exactly.
+  std::optional<contracts::CallResult> take_planned(const acore::Program& program, contracts::Host& host, size_t method,
+                                                    const boost::json::value& params);
   // Serves one message from the executor; true with `out` set when it was the invoke's result.
   bool serve(Worker& w, Reader& r, MsgType t, contracts::Host& host, contracts::CallResult& out);
 
@@ -75,6 +91,7 @@ class ExecutorPool final : public acore::InvokeBackend {
   const Worker* m_last_worker GUARDED_BY(m_mutex) = nullptr;  // ran the last session to start
   uint64_t m_last_version GUARDED_BY(m_mutex) = 0;            // at this state version
   std::atomic<uint64_t> m_invokes{0}, m_round_trips{0}, m_programs_sent{0}, m_restarts{0};
+  std::atomic<uint64_t> m_plans{0}, m_planned_used{0}, m_plans_broken{0};
 };
 
 }  // namespace cx::executor

@@ -18,17 +18,9 @@ constexpr size_t kProgramsMax = 512;
 constexpr size_t kCacheEntriesMax = 1u << 18;
 
 // The host of one invoke in the executor: see server.hpp and docs/executor.md for the rules.
-class FrameHost final : public contracts::Host {
+class FrameHost final : public MeteredHost {
  public:
-  FrameHost(Server& server, const InvokeMsg& m) : m_server(server), m_msg(m), m_left(m.steps_left) {
-    m_params.step_costs = m.step_costs;
-  }
-
-  const core::ChainParams& params() const override { return m_params; }
-  const contracts::BlockInfo& block() const override { return m_msg.block; }
-  const contracts::TxInfo& tx() const override { return m_msg.tx; }
-  const contracts::Frame& frame() const override { return m_msg.frame; }
-  uint64_t steps_left() const override { return m_failure ? 0 : m_left; }
+  FrameHost(Server& server, const InvokeMsg& m) : MeteredHost(m), m_server(server) {}
 
   HostResult<std::optional<Bytes>> storage_get(BytesView key) override {
     if (m_failure) return *m_failure;
@@ -93,8 +85,6 @@ class FrameHost final : public contracts::Host {
     return contracts::host_ok();
   }
 
-  HostStatus charge_steps(uint64_t steps) override { return charge(steps, true); }
-
   CallResult call(const contracts::CallArgs& args) override {
     if (m_failure) return CallResult::fail(*m_failure);
     Writer w(MsgType::kCall);
@@ -141,33 +131,13 @@ class FrameHost final : public contracts::Host {
     return v;
   }
 
-  // Steps for work the node does not see (recorded) or will charge itself when it replays the op.
-  HostStatus charge(uint64_t steps, bool recorded) {
-    if (m_failure) return *m_failure;
-    if (recorded) {
-      if (!m_ops.empty() && std::holds_alternative<OpCharge>(m_ops.back())) std::get<OpCharge>(m_ops.back()).steps += steps;
-      else record(OpCharge{steps});
-    }
-    if (steps > m_left) {
-      m_left = 0;
-      return fail({FailureCode::kOutOfStep, "out of step"});
-    }
-    m_left -= steps;
-    return contracts::host_ok();
-  }
-
-  void record(Op op) {
+  void record(Op op) override {
     m_ops_bytes += op_bytes(op);
     m_ops.push_back(std::move(op));
     if (m_ops_bytes < kOpsFlushBytes) return;
     Writer w(MsgType::kOps);
     w.ops(take_ops());
     m_server.conn().send(w.data());
-  }
-
-  core::Failure fail(core::Failure f) {
-    m_failure = f;
-    return f;
   }
 
   // Takes the node's word for the frame's steps; false (the frame failed) with m_failure set.
@@ -195,16 +165,25 @@ class FrameHost final : public contracts::Host {
   }
 
   Server& m_server;
-  const InvokeMsg& m_msg;
-  core::ChainParams m_params;
-  uint64_t m_left;
-  std::optional<core::Failure> m_failure;
-  std::vector<Op> m_ops;
   size_t m_ops_bytes = 0;
   std::map<Bytes, std::optional<Bytes>> m_writes;  // this frame's writes since its last outgoing call
 };
 
 }  // namespace
+
+HostStatus MeteredHost::charge(uint64_t steps, bool recorded) {
+  if (m_failure) return *m_failure;
+  if (recorded) {
+    if (!m_ops.empty() && std::holds_alternative<OpCharge>(m_ops.back())) std::get<OpCharge>(m_ops.back()).steps += steps;
+    else record(OpCharge{steps});
+  }
+  if (steps > m_left) {
+    m_left = 0;
+    return fail({FailureCode::kOutOfStep, "out of step"});
+  }
+  m_left -= steps;
+  return contracts::host_ok();
+}
 
 Bytes Server::ask(const Bytes& message, MsgType expected) {
   m_conn.send(message);
@@ -272,8 +251,10 @@ void Server::run() {
       return;  // the node closed the socket: it is done with this executor
     }
     Reader r(message);
-    if (r.type() != MsgType::kInvoke) throw ProtocolError("a session starts with an invoke");
-    invoke(r);
+    const MsgType t = r.type();
+    if (t == MsgType::kPlan) serve_plan(*this, r);
+    else if (t == MsgType::kInvoke) invoke(r);
+    else throw ProtocolError("a session starts with an invoke or a plan");
   }
 }
 

@@ -14,6 +14,34 @@
 
 namespace cx::executor {
 
+// What the executor's hosts share (FrameHost for an invoke, PlanHost for a planned call): the frame of
+// the invoke message, and steps metered locally with the node's prices, the charges recorded as ops.
+class MeteredHost : public contracts::Host {
+ public:
+  explicit MeteredHost(const InvokeMsg& m) : m_msg(m), m_left(m.steps_left) { m_params.step_costs = m.step_costs; }
+  const core::ChainParams& params() const override { return m_params; }
+  const contracts::BlockInfo& block() const override { return m_msg.block; }
+  const contracts::TxInfo& tx() const override { return m_msg.tx; }
+  const contracts::Frame& frame() const override { return m_msg.frame; }
+  uint64_t steps_left() const override { return m_failure ? 0 : m_left; }
+  contracts::HostStatus charge_steps(uint64_t steps) override { return charge(steps, true); }
+
+ protected:
+  virtual void record(Op op) { m_ops.push_back(std::move(op)); }
+  // Steps for work the node does not see (recorded) or will charge itself when it replays the op.
+  contracts::HostStatus charge(uint64_t steps, bool recorded);
+  core::Failure fail(core::Failure f) {
+    m_failure = f;
+    return f;
+  }
+
+  const InvokeMsg& m_msg;
+  core::ChainParams m_params;
+  uint64_t m_left;
+  std::optional<core::Failure> m_failure;
+  std::vector<Op> m_ops;
+};
+
 class Server {
  public:
   explicit Server(int fd) : m_conn(fd) {}
@@ -29,16 +57,26 @@ class Server {
   // The node's state version (contracts::Host::state_version) as of a message: the cache is dropped
   // unless it names the state the cache was filled from.
   void sync(uint64_t state_version);
+  // The program of `m.code_hash`: compiled before, or compiled now from m.package; null if neither.
+  acore::ProgramPtr program(const InvokeMsg& m);
+  // The storage keys the last plan used: the next plan reads them from the node in one round trip
+  // first (only a guess of what it will read; the values are the new block's).
+  std::vector<std::pair<Address, Bytes>>& plan_keys() { return m_plan_keys; }
 
  private:
   void invoke(Reader& r);
-  acore::ProgramPtr program(const InvokeMsg& m);
 
   Conn m_conn;
   std::map<Hash32, acore::ProgramPtr> m_programs;
   std::map<std::pair<Address, Bytes>, std::optional<Bytes>> m_cache;
   uint64_t m_version = 0;
+  std::vector<std::pair<Address, Bytes>> m_plan_keys;
 };
+
+// Serves a kPlan message (plan.cpp): runs the block's planned calls ahead, in order, over the block's
+// starting state (read from the node once per key) plus the planned calls' own writes, and sends their
+// outcomes. The session's read cache is not used: what a plan saw is not yet the node's state.
+void serve_plan(Server& server, Reader& r);
 
 // `complexchain executor --fd N`: locks the process down (sandbox.hpp) and serves the node on fd N.
 // Returns the process's exit code.

@@ -4,7 +4,7 @@ namespace cx::executor {
 
 namespace {
 
-constexpr uint8_t kOpCharge = 1, kOpSet = 2, kOpEmit = 3;
+constexpr uint8_t kOpCharge = 1, kOpSet = 2, kOpEmit = 3, kOpRead = 4;
 
 void strings(Writer& w, const std::vector<std::string>& v) {
   w.u32(static_cast<uint32_t>(v.size()));
@@ -87,6 +87,12 @@ void Writer::call_result(const contracts::CallResult& r) {
   str(boost::json::serialize(r.output));
 }
 
+void Writer::key_value(BytesView key, const std::optional<Bytes>& value) {
+  bytes(key);
+  u8(value ? 1 : 0);
+  if (value) bytes(*value);
+}
+
 void Writer::ops(const std::vector<Op>& ops) {
   u32(static_cast<uint32_t>(ops.size()));
   for (const Op& op : ops) {
@@ -95,9 +101,10 @@ void Writer::ops(const std::vector<Op>& ops) {
       u64(c->steps);
     } else if (auto* s = std::get_if<OpSet>(&op)) {
       u8(kOpSet);
-      bytes(s->key);
-      u8(s->value ? 1 : 0);
-      if (s->value) bytes(*s->value);
+      key_value(s->key, s->value);
+    } else if (auto* rd = std::get_if<OpRead>(&op)) {
+      u8(kOpRead);
+      key_value(rd->key, rd->value);
     } else {
       const auto& e = std::get<OpEmit>(op);
       u8(kOpEmit);
@@ -167,6 +174,16 @@ contracts::CallResult Reader::call_result() {
   return r;
 }
 
+void Reader::key_value(Bytes& key, std::optional<Bytes>& value) {
+  BytesView k = bytes();
+  key.assign(k.begin(), k.end());
+  value.reset();
+  if (u8()) {
+    BytesView v = bytes();
+    value = Bytes(v.begin(), v.end());
+  }
+}
+
 std::vector<Op> Reader::ops() {
   const uint32_t n = u32();
   if (n > kMessageBytesMax / 9) throw ProtocolError("too many ops");
@@ -177,13 +194,14 @@ std::vector<Op> Reader::ops() {
       case kOpCharge: ops.push_back(OpCharge{u64()}); break;
       case kOpSet: {
         OpSet s;
-        BytesView k = bytes();
-        s.key.assign(k.begin(), k.end());
-        if (u8()) {
-          BytesView v = bytes();
-          s.value = Bytes(v.begin(), v.end());
-        }
+        key_value(s.key, s.value);
         ops.push_back(std::move(s));
+        break;
+      }
+      case kOpRead: {
+        OpRead rd;
+        key_value(rd.key, rd.value);
+        ops.push_back(std::move(rd));
         break;
       }
       case kOpEmit: {
@@ -279,9 +297,28 @@ contracts::CallArgs read_call_args(Reader& r) {
   return a;
 }
 
+void write_outcome(Writer& w, const PlannedOutcome& o) {
+  w.u8(o.available ? 1 : 0);
+  if (!o.available) return;
+  w.u64(o.steps_used);
+  w.ops(o.ops);
+  w.call_result(o.result);
+}
+
+PlannedOutcome read_outcome(Reader& r) {
+  PlannedOutcome o;
+  o.available = r.u8() != 0;
+  if (!o.available) return o;
+  o.steps_used = r.u64();
+  o.ops = r.ops();
+  o.result = r.call_result();
+  return o;
+}
+
 size_t op_bytes(const Op& op) {
   if (std::holds_alternative<OpCharge>(op)) return 9;
   if (auto* s = std::get_if<OpSet>(&op)) return 10 + s->key.size() + (s->value ? s->value->size() : 0);
+  if (auto* rd = std::get_if<OpRead>(&op)) return 10 + rd->key.size() + (rd->value ? rd->value->size() : 0);
   size_t n = 9;
   for (const auto& v : std::get<OpEmit>(op).log.indexed) n += 4 + v.size();
   for (const auto& v : std::get<OpEmit>(op).log.data) n += 4 + v.size();

@@ -42,6 +42,9 @@ enum class MsgType : uint8_t {
   kReadReply = 2,
   kValueReply = 3,  // balance, total supply, transfer
   kCallReply = 4,
+  kPlan = 5,           // the block's planned calls (acore::BlockPlan): run them all ahead, in order
+  kPlanReadReply = 6,  // a storage value of the block's starting state
+  kPlanPrefetchReply = 7,  // the values of the keys asked for, in the block's starting state
   // executor -> node
   kResult = 10,
   kNeedProgram = 11,  // the executor has no program for the code hash: send kInvoke again with it
@@ -51,6 +54,10 @@ enum class MsgType : uint8_t {
   kTransfer = 15,
   kCall = 16,
   kOps = 17,  // buffered operations alone, no answer
+  kPlanRead = 18,     // a key of a planned call's contract that no earlier planned call read or wrote
+  kPlanResults = 19,  // the outcomes of the next planned calls, in order, no answer
+  kPlanDone = 20,     // every planned call has its outcome: the plan's session ends
+  kPlanPrefetch = 21,  // before the calls: the keys the last plan used, read in one round trip
 };
 
 // One buffered operation of a frame, replayed by the node on its host in this order.
@@ -64,7 +71,28 @@ struct OpSet {
 struct OpEmit {
   core::EventLog log;  // score is set by the node's host
 };
-using Op = std::variant<OpCharge, OpSet, OpEmit>;
+// A read in a planned call, with the value the plan saw: the node's replay reads the key on its host
+// (charging what a read charges) and uses the call's outcome only if the value is the same.
+struct OpRead {
+  Bytes key;
+  std::optional<Bytes> value;
+};
+using Op = std::variant<OpCharge, OpSet, OpEmit, OpRead>;
+
+// What a planned call did when the executor ran it ahead: usable only if `available` (it asked the
+// node for nothing a plan cannot answer, and did not run out of step).
+struct PlannedOutcome {
+  bool available = false;
+  uint64_t steps_used = 0;
+  std::vector<Op> ops;
+  contracts::CallResult result;
+};
+inline constexpr size_t kPlanCallsMax = 100'000;
+// All the outcomes of one plan: past this the executor plans no more calls, and the node refuses more.
+inline constexpr size_t kPlanOutcomeBytesMax = 64u << 20;
+inline constexpr size_t kPrefetchKeysMax = 16'384;
+// A prefetched key's answer: absent, present (a value follows), or not sent (the answer was full).
+inline constexpr uint8_t kPrefetchAbsent = 0, kPrefetchPresent = 1, kPrefetchNotSent = 2;
 
 // A host operation's outcome on the node, and what the frame may still spend after it.
 struct Status {
@@ -105,6 +133,7 @@ class Writer {
   void status(const Status& s);
   void call_result(const contracts::CallResult& r);
   void ops(const std::vector<Op>& ops);
+  void key_value(BytesView key, const std::optional<Bytes>& value);
   const Bytes& data() const { return m_out; }
   size_t size() const { return m_out.size(); }
 
@@ -127,7 +156,9 @@ class Reader {
   Status status();
   contracts::CallResult call_result();
   std::vector<Op> ops();
+  void key_value(Bytes& key, std::optional<Bytes>& value);
   void end() const;  // throws unless everything was read
+  bool at_end() const { return m_pos == m_in.size(); }
 
  private:
   BytesView take(size_t n);
@@ -139,6 +170,9 @@ void write_invoke(Writer& w, const InvokeMsg& m);
 InvokeMsg read_invoke(Reader& r);
 void write_call_args(Writer& w, const contracts::CallArgs& a);
 contracts::CallArgs read_call_args(Reader& r);
+
+void write_outcome(Writer& w, const PlannedOutcome& o);
+PlannedOutcome read_outcome(Reader& r);
 
 // Approximate wire size of an op, for kOpsFlushBytes.
 size_t op_bytes(const Op& op);
