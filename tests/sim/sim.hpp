@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "core/chain_params.hpp"
+#include "core/validator_set.hpp"
 #include "core/transaction.hpp"
 #include "crypto/secp256k1.hpp"
 
@@ -67,7 +68,14 @@ struct Config {
   bool forget_wal = false;         // self-test: restarts lose the write-ahead and proposal records (must be caught)
   bool expect_rejections = false;  // --faulty: every rejection rule must be hit over the seeds run
   bool trace = false;
+  // --reconfig: the validator set changes at kReconfigHeights (reconfig.cpp), one scenario per seed in
+  // turn; one more key (index `validators`) runs as an honest node that is a validator only in some.
+  bool reconfig = false;
 };
+
+// --reconfig: the heights at which the set changes, and back.
+constexpr uint64_t kReconfigFirst = 3;
+constexpr uint64_t kReconfigSecond = 6;
 
 // Fixed material shared by every seed: validator keys, a pool of signed txs, chain params.
 struct Fixture {
@@ -79,7 +87,13 @@ struct Fixture {
   // client, [3] a timestamp outside the window.
   std::vector<core::TxPtr> bad_txs;
   Uint256 genesis_supply;
-  explicit Fixture(size_t n);
+  // --reconfig: the scenarios' validator schedules (reconfig.cpp); empty otherwise.
+  std::vector<core::ValidatorSchedule> schedules;
+  core::ValidatorSchedule static_schedule;  // without --reconfig: the genesis set throughout
+  Fixture(size_t n, bool reconfig);
+  // The schedule of a seed's run.
+  const core::ValidatorSchedule& schedule(uint64_t seed) const;
+  static const char* scenario_name(uint64_t seed);
 };
 
 struct Stats {
@@ -104,6 +118,10 @@ struct Outcome {
   uint64_t digest = 0;
   Stats stats;
 };
+
+// --reconfig: one schedule per scenario (reconfig.cpp) over `keys` (n + 1 of them), starting with the
+// first n unweighted.
+std::vector<core::ValidatorSchedule> reconfig_schedules(const std::vector<core::Address>& keys, size_t n);
 
 Outcome run_seed(const Fixture& fx, const Config& cfg, uint64_t seed);
 
