@@ -12,7 +12,8 @@
 //   round r needs a proposal from r's leader that extends this node's certified chain tip, carries
 //   a valid QC for it, names this validator set, and whose contents the channel judged valid after
 //   executing the parent; and the tip must be at least as high as the lock (below). Any other
-//   proposal from the leader, or a round timeout, gets a kNone vote.
+//   proposal from the leader, or a round timeout, gets a kNone vote. (While sealing, below, the
+//   vote is for the tip itself.)
 // - The lock is the highest round of any QC this node has seen (from q votes, or carried in a
 //   proposal). A QC above the chain tip moves the tip to its block (the block was certified, so
 //   switching to it is safe), executing it. The certified blocks it leaves are kept aside, not
