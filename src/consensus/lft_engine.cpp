@@ -201,7 +201,7 @@ class LftEngine final : public Engine {
       auto s = t->second.seconds.find(v.voter);
       if (s != t->second.seconds.end() && same_vote(s->second, v)) return out;
     }
-    if (!signature_ok(v)) return out;
+    if (!vote_signature_ok(v)) return out;
     add_vote(v, /*relay=*/v.voter != m_self, out);
     settle(out);
     return out;
@@ -446,32 +446,9 @@ class LftEngine final : public Engine {
   }
 
   // ---- votes and certificates ----
-  // Same signed content (two valid signatures over one content are one vote, not equivocation).
-  static bool same_vote(const Vote& a, const Vote& b) {
-    return a.height == b.height && a.round == b.round && a.voter == b.voter && a.kind == b.kind &&
-           a.block_hash == b.block_hash && a.timestamp_us == b.timestamp_us;
-  }
-
-  bool signature_ok(const Vote& v) const {
-    auto pub = crypto::recover(v.signing_hash(), v.signature);
-    return pub && Address::of_public_key(*pub) == v.voter;
-  }
-
-  // Bounds what is kept per round: past rounds give way first (oldest first), then the farthest
-  // round ahead; the current round is never evicted. False: the new round is not kept (and what
-  // is not kept is not relayed either).
   template <typename Map>
   bool make_room(Map& m, uint32_t key, size_t max_keys) const {
-    if (m.size() < max_keys) return true;
-    if (m.begin()->first < m_round) {
-      m.erase(m.begin());
-      return true;
-    }
-    if (key < m_round) return false;
-    auto last = std::prev(m.end());
-    if (key > last->first || last->first == m_round) return false;
-    m.erase(last);
-    return true;
+    return make_room_for_round(m, key, max_keys, m_round);
   }
 
   void add_vote(const Vote& v, bool relay, Actions& out) {

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "crypto/secp256k1.hpp"
+
 namespace cx::consensus {
 namespace {
 
@@ -56,6 +58,16 @@ const BlockKey* Tally::certified(const core::ValidatorSchedule& schedule) const 
     if (set.weight_of(voters) >= set.quorum()) return &key;
   }
   return nullptr;
+}
+
+bool same_vote(const core::Vote& a, const core::Vote& b) {
+  return a.height == b.height && a.round == b.round && a.voter == b.voter && a.kind == b.kind &&
+         a.block_hash == b.block_hash && a.timestamp_us == b.timestamp_us;
+}
+
+bool vote_signature_ok(const core::Vote& v) {
+  auto pub = crypto::recover(v.signing_hash(), v.signature);
+  return pub && core::Address::of_public_key(*pub) == v.voter;
 }
 
 }  // namespace cx::consensus

@@ -1,7 +1,8 @@
 #pragma once
-// The votes of one round, as the LFT engine keeps them, and their weight under a validator set
-// (core/validator_set.hpp: groups count when a majority of their members signed).
+// The votes of one round, as the LFT engine keeps them, their weight under a validator set
+// (core/validator_set.hpp: groups count when a majority of their members signed), and vote helpers.
 #include <compare>
+#include <iterator>
 #include <map>
 #include <vector>
 
@@ -39,5 +40,27 @@ struct Tally {
   // or nullptr.
   const BlockKey* certified(const core::ValidatorSchedule& schedule) const;
 };
+
+// Same signed content (two valid signatures over one content are one vote, not equivocation).
+bool same_vote(const core::Vote& a, const core::Vote& b);
+// The vote's signature recovers its voter.
+bool vote_signature_ok(const core::Vote& v);
+
+// Bounds what the engine keeps per round (votes, proposals): past rounds give way first (oldest
+// first), then the farthest round ahead; the current round is never evicted. False: the new round is
+// not kept (and what is not kept is not relayed either).
+template <typename Map>
+bool make_room_for_round(Map& m, uint32_t key, size_t max_keys, uint32_t current) {
+  if (m.size() < max_keys) return true;
+  if (m.begin()->first < current) {
+    m.erase(m.begin());
+    return true;
+  }
+  if (key < current) return false;
+  auto last = std::prev(m.end());
+  if (key > last->first || last->first == current) return false;
+  m.erase(last);
+  return true;
+}
 
 }  // namespace cx::consensus
