@@ -24,10 +24,12 @@ ChannelCore::ChannelCore(CoreOptions options, CoreDeps deps, Publish publish)
       m_publish(std::move(publish)) {
   const auto& p = m_options.params;
   m_self = core::Address::of_public_key(*crypto::public_key_of(m_options.key));
-  m_validators_hash = core::validators_hash(p.validators);
-  m_networked = p.validators.size() > 1;
+  m_schedule = m_options.validator_schedule.epochs().empty() ? core::ValidatorSchedule::single(p.validator_set())
+                                                             : m_options.validator_schedule;
+  // Solo (the single-validator engine) only for one validator that never changes.
+  m_networked = m_schedule.epochs().size() > 1 || p.validators.size() > 1;
   consensus::EngineOptions eo;
-  eo.validators = p.validators;
+  eo.schedule = m_schedule;
   eo.key = m_options.key;
   eo.block_interval_ms = p.block_interval_ms;
   eo.round_timeout_ms = m_options.round_timeout_ms;
@@ -154,13 +156,24 @@ out::Actions ChannelCore::on_commit_durable(int64_t now_us, uint64_t height) {
 // ---- the engine's actions ----
 
 void ChannelCore::run(consensus::Actions actions, out::Actions& out) {
+  announce_seals(actions);
   // In order; an action may produce more (a built proposal is fed back to the engine), which follow.
   for (size_t i = 0; i < actions.size(); ++i) {
     consensus::Action a = std::move(actions[i]);
     consensus::Actions more;
     run_one(a, more, out);
+    announce_seals(more);
     for (auto& m : more) actions.push_back(std::move(m));
   }
+}
+
+// A seal QC proves its own block final, and the engine commits the blocks below that block first (in
+// the same batch): the observer learns of it before any of those commits.
+void ChannelCore::announce_seals(const consensus::Actions& actions) {
+  if (!m_observer) return;
+  for (const auto& a : actions)
+    if (const auto* c = std::get_if<consensus::ActCommit>(&a); c && consensus::is_seal_qc(c->qc))
+      m_observer->on_certified(c->block, c->qc);
 }
 
 void ChannelCore::run_one(consensus::Action& a, consensus::Actions& more, out::Actions& out) {
@@ -316,7 +329,9 @@ std::vector<consensus::CertifiedBlock> ChannelCore::certified_chain() const {
 // The round of the top of the certified chain (or of the final head).
 uint32_t ChannelCore::chain_top_round() const {
   auto chain = certified_chain();
-  return chain.empty() ? final_top().block->header.round : chain.back().qc.round;
+  if (!chain.empty()) return chain.back().qc.round;
+  const auto qc = final_qc();  // a sealed head's QC is of a later round than the block's own
+  return std::max(final_top().block->header.round, qc.empty() ? 0u : qc.round);
 }
 
 uint64_t ChannelCore::candidate_height() const {

@@ -74,6 +74,8 @@ using Actions = std::vector<Action>;
 
 struct CoreOptions {
   core::ChainParams params;
+  // The validator sets by height (core::ValidatorSchedule). Empty: params.validator_set() throughout.
+  core::ValidatorSchedule validator_schedule;
   crypto::PrivateKey key;               // this node's validator key
   uint64_t round_timeout_ms = 2000;     // LFT round timeout before backoff
   uint64_t gossip_interval_ms = 20;     // admitted txs go to peers in batches this often
@@ -151,6 +153,7 @@ class ChannelCore {
 
   // ---- core.cpp: events, engine actions, the chain, commits ----
   void run(consensus::Actions actions, out::Actions& out);
+  void announce_seals(const consensus::Actions& actions);
   void run_one(consensus::Action& a, consensus::Actions& more, out::Actions& out);
   void on_engine_execute(const consensus::ActExecute& e, consensus::Actions& more, out::Actions& out);
   void set_engine_timer(const consensus::ActSetTimer& t, out::Actions& out);
@@ -203,7 +206,7 @@ class ChannelCore {
   Publish m_publish;
   CoreObserver* m_observer = nullptr;
   core::Address m_self;
-  Hash32 m_validators_hash;
+  core::ValidatorSchedule m_schedule;
   bool m_networked = false;
   std::unique_ptr<consensus::Engine> m_engine;
   int64_t m_now_us = 0;  // time of the event being handled

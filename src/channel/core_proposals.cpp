@@ -30,7 +30,8 @@ BlockPtr ChannelCore::build_proposal(const consensus::ActBuildProposal& a) {
   h.prev_hash = a.parent->hash();
   h.timestamp_us = std::max(m_now_us, a.parent->header.timestamp_us + 1);
   h.proposer = m_self;
-  h.validators_hash = m_validators_hash;
+  h.validators_hash = m_schedule.at(h.height).hash();
+  h.set_next_validators(m_schedule.at(h.height + 1).hash());
   h.prev_result = parent->result;
   block->prev_qc = a.parent_qc;
   h.prev_qc_hash = block->prev_qc.hash();
@@ -111,8 +112,9 @@ std::optional<ProposalRejection> ChannelCore::check_proposal(const core::Block& 
     return rejection(ProposalReject::kBadProposerSignature, "the proposer signature is not " + h.proposer.to_string() + "'s");
   if (h.prev_result != parent->result)
     return rejection(ProposalReject::kPrevResultMismatch, "prev_result differs from this node's execution of the parent");
-  if (h.validators_hash != m_validators_hash)
-    return rejection(ProposalReject::kValidatorsMismatch, "validators_hash does not match the channel's validators");
+  if (h.validators_hash != m_schedule.at(h.height).hash() || h.next_validators() != m_schedule.at(h.height + 1).hash())
+    return rejection(ProposalReject::kValidatorsMismatch,
+                     "validators_hash or next_validators_hash does not match the channel's validators at that height");
   if (h.timestamp_us <= parent->block->header.timestamp_us)
     return rejection(ProposalReject::kTimestampNotAdvancing, "block time does not advance past the parent's");
   if (h.timestamp_us > m_now_us + p.tx_timestamp_window_us)
@@ -144,9 +146,8 @@ std::optional<ProposalRejection> ChannelCore::check_proposal(const core::Block& 
 // in rounds; when full, the farthest round gives way to a nearer one, so proposals for far-future
 // rounds cannot crowd out the ones this node votes on.
 void ChannelCore::record_proposal(const core::Block& b, BytesView encoded, out::Actions& out) {
-  const auto& validators = m_options.params.validators;
   const uint32_t round = b.header.round;
-  if (validators.empty() || b.header.proposer != validators[round % validators.size()]) return;
+  if (b.header.proposer != m_schedule.at(b.header.height).leader(round)) return;
   const Hash32 hash = b.hash();
   RecordsUpdate u;
   auto it = m_recorded_proposals.find(round);

@@ -67,10 +67,11 @@ void ChannelCore::serve_blocks(const core::Address& from, const Bytes& payload, 
   if (!page.empty()) out.push_back(out::Send{from, {p2p::MessageType::kBlockResponse, wire::encode(page)}});
 }
 
-// A QC certifies `block` if it is a valid QC (consensus::verify_qc) for exactly this block, height and round.
+// A QC certifies `block` if it is a valid QC (consensus::verify_qc) of the set in force at the block's
+// height for exactly this block and height, in its round or (sealing a set's last block) a later one.
 bool ChannelCore::certifies(const core::QuorumCertificate& qc, const core::Block& block) const {
-  return qc.block_hash == block.hash() && qc.height == block.header.height && qc.round == block.header.round &&
-         consensus::verify_qc(qc, m_options.params.validators);
+  return qc.block_hash == block.hash() && qc.height == block.header.height && qc.round >= block.header.round &&
+         consensus::verify_qc(qc, m_schedule);
 }
 
 // Decodes a page and checks what needs no state: every block certified, heights consecutive, each block
@@ -137,9 +138,13 @@ void ChannelCore::on_block_page(const core::Address& from, const Bytes& payload,
   // What is final, by the commit rule (engine.hpp): everything below the last block whose parent was
   // certified in the round right before it. The rest is certified but not final; it is adopted only if
   // the page was the last (else more of it follows) and it ends in a higher round than our own chain.
+  // A seal QC finalises its own block; a block of a new set finalises the last of the set before.
   size_t final_count = 0;
-  for (size_t i = 1; i < run_blocks.size(); ++i)
-    if (consensus::certifying_finalises_parent(*run_blocks[i].block)) final_count = i;
+  for (size_t i = 0; i < run_blocks.size(); ++i) {
+    const auto& b = *run_blocks[i].block;
+    if (i >= 1 && (consensus::certifying_finalises_parent(b) || m_schedule.changes_after(b.header.height - 1))) final_count = i;
+    if (consensus::is_seal_qc(run_blocks[i].qc)) final_count = i + 1;
+  }
   const bool adopt_rest = complete && run_blocks.back().qc.round > chain_top_round();
   const size_t use = adopt_rest ? run_blocks.size() : final_count;
   if (use == 0) return;

@@ -14,7 +14,7 @@ Status create_genesis(const core::ChainParams& p, const Hash32& id, storage::KvS
   // The genesis block's prev_hash commits to the genesis parameters, so block 0's hash does too.
   block->header.prev_hash = id;
   block->header.timestamp_us = p.genesis_timestamp_us;
-  block->header.validators_hash = core::validators_hash(p.validators);
+  block->header.validators_hash = p.validator_set().hash();
   block->header.prev_qc_hash = block->prev_qc.hash();
   Hash32 root = state.apply(state::empty_root(), execution::genesis_changes(p));
   CommittedResult res;

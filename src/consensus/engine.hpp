@@ -10,6 +10,7 @@
 
 #include "base/result.hpp"
 #include "core/block.hpp"
+#include "core/validator_set.hpp"
 #include "crypto/secp256k1.hpp"
 
 namespace cx::consensus {
@@ -75,7 +76,14 @@ inline bool certifying_finalises_parent(const core::Block& block) {
   return !block.prev_qc.empty() && block.header.round == block.prev_qc.round + 1;
 }
 
+// A QC of seal votes (core::VoteKind::kSeal): its block is final by itself (lft_engine.cpp).
+inline bool is_seal_qc(const core::QuorumCertificate& qc) {
+  return !qc.votes.empty() && qc.votes.front().kind == core::VoteKind::kSeal;
+}
+
 struct EngineOptions {
+  // The validator sets by height. Empty: `validators`, unweighted, from genesis on (a shorthand).
+  core::ValidatorSchedule schedule;
   std::vector<core::Address> validators;
   crypto::PrivateKey key;      // this node's validator key (signing is pure computation)
   uint64_t block_interval_ms = 200;
@@ -137,9 +145,16 @@ class Engine {
 inline size_t max_faulty(size_t n) { return n == 0 ? 0 : (n - 1) / 3; }
 inline size_t quorum(size_t n) { return n - max_faulty(n); }
 
-// True iff `qc` holds at least q valid kBlock votes for qc.block_hash at (qc.height, qc.round) from
-// distinct members of `validators`, sorted by voter address (the one form engines produce).
+// True iff `qc` holds valid votes for qc.block_hash at (qc.height, qc.round), all kBlock or all
+// kSeal, from distinct members of `validators` sorted by voter address (the one form engines
+// produce), whose weight is a quorum (core::ValidatorSet::weight_of, groups included).
+bool verify_qc(const core::QuorumCertificate& qc, const core::ValidatorSet& validators);
+// The same against the set in force at qc.height.
+bool verify_qc(const core::QuorumCertificate& qc, const core::ValidatorSchedule& schedule);
+// The same against an unweighted set (every weight 1, no groups).
 bool verify_qc(const core::QuorumCertificate& qc, const std::vector<core::Address>& validators);
+// The schedule an engine runs with (EngineOptions::schedule, or `validators` as one unweighted set).
+core::ValidatorSchedule schedule_of(const EngineOptions& options);
 
 // The single-validator engine: the LFT rules with n = 1 (propose, self-vote, certify, commit the
 // previous candidate). The multi-validator LFT engine replaces it behind this interface.

@@ -2,15 +2,18 @@
 // deterministic state machine.
 //
 // Rules this engine keeps:
-// - n validators in the given order, f = ⌊(n−1)/3⌋, q = n − f.
-// - Rounds are numbered across heights, as in LFT2: round r has one leader, validators[r mod n],
-//   and certifies at most one block, of whatever height. Genesis is round 0; when nothing fails,
-//   block h is proposed in round h and leaders rotate per block.
+// - Weighted validators (core/validator_set.hpp): total weight W, F = ⌊(W−1)/3⌋, a quorum is
+//   weight ≥ Q = W − F (3·w > 2·W); a group counts with a majority of its members. Every vote and QC
+//   is weighed by the set in force at its height (core::ValidatorSchedule). Unweighted: n, f, q.
+// - Rounds are numbered across heights (LFT2): round r has one leader, the set's leader(r) (weighted
+//   round-robin; validators[r mod n] unweighted), and certifies at most one block, of whatever
+//   height. Genesis is round 0; when nothing fails, block h is proposed in round h.
 // - Each validator signs at most one vote per round, ever, in increasing rounds. A kBlock vote in
 //   round r needs a proposal from r's leader that extends this node's certified chain tip, carries
 //   a valid QC for it, names this validator set, and whose contents the channel judged valid after
 //   executing the parent; and the tip must be at least as high as the lock (below). Any other
-//   proposal from the leader, or a round timeout, gets a kNone vote.
+//   proposal from the leader, or a round timeout, gets a kNone vote. (While sealing, below, the
+//   vote is for the tip itself.)
 // - The lock is the highest round of any QC this node has seen (from q votes, or carried in a
 //   proposal). A QC above the chain tip moves the tip to its block (the block was certified, so
 //   switching to it is safe), executing it. The certified blocks it leaves are kept aside, not
@@ -22,10 +25,15 @@
 //   round r−1 (B.prev_qc.round = r−1), P and its ancestors are final. A certified block whose
 //   parent's round is further back waits in the certified chain until a child certified in the
 //   next round finalises it.
-// - A round ends with a QC for it (→ r+1), or when its votes prove no block can reach q
-//   (max block votes + votes missing < q), or (LFT2's lazy vote) when it held q votes but no
-//   decision at two consecutive timeouts. f+1 votes for a later round show an honest validator got
-//   there, so this node joins that round; a QC for a later round moves it past that round.
+// - A round ends with a QC for it (→ r+1), or when its votes prove no block can reach a quorum
+//   (Tally::lost), or (LFT2's lazy vote) when it held a quorum of votes but no decision at two
+//   consecutive timeouts. Votes of weight > F for a later round show an honest validator got there,
+//   so this node joins that round; a QC for a later round moves it past that round.
+// - Changing the validator set (docs/architecture.md): while the tip B is the last block of its
+//   set's term and not final, nobody proposes; B's set votes for B again in every round — kSeal if
+//   the voter holds a QC for B from the round before, else kBlock (a QC of a later round for B, so the
+//   next round can seal). A seal QC makes B final. Only then does the next set vote at B's height + 1,
+//   and its first block carries the seal QC. A QC of the next set for a child of B proves B final.
 // - Timeout of round r = round_timeout_ms · 2^min(k, 5), k = rounds failed since the tip was
 //   certified (+ block_interval_ms when k = 0, while the leader waits out the block interval).
 //   Timing out without a vote casts a kNone vote; with one, re-broadcasts it. Either way the timer
@@ -45,7 +53,10 @@
 // from B: its q voters share an honest validator U with C's q voters; U saw B's QC inside C
 // before voting for C, so its lock was ≥ r from then on, and U votes in round s only for a block
 // whose parent's QC round is ≥ its lock — by induction on s that parent is B, C, or a block
-// certified after r+1, which descends from B. So every block final later extends B. Before the
+// certified after r+1, which descends from B. So every block final later extends B. A seal QC for
+// B in round s plays C's part (its honest voters held B's QC of round s−1, so their lock was s−1 and
+// their tip B), and the next set builds only on a B final at its honest voters, so safety carries
+// across a change of set (the full argument is in docs/architecture.md). Before the
 // fix that introduced global rounds (tests/sim/README.md, seeds 140 and 3), rounds restarted at
 // each height and a node could be left holding a certified block that no quorum would extend.
 //
@@ -62,6 +73,7 @@
 
 #include "base/assert.hpp"
 #include "consensus/engine.hpp"
+#include "consensus/tally.hpp"
 
 namespace cx::consensus {
 namespace {
@@ -83,14 +95,6 @@ constexpr size_t kAsideMax = 64;
 constexpr uint32_t kTimeoutDoublingsMax = 5;  // cap: 32 × round_timeout_ms
 constexpr size_t kVerifiedQcCacheMax = 16;
 
-struct Tally {
-  std::map<Address, Vote> votes;  // by voter (the first vote of each); sorted by address for QCs
-  // Second votes of voters that equivocated, for the block held as this round's proposal (add_vote).
-  std::map<Address, Vote> seconds;
-  std::map<std::pair<uint64_t, Hash32>, size_t> block_votes;  // by (height, block hash)
-  size_t none_votes = 0;
-};
-
 struct StoredProposal {
   BlockPtr block;
   std::optional<bool> contents_valid;  // the channel's verdict, once it executed the parent
@@ -99,21 +103,10 @@ struct StoredProposal {
 
 class LftEngine final : public Engine {
  public:
-  explicit LftEngine(const EngineOptions& o) : m_options(o) {
-    const auto& vs = o.validators;
-    CX_ASSERT_MSG(!vs.empty() && vs.size() <= core::kValidatorsMax, "validator set size out of range");
-    for (size_t i = 0; i < vs.size(); ++i) {
-      bool fresh = m_index.emplace(vs[i], i).second;
-      CX_ASSERT_MSG(fresh, "validator listed twice");
-    }
+  explicit LftEngine(const EngineOptions& o) : m_options(o), m_schedule(schedule_of(o)) {
     auto pub = crypto::public_key_of(o.key);
     CX_ASSERT_MSG(pub.has_value(), "invalid node key");
     m_self = Address::of_public_key(*pub);
-    if (auto it = m_index.find(m_self); it != m_index.end()) m_self_index = it->second;
-    m_n = vs.size();
-    m_f = max_faulty(m_n);
-    m_q = quorum(m_n);
-    m_validators_hash = core::validators_hash(vs);
   }
 
   Actions start(const ChainTip& tip, const std::vector<Bytes>& persisted_records) override {
@@ -169,7 +162,8 @@ class LftEngine final : public Engine {
     // vote: neither certified nor provably lost, forever). After a whole further timeout with such a
     // quorum, the round ends. Safety does not depend on how rounds end (see the header comment).
     auto tally = m_votes.find(m_round);
-    bool quorum_undecided = tally != m_votes.end() && tally->second.votes.size() >= m_q;
+    const auto& set = deciding_set();
+    bool quorum_undecided = tally != m_votes.end() && tally->second.voted_weight(set) >= set.quorum();
     if (quorum_undecided && m_undecided_at_timeout && m_round < std::numeric_limits<uint32_t>::max()) {
       std::vector<Vote> proof;
       for (const auto& [voter, v] : tally->second.votes) proof.push_back(v);
@@ -197,7 +191,7 @@ class LftEngine final : public Engine {
 
   Actions on_vote(const Vote& v) override {
     Actions out;
-    if (!m_started || !m_index.contains(v.voter)) return out;
+    if (!m_started || !m_schedule.at(v.height).contains(v.voter)) return out;
     if ((v.kind == VoteKind::kNone) != v.block_hash.is_zero()) return out;
     if (v.round <= tip_round()) return out;  // that round is settled here
     // A copy already counted needs no signature check, and is never relayed twice.
@@ -207,7 +201,7 @@ class LftEngine final : public Engine {
       auto s = t->second.seconds.find(v.voter);
       if (s != t->second.seconds.end() && same_vote(s->second, v)) return out;
     }
-    if (!signature_ok(v)) return out;
+    if (!vote_signature_ok(v)) return out;
     add_vote(v, /*relay=*/v.voter != m_self, out);
     settle(out);
     return out;
@@ -247,12 +241,23 @@ class LftEngine final : public Engine {
   // ---- chain position ----
   const BlockPtr& tip() const { return m_chain.empty() ? m_committed : m_chain.back().block; }
   const QuorumCertificate& tip_qc() const { return m_chain.empty() ? m_committed_qc : m_chain.back().qc; }
-  // The round the tip was certified in (its own round; genesis: 0).
-  uint32_t tip_round() const { return tip()->header.round; }
+  // The round of the tip's highest QC: its own round, or a later one when the last block of a set's
+  // term was certified again while being sealed (genesis: 0).
+  uint32_t tip_round() const { return std::max(tip()->header.round, tip_qc().empty() ? 0u : tip_qc().round); }
   static uint32_t next_round(uint32_t r) { return r == std::numeric_limits<uint32_t>::max() ? r : r + 1; }
 
-  size_t leader_index(uint32_t round) const { return static_cast<size_t>(round % m_n); }
-  bool is_leader(uint32_t round) const { return m_self_index && *m_self_index == leader_index(round); }
+  // ---- validator sets (core::ValidatorSchedule; "Changing the validator set" in the header comment) ----
+  // The tip is the last block of its set's term and not final yet: that set seals it before the next
+  // set decides anything.
+  bool sealing() const { return !m_chain.empty() && m_schedule.changes_after(tip()->header.height); }
+  // The set deciding the current rounds: the next height's, or while sealing the tip's.
+  const core::ValidatorSet& deciding_set() const {
+    return m_schedule.at(sealing() ? tip()->header.height : tip()->header.height + 1);
+  }
+  const Address& leader_of(uint64_t height, uint32_t round) const { return m_schedule.at(height).leader(round); }
+  bool is_leader(uint32_t round) const {
+    return !sealing() && deciding_set().contains(m_self) && leader_of(tip()->header.height + 1, round) == m_self;
+  }
 
   // Rounds failed since the tip was certified.
   uint32_t failed_rounds() const { return m_round > tip_round() ? m_round - tip_round() - 1 : 0; }
@@ -332,13 +337,14 @@ class LftEngine final : public Engine {
   }
 
   // ---- signing (monotonic in rounds; see VoteRecord) ----
-  bool can_sign_vote() const { return m_self_index && (!m_signed || m_round > m_signed->round); }
+  bool can_sign_vote() const { return deciding_set().contains(m_self) && (!m_signed || m_round > m_signed->round); }
 
   void cast_vote(VoteKind kind, const Hash32& block_hash, int64_t timestamp_us, Actions& out,
                  const BlockPtr& own_proposal = nullptr) {
     CX_ASSERT(can_sign_vote() && !m_my_vote);
     Vote v;
-    v.height = tip()->header.height + 1;
+    // A seal (or re-certification) of the tip names the tip's height; any other vote the next one.
+    v.height = block_hash == tip()->hash() ? tip()->header.height : tip()->header.height + 1;
     v.round = m_round;
     v.kind = kind;
     v.block_hash = block_hash;
@@ -370,7 +376,7 @@ class LftEngine final : public Engine {
     uint32_t key = hd.round;
     if (key <= tip_round()) return;
     // Only the round's leader proposes; anything else is not this round's proposal.
-    if (hd.proposer != m_options.validators[leader_index(key)]) return;
+    if (hd.proposer != leader_of(hd.height, key)) return;
     bool own = m_build_requested && key == m_round && hd.proposer == m_self;
     if (auto it = m_proposals.find(key); it != m_proposals.end()) {
       // First proposal per round wins (a second one is the leader equivocating); a redelivery may
@@ -395,15 +401,25 @@ class LftEngine final : public Engine {
     const auto& p = tip()->header;
     if (hd.round != m_round || hd.height != p.height + 1) return false;
     if (hd.prev_hash != tip()->hash() || hd.timestamp_us <= p.timestamp_us) return false;
-    if (hd.validators_hash != m_validators_hash || hd.prev_qc_hash != b.prev_qc.hash()) return false;
+    if (hd.validators_hash != m_schedule.at(hd.height).hash() || hd.prev_qc_hash != b.prev_qc.hash()) return false;
+    if (hd.next_validators() != m_schedule.at(hd.height + 1).hash()) return false;
     if (p.height == 0) return b.prev_qc.empty();  // genesis is certified by definition
-    return b.prev_qc.height == p.height && b.prev_qc.round == p.round && b.prev_qc.block_hash == tip()->hash() &&
+    // It carries the tip's highest QC (after a seal, the seal QC).
+    return b.prev_qc.height == p.height && b.prev_qc.round == tip_round() && b.prev_qc.block_hash == tip()->hash() &&
            verify_qc(b.prev_qc);
   }
 
   // Votes on the current round's proposal if there is one and the verdict is in; true if it voted.
   bool vote_on_proposal(Actions& out) {
     if (m_my_vote || !can_sign_vote()) return false;
+    if (sealing()) {
+      if (!tip_usable()) return false;
+      // With a QC for the tip from the round before, a seal vote; without, a vote certifying the tip
+      // again in this round, so that the next round can seal it.
+      const VoteKind kind = tip_round() + 1 == m_round ? VoteKind::kSeal : VoteKind::kBlock;
+      cast_vote(kind, tip()->hash(), tip()->header.timestamp_us, out);
+      return true;
+    }
     auto it = m_proposals.find(m_round);
     if (it == m_proposals.end()) return false;
     const auto& p = it->second;
@@ -430,32 +446,9 @@ class LftEngine final : public Engine {
   }
 
   // ---- votes and certificates ----
-  // Same signed content (two valid signatures over one content are one vote, not equivocation).
-  static bool same_vote(const Vote& a, const Vote& b) {
-    return a.height == b.height && a.round == b.round && a.voter == b.voter && a.kind == b.kind &&
-           a.block_hash == b.block_hash && a.timestamp_us == b.timestamp_us;
-  }
-
-  bool signature_ok(const Vote& v) const {
-    auto pub = crypto::recover(v.signing_hash(), v.signature);
-    return pub && Address::of_public_key(*pub) == v.voter;
-  }
-
-  // Bounds what is kept per round: past rounds give way first (oldest first), then the farthest
-  // round ahead; the current round is never evicted. False: the new round is not kept (and what
-  // is not kept is not relayed either).
   template <typename Map>
   bool make_room(Map& m, uint32_t key, size_t max_keys) const {
-    if (m.size() < max_keys) return true;
-    if (m.begin()->first < m_round) {
-      m.erase(m.begin());
-      return true;
-    }
-    if (key < m_round) return false;
-    auto last = std::prev(m.end());
-    if (key > last->first || last->first == m_round) return false;
-    m.erase(last);
-    return true;
+    return make_room_for_round(m, key, max_keys, m_round);
   }
 
   void add_vote(const Vote& v, bool relay, Actions& out) {
@@ -482,27 +475,27 @@ class LftEngine final : public Engine {
       if (second == tally.seconds.end() && v.kind == VoteKind::kBlock && !same_block && p != m_proposals.end() &&
           p->second.block->header.height == v.height && p->second.block->hash() == v.block_hash) {
         tally.seconds.emplace(v.voter, v);
-        ++tally.block_votes[{v.height, v.block_hash}];
+        tally.block_voters[BlockKey::of(v)].push_back(v.voter);
       }
       return;
     }
     tally.votes.emplace(v.voter, v);
-    if (v.kind == VoteKind::kNone) ++tally.none_votes;
-    else ++tally.block_votes[{v.height, v.block_hash}];
+    if (v.kind != VoteKind::kNone) tally.block_voters[BlockKey::of(v)].push_back(v.voter);
     if (relay) out.push_back(ActBroadcastVote{v});
   }
 
-  QuorumCertificate make_qc(uint32_t round, const Tally& tally, uint64_t height, const Hash32& block_hash) const {
-    QuorumCertificate qc{height, round, block_hash, {}};
-    auto for_block = [&](const Vote& v) {
-      return v.kind == VoteKind::kBlock && v.height == height && v.block_hash == block_hash;
-    };
+  QuorumCertificate make_qc(uint32_t round, const Tally& tally, const BlockKey& key) const {
+    QuorumCertificate qc{key.height, round, key.hash, {}};
+    auto for_block = [&](const Vote& v) { return BlockKey::of(v) == key; };
     for (const auto& [voter, v] : tally.votes)
       if (for_block(v)) qc.votes.push_back(v);
     for (const auto& [voter, v] : tally.seconds)
       if (for_block(v)) qc.votes.push_back(v);  // its first vote was for something else: no duplicate
     std::sort(qc.votes.begin(), qc.votes.end(), [](const Vote& a, const Vote& b) { return a.voter < b.voter; });
-    CX_ASSERT(qc.votes.size() >= m_q);
+    std::vector<Address> voters;
+    for (const auto& v : qc.votes) voters.push_back(v.voter);
+    const auto& set = m_schedule.at(key.height);
+    CX_ASSERT(set.weight_of(voters) >= set.quorum());
     return qc;
   }
 
@@ -511,7 +504,7 @@ class LftEngine final : public Engine {
   bool verify_qc(const QuorumCertificate& qc) {
     Hash32 id = qc.hash();
     if (m_verified_qcs.contains(id)) return true;
-    if (!consensus::verify_qc(qc, m_options.validators)) return false;
+    if (!consensus::verify_qc(qc, m_schedule)) return false;
     if (m_verified_qcs.size() >= kVerifiedQcCacheMax) m_verified_qcs.clear();
     m_verified_qcs.insert(id);
     return true;
@@ -536,10 +529,14 @@ class LftEngine final : public Engine {
   // Moves the tip to the pending QC's block if its body and parent are here. False: not yet.
   bool attach_pending(Actions& out) {
     const QuorumCertificate& qc = *m_pending_qc;
+    if (qc.block_hash == tip()->hash() && qc.height == tip()->header.height) {
+      recertify_tip(out);
+      return true;
+    }
     const StoredProposal* p = stored_block(qc.block_hash);
     std::optional<size_t> parent_at;
     std::vector<CertifiedBlock> path;  // blocks kept aside between the chain and the QC's block, top first
-    if (p && p->block->header.height == qc.height && p->block->header.round == qc.round) {
+    if (p && p->block->header.height == qc.height && p->block->header.round <= qc.round) {
       Hash32 parent = p->block->header.prev_hash;
       parent_at = chain_position(parent);
       while (!parent_at && path.size() < m_aside.size()) {
@@ -576,17 +573,39 @@ class LftEngine final : public Engine {
     m_pending_qc.reset();
     m_tip_executed = false;
     out.push_back(ActExecute{block, m_chain.back().qc});
-    if (certifying_finalises_parent(*block)) {
-      // The parent and everything below it are final.
-      for (size_t i = 0; i + 1 < m_chain.size(); ++i) out.push_back(ActCommit{m_chain[i].block, m_chain[i].qc});
-      if (m_chain.size() >= 2) {
-        m_committed = m_chain[m_chain.size() - 2].block;
-        m_committed_qc = m_chain[m_chain.size() - 2].qc;
-        m_chain.erase(m_chain.begin(), m_chain.end() - 1);
-      }
-    }
+    // A seal QC makes the block itself final. Otherwise the parent and everything below it are final
+    // by the commit rule, or because a QC of the next set for the first block of its term exists only
+    // once an honest member saw the parent sealed.
+    if (is_seal_qc(m_chain.back().qc))
+      commit_through(m_chain.size() - 1, out);
+    else if (m_chain.size() >= 2 &&
+             (certifying_finalises_parent(*block) || m_schedule.changes_after(block->header.height - 1)))
+      commit_through(m_chain.size() - 2, out);
     prune();
     return true;
+  }
+
+  // Commits the chain up to and including m_chain[last].
+  void commit_through(size_t last, Actions& out) {
+    for (size_t i = 0; i <= last; ++i) out.push_back(ActCommit{m_chain[i].block, m_chain[i].qc});
+    m_committed = m_chain[last].block;
+    m_committed_qc = m_chain[last].qc;
+    m_chain.erase(m_chain.begin(), m_chain.begin() + static_cast<long>(last) + 1);
+  }
+
+  // The pending QC is a later QC for the tip itself (sealing, header comment): it replaces the tip's
+  // QC, and if it is a seal, the tip and everything below it are final.
+  void recertify_tip(Actions& out) {
+    QuorumCertificate qc = std::move(*m_pending_qc);
+    m_pending_qc.reset();
+    const bool seal = is_seal_qc(qc);
+    if (m_chain.empty()) {
+      m_committed_qc = std::move(qc);
+    } else {
+      m_chain.back().qc = std::move(qc);
+      if (seal) commit_through(m_chain.size() - 1, out);
+    }
+    prune();
   }
 
   // One step of progress, if any is possible; false when nothing changed.
@@ -597,20 +616,16 @@ class LftEngine final : public Engine {
       enter_round(m_lock_round + 1, out);  // a QC for this round or a later one
       return true;
     }
+    const auto& set = deciding_set();
     for (const auto& [round, tally] : m_votes) {
       if (round <= tip_round()) continue;
-      size_t best = 0;
-      const std::pair<uint64_t, Hash32>* best_block = nullptr;
-      for (const auto& [block, count] : tally.block_votes)
-        if (count > best) best = count, best_block = &block;
-      if (best >= m_q) {
+      if (const BlockKey* key = tally.certified(m_schedule)) {
         if (m_pending_qc && m_pending_qc->round >= round) continue;
-        take_verified_qc(make_qc(round, tally, best_block->first, best_block->second));
+        take_verified_qc(make_qc(round, tally, *key));
         return true;
       }
       if (round < m_round) continue;  // a past round only matters for a QC
-      size_t missing = m_n - tally.votes.size();
-      if (round == m_round && best + missing < m_q && round < std::numeric_limits<uint32_t>::max()) {
+      if (round == m_round && tally.lost(set) && round < std::numeric_limits<uint32_t>::max()) {
         // The round is lost: no block can reach q in it. Its votes are the proof, kept for peers.
         std::vector<Vote> proof;
         for (const auto& [voter, v] : tally.votes) proof.push_back(v);
@@ -618,7 +633,7 @@ class LftEngine final : public Engine {
         m_round_proof = std::move(proof);
         return true;
       }
-      if (round > m_round && tally.votes.size() >= m_f + 1) {
+      if (round > m_round && tally.present_weight(set) > set.max_faulty()) {
         enter_round(round, out);
         return true;
       }
@@ -636,11 +651,8 @@ class LftEngine final : public Engine {
   }
 
   EngineOptions m_options;
-  std::map<Address, size_t> m_index;
-  std::optional<size_t> m_self_index;  // nullopt: not a validator, never signs
+  core::ValidatorSchedule m_schedule;
   Address m_self;
-  Hash32 m_validators_hash;
-  size_t m_n = 0, m_f = 0, m_q = 0;
   bool m_started = false;
 
   BlockPtr m_committed;

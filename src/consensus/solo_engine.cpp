@@ -8,9 +8,10 @@ namespace {
 class SoloEngine final : public Engine {
  public:
   explicit SoloEngine(const EngineOptions& o) : m_options(o) {
-    CX_ASSERT_MSG(o.validators.size() == 1, "solo engine needs exactly one validator");
+    const auto schedule = schedule_of(o);
+    CX_ASSERT_MSG(schedule.epochs().size() == 1 && schedule.at(1).size() == 1, "solo engine needs exactly one validator");
     m_self = core::Address::of_public_key(*crypto::public_key_of(o.key));
-    CX_ASSERT_MSG(m_self == o.validators[0], "this node's key is not the channel's validator");
+    CX_ASSERT_MSG(m_self == schedule.at(1).validators()[0].address, "this node's key is not the channel's validator");
   }
 
   Actions start(const ChainTip& tip, const std::vector<Bytes>&) override {

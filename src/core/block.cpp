@@ -38,7 +38,7 @@ Vote decode_vote(codec::Reader& r) {
   v.height = r.u64();
   v.round = r.u32();
   uint8_t k = r.u8();
-  if (k > 1) r.fail("bad vote kind");
+  if (k > 2) r.fail("bad vote kind");
   v.kind = static_cast<VoteKind>(k);
   v.block_hash = r.fixed<32>();
   v.voter = get_address(r);
@@ -79,6 +79,7 @@ void encode_header(codec::Writer& w, const Header& h) {
   w.fixed(h.prev_result.logs_bloom);
   w.fixed(h.validators_hash);
   w.fixed(h.prev_qc_hash);
+  if (h.version == kBlockVersionNextValidators) w.fixed(h.next_validators_hash);
 }
 
 Hash32 hash_pair(const Hash32& a, const Hash32& b) {
@@ -158,6 +159,7 @@ Result<Block> Block::decode(BytesView b, const KnownTx& known) {
   h.prev_result.logs_bloom = r.fixed<256>();
   h.validators_hash = r.fixed<32>();
   h.prev_qc_hash = r.fixed<32>();
+  h.next_validators_hash = h.version == kBlockVersionNextValidators ? r.fixed<32>() : h.validators_hash;
   blk.prev_qc = decode_qc(r);
   uint64_t ntx = r.count(kBlockTxCountMax);
   blk.txs.reserve(ntx);
@@ -177,7 +179,10 @@ Result<Block> Block::decode(BytesView b, const KnownTx& known) {
   }
   blk.proposer_signature = r.fixed<65>();
   if (!r.finish()) return Result<Block>::error(std::string("block decode: ") + r.error());
-  if (h.version != kBlockVersion) return Result<Block>::error("block version " + std::to_string(h.version) + " is unknown");
+  if (h.version != kBlockVersion && h.version != kBlockVersionNextValidators)
+    return Result<Block>::error("block version " + std::to_string(h.version) + " is unknown");
+  if ((h.version == kBlockVersionNextValidators) == (h.next_validators_hash == h.validators_hash))
+    return Result<Block>::error("block version 2 is for a header whose next validator set differs from its own");
   if (tx_root(blk.txs) != h.tx_root) return Result<Block>::error("block tx_root does not match its txs");
   if (blk.prev_qc.hash() != h.prev_qc_hash) return Result<Block>::error("block prev_qc does not match prev_qc_hash");
   return blk;

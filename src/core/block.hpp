@@ -17,6 +17,9 @@
 namespace cx::core {
 
 inline constexpr uint32_t kBlockVersion = 1;
+// A header that names a next validator set other than its own (the last block of a set's term).
+// Version-1 headers encode and hash as before; version 2 appends next_validators_hash.
+inline constexpr uint32_t kBlockVersionNextValidators = 2;
 inline constexpr size_t kBlockTxCountMax = 20000;
 inline constexpr size_t kBlockBytesMax = 32u << 20;
 inline constexpr size_t kValidatorsMax = 1000;
@@ -31,7 +34,10 @@ struct ExecResult {
   bool operator==(const ExecResult&) const = default;
 };
 
-enum class VoteKind : uint8_t { kBlock = 0, kNone = 1 };
+// kSeal: a vote for the last block of a validator set's term by a validator that holds a QC for that
+// block from the round right before (lft_engine.cpp, "Changing the validator set"): a QC of seal votes
+// proves the block final on its own.
+enum class VoteKind : uint8_t { kBlock = 0, kNone = 1, kSeal = 2 };
 
 struct Vote {
   uint64_t height = 0;
@@ -69,8 +75,19 @@ struct Header {
   ExecResult prev_result;    // result of executing block height-1 (genesis state for height 1)
   Hash32 validators_hash;    // validator set that must certify this block
   Hash32 prev_qc_hash;       // hash of the QC for block height-1 carried in this block
+  // The set that certifies block height+1. Encoded only in version 2, which a header uses iff it
+  // differs from validators_hash (set_next_validators keeps the two in step).
+  Hash32 next_validators_hash;
 
   Hash32 hash() const;       // block hash
+  // The next set's hash as the header names it (version 1: its own set).
+  const Hash32& next_validators() const {
+    return version == kBlockVersionNextValidators ? next_validators_hash : validators_hash;
+  }
+  void set_next_validators(const Hash32& next) {
+    next_validators_hash = next;
+    version = next == validators_hash ? kBlockVersion : kBlockVersionNextValidators;
+  }
 };
 
 struct Block {

@@ -4,6 +4,8 @@
 
 #include <boost/json.hpp>
 
+#include "base/assert.hpp"
+
 namespace cx::core {
 namespace json = boost::json;
 
@@ -34,7 +36,19 @@ std::string ChainParams::to_json() const {
   o["blockIntervalMs"] = block_interval_ms;
   o["blockTxMax"] = block_tx_max;
   json::array vals;
-  for (const auto& v : validators) vals.push_back(json::value(v.to_string()));
+  // Unweighted: a list of addresses, as before weights (so an old genesis keeps its JSON and chain id).
+  const bool weighted = !validator_weights.empty() || !validator_groups.empty();
+  for (size_t i = 0; i < validators.size(); ++i) {
+    if (!weighted) {
+      vals.push_back(json::value(validators[i].to_string()));
+      continue;
+    }
+    json::object v;
+    v["address"] = validators[i].to_string();
+    v["weight"] = i < validator_weights.size() ? validator_weights[i] : 1;
+    if (i < validator_groups.size() && !validator_groups[i].empty()) v["group"] = validator_groups[i];
+    vals.push_back(std::move(v));
+  }
   o["validators"] = std::move(vals);
   json::array accs;
   for (const auto& a : accounts) {
@@ -94,6 +108,17 @@ std::vector<Address> ChainParams::node_addresses() const {
     if (m.role == MemberRole::kFollower && std::find(out.begin(), out.end(), m.address) == out.end())
       out.push_back(m.address);
   return out;
+}
+
+ValidatorSet ChainParams::validator_set() const {
+  std::vector<Validator> vs;
+  vs.reserve(validators.size());
+  for (size_t i = 0; i < validators.size(); ++i)
+    vs.push_back(Validator{validators[i], i < validator_weights.size() ? validator_weights[i] : 1,
+                           i < validator_groups.size() ? validator_groups[i] : std::string()});
+  auto set = ValidatorSet::make(std::move(vs));
+  CX_ASSERT_MSG(set.is_ok(), set.message().c_str());
+  return std::move(*set);
 }
 
 }  // namespace cx::core

@@ -9,6 +9,7 @@
 #include "base/result.hpp"
 #include "base/uint256.hpp"
 #include "crypto/address.hpp"
+#include "core/validator_set.hpp"
 
 namespace cx::core {
 
@@ -59,6 +60,9 @@ struct ChainParams {
   uint64_t block_interval_ms = 200;
   uint32_t block_tx_max = 10000;
   std::vector<Address> validators;
+  // Parallel to `validators`, or empty: every weight 1, no groups (a genesis from before weights).
+  std::vector<uint64_t> validator_weights;
+  std::vector<std::string> validator_groups;
   std::vector<GenesisAccount> accounts;
   int64_t genesis_timestamp_us = 0;
   std::string genesis_message;
@@ -80,6 +84,10 @@ struct ChainParams {
   std::vector<Address> node_addresses() const;
   // "rpcAuth": "signed" — the channel's JSON-RPC serves only requests signed by a member (rpc/client_auth.hpp).
   bool rpc_auth_signed = false;
+
+  // The genesis validator set (weights and groups applied). Asserts the lists are consistent, which
+  // node/genesis.cpp checked (ValidatorSet::make).
+  ValidatorSet validator_set() const;
 
   // Canonical JSON (stable key order); its SHA3 identifies the chain. Parsed by node/genesis.hpp.
   std::string to_json() const;

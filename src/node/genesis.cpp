@@ -110,6 +110,43 @@ std::vector<core::Member> member_list(const json::object& o, const std::vector<A
   }
   return out;
 }
+
+// "validators": a list of addresses (every weight 1), or of {"address", "weight", "group"} objects
+// (weight an integer 1..10000, default 1; group optional). Checked as a set by ValidatorSet::make.
+void parse_validators(const json::value& vals, core::ChainParams& p) {
+  if (!vals.is_array() || vals.get_array().empty() || vals.get_array().size() > core::kValidatorSetMax)
+    throw FieldError{"genesis: validators must be a list of 1..1000 addresses or {address, weight, group} objects"};
+  std::vector<core::Validator> set;
+  bool weighted = false;
+  for (const auto& v : vals.get_array()) {
+    core::Validator entry;
+    if (v.is_object()) {
+      weighted = true;
+      const auto& e = v.get_object();
+      for (const auto& kv : e)
+        if (kv.key() != "address" && kv.key() != "weight" && kv.key() != "group")
+          throw FieldError{"genesis: a validator has an unknown field '" + std::string(kv.key()) + "'"};
+      entry.address = address_of(field(e, "address"), "validator address");
+      entry.weight = u64_field(e, "weight", 1, core::kValidatorWeightMax);
+      if (e.contains("group")) {
+        if (!e.at("group").is_string()) throw FieldError{"genesis: a validator's group must be a string"};
+        entry.group = std::string(e.at("group").get_string());
+      }
+    } else {
+      entry.address = address_of(v, "validator");
+    }
+    set.push_back(entry);
+  }
+  auto checked = core::ValidatorSet::make(set);
+  if (!checked) throw FieldError{"genesis: " + checked.message()};
+  for (const auto& v : set) {
+    p.validators.push_back(v.address);
+    if (weighted) {
+      p.validator_weights.push_back(v.weight);
+      p.validator_groups.push_back(v.group);
+    }
+  }
+}
 }  // namespace
 
 Result<core::ChainParams> parse_genesis(std::string_view text) {
@@ -150,15 +187,7 @@ Result<core::ChainParams> parse_genesis(std::string_view text) {
     p.block_interval_ms = u64_field(o, "blockIntervalMs", p.block_interval_ms, 60000);
     p.block_tx_max = static_cast<uint32_t>(u64_field(o, "blockTxMax", p.block_tx_max, 20000));
     if (p.block_tx_max == 0) throw FieldError{"genesis: blockTxMax must be at least 1"};
-    const auto& vals = field(o, "validators");
-    if (!vals.is_array() || vals.get_array().empty() || vals.get_array().size() > 1000)
-      throw FieldError{"genesis: validators must be a list of 1..1000 addresses"};
-    for (const auto& v : vals.get_array()) {
-      Address a = address_of(v, "validator");
-      for (const auto& seen : p.validators)
-        if (seen == a) throw FieldError{"genesis: validator " + a.to_string() + " is listed twice"};
-      p.validators.push_back(a);
-    }
+    parse_validators(field(o, "validators"), p);
     if (o.contains("accounts")) {
       if (!o.at("accounts").is_array()) throw FieldError{"genesis: accounts must be a list"};
       for (const auto& a : o.at("accounts").get_array()) {

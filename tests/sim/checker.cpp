@@ -10,8 +10,8 @@ namespace {
 std::string short_hash(const Hash32& h) { return h.hex().substr(0, 8); }
 }  // namespace
 
-Checker::Checker(const Fixture& fx, const Config& cfg, size_t instances, Fail fail)
-    : m_fx(fx), m_cfg(cfg), m_fail(std::move(fail)), m_final_bound(instances), m_decided(instances) {}
+Checker::Checker(const Fixture& fx, const Config& cfg, size_t instances, const core::ValidatorSchedule& schedule, Fail fail)
+    : m_fx(fx), m_cfg(cfg), m_schedule(schedule), m_fail(std::move(fail)), m_final_bound(instances), m_decided(instances) {}
 
 void Checker::set_fault(size_t key, Fault fault) { m_faults[m_fx.validators[key]] = fault; }
 
@@ -29,6 +29,12 @@ void Checker::on_certified(size_t node, const consensus::BlockPtr& block, const 
     return;
   }
   m_blocks[block->hash()] = block;
+  // A seal QC (the last block of a set's term, certified again by voters that held its QC from the
+  // round before) proves its own block final.
+  if (consensus::is_seal_qc(qc)) {
+    auto& bound = m_final_bound[node];
+    if (!bound || h.height > bound->header.height) bound = block;
+  }
   auto parent = m_blocks.find(h.prev_hash);
   if (parent == m_blocks.end()) return;
   if (proves_parent_final(*block, qc, *parent->second)) {
@@ -188,9 +194,13 @@ bool Checker::votes_verify(const core::QuorumCertificate& qc) {
   const Hash32 id = qc.hash();
   if (m_verified_qcs.contains(id)) return true;
   std::set<core::Address> voters;
+  const auto& set = m_schedule.at(qc.height);
+  if (qc.votes.empty()) return false;
+  const auto kind = qc.votes.front().kind;
+  if (kind != core::VoteKind::kBlock && kind != core::VoteKind::kSeal) return false;
   for (const auto& v : qc.votes) {
-    if (v.height != qc.height || v.round != qc.round || v.kind != core::VoteKind::kBlock || v.block_hash != qc.block_hash) return false;
-    if (std::find(m_fx.validators.begin(), m_fx.validators.end(), v.voter) == m_fx.validators.end()) return false;
+    if (v.height != qc.height || v.round != qc.round || v.kind != kind || v.block_hash != qc.block_hash) return false;
+    if (!set.contains(v.voter)) return false;
     // Each distinct (signed hash, signature) is recovered once per seed.
     const Hash32 signed_hash = v.signing_hash();
     Bytes key(signed_hash.view().begin(), signed_hash.view().end());
@@ -202,14 +212,29 @@ bool Checker::votes_verify(const core::QuorumCertificate& qc) {
     }
     voters.insert(v.voter);
   }
-  if (voters.size() < consensus::quorum(m_fx.validators.size()) || voters.size() != qc.votes.size()) return false;
+  // Weight (groups count with a majority of their members), recomputed here rather than by the set.
+  uint64_t weight = 0;
+  std::map<std::string, size_t> group_signers;
+  for (const auto& v : set.validators()) {
+    if (!voters.contains(v.address)) continue;
+    if (v.group.empty()) weight += v.weight;
+    else ++group_signers[v.group];
+  }
+  for (const auto& [group, signers] : group_signers) {
+    size_t members = 0;
+    uint64_t gw = 0;
+    for (const auto& v : set.validators())
+      if (v.group == group) ++members, gw = v.weight;
+    if (2 * signers > members) weight += gw;
+  }
+  if (3 * weight <= 2 * set.total_weight() || voters.size() != qc.votes.size()) return false;
   m_verified_qcs.insert(id);
   return true;
 }
 
-// `qc` certifies `b` in the round b was proposed in.
+// `qc` certifies `b` in the round b was proposed in, or a later one (a set's last block sealed).
 bool Checker::certifies(const core::QuorumCertificate& qc, const core::Block& b) {
-  if (qc.block_hash != b.hash() || qc.height != b.header.height || qc.round != b.header.round) return false;
+  if (qc.block_hash != b.hash() || qc.height != b.header.height || qc.round < b.header.round) return false;
   return votes_verify(qc);
 }
 
@@ -217,7 +242,12 @@ bool Checker::certifies(const core::QuorumCertificate& qc, const core::Block& b)
 // carrying a QC that certifies `parent` in round r−1, proves `parent` (and its ancestors) final.
 bool Checker::proves_parent_final(const core::Block& child, const core::QuorumCertificate& qc, const core::Block& parent) {
   if (child.header.prev_hash != parent.hash() || child.prev_qc.empty()) return false;
-  if (child.prev_qc.round + 1 != qc.round) return false;
+  // The first block of a new set's term: its QC exists only once an honest member of the new set saw
+  // the parent sealed final by the old set.
+  const bool new_term = m_schedule.changes_after(parent.header.height);
+  // (A QC of a later round for the child is a sealing set's re-certification: it exists only if one of
+  // the child's own round did.)
+  if (!new_term && child.prev_qc.round + 1 != child.header.round) return false;
   return certifies(qc, child) && certifies(child.prev_qc, parent);
 }
 

@@ -20,7 +20,7 @@ namespace cx::sim {
 class Checker {
  public:
   using Fail = std::function<void(const std::string& reason, bool fork)>;
-  Checker(const Fixture& fx, const Config& cfg, size_t instances, Fail fail);
+  Checker(const Fixture& fx, const Config& cfg, size_t instances, const core::ValidatorSchedule& schedule, Fail fail);
 
   void set_genesis(const consensus::BlockPtr& genesis);
   // What each faulty key does wrong (by key index): its refusals must carry the reason aimed at.
@@ -49,6 +49,7 @@ class Checker {
 
   const Fixture& m_fx;
   const Config& m_cfg;
+  const core::ValidatorSchedule& m_schedule;
   Fail m_fail;
   std::map<Hash32, consensus::BlockPtr> m_blocks;           // every block any node certified or committed
   std::vector<consensus::BlockPtr> m_final_bound;           // per node: highest block it holds a finality proof for

@@ -8,8 +8,8 @@
 namespace cx::sim {
 
 Cluster::Cluster(const Fixture& fx, const Config& cfg, uint64_t seed)
-    : m_fx(fx), m_cfg(cfg), m_seed(seed), m_rng(seed), m_n(cfg.validators),
-      m_checker(fx, m_cfg, cfg.validators + cfg.twins, [this](const std::string& r, bool fork) { fail(r, fork); }) {}
+    : m_fx(fx), m_cfg(cfg), m_seed(seed), m_rng(seed), m_n(cfg.validators + (cfg.reconfig ? 1 : 0)),
+      m_checker(fx, m_cfg, m_n + cfg.twins, fx.schedule(seed), [this](const std::string& r, bool fork) { fail(r, fork); }) {}
 
 Outcome Cluster::run() {
   setup();
@@ -58,6 +58,7 @@ void Cluster::setup() {
     const bool faulty = !twin && in.key_index < m_cfg.twins + m_cfg.faulty;
     in.honest = !twin && !faulty;
     in.addr = m_fx.validators[in.key_index];
+    in.schedule = &m_fx.schedule(m_seed);
     in.skew_us = static_cast<int64_t>(m_rng.below(50 * kMs));
     // A faulty validator's misbehaviour (tamper.cpp): consecutive seeds go through all of them.
     if (faulty) {

@@ -18,9 +18,9 @@
 
 namespace cx::sim {
 
-Fixture::Fixture(size_t n, bool with_alpha) {
+Fixture::Fixture(size_t n, bool with_alpha, bool reconfig) {
   using namespace core::testing;
-  for (size_t i = 0; i < n; ++i) {
+  for (size_t i = 0; i < n + (reconfig ? 1 : 0); ++i) {
     crypto::PrivateKey k;
     k.bytes[0] = 0x77;
     k.bytes[30] = static_cast<uint8_t>(i >> 8);
@@ -29,7 +29,9 @@ Fixture::Fixture(size_t n, bool with_alpha) {
     validators.push_back(address_of(k));
   }
   params.channel = "sim";
-  params.validators = validators;
+  params.validators.assign(validators.begin(), validators.begin() + static_cast<long>(n));
+  static_schedule = core::ValidatorSchedule::single(params.validator_set());
+  if (reconfig) schedules = reconfig_schedules(validators, n);
   params.block_interval_ms = kBlockIntervalMs;
   params.genesis_timestamp_us = kBaseTimeUs - 1000;
   params.block_tx_max = 16;
@@ -81,6 +83,7 @@ void usage() {
                "usage: cx_sim [--seeds A..B | --replay SEED] [--validators N] [--twins T] [--faulty K] [--silent K]\n"
                "              [--heights H] [--wal-crash] [--expect-fork] [--withholding-twins] [--no-liveness]\n"
                "              [--expect-rejections] [--check-determinism] [--trace] [--alpha [--expect-alpha-outcomes]] [--alpha-leak]\n"
+               "              [--reconfig]\n"
                "  CX_SIM_SEEDS=N overrides the number of seeds of a --seeds run (A..A+N-1).\n");
 }
 
@@ -182,6 +185,7 @@ int main(int argc, char** argv) {
     else if (a == "--alpha") cfg.alpha = true;
     else if (a == "--expect-alpha-outcomes") cfg.expect_alpha_outcomes = true;
     else if (a == "--alpha-leak") cfg.alpha = cfg.alpha_leak = true;
+    else if (a == "--reconfig") cfg.reconfig = true;
     else if (a == "--help" || a == "-h") {
       usage();
       return 0;
@@ -212,11 +216,11 @@ int main(int argc, char** argv) {
       << cfg.faulty << " --silent " << cfg.silent << " --heights " << cfg.heights << (cfg.mode == Mode::kWalCrash ? " --wal-crash" : "")
       << (cfg.expect_fork ? " --expect-fork" : "") << (cfg.withholding_twins ? " --withholding-twins" : "")
       << (cfg.check_liveness ? "" : " --no-liveness") << (cfg.forget_wal ? " --forget-wal" : "")
-      << (cfg.alpha ? " --alpha" : "") << (cfg.alpha_leak ? " --alpha-leak" : "");
+      << (cfg.alpha ? " --alpha" : "") << (cfg.alpha_leak ? " --alpha-leak" : "") << (cfg.reconfig ? " --reconfig" : "");
     return s.str();
   };
 
-  Fixture fx(cfg.validators, cfg.alpha);
+  Fixture fx(cfg.validators, cfg.alpha, cfg.reconfig);
   auto t0 = std::chrono::steady_clock::now();
   uint64_t failures = 0, runs = 0, events = 0, commits = 0, crashes = 0, syncs = 0, stalls = 0, txs = 0, rejections = 0;
   AlphaStats alpha;

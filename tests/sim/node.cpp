@@ -31,6 +31,7 @@ std::optional<std::string> SimNode::boot(const Fixture& fx, const uint64_t& now_
   channel::CoreOptions co;
   co.params = fx.params;
   co.key = fx.keys[key_index];
+  if (schedule) co.validator_schedule = *schedule;
   co.round_timeout_ms = kRoundTimeoutMs;
   co.gossip_interval_ms = kGossipIntervalMs;
   co.status_interval_ms = kStatusIntervalMs;

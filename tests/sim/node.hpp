@@ -51,6 +51,7 @@ struct Event {
 struct SimNode {
   size_t index = 0;
   size_t key_index = 0;
+  const core::ValidatorSchedule* schedule = nullptr;  // the run's validator sets (Fixture::schedule)
   bool honest = true;   // neither a twin nor faulty
   Fault fault = Fault::kNone;
   core::Address addr;

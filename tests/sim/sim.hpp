@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/chain_params.hpp"
+#include "core/validator_set.hpp"
 #include "core/transaction.hpp"
 #include "crypto/secp256k1.hpp"
 #include "alpha_traffic.hpp"
@@ -72,7 +73,14 @@ struct Config {
   bool expect_alpha_outcomes = false;  // --alpha: every outcome of the auctions must occur over the seeds run
   bool alpha_leak = false;             // self-test: clients also pay an account the money audit omits (must be caught)
   bool trace = false;
+  // --reconfig: the validator set changes at kReconfigHeights (reconfig.cpp), one scenario per seed in
+  // turn; one more key (index `validators`) runs as an honest node that is a validator only in some.
+  bool reconfig = false;
 };
+
+// --reconfig: the heights at which the set changes, and back.
+constexpr uint64_t kReconfigFirst = 3;
+constexpr uint64_t kReconfigSecond = 6;
 
 // Fixed material shared by every seed: validator keys, a pool of signed txs, chain params.
 struct Fixture {
@@ -86,7 +94,13 @@ struct Fixture {
   Uint256 genesis_supply;
   std::unique_ptr<AlphaFixture> alpha;  // --alpha only (so other runs keep their genesis)
   std::vector<core::Address> accounts;  // every address that can ever hold money (the money audit)
-  Fixture(size_t n, bool with_alpha);
+  // --reconfig: the scenarios' validator schedules (reconfig.cpp); empty otherwise.
+  std::vector<core::ValidatorSchedule> schedules;
+  core::ValidatorSchedule static_schedule;  // without --reconfig: the genesis set throughout
+  Fixture(size_t n, bool with_alpha, bool reconfig);
+  // The schedule of a seed's run.
+  const core::ValidatorSchedule& schedule(uint64_t seed) const;
+  static const char* scenario_name(uint64_t seed);
 };
 
 struct Stats {
@@ -112,6 +126,10 @@ struct Outcome {
   uint64_t digest = 0;
   Stats stats;
 };
+
+// --reconfig: one schedule per scenario (reconfig.cpp) over `keys` (n + 1 of them), starting with the
+// first n unweighted.
+std::vector<core::ValidatorSchedule> reconfig_schedules(const std::vector<core::Address>& keys, size_t n);
 
 Outcome run_seed(const Fixture& fx, const Config& cfg, uint64_t seed);
 

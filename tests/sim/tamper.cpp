@@ -155,7 +155,7 @@ p2p::Message Cluster::tamper_page(size_t i, const Bytes& payload) {
       b.header.prev_hash = crypto::sha3_256(as_bytes("not the parent"));
       b.header.timestamp_us = last->header.timestamp_us + 1;
       b.header.proposer = me.addr;
-      b.header.validators_hash = core::validators_hash(m_fx.validators);
+      b.header.validators_hash = m_fx.params.validator_set().hash();
       b.header.prev_qc_hash = b.prev_qc.hash();
       resign(b, m_fx.keys[me.key_index]);
       page->push_back({b.encode(), forge_qc(m_fx, b).encode()});
