@@ -310,7 +310,8 @@ TEST(Simulate, ProposalSealsTheDigestWithinItsPathBound) {
                              {"finish_by", kT0 + 60 * kDay}, {"deliver_by", kT0 + 80 * kDay}, {"late_rate_per_day", 50},
                              {"late_cap_rate", 1000}, {"defect_max", 20000}, {"inspect_within", "P7D"}, {"warranty", "P30D"}};
   boost::json::object parties;
-  for (const auto& [role, members] : l.in.parties) parties[role] = members.front();
+  for (const auto& [role, members] : l.in.parties)
+    parties[role] = members.size() == 1 ? boost::json::value(members.front()) : boost::json::value_from(members);
   auto proposed = propose(l.t, template_hash(l.t), 1, params, parties, kT0, std::nullopt);
   ASSERT_TRUE(std::holds_alternative<Instance>(proposed)) << std::get<EngineError>(proposed).message;
   Instance inst = std::get<Instance>(proposed);

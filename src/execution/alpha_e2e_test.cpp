@@ -391,6 +391,8 @@ TEST(AlphaSystemContract, CarJeonseInAnIrc2Token) {
   b = c.block(term_end + 86'400, {alpha_call(3, "attest", {{"id", 1}, {"event", "car_returned"}, {"nonce", "r"},
                                                            {"fields", json::object{{"damage", "0"}}}})});
   ASSERT_TRUE(b.receipts[0].success) << b.receipts[0].failure->message;
+  EXPECT_EQ(c.instance(1)["stage"], "car_return");  // the inspection waits out its 7-day dispute window
+  c.block(term_end + 8 * 86'400 + 1, {});
   EXPECT_EQ(c.instance(1)["stage"], "returned");
   EXPECT_EQ(c.tokens(user(1)), Uint256(JeonseChain::kSupply - 2 * JeonseChain::kPrepay - JeonseChain::kDeposit));
   c.block(term_end + 15 * 86'400, {});  // begin-block: forfeited, the deposit released to the lessor
