@@ -110,7 +110,7 @@ int report(RpcClient& client, const Args& args, const AlphaCall& call, const std
   bool ok = accepted;
   const auto height = json_u64(receipt.if_contains("blockHeight"));
   json::array moves = transitions_of(receipt);
-  std::string expected = expected;
+  std::string expected = call.expected_hash;
   json::object out{{"txHash", tx_hash}, {"method", call.method}, {"ok", ok},
                    {"blockHeight", height.value_or(0)}, {"stepUsed", json_u64(receipt.if_contains("stepUsed")).value_or(0)}};
   if (!ok) {

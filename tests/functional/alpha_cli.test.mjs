@@ -10,7 +10,10 @@ import path from 'node:path';
 import { BIN, startLocalnet, tmpdir, waitFor } from './lib.mjs';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
-const CWO = path.join(ROOT, 'examples/alpha/terms/cwo.json');
+const CWO_FILE = path.join(ROOT, 'examples/alpha/terms/cwo.json');
+// The term as in examples/, with the carrier's 3-day dispute window after shipment cut to 4 s so the
+// test can watch the stage wait out the window and then close (written in before()).
+let CWO;
 const AUCTION = path.join(ROOT, 'examples/alpha/auction.json');
 const ICX = 10n ** 18n;
 
@@ -20,6 +23,11 @@ let keys;  // name -> { file, address }
 before(() => {
   net = startLocalnet(6);
   const dir = tmpdir('alpha-cli');
+  const cwo = JSON.parse(fs.readFileSync(CWO_FILE, 'utf8'));
+  assert.equal(cwo.events.shipped.dispute_window, 'P3D');
+  cwo.events.shipped.dispute_window = 'PT4S';
+  CWO = path.join(dir, 'cwo-short-window.json');
+  fs.writeFileSync(CWO, JSON.stringify(cwo, null, 2));
   const names = ['buyer', 'seller', 'carrier', 'referee', 'bidder1', 'bidder2'];
   keys = Object.fromEntries(names.map((n, i) => {
     const file = path.join(dir, `${n}.key`);
@@ -52,7 +60,7 @@ function show(id, height) {
 
 const now = () => Math.floor(Date.now() / 1000);
 
-test('cash with order: publish, propose, sign, fund, attest, attest, closed', () => {
+test('cash with order: publish, propose, sign, fund, attest, attest, closed after the dispute window', async () => {
   const pub = tx(['template', 'publish', CWO], 'buyer');
   assert.match(pub.template, /^0x[0-9a-f]{64}$/);
   const listed = JSON.parse(alpha(['template', 'list', '--json']).out);
@@ -99,8 +107,10 @@ test('cash with order: publish, propose, sign, fund, attest, attest, closed', ()
   const replay = tx(['attest', String(id), 'shipped', '--attest-nonce', 'x1'], 'buyer', false);
   assert.match(replay.failure.message, /attester/);
   const shipped = tx(['attest', String(id), 'shipped', '--attest-nonce', 'x1'], 'carrier');
-  assert.equal(shipped.instance.status, 'closed');
-  s = show(id);
+  // The shipment counts at once, and the stage waits out its dispute window: a challenge could still come.
+  assert.equal(shipped.instance.status, 'active');
+  assert.equal(show(id).stage, 'shipment');
+  s = await waitFor(() => { const v = show(id); return v.status === 'closed' ? v : null; }, { timeoutMs: 30000, intervalMs: 300, what: 'the close after the window' });
   assert.equal(s.status, 'closed');
   assert.equal(s.stage, 'completed');
 
