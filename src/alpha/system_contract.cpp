@@ -94,7 +94,9 @@ bool store_prose(Host& h, const Template& t, const Hash32& hash, const json::val
   if (!param(p, "prose")) return true;
   auto sources = object_param(p, "prose");
   if (!sources) return (*fail = bad("prose: expected a JSON object {lang: source text}"), false);
-  for (const auto& [lang, text] : *sources) {
+  for (const auto& kv : *sources) {
+    const std::string_view lang = kv.key();  // not a structured binding: clang 14 cannot capture one
+    const json::value& text = kv.value();
     auto pin = std::find_if(t.prose.begin(), t.prose.end(), [&](const Prose& x) { return x.lang == lang; });
     if (pin == t.prose.end()) return (*fail = bad("prose." + std::string(lang) + ": the template has no prose in it"), false);
     if (!text.is_string() || text.get_string().size() > kProseBytesMax)
