@@ -35,7 +35,7 @@ std::string read_auction_template() {
 }
 
 // An ICON call tx to the Alpha contract, signed.
-core::TxPtr call_tx(const core::ChainParams& cp, const crypto::PrivateKey& key, std::string_view method, json::object params,
+core::TxPtr call_tx(uint32_t nid, const crypto::PrivateKey& key, std::string_view method, json::object params,
                     const Uint256& value, uint64_t serial) {
   json::object p;
   p["version"] = "0x3";
@@ -44,7 +44,7 @@ core::TxPtr call_tx(const core::ChainParams& cp, const crypto::PrivateKey& key, 
   p["value"] = value.to_icon_hex();
   p["stepLimit"] = Uint256(kAlphaStepLimit).to_icon_hex();
   p["timestamp"] = Uint256(static_cast<uint64_t>(kTxTimestampUs + 10'000 + static_cast<int64_t>(serial))).to_icon_hex();
-  p["nid"] = Uint256(cp.nid).to_icon_hex();
+  p["nid"] = Uint256(nid).to_icon_hex();
   p["nonce"] = Uint256(serial).to_icon_hex();
   p["dataType"] = "call";
   p["data"] = json::object{{"method", method}, {"params", std::move(params)}};
@@ -57,6 +57,8 @@ core::TxPtr call_tx(const core::ChainParams& cp, const crypto::PrivateKey& key, 
 
 std::string hex_id(uint64_t id) { return Uint256(id).to_icon_hex(); }
 
+Uint256 reserve_of(size_t j) { return *core::testing::icx(1).checked_add(Uint256(static_cast<uint64_t>(j))); }
+
 }  // namespace
 
 const char* alpha_outcome_name(size_t k) {
@@ -67,6 +69,7 @@ const char* alpha_outcome_name(size_t k) {
 AlphaFixture::AlphaFixture(core::ChainParams& cp, Uint256& supply) {
   using core::testing::address_of;
   using core::testing::icx;
+  nid = cp.nid;
   owner = core::testing::test_key(180);
   for (size_t b = 0; b < kAlphaBidders; ++b) bidders[b] = core::testing::test_key(static_cast<uint8_t>(181 + b));
   referee = address_of(core::testing::test_key(190));
@@ -80,7 +83,7 @@ AlphaFixture::AlphaFixture(core::ChainParams& cp, Uint256& supply) {
   const alpha::Template& t = std::get<alpha::Template>(parsed);
   template_hash = alpha::template_hash(t);
   uint64_t serial = 0;
-  register_tx = call_tx(cp, owner, "registerTemplate", {{"template", text}}, 0, serial++);
+  register_tx = call_tx(cp.nid, owner, "registerTemplate", {{"template", text}}, 0, serial++);
   json::object parties{{"owner", address_of(owner).to_string()},
                        {"referee", referee.to_string()},
                        {"bidder", json::array{address_of(bidders[0]).to_string(), address_of(bidders[1]).to_string()}}};
@@ -88,22 +91,20 @@ AlphaFixture::AlphaFixture(core::ChainParams& cp, Uint256& supply) {
     const int64_t sign_by = kT0 + 4 + static_cast<int64_t>(j % 3);
     const int64_t close = sign_by + 2;
     last_deadline_s = std::max(last_deadline_s, close + kAwardWithinS);
-    json::object params{{"reserve", icx(1).to_dec()}, {"bids_close", close}, {"award_within", kAwardWithinS}};
-    auto inst = alpha::propose(t, template_hash, 1, params, parties, kT0, sign_by);
-    CX_ASSERT(std::holds_alternative<alpha::Instance>(inst));
-    instance_hash[j] = std::get<alpha::Instance>(inst).hash;
-    propose[j] = call_tx(cp, owner, "propose",
+    // The reserve price tells the proposals apart: icx(1) + j loop.
+    json::object params{{"reserve", reserve_of(j).to_dec()}, {"bids_close", close}, {"award_within", kAwardWithinS}};
+    CX_ASSERT(std::holds_alternative<alpha::Instance>(alpha::propose(t, template_hash, 1, params, parties, kT0, sign_by)));
+    propose[j] = call_tx(cp.nid, owner, "propose",
                          {{"template", "0x" + template_hash.hex()}, {"params", json::serialize(params)},
                           {"parties", json::serialize(parties)}, {"signBy", hex_id(static_cast<uint64_t>(sign_by))}},
                          0, serial++);
   }
   for (size_t k = 0; k < kAlphaProposals; ++k) {
     const std::string id = hex_id(k + 1);
-    for (size_t j = 0; j < kAlphaProposals; ++j)
-      sign[k][j] = call_tx(cp, owner, "sign", {{"id", id}, {"hash", "0x" + instance_hash[j].hex()}}, 0, serial++);
-    for (size_t b = 0; b < kAlphaBidders; ++b) fund[k][b] = call_tx(cp, bidders[b], "fund", {{"id", id}}, icx(2 + b), serial++);
+    for (size_t j = 0; j < kAlphaProposals; ++j) sign_serial[k][j] = serial++;
+    for (size_t b = 0; b < kAlphaBidders; ++b) fund[k][b] = call_tx(cp.nid, bidders[b], "fund", {{"id", id}}, icx(2 + b), serial++);
     const std::string winner = address_of(bidders[k % kAlphaBidders]).to_string();
-    award[k] = call_tx(cp, owner, "decide", {{"id", id}, {"decision", "award"}, {"choice", winner}}, 0, serial++);
+    award[k] = call_tx(cp.nid, owner, "decide", {{"id", id}, {"decision", "award"}, {"choice", winner}}, 0, serial++);
   }
   core::testing::TxSpec stray;
   stray.to = address_of(core::testing::test_key(199));
@@ -135,11 +136,18 @@ std::vector<core::TxPtr> alpha_client_txs(const AlphaFixture& fx, const AlphaRea
   for (uint64_t id = 1; id <= kAlphaProposals; ++id) {
     auto inst = read_instance(read, id);
     if (!inst) break;
-    const auto it = std::find(fx.instance_hash.begin(), fx.instance_hash.end(), inst->hash);
-    if (it == fx.instance_hash.end()) continue;
-    const size_t j = static_cast<size_t>(it - fx.instance_hash.begin()), k = id - 1;
+    const json::value* reserve = inst->params.if_contains("reserve");
+    size_t j = kAlphaProposals;
+    for (size_t c = 0; c < kAlphaProposals; ++c)
+      if (reserve && reserve->is_string() && reserve->get_string() == reserve_of(c).to_dec()) j = c;
+    if (j == kAlphaProposals) continue;
+    const size_t k = id - 1;
     seen[j] = true;
-    if (inst->status == alpha::Status::kProposed && j != 3) out.push_back(fx.sign[k][j]);
+    // The hash to sign covers the simulation of the instance at its proposal's block time, so the
+    // signature is made here, over the hash the chain shows (the same tx each time: same serial).
+    if (inst->status == alpha::Status::kProposed && j != 3)
+      out.push_back(call_tx(fx.nid, fx.owner, "sign", {{"id", hex_id(id)}, {"hash", "0x" + inst->hash.hex()}}, 0,
+                            fx.sign_serial[k][j]));
     if (inst->status != alpha::Status::kActive) continue;
     if (inst->stage == "bidding" && j < 2) out.insert(out.end(), fx.fund[k].begin(), fx.fund[k].end());
     if (inst->stage == "awarding" && j == 0) out.push_back(fx.award[k]);

@@ -42,8 +42,10 @@ struct AlphaFixture {
   Hash32 template_hash;
   core::TxPtr register_tx;
   std::array<core::TxPtr, kAlphaProposals> propose;
-  std::array<Hash32, kAlphaProposals> instance_hash;
-  std::array<std::array<core::TxPtr, kAlphaProposals>, kAlphaProposals> sign;  // [id-1][proposal]
+  uint32_t nid = 0;
+  // The owner's signature is made when a client reads the instance (its hash covers the simulation at
+  // the proposal's block time); each (id, proposal) has its own tx serial, so a resent one is the same tx.
+  std::array<std::array<uint64_t, kAlphaProposals>, kAlphaProposals> sign_serial{};  // [id-1][proposal]
   std::array<std::array<core::TxPtr, kAlphaBidders>, kAlphaProposals> fund;    // [id-1][bidder]
   std::array<core::TxPtr, kAlphaProposals> award;                              // [id-1]
   core::TxPtr leak;  // --alpha-leak (checker self-test): coins to an account the money audit does not know
