@@ -344,7 +344,7 @@ BlockPlan::~BlockPlan() {
 
 const ProgramPtr* program_of(const contracts::Contract& contract) {
   const auto* holder = dynamic_cast<const ProgramHolder*>(&contract);
-  return holder ? &holder->program() : nullptr;
+  return holder && holder->program() ? &holder->program() : nullptr;
 }
 
 contracts::CallResult invoke(const Program& program, contracts::Host& host, size_t method, const json::value& params) {

@@ -10,14 +10,16 @@ using InvokeFn = contracts::CallResult (*)(const Program&, contracts::Host&, siz
 
 // A view of a program with some of its methods: index i of abi() is method m_index[i] of the program.
 // The external face has the program's externals (a prefix of its methods); the installer face only
-// on_install and on_update, which no tx or icx_call can reach.
-class LuaContract final : public contracts::Contract {
+// on_install and on_update, which no tx or icx_call can reach. The external face holds its program for
+// the block's plan (program_of): its method i is the program's method i, so plan indices carry over.
+class LuaContract final : public contracts::Contract, public ProgramHolder {
  public:
   enum class Face { kExternal, kInstaller };
 
-  LuaContract(ProgramPtr program, InvokeFn invoke, Face face) : m_program(std::move(program)), m_invoke(invoke) {
+  LuaContract(ProgramPtr program, InvokeFn invoke, Face face)
+      : m_program(std::move(program)), m_invoke(invoke), m_external(face == Face::kExternal) {
     const auto methods = m_program->methods();
-    if (face == Face::kExternal) {
+    if (m_external) {
       for (size_t i = 0; i < m_program->externals().size(); ++i) add(methods, i);
     } else {
       for (auto hook : {m_program->install_method(), m_program->update_method()})
@@ -31,6 +33,11 @@ class LuaContract final : public contracts::Contract {
     CX_ASSERT(method < m_index.size());
     return m_invoke(*m_program, host, m_index[method], params);
   }
+  // The installer face is never planned (its indices are not the program's).
+  const ProgramPtr& program() const override {
+    static const ProgramPtr kNone;
+    return m_external ? m_program : kNone;
+  }
 
  private:
   void add(std::span<const contracts::MethodAbi> methods, size_t i) {
@@ -41,6 +48,7 @@ class LuaContract final : public contracts::Contract {
 
   ProgramPtr m_program;
   InvokeFn m_invoke;
+  bool m_external;
   std::vector<contracts::MethodAbi> m_abi;
   std::vector<size_t> m_index;
 };

@@ -57,6 +57,13 @@ TEST(Resolver, FindsTheCurrentActiveVersionAndHidesTheHooks) {
   auto compiled = std::get<std::shared_ptr<const Resolver::Compiled>>(r.compile_stored(s, package_hash(source(
       "install\nexternal set\nreadonly get\nupdate"))));
   EXPECT_EQ(names(*compiled->installer), (std::vector<std::string>{"on_install", "on_update"}));
+  // The external face holds its program, so an executor backend plans the block's calls to it (its
+  // method i is the program's method i); the installer face is never planned.
+  const ProgramPtr* held = program_of(*c);
+  ASSERT_NE(held, nullptr);
+  EXPECT_EQ(held->get(), compiled->contract ? program_of(*compiled->contract)->get() : nullptr);
+  for (size_t i = 0; i < c->abi().size(); ++i) EXPECT_EQ((*held)->methods()[i].name, c->abi()[i].name);
+  EXPECT_EQ(program_of(*compiled->installer), nullptr);
 }
 
 TEST(Resolver, NothingToRunUnlessActiveAndAllowed) {

@@ -214,12 +214,16 @@ CallResult sign_instance(Host& h, const json::value& p) {
 // A payable method: the call's value, in the native coin, goes to `step` as the template's native
 // asset. IRC2 assets are paid with the token's transfer (token_fallback).
 using PaidStep = Result (*)(const Template&, const Instance&, const Act&, const std::string&, const Uint256&);
+const Asset* native_asset(const Template& t) {
+  for (const Asset& a : t.assets)
+    if (a.kind == AssetKind::kNative) return &a;
+  return nullptr;
+}
 CallResult paid_call(Host& h, const json::value& p, PaidStep step, const char* name) {
   Uint256 value = h.frame().value;
   if (value.is_zero()) return bad(std::string(name) + ": send the amount as the call's value");
   return transit(h, p, [&](const Template& t, const Instance& i) -> Result {
-    for (const Asset& a : t.assets)
-      if (a.kind == AssetKind::kNative) return step(t, i, act_of(h), a.id, value);
+    if (const Asset* a = native_asset(t)) return step(t, i, act_of(h), a->id, value);
     return EngineError{"instance " + std::to_string(i.id) + " takes no native coin: pay its IRC2 asset with the token's "
                        "transfer(_to=" + h.frame().contract.to_string() + ", _value, _data={\"method\":\"" + name +
                        "\",\"params\":{\"id\":\"0x..\"}})"};
@@ -332,10 +336,14 @@ CallResult revoke_right(Host& h, const json::value& p) {
   return transit(h, p, [&](const Template& t, const Instance& i) { return revoke(t, i, act_of(h), *d); });
 }
 
-// Opening a dispute and appealing post the rung's bond as the call's value (none when it has no bond).
+// Opening a dispute and appealing post the rung's bond as the call's value (none when it has no bond),
+// in the native coin: booked as the template's native asset, never as a token the contract did not get.
 CallResult bonded_call(Host& h, const json::value& p, PaidStep step) {
-  return transit(h, p, [&](const Template& t, const Instance& i) {
-    return step(t, i, act_of(h), t.assets.empty() ? "" : t.assets.front().id, h.frame().value);
+  return transit(h, p, [&](const Template& t, const Instance& i) -> Result {
+    const Asset* a = native_asset(t);
+    if (!a && !h.frame().value.is_zero())
+      return EngineError{"instance " + std::to_string(i.id) + " takes no native coin: a bond is paid in the native coin"};
+    return step(t, i, act_of(h), a ? a->id : std::string(), h.frame().value);
   });
 }
 CallResult dispute_instance(Host& h, const json::value& p) { return bonded_call(h, p, open_dispute); }

@@ -42,7 +42,6 @@ struct AlphaCall {
   // propose with the template's file: the file, from which the instance hash is computed here once the
   // chain has the instance (its proposal time seeds the simulation), to check the chain's against.
   std::string template_file;
-  std::string expected_hash;  // that hash ("0x…"), once computed
 };
 
 // publish (template publish), propose, sign, fund, reserve, attest, decide, delegate, revoke, dispute, rule.

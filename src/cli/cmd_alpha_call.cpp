@@ -144,7 +144,7 @@ Result<AlphaCall> propose_call(const Args& args, const std::string& ref) {
     if (auto* e = std::get_if<alpha::EngineError>(&local)) return error("the instance does not fit " + ref + ": " + e->message);
   }
   if (tref->t) file = ref;
-  return AlphaCall{"propose", std::move(p), Uint256(), file, ""};
+  return AlphaCall{"propose", std::move(p), Uint256(), file};
 }
 
 Status check_name(const char* what, const std::string& v) {

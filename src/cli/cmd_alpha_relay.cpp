@@ -12,6 +12,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/json.hpp>
 
+#include "base/clock.hpp"
 #include "cli/alpha_relay.hpp"
 #include "cli/cmd_alpha.hpp"
 #include "cli/rpc_client.hpp"
@@ -29,10 +30,6 @@ using tcp = asio::ip::tcp;
 
 constexpr auto kIoTimeout = std::chrono::seconds(10);
 constexpr uint32_t kHeaderBytesMax = 8 * 1024;
-
-int64_t unix_seconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
 
 struct Relay {
   relay::Config config;
@@ -59,15 +56,14 @@ std::string header(const http::request<http::string_body>& req, const char* name
 Answer relay_delivery(Relay& r, const http::request<http::string_body>& req) {
   relay::Delivery d{header(req, relay::kSourceHeader), header(req, relay::kDeliveryHeader), header(req, relay::kTimestampHeader),
                     header(req, relay::kSignatureHeader)};
-  relay::Verdict v = r.auth.admit(d, req.body(), unix_seconds());
+  const int64_t now_us = system_clock().now_us();
+  relay::Verdict v = r.auth.admit(d, req.body(), now_us / 1'000'000);
   if (!v.ok()) return refused(relay::http_status(v.refusal), v.message);
   auto event = relay::parse_event(req.body());
   if (!event) {
     r.auth.forget(d);  // nothing was sent: a corrected delivery is a new one anyway (the signature covers the body)
     return refused(400, event.message());
   }
-  const int64_t now_us =
-      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
   SignedTx tx = build_signed_tx(relay::attest_tx(*event, d.id, r.nid, r.config.step_limit, now_us), r.key);
   RpcReply reply = send_tx(*r.node, tx.params, tx.hash_hex(), r.config.wait, std::chrono::seconds(30));
   if (reply.error && reply.error->is_transport()) {

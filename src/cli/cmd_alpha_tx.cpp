@@ -8,6 +8,7 @@
 #include <set>
 
 #include "alpha/canonical.hpp"
+#include "alpha/simulate.hpp"
 #include "alpha/system_contract.hpp"
 #include "alpha/time.hpp"
 #include "cli/cmd_alpha.hpp"
@@ -78,14 +79,8 @@ json::object instance_summary(const json::object& inst) {
 // Block time in seconds as ISO 8601 UTC, "2026-01-05T00:00:00Z".
 std::string iso_time(const json::value* v) {
   auto t = json_u64(v);
-  if (!t) return v ? json::serialize(*v) : "";
-  const alpha::CivilDate d = alpha::civil_from_days(static_cast<int64_t>(*t / 86'400));
-  const uint64_t s = *t % 86'400;
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02llu:%02llu:%02lluZ", static_cast<long long>(d.year), d.month, d.day,
-                static_cast<unsigned long long>(s / 3600), static_cast<unsigned long long>(s / 60 % 60),
-                static_cast<unsigned long long>(s % 60));
-  return buf;
+  if (!t || *t > static_cast<uint64_t>(INT64_MAX)) return v ? json::serialize(*v) : "";
+  return alpha::format_time(static_cast<int64_t>(*t));
 }
 
 void print_instance_line(const json::object& s) {
@@ -110,7 +105,7 @@ int report(RpcClient& client, const Args& args, const AlphaCall& call, const std
   bool ok = accepted;
   const auto height = json_u64(receipt.if_contains("blockHeight"));
   json::array moves = transitions_of(receipt);
-  std::string expected = call.expected_hash;
+  std::string expected;  // the instance hash computed here from call.template_file, once the chain has it
   json::object out{{"txHash", tx_hash}, {"method", call.method}, {"ok", ok},
                    {"blockHeight", height.value_or(0)}, {"stepUsed", json_u64(receipt.if_contains("stepUsed")).value_or(0)}};
   if (!ok) {

@@ -74,6 +74,8 @@ ValidatorSet ValidatorSet::unweighted(const std::vector<Address>& addresses) {
 void ValidatorSet::build() {
   std::map<std::string, size_t> by_group;
   m_identity_of.resize(m_validators.size());
+  m_index.clear();
+  for (size_t i = 0; i < m_validators.size(); ++i) m_index.emplace(m_validators[i].address, i);
   for (size_t i = 0; i < m_validators.size(); ++i) {
     const auto& v = m_validators[i];
     size_t id = m_identities.size();
@@ -110,9 +112,9 @@ std::vector<Address> ValidatorSet::addresses() const {
 }
 
 std::optional<size_t> ValidatorSet::index_of(const Address& a) const {
-  for (size_t i = 0; i < m_validators.size(); ++i)
-    if (m_validators[i].address == a) return i;
-  return std::nullopt;
+  const auto it = m_index.find(a);
+  if (it == m_index.end()) return std::nullopt;
+  return it->second;
 }
 
 uint64_t ValidatorSet::weight_of(const std::vector<Address>& signers) const {

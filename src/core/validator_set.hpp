@@ -15,6 +15,7 @@
 //   of W rounds in which identity i leads exactly w_i times, spread out; within a group the members
 //   take turns cycle by cycle. With every weight 1 it is round r → validators[r mod n], as before.
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -93,6 +94,7 @@ class ValidatorSet {
 
   std::vector<Validator> m_validators;
   std::vector<size_t> m_identity_of;
+  std::map<Address, size_t> m_index;  // address -> position in m_validators (each vote is looked up)
   std::vector<Identity> m_identities;
   std::vector<uint32_t> m_schedule;  // identity per slot of the cycle (W slots)
   uint64_t m_total = 0;

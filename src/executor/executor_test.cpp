@@ -195,7 +195,7 @@ struct Irc2Block {
   }
 
   // Every method callable, on_install too, as the deploy path would run it.
-  // A ProgramHolder, as the resolver's contracts are: the block's calls to it are planned.
+  // A ProgramHolder, as the resolver's external faces are: the block's calls to it are planned.
   class Callable final : public contracts::Contract, public acore::ProgramHolder {
    public:
     explicit Callable(acore::ProgramPtr p) : m_program(std::move(p)) {}

@@ -46,13 +46,14 @@ std::optional<std::string> ClientAuth::check(const core::ChainParams& params, st
   if (timestamp < now_us - m_options.window_us || timestamp > now_us + m_options.window_us)
     return "unauthorized: stale request: its timestamp is " + std::to_string((now_us - timestamp) / 1000) +
            " ms from this node's clock (allowed: " + std::to_string(m_options.window_us / 1000) + " ms)";
+  // Membership first: a stranger costs no hashing of the body and no signature recovery.
+  if (!params.role_of(*address)) return "unauthorized: " + address->to_string() + " is not a member of channel " + params.channel;
   crypto::Signature sig;
   std::copy(sig_bytes->begin(), sig_bytes->end(), sig.bytes.begin());
   const Hash32 digest = digest_of(req, ts);
   auto pub = crypto::recover(digest, sig);
   if (!pub || core::Address::of_public_key(*pub) != *address)
     return "unauthorized: the signature is not " + address->to_string() + "'s over this request";
-  if (!params.role_of(*address)) return "unauthorized: " + address->to_string() + " is not a member of channel " + params.channel;
   MutexLock lock(m_mutex);
   while (!m_by_time.empty() && m_by_time.begin()->first < now_us - m_options.window_us) {
     m_seen.erase(m_by_time.begin()->second);

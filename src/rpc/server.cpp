@@ -149,10 +149,6 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   std::shared_ptr<ConnectionTable::Slot> m_slot;  // handed on to a WebSocket monitor
 };
 
-int64_t steady_now_us() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
-
 class ServerImpl final : public Server {
  public:
   ServerImpl(const ServerOptions& options, std::map<std::string, channel::ChannelApi*> channels)
@@ -330,7 +326,7 @@ void HttpSession::do_read() {
   m_parser.emplace();
   m_parser->body_limit(m_server.m_options.body_bytes_max);
   m_parser->header_limit(kHeaderBytesMax);
-  m_slot->set_idle(true, steady_now_us());
+  m_slot->set_idle(true, system_clock().monotonic_us());
   const bool busy = m_server.m_connections->under_pressure();
   m_stream.expires_after(std::chrono::milliseconds(busy ? m_server.m_options.idle_timeout_busy_ms
                                                         : m_server.m_options.idle_timeout_ms));
