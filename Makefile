@@ -8,7 +8,7 @@ FUZZ_RUNS  ?= 300000
 FUZZ_TARGETS = fuzz_tx_json fuzz_block_decode fuzz_p2p_messages fuzz_vote_records fuzz_rpc_dispatcher \
                fuzz_ws_monitor fuzz_genesis fuzz_config fuzz_deploy_package fuzz_lua_contract
 
-.PHONY: all deps build localnet localnet-stop test test-unit test-fuzz test-functional test-long test-tsan bench fuzz-build tsan-build clean
+.PHONY: all deps web build localnet localnet-stop test test-unit test-fuzz test-functional test-long test-tsan bench fuzz-build tsan-build clean
 
 all: build
 
@@ -18,8 +18,19 @@ deps:
 $(BUILD)/build.ninja: CMakeLists.txt
 	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
 
-build: deps $(BUILD)/build.ninja
+build: deps web $(BUILD)/build.ninja
 	cmake --build $(BUILD) -j $(JOBS)
+
+# The explorer and the GAPP (web/) are plain ES modules the node serves as they are; the one piece
+# from npm is icon-sdk-js's browser bundle, copied into web/vendor/ (gitignored) when missing.
+WEB_VENDOR = web/vendor/icon-sdk-js.web.min.js
+web: $(WEB_VENDOR)
+
+$(WEB_VENDOR): web/package.json web/package-lock.json
+	@[ -f web/node_modules/icon-sdk-js/build/icon-sdk-js.web.min.js ] || \
+	  (cd web && npm ci --no-audit --no-fund --loglevel=error)
+	mkdir -p web/vendor
+	cp web/node_modules/icon-sdk-js/build/icon-sdk-js.web.min.js $@
 
 localnet: build
 	./$(BUILD)/complexchain localnet start --dir localnet --validators 4
@@ -29,12 +40,13 @@ localnet-stop:
 
 # Every test: unit tests and lint (ctest), fuzz targets for a fixed number of runs, the threaded
 # tests under ThreadSanitizer, and the functional tests that start real node processes and drive
-# them with icon-sdk-js.
+# them with icon-sdk-js, then the explorer and the GAPP in headless Chromium against a localnet.
 test: build fuzz-build tsan-build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 	bash tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_RUNS)
 	bash tests/tsan/run.sh $(TSAN_BUILD)
 	bash tests/functional/run.sh $(BUILD)
+	bash tests/browser/run.sh $(BUILD)
 
 test-unit: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)

@@ -12,6 +12,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   iproute2 procps
   zip                               # functional tests zip contract folders as ICON tools do
+  chromium                          # browser tests (tests/browser): headless, driven by playwright-core
 )
 
 missing=()
