@@ -72,7 +72,7 @@ export function timeline(items, { title, now, formatTime }) {
   let s = '';
   lanes.forEach((lane, li) => {
     const yy = PAD.top + li * laneH;
-    s += `<text class="lane" x="4" y="${yy + 17}">${escapeHtml(lane.length > 22 ? lane.slice(0, 21) + '…' : lane)}<title>${escapeHtml(lane)}</title></text>`;
+    s += `<text class="lane" data-lane="${escapeHtml(lane)}" x="4" y="${yy + 17}">${escapeHtml(lane.length > 22 ? lane.slice(0, 21) + '…' : lane)}<title>${escapeHtml(lane)}</title></text>`;
     s += `<line class="grid" x1="${left}" x2="${w - 12}" y1="${yy + laneH - 2}" y2="${yy + laneH - 2}"/>`;
   });
   for (const it of items) {
