@@ -10,7 +10,7 @@ import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import {
   ROOT, BIN, startLocalnet, launchBrowser, newPage, shot, rpc, wallet, send, resultOf, transfer, deployLua, callTx,
-  serves, waitFor,
+  serves,
 } from './lib.mjs';
 
 let net;
@@ -64,7 +64,7 @@ test('home shows the height, and a new block arrives live without a reload', asy
   assert.ok(first >= block.height && first <= last + 2, `home shows height ${first}, the node is at ${last}`);
   // The same document (no navigation) shows a higher height a moment later: the monitor pushed it.
   await page.evaluate(() => { window.__sameDocument = true; });
-  await waitFor(async () => Number((await text('#height')).replace(/,/g, '')) > first, { what: 'a higher height on the page' });
+  await page.waitForFunction((h) => Number(document.querySelector('#height').textContent.replace(/,/g, '')) > h, first);
   assert.equal(await page.evaluate(() => window.__sameDocument), true);
   assert.match(await text('#live-mode'), /live/);
   assert.ok(await page.locator('#chart-txps svg rect').count() > 0, 'the tx/s chart has bars');

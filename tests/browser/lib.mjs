@@ -23,21 +23,6 @@ export function cx(args, opts = {}) {
   return execFileSync(BIN, args, { encoding: 'utf8', ...opts });
 }
 
-export async function waitFor(fn, { timeoutMs = 30000, intervalMs = 100, what = 'condition' } = {}) {
-  const end = Date.now() + timeoutMs;
-  let last;
-  while (Date.now() < end) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (e) {
-      last = e;
-    }
-    await sleep(intervalMs);
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${last.message}` : ''}`);
-}
-
 let nextId = 1;
 export async function rpc(url, method, params) {
   const body = { jsonrpc: '2.0', id: nextId++, method, ...(params !== undefined ? { params } : {}) };
@@ -99,7 +84,7 @@ export async function startLocalnet({ validators = 1, accounts = 4, blockInterva
     origin: new URL(info.rpc).origin,
     stop: () => cx(['localnet', 'reset', '--dir', dir]),
   };
-  await waitFor(() => rpc(net.rpc, 'icx_getLastBlock'), { what: 'node0 answering', timeoutMs: 60000 });
+  await rpc(net.rpc, 'icx_getLastBlock');  // `localnet start` returns once every node's port is open
   return net;
 }
 
@@ -141,16 +126,8 @@ export async function send(url, tx) {
   return rpc(url, 'icx_sendTransaction', tx.getProperties());
 }
 
-export async function resultOf(url, hash) {
-  return waitFor(async () => {
-    try {
-      return await rpc(url, 'icx_getTransactionResult', { txHash: hash });
-    } catch (e) {
-      if (e.code === -31002 || e.code === -31003) return null;
-      throw e;
-    }
-  }, { what: `the result of ${hash}`, timeoutMs: 30000 });
-}
+/** The tx's result, once it is final (the node's own long poll, icx_waitTransactionResult). */
+export const resultOf = (url, hash) => rpc(url, 'icx_waitTransactionResult', { txHash: hash });
 
 export function transfer(from, to, value, nonce = 1) {
   return signed(new IconBuilder.IcxTransactionBuilder().from(from.getAddress()).to(to)
