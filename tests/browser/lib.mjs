@@ -14,6 +14,8 @@ export const ROOT = path.resolve(import.meta.dirname, '../..');
 export const BIN = process.env.CX_BIN || path.join(ROOT, 'build/complexchain');
 export const CHROMIUM = process.env.CX_CHROMIUM || '/usr/bin/chromium';
 export const SHOTS = path.join(import.meta.dirname, 'screenshots');
+// The pages the nodes serve: this tree's web/, whatever source tree the binary was built from.
+export const WEB_ROOT = process.env.CX_WEB_ROOT || path.join(ROOT, 'web');
 // Ports: CX_BROWSER_PORT=B puts node i's JSON-RPC on B+i and its p2p on B+20+i; unset, free ones.
 const BASE_PORT = process.env.CX_BROWSER_PORT ? Number(process.env.CX_BROWSER_PORT) : 0;
 
@@ -41,26 +43,27 @@ export async function rpc(url, method, params) {
   return json.result;
 }
 
-// Moves every node of the localnet in DIR onto BASE_PORT's range (JSON-RPC B+i, p2p B+20+i).
-function placePorts(dir, base) {
+// Points every node of the localnet in DIR at this tree's web/ and, when `base` is set, moves it onto
+// base's range (JSON-RPC B+i, p2p B+20+i).
+function configure(dir, base) {
   const summary = JSON.parse(fs.readFileSync(path.join(dir, 'accounts.json'), 'utf8'));
-  const n = summary.nodes.length;
+  if (summary.nodes.length > 20) throw new Error('at most 20 nodes fit the port range');
   const p2pOld = [];
   const configs = summary.nodes.map((nd) => JSON.parse(fs.readFileSync(path.join(nd.dir, 'config.json'), 'utf8')));
   configs.forEach((c) => p2pOld.push(c.channels[0].p2p ? c.channels[0].p2p.port : null));
   configs.forEach((c, i) => {
-    c.rpc = { ...(c.rpc || {}), port: base + i };
+    c.rpc = { ...(c.rpc || {}), webRoot: WEB_ROOT };
+    if (base) c.rpc.port = base + i;
     const p2p = c.channels[0].p2p;
-    if (p2p) {
+    if (p2p && base) {
       p2p.port = base + 20 + i;
       for (const peer of p2p.peers) peer.port = base + 20 + p2pOld.indexOf(peer.port);
     }
     fs.writeFileSync(path.join(summary.nodes[i].dir, 'config.json'), JSON.stringify(c));
-    summary.nodes[i].rpc = `http://127.0.0.1:${base + i}/api/v3`;
+    summary.nodes[i].rpc = `http://127.0.0.1:${c.rpc.port}/api/v3`;
   });
   summary.rpc = summary.nodes[0].rpc;
   fs.writeFileSync(path.join(dir, 'accounts.json'), JSON.stringify(summary));
-  if (n > 20) throw new Error('at most 20 nodes fit the port range');
 }
 
 /**
@@ -71,13 +74,12 @@ export async function startLocalnet({ validators = 1, accounts = 4, blockInterva
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cx-browser-'));
   const args = ['localnet', 'start', '--dir', dir, '--accounts', String(accounts), '--validators', String(validators),
     '--block-interval-ms', String(blockIntervalMs), '--json'];
-  if (BASE_PORT) {
-    // Create on free ports, stop, move into our range, start again: `localnet` puts p2p at +100.
-    cx([...args, '--port', '0']);
-    cx(['localnet', 'stop', '--dir', dir]);
-    placePorts(dir, BASE_PORT);
-  }
-  const info = JSON.parse(cx(BASE_PORT ? args : [...args, '--port', '0']));
+  // Create on free ports, stop, configure, start again (`localnet` has no option for the web root, and
+  // puts p2p ports at +100, outside a 50-port range).
+  cx([...args, '--port', '0']);
+  cx(['localnet', 'stop', '--dir', dir]);
+  configure(dir, BASE_PORT);
+  const info = JSON.parse(cx(args));
   const net = {
     dir,
     ...info,
@@ -101,8 +103,12 @@ export async function newPage(browser, { width = 1280, height = 900 } = {}) {
   const page = await context.newPage();
   page.errors = [];
   page.on('pageerror', (e) => page.errors.push(e.message));
+  // A JSON-RPC error comes with HTTP 400, which Chromium logs as a failed resource; the page handles
+  // those, so only other console errors count.
   page.on('console', (m) => {
-    if (m.type() === 'error') page.errors.push(`console: ${m.text()}`);
+    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource: the server responded with a status of 400')) {
+      page.errors.push(`console: ${m.text()}`);
+    }
   });
   return page;
 }

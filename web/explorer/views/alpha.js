@@ -79,6 +79,11 @@ export async function alphaView(ctx) {
     ])}</section>
     <section class="panel" aria-labelledby="tl-h"><h2 id="tl-h">Timeline</h2>
       <div id="alpha-timeline">${timeline(items, { title: `Instance ${id}: stages, events and deadlines`, now, formatTime: fmtSec })}</div>
+      <details><summary>The same as a list</summary>${table(
+        ['Time (UTC)', 'What'],
+        [...items].sort((a, b) => a.start - b.start).map((i) => [fmtSec(i.start), i.label]),
+        { id: 'alpha-times' },
+      )}</details>
       <div class="legend" aria-hidden="true"><span><i style="background:#0b57d0"></i>stage (done)</span><span><i style="background:#54aeff"></i>stage (waiting)</span><span><i style="background:#1a7f37;border-radius:50%"></i>event / decision</span><span><i style="background:#bf3989"></i>deadline</span><span><i style="background:#cf222e;width:2px"></i>latest block</span></div>
     </section>
     <div class="grid-2">
