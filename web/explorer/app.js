@@ -74,6 +74,8 @@ async function route() {
   }
   const { channel, path, query } = parseHash(location.hash);
   state.channel = channel;
+  const searchError = document.getElementById('search-error');
+  if (searchError) searchError.textContent = ''; // a failed search's message belongs to the page it was made on
   setCurrentNav(path);
   const found = routes.map(([re, view]) => [re.exec(path), view]).find(([m]) => m);
   if (!found) {
