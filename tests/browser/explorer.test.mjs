@@ -157,7 +157,7 @@ test('the contract page shows the ABI and the source, and runs a read call from 
   await shot(page, 'explorer-contract');
 });
 
-test('the validators page lists the validator set', async () => {
+test('the validators page lists the validator set, the channels page the channel and its members', async () => {
   await page.goto(`${net.origin}/#/validators`);
   await page.waitForSelector('h1');
   if (await serves(net.rpc, 'cx_getValidators', {})) {
@@ -168,6 +168,16 @@ test('the validators page lists the validator set', async () => {
     assert.match(await text('.notice'), /Not available on this node/);
   }
   await shot(page, 'explorer-validators');
+  await page.click('#nav a[data-path="/channels"]');
+  await page.waitForURL(/#\/channels$/);
+  await page.waitForSelector('h1');
+  if (await serves(net.rpc, 'cx_getChannels', {})) {
+    await page.waitForSelector('section.channel');
+    assert.match(await text('section.channel'), /localnet/);
+    assert.match(await text('section.channel'), new RegExp(net.nodes[0].validator));
+  } else {
+    await page.waitForSelector('.notice');
+  }
 });
 
 test('search errors and unknown pages say what is wrong', async () => {

@@ -26,6 +26,10 @@ export async function channelsView(ctx) {
     html`<h1>Channels</h1>
     <p class="muted">Each channel is its own ledger with its own members. Explore one to see its blocks and txs.</p>
     ${channels.map((c) => {
+      if (c.private) {
+        return html`<section class="panel channel" aria-labelledby="ch-${c.name}"><h2 id="ch-${c.name}">${c.name}</h2>
+          <p class="muted">A private channel: it answers signed requests from its members only (docs/membership.md).</p></section>`;
+      }
       const members = c.members || [];
       return html`<section class="panel channel" aria-labelledby="ch-${c.name}">
         <h2 id="ch-${c.name}">${c.name} <a class="button" href="#/c/${encodeURIComponent(c.name)}/">Explore</a></h2>
