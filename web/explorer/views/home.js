@@ -1,6 +1,6 @@
 // Home: the height, recent blocks and txs (live), tx/s and block time over recent blocks, and the
 // validator set.
-import { html, raw, render, table, errorBox, notAvailable, link } from '../ui.js';
+import { html, render, table, errorBox, notAvailable, link } from '../ui.js';
 import { formatInt } from '../../lib/format.js';
 import { lastBlock, recentBlocks, blockByHeight, heightOf, optional, call } from '../chain.js';
 import { watchBlocks } from '../monitor.js';
