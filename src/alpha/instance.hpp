@@ -18,7 +18,6 @@
 #include <vector>
 
 #include <boost/json/object.hpp>
-#include <boost/json/value.hpp>
 
 #include "alpha/template.hpp"
 
@@ -167,13 +166,6 @@ boost::json::object simulation_input(const Instance& inst);
 // template's pin), else the pinned source hash; sets inst.prose, inst.prose_digest and inst.hash.
 std::optional<EngineError> seal_prose(const Template& t, Instance& inst, const std::map<std::string, std::string>& sources);
 std::optional<EngineError> seal_simulation(const Template& t, Instance& inst, size_t paths_max, size_t* paths = nullptr);
-// What a party reads before signing (the read methods `simulate` and `getProse`, docs/gapp.md): the
-// report of simulate() over simulation_input(inst) — every path's payments and maximum steps, and the
-// digest seal_simulation binds — and the text of language `lang` rendered from `source` for the
-// instance's params and parties ({text, hash}); `source` must hash to the template's pin.
-std::variant<boost::json::value, EngineError> simulation_report(const Template& t, const Instance& inst, size_t paths_max);
-std::variant<boost::json::object, EngineError> render_instance_prose(const Template& t, const Instance& inst,
-                                                                     const std::string& lang, const std::string& source);
 
 Result sign(const Template& t, const Instance& inst, const Act& act, const Hash32& hash);
 // Reserved payments (COSSE §2.2): money a payer puts aside, before or after signing, for its later

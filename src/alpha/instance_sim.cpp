@@ -5,6 +5,7 @@
 
 #include "alpha/canonical.hpp"
 #include "alpha/instance.hpp"
+#include "alpha/instance_read.hpp"
 #include "alpha/prose.hpp"
 #include "alpha/simulate.hpp"
 #include "crypto/hash.hpp"

@@ -12,6 +12,7 @@
 #include "alpha/canonical.hpp"
 #include "alpha/checker.hpp"
 #include "alpha/contract_store.hpp"
+#include "alpha/instance_read.hpp"
 #include "alpha/prose.hpp"
 #include "crypto/hash.hpp"
 #include "alpha/simulate.hpp"

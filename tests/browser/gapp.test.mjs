@@ -111,6 +111,8 @@ test('two parties make, sign and fund a cash-with-order instance; the carrier at
   await bp.click('button[data-lang="ko"]');
   await bp.waitForSelector('.prose[lang="ko"]');
   assert.match(await bp.locator('.prose').innerText(), /[가-힣]/);
+  await bp.click('button[data-lang="en"]');  // Debian's headless Chromium may have no Hangul font: shoot English
+  await bp.waitForSelector('.prose[lang="en"]');
   await shot(bp, 'gapp-simulate');
 
   // propose: the page moves to the new instance, which shows the hash to sign and what it covers.

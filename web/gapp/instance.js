@@ -30,7 +30,7 @@ export async function instancePage(root, id) {
   const resultBox = h('div', { class: 'result', id: 'tx-result', 'aria-live': 'polite' });
   const tlSlot = h('div');
   const moneySlot = h('div');
-  const historySlot = h('section', { class: 'panel' }, h('h2', {}, 'History'), busy('Reading recent blocks…'));
+  const historySlot = h('div', {}, busy('Reading recent blocks…'));
   clear(root, h('p', {}, h('a', { href: '#/' }, '← All templates'), ' · ', h('a', { href: `#/template/0x${inst.template_hash}` }, 'this template')),
     head, signPanel, resultBox, actionsSlot, tlSlot, moneySlot, historySlot);
   let lastKey = '';
@@ -84,13 +84,27 @@ function ledgerRows(t, title, ledger) {
   return rows;
 }
 
+// An event's winning payload ({"result": .., "fields": {..}}, stored as JSON text) for people.
+function payloadText(payload) {
+  let p = payload;
+  if (typeof p === 'string') {
+    try { p = JSON.parse(p); } catch { return ` — ${p}`; }
+  }
+  if (!p || typeof p !== 'object') return '';
+  const parts = [];
+  if (p.result !== undefined) parts.push(`result ${p.result}`);
+  for (const [k, v] of Object.entries(p.fields || {})) parts.push(`${k} ${typeof v === 'object' ? JSON.stringify(v) : v}`);
+  return parts.length ? ` — ${parts.join(', ')}` : '';
+}
+
 function money(t, inst) {
-  const rows = [...ledgerRows(t, 'escrow', inst.escrow), ...ledgerRows(t, 'stake', inst.stakes), ...ledgerRows(t, 'paid in', inst.paid), ...ledgerRows(t, 'reserved', inst.reserved)];
-  const events = Object.entries(inst.events || {}).map(([name, e]) => h('li', {}, h('strong', {}, name), ` at ${fmtTime(e.time)}`, e.payload && Object.keys(e.payload).length ? ` — ${JSON.stringify(e.payload)}` : ''));
+  const escrow = ledgerRows(t, 'escrow', inst.escrow);
+  const rows = [...escrow, ...ledgerRows(t, 'stake', inst.stakes), ...ledgerRows(t, 'paid in', inst.paid), ...ledgerRows(t, 'reserved', inst.reserved)];
+  const events = Object.entries(inst.events || {}).map(([name, e]) => h('li', {}, h('strong', {}, name), ` at ${fmtTime(e.time)}`, payloadText(e.payload)));
   const decisions = Object.entries(inst.decisions || {}).map(([name, d]) => h('li', {}, h('strong', {}, name), ` holder ${short(d.holder, 8)}`, d.exercised ? ` — chose ${d.choice} at ${fmtTime(d.time)}` : '', d.delegated_by ? ` (handed over by ${short(d.delegated_by, 8)})` : ''));
   return h('section', { class: 'panel' }, h('h2', {}, 'Money, events, decisions'),
-    rows.length ? h('div', { class: 'table-wrap' }, h('table', {}, h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Ledger'), h('th', { scope: 'col' }, 'Whose'), h('th', { scope: 'col' }, 'Amount'))), h('tbody', {}, rows)))
-      : h('p', { class: 'muted', 'data-escrow': 'empty' }, 'The escrow is empty.'),
+    escrow.length ? null : h('p', { class: 'muted', 'data-escrow': 'empty' }, 'The escrow is empty.'),
+    rows.length ? h('div', { class: 'table-wrap' }, h('table', {}, h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Ledger'), h('th', { scope: 'col' }, 'Whose'), h('th', { scope: 'col' }, 'Amount'))), h('tbody', {}, rows))) : null,
     events.length ? h('ul', {}, events) : null, decisions.length ? h('ul', {}, decisions) : null);
 }
 

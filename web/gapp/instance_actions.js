@@ -21,7 +21,7 @@ function myRoles(inst, me) {
   return Object.entries(inst.parties || {}).filter(([, who]) => [].concat(who).includes(me)).map(([role]) => role);
 }
 
-function card(title, body) {
+function card(title, ...body) {
   return h('div', { class: 'action' }, h('h3', {}, title), body);
 }
 

@@ -21,6 +21,7 @@ async function post(body) {
     }
   } catch (e) {
     if (e.name === 'AbortError') throw new Error(`the node did not answer within ${TIMEOUT_MS / 1000} s`);
+    if (e instanceof TypeError) throw new Error(`cannot reach the node at ${ENDPOINT} (${e.message})`);
     throw e;
   } finally {
     clearTimeout(timer);

@@ -17,7 +17,7 @@ function axis(inst, now) {
   add(inst.proposed_at, 'proposed', 'past');
   add(inst.signed_at, 'signed', 'past');
   for (const [stage, t] of Object.entries(inst.entered || {})) add(t, stage, 'past');
-  for (const tm of inst.timers || []) add(tm.deadline, `due: ${tm.stage}`, 'due');
+  for (const tm of inst.timers || []) add(tm.deadline, `due: ${tm.stage || "signing"}`, "due");
   if (inst.status === 'proposed') add(inst.sign_by, 'sign by', 'due');
   if (!marks.length) return null;
   const lo = Math.min(...marks.map((m) => m.t), now);
@@ -26,10 +26,17 @@ function axis(inst, now) {
   const W = 640, X0 = 16, X1 = W - 16;
   const x = (t) => X0 + ((t - lo) / span) * (X1 - X0);
   marks.sort((a, b) => a.t - b.t);
-  const items = marks.map((m, i) => svg('g', {},
-    svg('circle', { cx: x(m.t), cy: 40, r: 6, class: `mark ${m.kind}` }),
-    svg('title', {}, `${m.label}: ${fmtTime(m.t)}`),
-    svg('text', { x: x(m.t), y: i % 2 ? 70 : 22, 'text-anchor': 'middle', class: 'mark-label' }, m.label)));
+  const LABEL_GAP = 90;  // px between labels on one row; closer marks keep only their tooltip
+  const lastX = [-Infinity, -Infinity];
+  const items = marks.map((m, i) => {
+    const row = i % 2;
+    const shown = x(m.t) - lastX[row] >= LABEL_GAP;
+    if (shown) lastX[row] = x(m.t);
+    return svg('g', {},
+      svg('circle', { cx: x(m.t), cy: 40, r: 6, class: `mark ${m.kind}` }),
+      svg('title', {}, `${m.label}: ${fmtTime(m.t)}`),
+      shown ? svg('text', { x: x(m.t), y: row ? 70 : 22, 'text-anchor': 'middle', class: 'mark-label' }, m.label) : null);
+  });
   return svg('svg', { viewBox: `0 0 ${W} 84`, class: 'axis', role: 'img', 'aria-label': `Time axis from ${fmtTime(lo)} to ${fmtTime(hi)}` },
     svg('line', { x1: X0, y1: 40, x2: X1, y2: 40, class: 'axis-line' }),
     svg('line', { x1: x(now), y1: 28, x2: x(now), y2: 52, class: 'now' }),
