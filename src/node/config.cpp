@@ -131,6 +131,9 @@ Result<NodeConfig> parse_config(std::string_view text, const std::string& dir) {
   auto doc = json::parse(text, ec);
   if (ec || !doc.is_object()) return Result<NodeConfig>::error(path + ": not a JSON object: " + ec.message());
   NodeConfig c;
+#ifdef CX_WEB_ROOT
+  c.rpc.web_root = CX_WEB_ROOT;  // the source tree's web/ (the explorer and the GAPP)
+#endif
   c.dir = dir;
   try {
     const auto& o = doc.get_object();
@@ -167,6 +170,7 @@ Result<NodeConfig> parse_config(std::string_view text, const std::string& dir) {
           static_cast<int64_t>(get_u64(r, "idleTimeoutBusyMs", static_cast<uint64_t>(c.rpc.idle_timeout_busy_ms), 3'600'000, where));
       if (c.rpc.idle_timeout_ms < 100 || c.rpc.idle_timeout_busy_ms < 100)
         throw ConfigError{where + ": idleTimeoutMs and idleTimeoutBusyMs must be at least 100"};
+      c.rpc.web_root = get_str(r, "webRoot", c.rpc.web_root, where);  // "" = serve no pages
     }
     if (auto it = o.find("mempool"); it != o.end()) {
       if (!it->value().is_object()) throw ConfigError{path + ": mempool must be an object"};

@@ -25,6 +25,7 @@
 #include "rpc/dispatcher.hpp"
 #include "rpc/json_format.hpp"
 #include "rpc/monitor.hpp"
+#include "rpc/static_files.hpp"
 
 namespace cx::rpc {
 
@@ -43,6 +44,8 @@ constexpr size_t kHeaderBytesMax = 16 * 1024;
 constexpr auto kAcceptRetryDelay = std::chrono::milliseconds(50);
 
 enum class RouteKind { kRpc, kMonitorBlock, kMonitorEvent, kHealth, kUnknown };
+
+bool is_api_target(std::string_view t) { return t.starts_with("/api/") || t == "/api"; }
 
 struct Route {
   RouteKind kind = RouteKind::kUnknown;
@@ -137,6 +140,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void handle();
   void reply(unsigned status, std::string body, bool close);
   void reply_error(unsigned status, const RpcError& e, bool close) { reply(status, Dispatcher::error_body(e), close); }
+  // GET/HEAD of a page under the web root; false when the target is not one.
+  bool serve_page(const http::request<http::string_body>& req, bool close);
   void on_write(bool close, beast::error_code ec);
   void linger();
 
@@ -161,9 +166,20 @@ class ServerImpl final : public Server {
     m_guard->io = m_io.get();
   }
 
+  Status load_pages() {
+    auto pages = StaticFiles::load(m_options.web_root);
+    if (!pages) return Status::error("rpc: " + pages.status().message());
+    m_pages = std::move(*pages);
+    if (m_pages->size() > 0)
+      CX_INFO("rpc", "serving " << m_pages->size() << " web files (" << m_pages->bytes() << " bytes) from "
+                                << m_options.web_root << " at /");
+    return Status::ok();
+  }
+
   ~ServerImpl() override { stop(); }
 
   Status open() {
+    if (Status s = load_pages(); !s) return s;
     if (!m_options.default_channel.empty()) {
       auto it = m_channels.find(m_options.default_channel);
       if (it == m_channels.end()) {
@@ -262,6 +278,7 @@ class ServerImpl final : public Server {
   Dispatcher m_dispatcher;
   std::shared_ptr<ConnectionTable> m_connections;
   ClientAuth m_auth;
+  std::shared_ptr<const StaticFiles> m_pages;
 
  private:
   void do_accept() {
@@ -371,6 +388,7 @@ void HttpSession::handle() {
     reply(200, m_server.health_body(), !keep_alive);
     return;
   }
+  if (route.kind == RouteKind::kUnknown && !is_api_target(req.target()) && serve_page(req, !keep_alive)) return;
   if (route.kind == RouteKind::kUnknown) {
     reply_error(404,
                 {error_code::kNotFound, "not found: no endpoint at " + printable(req.target()) +
@@ -426,6 +444,32 @@ void HttpSession::handle() {
                                [self = shared_from_this(), keep_alive](unsigned status, std::string body) {
                                  self->reply(status, std::move(body), !keep_alive);
                                });
+}
+
+bool HttpSession::serve_page(const http::request<http::string_body>& req, bool close) {
+  if (req.method() != http::verb::get && req.method() != http::verb::head) return false;
+  const StaticFile* f = m_server.m_pages ? m_server.m_pages->find(req.target()) : nullptr;
+  if (!f) return false;
+  const bool fresh = req[http::field::if_none_match] == f->etag;
+  m_res = {};
+  m_res.version(req.version());
+  m_res.result(fresh ? http::status::not_modified : http::status::ok);
+  m_res.set(http::field::server, "complexchain");
+  m_res.set(http::field::content_type, f->content_type);
+  m_res.set(http::field::etag, f->etag);
+  m_res.set(http::field::cache_control, "no-cache");
+  m_res.set("X-Content-Type-Options", "nosniff");
+  m_res.set("Content-Security-Policy",
+            "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; style-src 'self' 'unsafe-inline'");
+  m_res.keep_alive(!close);
+  if (!fresh && req.method() == http::verb::get) m_res.body() = f->body;
+  m_res.prepare_payload();
+  if (req.method() == http::verb::head) m_res.content_length(f->body.size());
+  m_stream.expires_after(kWriteTimeout);
+  http::async_write(m_stream, m_res, [self = shared_from_this(), close](beast::error_code ec, size_t) {
+    self->on_write(close, ec);
+  });
+  return true;
 }
 
 void HttpSession::reply(unsigned status, std::string body, bool close) {

@@ -7,6 +7,7 @@
 //   GET  /api/v3[/{channel}]/block  WebSocket block monitor
 //   GET  /api/v3[/{channel}]/event  WebSocket event monitor
 //   GET  /health                    200 {"status":"ok","height":N,"channels":{name:N}}
+//   GET  /, /gapp/, /lib/x.js ...   the web pages under web_root (rpc/static_files.hpp)
 //
 // Every JSON-RPC error goes out with HTTP 400 (icon-sdk-js turns an error sent with 200 into
 // `undefined`); a batch response goes out with 200 whatever it contains.
@@ -37,6 +38,8 @@ struct ServerOptions {
   int64_t idle_timeout_ms = 60000;   // an HTTP connection with no request for this long is closed
   int64_t idle_timeout_busy_ms = 5000;  // the same while more than 3/4 of connections_max are taken
   size_t ws_queue_bytes_max = 16u << 20;  // a monitor client this far behind is disconnected
+  // The explorer and GAPP pages served at `/`, read once at start; empty or missing = no pages.
+  std::string web_root;
 };
 
 class Server {

@@ -8,9 +8,12 @@
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <mutex>
 #include <thread>
+#include <unistd.h>
 #include <unordered_map>
 
 #include <boost/asio/connect.hpp>
@@ -334,6 +337,8 @@ class FakeChannel final : public channel::ChannelApi {
 
 struct Reply {
   unsigned status = 0;
+  std::string content_type;
+  std::string etag;
   std::string body;
   json::value json;
 };
@@ -372,15 +377,19 @@ class Client {
     Reply r;
     r.status = p.get().result_int();
     r.body = p.get().body();
+    r.content_type = std::string(p.get()[http::field::content_type]);
+    r.etag = std::string(p.get()[http::field::etag]);
+    if (r.content_type != "application/json") return r;
     boost::system::error_code ec;
     r.json = json::parse(r.body, ec);
     EXPECT_FALSE(ec) << "response body is not JSON: " << r.body;
     return r;
   }
 
-  Reply get(const std::string& target) {
+  Reply get(const std::string& target, const std::vector<std::pair<std::string, std::string>>& headers = {}) {
     http::request<http::string_body> req{http::verb::get, target, 11};
     req.set(http::field::host, "127.0.0.1");
+    for (auto& [k, v] : headers) req.set(k, v);
     http::write(m_socket, req);
     return read();
   }
@@ -605,6 +614,38 @@ TEST_F(ServerTest, UnknownChannelAndPathAre404) {
   EXPECT_EQ(h.status, 200u);
   EXPECT_EQ(h.json.at("status"), "ok");
   EXPECT_EQ(h.json.at("height"), 2);
+}
+
+TEST(ServerPages, TheWebRootIsServedAtSlashAndTheApiStaysJson) {
+  Watchdog watchdog;
+  FakeChannel channel;
+  const std::string root = ::testing::TempDir() + "cx_pages_" + std::to_string(::getpid());
+  std::filesystem::create_directories(root + "/gapp");
+  std::ofstream(root + "/index.html") << "<title>explorer</title>";
+  std::ofstream(root + "/gapp/index.html") << "<title>gapp</title>";
+  ServerOptions o;
+  o.port = 0;
+  o.web_root = root;
+  auto s = Server::start(o, {{"test", &channel}});
+  ASSERT_TRUE(s.is_ok()) << s.message();
+  Client c((*s)->port());
+  Reply home = c.get("/");
+  EXPECT_EQ(home.status, 200u);
+  EXPECT_EQ(home.body, "<title>explorer</title>");
+  EXPECT_EQ(home.content_type, "text/html; charset=utf-8");
+  Reply again = c.get("/", {{"If-None-Match", home.etag}});
+  EXPECT_EQ(again.status, 304u);
+  EXPECT_TRUE(again.body.empty());
+  EXPECT_EQ(c.get("/gapp/").body, "<title>gapp</title>");
+  Reply missing = c.get("/nothing.js");
+  EXPECT_EQ(missing.status, 404u);
+  EXPECT_TRUE(missing.json.at("error").is_object());
+  EXPECT_EQ(c.get("/../../etc/passwd").status, 404u);
+  Reply api = c.get("/api/v3");
+  EXPECT_EQ(api.status, 405u);  // the API is never shadowed by a page
+  EXPECT_EQ(c.get("/health").json.at("status"), "ok");
+  (*s)->stop();
+  std::filesystem::remove_all(root);
 }
 
 TEST_F(ServerTest, IdsAreEchoedExactly) {
