@@ -8,7 +8,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { startNet, sendCall, balance, launch, serveWebIfNeeded, shot, ROOT } from './gapp_util.mjs';
+import { startNet, sendCall, balance, launch, serveWebIfNeeded, shot, ROOT, ALPHA } from './gapp_util.mjs';
+import { rpc } from '../functional/lib.mjs';
 
 const PORT = Number(process.env.CX_GAPP_PORT || 9750);
 const ICX = 10n ** 18n;
@@ -30,6 +31,14 @@ before(async () => {
   assert.equal(reg.status, '0x1', JSON.stringify(reg.failure));
   templateHash = reg.eventLogs.find((l) => l.indexed[0].startsWith('TemplateRegistered')).indexed[1];
   browser = await launch();
+});
+
+test('the read methods behind the page refuse what they cannot show, with the reason', async () => {
+  const read = (method, params) => rpc(net.rpc, 'icx_call', { to: ALPHA, dataType: 'call', data: { method, params } });
+  await assert.rejects(read('simulate', { template: `0x${'0'.repeat(64)}`, params: '{}', parties: '{}' }), /no template/);
+  await assert.rejects(read('simulate', { template: templateHash, params: '{}', parties: '{}' }), /price|param/);
+  await assert.rejects(read('getProse', { template: templateHash, params: '{}', parties: '{}' }), /lang/);
+  await assert.rejects(read('simulate', { id: '0x63' }), /no alpha instance 99/);
 });
 
 after(async () => {

@@ -18,7 +18,6 @@ function axis(inst, now) {
   add(inst.signed_at, 'signed', 'past');
   for (const [stage, t] of Object.entries(inst.entered || {})) add(t, stage, 'past');
   for (const tm of inst.timers || []) add(tm.deadline, `due: ${tm.stage || "signing"}`, "due");
-  if (inst.status === 'proposed') add(inst.sign_by, 'sign by', 'due');
   if (!marks.length) return null;
   const lo = Math.min(...marks.map((m) => m.t), now);
   const hi = Math.max(...marks.map((m) => m.t), now);
