@@ -187,3 +187,42 @@ test('two parties make, sign and fund a cash-with-order instance; the carrier at
   }
   console.log(`pages served by: ${B.served}`);
 });
+
+test('an auction: the owner delegates the award in the page, the referee decides in its own, closed at sold', async () => {
+  const [owner, bidder1, bidder2, referee] = net.accounts;
+  const auction = fs.readFileSync(path.join(ROOT, 'examples/alpha/auction.json'), 'utf8');
+  const reg = await sendCall(net, owner.wallet, 'registerTemplate', { template: auction });
+  assert.equal(reg.status, '0x1', JSON.stringify(reg.failure));
+  const hash = reg.eventLogs.find((l) => l.indexed[0].startsWith('TemplateRegistered')).indexed[1];
+  // Set up by the test: the proposal, the owner's signature and two bids (the page does these above).
+  const prop = await sendCall(net, owner.wallet, 'propose', { template: hash,
+    params: JSON.stringify({ reserve: '1000', bids_close: Math.floor(Date.now() / 1000) + 8, award_within: 'P1D' }),
+    parties: JSON.stringify({ owner: owner.address, referee: referee.address, bidder: [bidder1.address, bidder2.address] }) });
+  assert.equal(prop.status, '0x1', JSON.stringify(prop.failure));
+  const id = BigInt(prop.eventLogs.find((l) => l.indexed[0].startsWith('AlphaTransition')).indexed[1]);
+  const inst = await rpc(net.rpc, 'icx_call', { to: ALPHA, dataType: 'call', data: { method: 'getInstance', params: { id: `0x${id.toString(16)}` } } });
+  assert.equal((await sendCall(net, owner.wallet, 'sign', { id: `0x${id.toString(16)}`, hash: `0x${inst.hash}` })).status, '0x1');
+  assert.equal((await sendCall(net, bidder1.wallet, 'fund', { id: `0x${id.toString(16)}` }, 2000)).status, '0x1');
+  assert.equal((await sendCall(net, bidder2.wallet, 'fund', { id: `0x${id.toString(16)}` }, 3000)).status, '0x1');
+
+  const O = await partyPage(owner);
+  await O.page.goto(`${net.origin}/gapp/#/instance/${id}`);
+  await waitStage(O.page, 'awarding');  // the chain fired bids_close by itself
+  await O.page.selectOption('#to-award', referee.address);
+  assert.equal((await act(O.page, '[data-action="delegate-award"]')).status, 'ok');
+  // The right is handed over: the owner can no longer decide (the chain's refusal if it tried).
+  await O.page.waitForSelector('[data-action="decide-award"]', { state: 'detached' });
+
+  const R = await partyPage(referee, { width: 390, height: 844 });
+  await R.page.goto(`${net.origin}/gapp/#/instance/${id}`);
+  await R.page.waitForSelector('[data-action="decide-award"]');
+  await R.page.selectOption('#choice-award', bidder2.address);
+  const bidder1Before = await balance(net, bidder1.address);
+  assert.equal((await act(R.page, '[data-action="decide-award"]')).status, 'ok');
+  await waitStatus(R.page, 'closed');
+  await waitStatus(O.page, 'closed');
+  assert.equal(await O.page.locator('.inst-head [data-stage]').innerText(), 'sold');
+  assert.equal((await balance(net, bidder1.address)) - bidder1Before, 2000n);  // the losing bid comes back
+  await shot(R.page, 'gapp-auction-phone');
+  for (const p of [O, R]) assert.deepEqual(p.errors, [], 'no script errors');
+});

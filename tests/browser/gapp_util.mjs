@@ -27,15 +27,17 @@ export function startNet(port, accounts = 5) {
 }
 
 // One call tx to the Alpha contract from the test (the store's publisher), waited for.
-export async function sendCall(net, wallet, method, params) {
-  const tx = new IconBuilder.CallTransactionBuilder()
+export async function sendCall(net, wallet, method, params, value) {
+  let b = new IconBuilder.CallTransactionBuilder()
     .from(wallet.getAddress()).to(ALPHA)
     .stepLimit(IconConverter.toBigNumber('2000000000'))
     .nid(IconConverter.toBigNumber(net.nid || '0x3'))
     .nonce(IconConverter.toBigNumber(Date.now()))
     .version(IconConverter.toBigNumber(3))
     .timestamp(Date.now() * 1000)
-    .method(method).params(params).build();
+    .method(method).params(params);
+  if (value) b = b.value(IconConverter.toBigNumber(String(value)));
+  const tx = b.build();
   const hash = await rpc(net.rpc, 'icx_sendTransaction', new SignedTransaction(tx, wallet).getProperties());
   return waitFor(() => rpc(net.rpc, 'icx_getTransactionResult', { txHash: hash }), { timeoutMs: 20000, what: `${method} result` });
 }
