@@ -5,6 +5,7 @@
 
 #include "alpha/canonical.hpp"
 #include "alpha/instance.hpp"
+#include "alpha/instance_read.hpp"
 #include "alpha/prose.hpp"
 #include "alpha/simulate.hpp"
 #include "crypto/hash.hpp"
@@ -73,6 +74,24 @@ std::optional<EngineError> seal_simulation(const Template& t, Instance& inst, si
   inst.simulation_digest = r.digest;
   inst.hash = instance_hash(inst);
   return std::nullopt;
+}
+
+std::variant<json::value, EngineError> simulation_report(const Template& t, const Instance& inst, size_t paths_max) {
+  auto in = input_of(t, inst);
+  if (auto* e = std::get_if<EngineError>(&in)) return *e;
+  auto sim = simulate(t, std::get<InstanceInput>(in), paths_max);
+  if (auto* e = std::get_if<std::string>(&sim)) return EngineError{"the instance cannot be simulated: " + *e};
+  return sim_report(t, std::get<InstanceInput>(in), std::get<SimResult>(sim));
+}
+
+std::variant<json::object, EngineError> render_instance_prose(const Template& t, const Instance& inst, const std::string& lang,
+                                                              const std::string& source) {
+  auto in = input_of(t, inst);
+  if (auto* e = std::get_if<EngineError>(&in)) return *e;
+  auto r = render_prose(t, std::get<InstanceInput>(in), lang, source);
+  if (auto* e = std::get_if<std::string>(&r)) return EngineError{"prose '" + lang + "': " + *e};
+  const RenderedProse& rp = std::get<RenderedProse>(r);
+  return json::object{{"lang", lang}, {"text", rp.text}, {"hash", "0x" + rp.hash.hex()}};
 }
 
 }  // namespace cx::alpha

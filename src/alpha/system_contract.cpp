@@ -12,6 +12,7 @@
 #include "alpha/canonical.hpp"
 #include "alpha/checker.hpp"
 #include "alpha/contract_store.hpp"
+#include "alpha/instance_read.hpp"
 #include "alpha/prose.hpp"
 #include "crypto/hash.hpp"
 #include "alpha/simulate.hpp"
@@ -385,6 +386,70 @@ CallResult get_timers(Host& h, const json::value&) {
   return CallResult::success(std::move(a));
 }
 
+// The instance a party reads before signing: instance `id` as proposed, or — with `template`, `params`,
+// `parties` and optionally `signedAt` (default: this block's time) — the instance `propose` would bind
+// at that time, checked the same way (a wrong param is refused with the engine's message).
+std::optional<store::Loaded> preview(Host& h, const json::value& p, CallResult* fail) {
+  if (param(p, "id")) {
+    auto id = id_param(p);
+    if (!id) return (*fail = bad("id: expected an instance id"), std::nullopt);
+    return store::load(h, *id, fail);
+  }
+  auto hash_text = str_param(p, "template");
+  auto hash = hash_text ? Hash32::from_hex_string(*hash_text) : std::nullopt;
+  if (!hash) return (*fail = bad("template: expected a template hash (0x + 64 hex), or give id"), std::nullopt);
+  auto params = object_param(p, "params");
+  auto parties = object_param(p, "parties");
+  if (!params || !parties) return (*fail = bad("params, parties: expected JSON objects"), std::nullopt);
+  int64_t at = now_of(h);
+  if (param(p, "signedAt")) {
+    auto s = id_param(p, "signedAt");
+    if (!s || *s > static_cast<uint64_t>(kTimeMax)) return (*fail = bad("signedAt: expected a time in seconds"), std::nullopt);
+    at = static_cast<int64_t>(*s);
+  }
+  auto t = store::load_template(h, *hash, fail);
+  if (!t) return std::nullopt;
+  std::optional<Calendar> cal;
+  if (!t->calendar.empty() && !(cal = calendar::pin(h, t->calendar, fail))) return std::nullopt;
+  auto inst = propose(*t, *hash, 1, *params, *parties, at, std::nullopt, cal ? &*cal : nullptr);
+  if (auto* e = std::get_if<EngineError>(&inst)) return (*fail = CallResult::fail(kRefused, e->message), std::nullopt);
+  return store::Loaded{std::move(*t), std::move(std::get<Instance>(inst))};
+}
+
+// simulate: the simulation report of preview(p) — the same walk, bounded the same way, as a proposal's
+// (at most kProposeSimPathsMax paths), so the digest is the one the instance hash binds.
+CallResult simulate_instance(Host& h, const json::value& p) {
+  CallResult fail;
+  auto loaded = preview(h, p, &fail);
+  if (!loaded) return fail;
+  auto r = simulation_report(loaded->t, loaded->inst, kProposeSimPathsMax);
+  if (auto* e = std::get_if<EngineError>(&r)) return CallResult::fail(kRefused, e->message);
+  json::value& report = std::get<json::value>(r);
+  if (auto s = h.charge_steps(report.at("paths").as_array().size() * kSimStepsPerPath); !s) return CallResult::fail(s.failure());
+  return CallResult::success(std::move(report));
+}
+
+// getProse: language `lang` of preview(p)'s template: the text rendered from its params and parties
+// when the template's source was registered, else the pinned source hash alone ({text: null}).
+CallResult get_prose(Host& h, const json::value& p) {
+  auto lang = str_param(p, "lang");
+  if (!lang) return bad("lang: expected a language of the template (en, ko, ...)");
+  CallResult fail;
+  auto loaded = preview(h, p, &fail);
+  if (!loaded) return fail;
+  const Template& t = loaded->t;
+  auto pin = std::find_if(t.prose.begin(), t.prose.end(), [&](const Prose& x) { return x.lang == *lang; });
+  if (pin == t.prose.end()) return bad("lang: the template has no prose in '" + *lang + "'");
+  auto source = store::get(h, prose_key(loaded->inst.template_hash, *lang), &fail);
+  if (!fail.ok) return fail;
+  if (!source) return CallResult::success(json::object{{"lang", *lang}, {"text", nullptr}, {"source", "0x" + pin->hash.hex()}});
+  auto r = render_instance_prose(t, loaded->inst, *lang, *source);
+  if (auto* e = std::get_if<EngineError>(&r)) return CallResult::fail(kRefused, e->message);
+  json::object out = std::move(std::get<json::object>(r));
+  out["source"] = "0x" + pin->hash.hex();
+  return CallResult::success(std::move(out));
+}
+
 using contracts::Payable;
 constexpr auto kW = contracts::Access::kWrite;
 constexpr auto kR = contracts::Access::kReadOnly;
@@ -410,6 +475,8 @@ constexpr contracts::NativeMethod kMethods[] = {
     {{"getTemplate", kR, Payable::kNo, 0, "hash:str", "dict"}, get_template},
     {{"getInstance", kR, Payable::kNo, 0, "id:int", "dict"}, get_instance},
     {{"getTimers", kR, Payable::kNo, 0, "", "list"}, get_timers},
+    {{"simulate", kR, Payable::kNo, 50'000, "id:int,template:str,params:dict,parties:dict,signedAt:int", "dict"}, simulate_instance},
+    {{"getProse", kR, Payable::kNo, 20'000, "lang:str,id:int,template:str,params:dict,parties:dict,signedAt:int", "dict"}, get_prose},
 };
 
 }  // namespace
