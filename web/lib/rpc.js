@@ -20,13 +20,9 @@ export function endpoint(channel) {
   return `/api/v3/${channel}`;
 }
 
-/**
- * Calls `method` with `params` and returns the result. Throws RpcError carrying the node's message
- * and code. Options: channel, base (origin, default the page's), timeoutMs (default 15 s), fetch.
- */
-export async function rpc(method, params, { channel, base = '', timeoutMs = 15000, fetchFn } = {}) {
-  const body = { jsonrpc: '2.0', id: nextId++, method };
-  if (params !== undefined && params !== null) body.params = params;
+// POSTs one JSON-RPC body (a request or a batch) and returns the parsed answer; transport failures
+// and answers that are not JSON throw RpcError naming `label`.
+async function post(body, label, { channel, base = '', timeoutMs = 15000, fetchFn } = {}) {
   const ctrl = new AbortController();
   const timer = setTimeout(() => ctrl.abort(), timeoutMs);
   let res;
@@ -38,7 +34,7 @@ export async function rpc(method, params, { channel, base = '', timeoutMs = 1500
       signal: ctrl.signal,
     });
   } catch (e) {
-    const msg = e && e.name === 'AbortError' ? `${method}: no answer in ${timeoutMs} ms` : `${method}: ${e.message || e}`;
+    const msg = e && e.name === 'AbortError' ? `${label}: no answer in ${timeoutMs} ms` : `${label}: ${e.message || e}`;
     throw new RpcError(msg, undefined);
   } finally {
     clearTimeout(timer);
@@ -47,19 +43,60 @@ export async function rpc(method, params, { channel, base = '', timeoutMs = 1500
   try {
     text = await res.text();
   } catch (e) {
-    throw new RpcError(`${method}: reading the answer failed: ${e.message || e}`, undefined);
+    throw new RpcError(`${label}: reading the answer failed: ${e.message || e}`, undefined);
   }
-  let json;
   try {
-    json = JSON.parse(text);
+    return { status: res.status, json: JSON.parse(text) };
   } catch {
-    throw new RpcError(`${method}: HTTP ${res.status}: ${text.slice(0, 200) || res.statusText}`, undefined);
+    throw new RpcError(`${label}: HTTP ${res.status}: ${text.slice(0, 200) || res.statusText}`, undefined);
   }
+}
+
+function unwrap(json, label, status) {
   if (json && json.error) {
     throw new RpcError(String(json.error.message ?? 'unknown error'), json.error.code, json.error.data);
   }
-  if (!json || !('result' in json)) throw new RpcError(`${method}: HTTP ${res.status}: no result in the answer`, undefined);
+  if (!json || !('result' in json)) throw new RpcError(`${label}: HTTP ${status}: no result in the answer`, undefined);
   return json.result;
+}
+
+/**
+ * Calls `method` with `params` and returns the result. Throws RpcError carrying the node's message
+ * and code. Options: channel, base (origin, default the page's), timeoutMs (default 15 s), fetch.
+ */
+export async function rpc(method, params, opts = {}) {
+  const body = { jsonrpc: '2.0', id: nextId++, method };
+  if (params !== undefined && params !== null) body.params = params;
+  const { status, json } = await post(body, method, opts);
+  return unwrap(json, method, status);
+}
+
+/**
+ * Several calls in one HTTP request (a JSON-RPC batch): `calls` is [[method, params], ...]; the answer
+ * has one element per call, its result or the RpcError it got.
+ */
+export async function rpcBatch(calls, opts = {}) {
+  if (!calls.length) return [];
+  const first = nextId;
+  nextId += calls.length;
+  const body = calls.map(([method, params], i) => {
+    const req = { jsonrpc: '2.0', id: first + i, method };
+    if (params !== undefined && params !== null) req.params = params;
+    return req;
+  });
+  const { status, json } = await post(body, 'batch', opts);
+  if (!Array.isArray(json)) {
+    const err = new RpcError(json?.error?.message || `batch: HTTP ${status}: the node refused the batch`, json?.error?.code);
+    return calls.map(() => err);
+  }
+  const byId = new Map(json.map((r) => [r.id, r]));
+  return calls.map(([method], i) => {
+    try {
+      return unwrap(byId.get(first + i) || { error: { message: `${method}: no answer in the batch` } }, method, status);
+    } catch (e) {
+      return e;
+    }
+  });
 }
 
 /** True when the error says the node does not know the method (JSON-RPC -32601). */
