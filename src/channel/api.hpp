@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <boost/json/object.hpp>
@@ -55,6 +56,78 @@ struct NetworkInfo {
 };
 
 using SubscriptionId = uint64_t;
+
+// ---- the explorer's reads (docs/explorer-api.md; kept by the indexes of channel/explorer_index.hpp) ----
+
+inline constexpr size_t kExplorerPageMax = 100;          // entries per page
+inline constexpr size_t kExplorerPageDefault = 25;
+inline constexpr size_t kTokensPerAddressMax = 1000;     // token contracts recorded per address
+
+// Where a page starts (inclusive), newest first: a tx (height, index) or a token transfer (height, tx
+// index, log index). Clients see it as an opaque cursor string: 32 hex digits.
+struct PagePosition {
+  uint64_t height = 0;
+  uint32_t tx_index = 0;
+  uint32_t log_index = 0;
+  std::string to_cursor() const;
+  static std::optional<PagePosition> from_cursor(std::string_view cursor);
+  bool operator==(const PagePosition&) const = default;
+};
+
+struct AddressTx {
+  Hash32 tx_hash;
+  uint64_t height = 0;
+  uint32_t index = 0;
+  core::Address from;
+  core::Address to;
+  core::DataType data_type = core::DataType::kNone;
+  Uint256 value;
+  bool success = false;
+  int64_t timestamp_us = 0;  // the block's time
+};
+struct AddressTxsPage {
+  std::vector<AddressTx> txs;
+  std::optional<PagePosition> next;  // nullopt: no older entry
+};
+
+struct TokenTransfer {
+  core::Address token;
+  core::Address from;
+  core::Address to;
+  Uint256 value;
+  Hash32 tx_hash;
+  uint64_t height = 0;
+  uint32_t tx_index = 0;
+  uint32_t log_index = 0;    // position of the Transfer log in the tx's receipt
+  int64_t timestamp_us = 0;  // the block's time
+};
+struct TokenTransfersPage {
+  std::vector<TokenTransfer> transfers;
+  std::optional<PagePosition> next;
+};
+enum class TransfersOf { kAddress, kToken };
+
+struct TokenHolding {
+  core::Address token;
+  uint64_t first_height = 0;
+  uint64_t last_height = 0;
+  uint64_t transfers = 0;
+};
+
+struct ValidatorActivity {
+  core::Address address;
+  uint64_t weight = 1;
+  std::string group;
+  std::optional<uint64_t> last_signed_height;  // nullopt: never signed a committing QC
+  uint64_t signed_blocks = 0;
+  uint64_t missed_blocks = 0;
+};
+struct ValidatorsAt {
+  uint64_t height = 0;
+  uint64_t total_weight = 0;
+  Hash32 set_hash;
+  std::vector<ValidatorActivity> validators;
+};
 
 class ChannelApi {
  public:
@@ -109,6 +182,32 @@ class ChannelApi {
                                                                   std::optional<uint64_t> height) const {
     return Status::error("contract status is not available from this channel");
   }
+
+  // The explorer's reads, over indexes kept with the chain; an error when they are off on this node
+  // (explorer_indexes() false) or the disk fails.
+  // Pages hold at most `limit` (1..kExplorerPageMax) entries, newest first, from `from` (nullopt = the
+  // newest); each costs O(limit) reads, whatever the chain's length.
+  virtual bool explorer_indexes() const { return false; }
+  virtual Result<AddressTxsPage> address_txs(const core::Address& address, size_t limit,
+                                             std::optional<PagePosition> from) const {
+    return Status::error(kNoIndexes);
+  }
+  virtual Result<TokenTransfersPage> token_transfers(TransfersOf of, const core::Address& address, size_t limit,
+                                                     std::optional<PagePosition> from) const {
+    return Status::error(kNoIndexes);
+  }
+  // Every token contract `address` sent or received (up to kTokensPerAddressMax), by token address.
+  virtual Result<std::vector<TokenHolding>> tokens_of(const core::Address& address) const {
+    return Status::error(kNoIndexes);
+  }
+  // The validator set in force at `height` (nullopt = latest) with each one's signing record as of
+  // the latest committed block. Error if the height is not committed.
+  virtual Result<ValidatorsAt> validators_at(std::optional<uint64_t> height) const { return Status::error(kNoIndexes); }
+  // The channels this node serves (this one among them), for cx_getChannels.
+  virtual std::vector<const ChannelApi*> served_channels() const { return {this}; }
+
+  static constexpr const char* kNoIndexes =
+      "the explorer indexes are off on this node (config.json \"indexes\": false); they are on by default";
 };
 
 }  // namespace cx::channel

@@ -14,7 +14,9 @@
 #include "channel/commit_pipeline.hpp"
 #include "channel/core.hpp"
 #include "channel/event_loop.hpp"
+#include "channel/explorer_index.hpp"
 #include "channel/gossip_intake.hpp"
+#include "channel/index_rebuild.hpp"
 #include "channel/watchers.hpp"
 
 namespace cx::channel {
@@ -72,6 +74,7 @@ class ChannelImpl final : public Channel, private p2p::Handler {
       m_indexes.push_back(index.make(*m_kv));
       m_writer.add_subscriber(*m_indexes.back());
     }
+    m_explorer = has_explorer_columns(*m_kv);
   }
 
   ~ChannelImpl() override { stop(); }
@@ -97,6 +100,7 @@ class ChannelImpl final : public Channel, private p2p::Handler {
     auto head = open_chain(p, m_options.data_dir.empty() ? "(memory)" : m_options.data_dir, *m_kv, m_chain, *m_state, m_records);
     if (!head) return head.status();
     m_head = std::move(head.value());
+    if (auto s = catch_up_indexes(); !s) return s;
     auto records = m_records.load(*m_head.block);
     if (!records) return records.status();
     m_restored = std::move(records.value());
@@ -220,6 +224,25 @@ class ChannelImpl final : public Channel, private p2p::Handler {
   Result<std::optional<acore::ContractInfo>> score_status(const core::Address& a, std::optional<uint64_t> h) const override {
     return m_reads.score_status(a, h);
   }
+  bool explorer_indexes() const override { return m_explorer; }
+  Result<AddressTxsPage> address_txs(const core::Address& a, size_t limit, std::optional<PagePosition> from) const override {
+    if (!m_explorer) return ChannelApi::address_txs(a, limit, from);
+    return read_address_txs(*m_kv, a, limit, from, last_height());
+  }
+  Result<TokenTransfersPage> token_transfers(TransfersOf of, const core::Address& a, size_t limit,
+                                             std::optional<PagePosition> from) const override {
+    if (!m_explorer) return ChannelApi::token_transfers(of, a, limit, from);
+    return read_token_transfers(*m_kv, of, a, limit, from, last_height());
+  }
+  Result<std::vector<TokenHolding>> tokens_of(const core::Address& a) const override {
+    if (!m_explorer) return ChannelApi::tokens_of(a);
+    return read_tokens(*m_kv, a);
+  }
+  Result<ValidatorsAt> validators_at(std::optional<uint64_t> height) const override;
+  std::vector<const ChannelApi*> served_channels() const override {
+    if (!m_options.served_channels) return {this};
+    return *m_options.served_channels;
+  }
 
  private:
   // The p2p allow-list is the channel's members (genesis): the configured peers that are members (the
@@ -282,6 +305,18 @@ class ChannelImpl final : public Channel, private p2p::Handler {
   void on_peer_up(const core::Address& peer) override { m_loop->post_peer(peer, /*up=*/true); }
   void on_peer_down(const core::Address& peer) override { m_loop->post_peer(peer, /*up=*/false); }
 
+  // Indexes behind the chain (added to an existing directory) stage the missing blocks before the
+  // channel runs, so every index is at the chain's head when the commit pipeline starts.
+  Status catch_up_indexes() {
+    std::vector<CommitSubscriber*> subs;
+    for (auto& i : m_indexes) subs.push_back(i.get());
+    const uint64_t last = m_head.block->header.height;
+    const auto& name = m_options.params.channel;
+    return rebuild_indexes(m_chain, *m_kv, subs, last, [&](const RebuildProgress& p) {
+      CX_INFO(kLog, name << ": indexing the chain: " << p.done << " of " << p.total << " blocks");
+    });
+  }
+
   // The commit pipeline's thread: the block is on disk.
   void on_durable(const CommitJob& job, const CommitWriter::Stats& st) {
     const ExecutedBlock& e = *job.block;
@@ -322,6 +357,7 @@ class ChannelImpl final : public Channel, private p2p::Handler {
   ChainReads m_reads;
   Watchers m_watchers;
   std::vector<std::unique_ptr<CommitSubscriber>> m_indexes;  // written by the commit pipeline
+  bool m_explorer = false;      // the explorer's indexes are among them (their columns are in m_kv)
   DurableHead m_head;           // at open
   RestoredRecords m_restored;   // at open, handed to the core at start
   std::unique_ptr<mempool::Mempool> m_pool;
@@ -331,6 +367,28 @@ class ChannelImpl final : public Channel, private p2p::Handler {
   std::unique_ptr<GossipIntake> m_gossip;
   std::unique_ptr<p2p::Network> m_network;
 };
+
+// Every validator of the set in force at `height` with its signing record. The node runs one set from
+// genesis (ChannelCore's schedule is params.validator_set() throughout), which the index counts against.
+Result<ValidatorsAt> ChannelImpl::validators_at(std::optional<uint64_t> height) const {
+  if (!m_explorer) return ChannelApi::validators_at(height);
+  const uint64_t last = last_height();
+  const uint64_t h = height.value_or(last);
+  if (h > last)
+    return Status::error("height " + std::to_string(h) + " is not committed yet (latest is " + std::to_string(last) + ")");
+  const core::ValidatorSet set = m_options.params.validator_set();
+  ValidatorsAt out;
+  out.height = h;
+  out.total_weight = set.total_weight();
+  out.set_hash = set.hash();
+  for (const auto& v : set.validators()) {
+    auto rec = read_validator_activity(*m_kv, v.address);
+    if (!rec) return rec.status();
+    out.validators.push_back(ValidatorActivity{v.address, v.weight, v.group, rec->last_signed_height, rec->signed_blocks,
+                                               rec->missed_blocks});
+  }
+  return out;
+}
 
 }  // namespace
 

@@ -5,6 +5,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "base/clock.hpp"
 #include "channel/api.hpp"
@@ -17,7 +18,7 @@ namespace cx::channel {
 
 // An index the commit pipeline keeps with the chain (the index seam, commit_writer.hpp): its columns
 // join the channel's store before it opens, and its subscriber stages entries into each final block's
-// own batch. The explorer's address → txs index is one.
+// own batch. The explorer's indexes are (explorer_index.hpp).
 struct IndexSpec {
   std::string name;
   std::function<void(storage::Schema&)> add_columns;
@@ -40,6 +41,9 @@ struct ChannelOptions {
   size_t recent_blocks_cached = 256;
   size_t recent_txs_cached = 20000;
   std::vector<IndexSpec> indexes;
+  // The channels of this node, for cx_getChannels: filled by the node once every channel is open and
+  // before RPC starts, read-only after. Null: this channel alone.
+  std::shared_ptr<std::vector<const ChannelApi*>> served_channels;
 };
 
 class Channel : public ChannelApi {

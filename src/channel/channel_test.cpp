@@ -363,7 +363,7 @@ inline constexpr storage::ColumnDef kSenderTxsColumn{"test_sender_txs"};
 
 class SenderTxsIndex final : public channel::CommitSubscriber {
  public:
-  void stage(const channel::ExecutedBlock& e, storage::WriteBatch& batch) override {
+  void stage(const channel::ExecutedBlock& e, const core::QuorumCertificate&, storage::WriteBatch& batch) override {
     for (uint32_t i = 0; i < e.block->txs.size(); ++i) {
       const auto& tx = *e.block->txs[i];
       codec::Writer key;

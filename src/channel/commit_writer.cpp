@@ -7,7 +7,7 @@ Result<CommitWriter::Stats> CommitWriter::write(const CommitJob& job) {
   storage::WriteBatch batch;
   m_chain.stage_block(*e.block, *e.receipts, CommittedResult{e.result, job.qc}, batch);
   m_state.stage_commit(e.result.state_root, batch);
-  for (auto* s : m_subscribers) s->stage(e, batch);
+  for (auto* s : m_subscribers) s->stage(e, job.qc, batch);
   Stats stats{batch.size(), batch.byte_size()};
   if (auto s = m_kv.write(batch, storage::Durability::kSync); !s) return Status::error("block commit write failed: " + s.message());
   // A crash between the two writes leaves the records behind; the next start deletes them (they are

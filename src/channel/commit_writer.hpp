@@ -5,6 +5,7 @@
 // state forgets the nodes it kept in memory. Deterministic over the KvStore seam: the commit pipeline
 // runs it on its thread, the simulator in its simulated time.
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "channel/chain_store.hpp"
@@ -23,11 +24,17 @@ struct CommitJob {
 
 // The index seam: a subscriber owns its own storage namespace (columns it registered) and adds its
 // entries for each committed block to the block's own batch, so an index is never behind or ahead of
-// the chain after a crash. Called on the commit pipeline's thread, in height order.
+// the chain after a crash. Called on the commit pipeline's thread, in height order, each block once.
 class CommitSubscriber {
  public:
   virtual ~CommitSubscriber() = default;
-  virtual void stage(const ExecutedBlock& block, storage::WriteBatch& batch) = 0;
+  // `final_qc`: the QC the block was committed with (the one stored with it, CommittedResult::qc).
+  virtual void stage(const ExecutedBlock& block, const core::QuorumCertificate& final_qc, storage::WriteBatch& batch) = 0;
+  // The first height this index has not staged yet, as recorded in its own columns (an index records
+  // it in every block's batch). A channel that opens with an index behind its chain (a directory
+  // written without it, or before it existed) stages the missing blocks from the chain store first
+  // (index_rebuild.hpp). nullopt: the index keeps no such record and is never rebuilt.
+  virtual std::optional<uint64_t> next_height() const { return std::nullopt; }
 };
 
 class CommitWriter {

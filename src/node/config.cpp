@@ -139,7 +139,7 @@ Result<NodeConfig> parse_config(std::string_view text, const std::string& dir) {
     const auto& o = doc.get_object();
     static constexpr std::string_view kKnown[] = {"keyFile", "logLevel", "rpc",           "channels",
                                                   "mempool", "blockCacheMB", "p2p", "roundTimeoutMs",
-                                                  "executor"};
+                                                  "executor", "indexes"};
     for (const auto& kv : o) {
       bool known = false;
       for (auto k : kKnown) known |= kv.key() == k;
@@ -182,6 +182,10 @@ Result<NodeConfig> parse_config(std::string_view text, const std::string& dir) {
       c.mempool.verify_threads = static_cast<unsigned>(get_u64(m, "verifyThreads", c.mempool.verify_threads, 64, where));
     }
     c.round_timeout_ms = get_u64(o, "roundTimeoutMs", c.round_timeout_ms, 600000, path);
+    if (auto it = o.find("indexes"); it != o.end()) {
+      if (!it->value().is_bool()) throw ConfigError{path + ": indexes must be true or false (the explorer's indexes, docs/explorer-api.md)"};
+      c.explorer_indexes = it->value().get_bool();
+    }
     if (auto it = o.find("executor"); it != o.end()) {
       if (!it->value().is_object()) throw ConfigError{path + ": executor must be an object"};
       const auto& e = it->value().get_object();
@@ -255,6 +259,7 @@ std::string config_to_json(const NodeConfig& c) {
   const NodeConfig d;
   if (c.round_timeout_ms != d.round_timeout_ms) o["roundTimeoutMs"] = c.round_timeout_ms;
   if (c.block_cache_mb != d.block_cache_mb) o["blockCacheMB"] = c.block_cache_mb;
+  if (c.explorer_indexes != d.explorer_indexes) o["indexes"] = c.explorer_indexes;
   auto& rpc = o["rpc"].as_object();
   if (c.rpc.body_bytes_max != d.rpc.body_bytes_max) rpc["bodyBytesMax"] = c.rpc.body_bytes_max;
   if (c.rpc.batch_max != d.rpc.batch_max) rpc["batchMax"] = c.rpc.batch_max;

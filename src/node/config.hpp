@@ -35,6 +35,9 @@ struct NodeConfig {
   mempool::MempoolOptions mempool;
   size_t block_cache_mb = 256;
   uint64_t round_timeout_ms = 2000;
+  // "indexes": the explorer's indexes (address → txs, token transfers, validator activity) on every
+  // channel, kept with each block's commit; an existing directory is indexed when the node opens it.
+  bool explorer_indexes = true;
   // ACORE executor processes (docs/executor.md): Lua contracts run in up to this many processes apart
   // from the node; 0 runs them inside the node (as the simulator and unit tests do).
   size_t executor_processes = 2;

@@ -7,6 +7,7 @@
 
 #include "acore/acore.hpp"
 #include "base/log.hpp"
+#include "channel/explorer_index.hpp"
 #include "executor/pool.hpp"
 #include "node/genesis.hpp"
 
@@ -95,6 +96,7 @@ Result<std::unique_ptr<Node>> start_node(const NodeConfig& config) {
     ~BackendGuard() { if (armed) acore::set_invoke_backend(nullptr); }
   } guard;
   std::map<std::string, channel::ChannelApi*> apis;
+  auto served = std::make_shared<std::vector<const channel::ChannelApi*>>();
   for (const auto& cc : config.channels) {
     std::string gpath = config.dir + "/" + cc.genesis_path;
     auto text = read_file(gpath);
@@ -122,11 +124,14 @@ Result<std::unique_ptr<Node>> start_node(const NodeConfig& config) {
       no.peers = cc.p2p->peers;
       co.network = std::move(no);
     }
+    if (config.explorer_indexes) co.indexes = channel::explorer_indexes(core::ValidatorSchedule::single(co.params.validator_set()));
+    co.served_channels = served;
     auto ch = channel::Channel::open(co, system_clock());
     if (!ch) return Status::error("channel " + cc.name + ": " + ch.message());
     apis[cc.name] = ch.value().get();
     ctx.channels.push_back(std::move(ch.value()));
   }
+  for (auto& ch : ctx.channels) served->push_back(ch.get());
   for (auto& ch : ctx.channels) ch->start();
   auto server = rpc::Server::start(config.rpc, apis);
   if (!server) {

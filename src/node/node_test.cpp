@@ -128,6 +128,23 @@ TEST(NodeConfig, TuningSettingsAreWrittenBackAndDefaultsAreLeftOut) {
   EXPECT_NE(bad.message().find("/tmp/cx-config-text/config.json: not a JSON object"), std::string::npos) << bad.message();
 }
 
+TEST(NodeConfig, TheExplorerIndexesAreOnUnlessTurnedOff) {
+  const std::string chans = R"("channels":[{"name":"a","genesis":"a.json"}])";
+  auto on = node::parse_config("{" + chans + "}", "/tmp/cx-config-text");
+  ASSERT_TRUE(on) << on.message();
+  EXPECT_TRUE(on->explorer_indexes);
+  EXPECT_EQ(node::config_to_json(*on).find("indexes"), std::string::npos);
+  auto off = node::parse_config(R"({"indexes":false,)" + chans + "}", "/tmp/cx-config-text");
+  ASSERT_TRUE(off) << off.message();
+  EXPECT_FALSE(off->explorer_indexes);
+  auto again = node::parse_config(node::config_to_json(*off), "/tmp/cx-config-text");
+  ASSERT_TRUE(again) << again.message();
+  EXPECT_FALSE(again->explorer_indexes);
+  auto bad = node::parse_config(R"({"indexes":"no",)" + chans + "}", "/tmp/cx-config-text");
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.message().find("indexes must be true or false"), std::string::npos) << bad.message();
+}
+
 TEST(NodeConfig, ConflictingOrUnknownP2pSettingsAreRefusedWithTheirPlace) {
   TempDir d("config-bad");
   auto both = load(d.path, R"({"p2p":{"port":7005},"channels":[{"name":"a","genesis":"a.json","p2p":{"port":7006}}]})");

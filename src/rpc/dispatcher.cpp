@@ -14,6 +14,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/json.hpp>
 
+#include "rpc/explorer_reads.hpp"
 #include "rpc/json_format.hpp"
 #include "rpc/params.hpp"
 #include "rpc/reads.hpp"
@@ -171,6 +172,11 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
         {"icx_call", {&reads::call}},
         {"icx_getScoreApi", {&reads::get_score_api}},
         {"icx_getScoreStatus", {&reads::get_score_status}},
+        {"cx_getAddressTxs", {&explorer::get_address_txs}},
+        {"cx_getTokenTransfers", {&explorer::get_token_transfers}},
+        {"cx_getTokens", {&explorer::get_tokens}},
+        {"cx_getValidators", {&explorer::get_validators}},
+        {"cx_getChannels", {&explorer::get_channels}},
         {"debug_estimateStep", {&reads::estimate_step, nullptr, /*debug_only=*/true}},
     };
   }

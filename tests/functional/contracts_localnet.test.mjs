@@ -5,44 +5,19 @@
 // cluster from hanging the suite.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
 import IconService from 'icon-sdk-js';
-import { startLocalnet, rpc, waitFor, hex, height, signedTransfer } from './lib.mjs';
+import { startLocalnet, rpc, waitFor, hex, height, signedTransfer, irc2DeployTx, irc2TransferCall } from './lib.mjs';
 
 const SDK = IconService.default || IconService;
-const { IconWallet, IconBuilder, IconConverter, SignedTransaction } = SDK;
-const SYSTEM = 'cx0000000000000000000000000000000000000000';
+const { IconWallet } = SDK;
 const HANG_MS = 120000;
 const ROUND = 100;  // txs of each kind per round
-const IRC2 = path.resolve(import.meta.dirname, '../../examples/contracts/irc2/main.lua');
 
 let stamp = Date.now() * 1000;
 const nextStamp = () => ++stamp;
 
-function deployTx(wallet, params) {
-  const tx = new IconBuilder.DeployTransactionBuilder()
-    .from(wallet.getAddress()).to(SYSTEM)
-    .stepLimit(IconConverter.toBigNumber('2000000000'))
-    .nid(IconConverter.toBigNumber(3)).nonce(IconConverter.toBigNumber(1)).version(IconConverter.toBigNumber(3))
-    .timestamp(nextStamp())
-    .contentType('application/x-lua')
-    .content(`0x${fs.readFileSync(IRC2).toString('hex')}`)
-    .params(params)
-    .build();
-  return new SignedTransaction(tx, wallet).getProperties();
-}
-
-function transferCall(wallet, token, to, value) {
-  const tx = new IconBuilder.CallTransactionBuilder()
-    .from(wallet.getAddress()).to(token)
-    .stepLimit(IconConverter.toBigNumber('10000000'))
-    .nid(IconConverter.toBigNumber(3)).nonce(IconConverter.toBigNumber(1)).version(IconConverter.toBigNumber(3))
-    .timestamp(nextStamp())
-    .method('transfer').params({ _to: to, _value: hex(value) })
-    .build();
-  return new SignedTransaction(tx, wallet).getProperties();
-}
+const deployTx = (wallet, params) => irc2DeployTx(wallet, params, nextStamp());
+const transferCall = (wallet, token, to, value) => irc2TransferCall(wallet, token, to, value, nextStamp());
 
 // Sends every tx at once, each to the next node in turn; waits for every result on node 0.
 async function burst(urls, txs) {

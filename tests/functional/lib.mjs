@@ -288,3 +288,30 @@ export function startLoad(net) {
     },
   };
 }
+
+// The IRC2 example (examples/contracts/irc2) as a signed deploy's params, with its constructor params.
+export const IRC2_SOURCE = path.resolve(import.meta.dirname, '../../examples/contracts/irc2/main.lua');
+export function irc2DeployTx(wallet, params, timestamp) {
+  const tx = new IconBuilder.DeployTransactionBuilder()
+    .from(wallet.getAddress()).to('cx0000000000000000000000000000000000000000')
+    .stepLimit(IconConverter.toBigNumber('2000000000'))
+    .nid(IconConverter.toBigNumber(3)).nonce(IconConverter.toBigNumber(1)).version(IconConverter.toBigNumber(3))
+    .timestamp(timestamp)
+    .contentType('application/x-lua')
+    .content(`0x${fs.readFileSync(IRC2_SOURCE).toString('hex')}`)
+    .params(params)
+    .build();
+  return new SignedTransaction(tx, wallet).getProperties();
+}
+
+// A signed IRC2 transfer(_to, _value) call's params.
+export function irc2TransferCall(wallet, token, to, value, timestamp) {
+  const tx = new IconBuilder.CallTransactionBuilder()
+    .from(wallet.getAddress()).to(token)
+    .stepLimit(IconConverter.toBigNumber('10000000'))
+    .nid(IconConverter.toBigNumber(3)).nonce(IconConverter.toBigNumber(1)).version(IconConverter.toBigNumber(3))
+    .timestamp(timestamp)
+    .method('transfer').params({ _to: to, _value: hex(value) })
+    .build();
+  return new SignedTransaction(tx, wallet).getProperties();
+}
