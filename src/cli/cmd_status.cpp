@@ -119,7 +119,9 @@ std::optional<std::string> pick_channel(const Args& args, const Url& url, const 
   for (const auto& s : samples)
     if (s.name == "complexchain_consensus_height" && s.labels.contains("channel")) channels.push_back(s.labels.at("channel"));
   if (channels.size() == 1) return channels.front();
-  RpcClient client(url, RpcClientOptions{std::chrono::milliseconds(5000)});
+  RpcClientOptions options;
+  options.timeout = std::chrono::milliseconds(5000);
+  RpcClient client(url, options);
   RpcReply info = client.call("icx_getNetworkInfo");
   if (info.ok() && info.result.is_object())
     if (const auto* c = info.result.get_object().if_contains("channel"); c && c->is_string())
@@ -159,7 +161,9 @@ int cmd_status(const Argv& argv) {
   Url metrics_url = *url;
   metrics_url.target = "/metrics";
   const std::string node = "http://" + url->host + ":" + url->port;
-  RpcClient client(metrics_url, RpcClientOptions{std::chrono::milliseconds(timeout_ms)});
+  RpcClientOptions options;
+  options.timeout = std::chrono::milliseconds(timeout_ms);
+  RpcClient client(metrics_url, options);
   auto reply = client.get();
   json::object out{{"node", node}};
   auto finish = [&](Health h, const std::string& reason) {
