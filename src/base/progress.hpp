@@ -16,6 +16,7 @@ class ProgressMeter {
     uint64_t rate_per_s = 0;       // done per second over the last interval (0: no progress)
     std::optional<uint64_t> eta_s;  // seconds to finish at that rate (none when nothing moved)
     bool finished = false;   // remaining reached 0 after a report said otherwise
+    bool first = false;      // the work just appeared: no interval measured yet, so no rate
   };
 
   explicit ProgressMeter(int64_t interval_us) : m_interval_us(interval_us) {}

@@ -11,6 +11,8 @@ TEST(Progress, ReportsAtMostOncePerIntervalWithRateAndEta) {
   ASSERT_TRUE(first);  // work appears: said at once
   EXPECT_EQ(first->remaining, 1000u);
   EXPECT_FALSE(first->eta_s);
+  EXPECT_TRUE(first->first);
+  EXPECT_EQ(ProgressMeter::describe(*first, " blocks"), "1000 blocks to go");
   EXPECT_FALSE(m.update(3'000'000, 200, 900));  // within the interval
   auto second = m.update(6'000'000, 600, 500);  // 500 in 5 s
   ASSERT_TRUE(second);

@@ -309,17 +309,12 @@ void show_progress(const BenchConfig& cfg, const std::vector<TxSlot>& slots, con
                    const std::atomic<bool>& running) {
   if (cfg.json) return;
   ProgressMeter meter(3'000'000);
-  bool started = false;
   while (running.load()) {
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
     size_t committed = 0;
     for (const TxSlot& s : slots) committed += s.commit_us.load(std::memory_order_relaxed) != 0;
     auto r = meter.update(mono_us(), committed, slots.size() - committed);
-    if (!r || r->finished) continue;
-    if (!started) {  // the first report only starts the clock
-      started = true;
-      continue;
-    }
+    if (!r || r->finished || r->first) continue;  // the first report only starts the clock
     std::fprintf(stderr, "  progress: %zu/%zu submitted, %zu committed, %s\n", submit.accepted.load(), slots.size(),
                  committed, ProgressMeter::describe(*r, " txs").c_str());
     std::fflush(stderr);
