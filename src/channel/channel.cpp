@@ -17,6 +17,7 @@
 #include "channel/explorer_index.hpp"
 #include "channel/gossip_intake.hpp"
 #include "channel/index_rebuild.hpp"
+#include "channel/metrics.hpp"
 #include "channel/watchers.hpp"
 
 namespace cx::channel {
@@ -118,12 +119,13 @@ class ChannelImpl final : public Channel, private p2p::Handler {
     co.block_bytes_max = m_options.block_bytes_max;
     m_core = std::make_unique<ChannelCore>(std::move(co), CoreDeps{m_chain, m_executor, *m_pool},
                                            [this](ViewPtr v) { m_reads.publish_view(std::move(v)); });
+    m_metrics = std::make_unique<ChannelMetrics>(p, *m_pool, *m_head.block);
     m_reads.attach(*m_pool, m_head, nullptr);
     m_reads.publish_view(empty_view());
     m_commits = std::make_unique<CommitPipeline>(
         p.channel, m_writer, [this](const CommitJob& job, const CommitWriter::Stats& st) { on_durable(job, st); },
         [this](const std::string& why) { fatal(why); });
-    m_loop = std::make_unique<EventLoop>(p.channel, EventLoop::Deps{*m_core, m_records, *m_commits, m_clock},
+    m_loop = std::make_unique<EventLoop>(p.channel, EventLoop::Deps{*m_core, m_records, *m_commits, m_clock, m_metrics.get()},
                                          [this](const std::string& why) { fatal(why); });
     // A follower's engine never signs; it also never relays votes or proposals (validators would drop them).
     if (m_follower) m_loop->set_consensus_relay(/*relay=*/false);
@@ -194,6 +196,8 @@ class ChannelImpl final : public Channel, private p2p::Handler {
       if (!verdicts[k]) admitted.push_back(parsed[k]);
       out[slot[k]].rejection = std::move(verdicts[k]);
     }
+    for (const auto& r : out)
+      if (r.rejection) m_metrics->on_rejected(r.rejection->reason);
     if (m_network) m_loop->post_txs(std::move(admitted));
     return out;
   }
@@ -302,8 +306,14 @@ class ChannelImpl final : public Channel, private p2p::Handler {
     return true;
   }
 
-  void on_peer_up(const core::Address& peer) override { m_loop->post_peer(peer, /*up=*/true); }
-  void on_peer_down(const core::Address& peer) override { m_loop->post_peer(peer, /*up=*/false); }
+  void on_peer_up(const core::Address& peer) override {
+    m_metrics->on_peer(/*up=*/true);
+    m_loop->post_peer(peer, /*up=*/true);
+  }
+  void on_peer_down(const core::Address& peer) override {
+    m_metrics->on_peer(/*up=*/false);
+    m_loop->post_peer(peer, /*up=*/false);
+  }
 
   // Indexes behind the chain (added to an existing directory) stage the missing blocks before the
   // channel runs, so every index is at the chain's head when the commit pipeline starts.
@@ -323,6 +333,7 @@ class ChannelImpl final : public Channel, private p2p::Handler {
     m_reads.publish_durable(DurableHead{e.block, e.result, job.qc});
     m_loop->post_durable(e.block->header.height);
     m_watchers.notify(e.block, e.receipts);
+    m_metrics->on_durable(e);
     CX_DEBUG(kLog, "committed " << e.block->header.height << " (" << e.block->txs.size() << " txs, " << st.keys << " keys, "
                                 << st.bytes << " bytes)");
   }
@@ -361,6 +372,7 @@ class ChannelImpl final : public Channel, private p2p::Handler {
   DurableHead m_head;           // at open
   RestoredRecords m_restored;   // at open, handed to the core at start
   std::unique_ptr<mempool::Mempool> m_pool;
+  std::unique_ptr<ChannelMetrics> m_metrics;  // reads the pool at scrapes; goes before it
   std::unique_ptr<ChannelCore> m_core;
   std::unique_ptr<CommitPipeline> m_commits;
   std::unique_ptr<EventLoop> m_loop;

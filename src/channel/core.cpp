@@ -228,7 +228,7 @@ ExecutedPtr ChannelCore::execute_block(const BlockPtr& block, const core::Quorum
   CX_ASSERT_MSG(parent.has_value(), "a certified block to execute whose parent is not executed");
   CX_ASSERT(!m_inflight.contains(block->hash()));
   auto run = m_executor.execute(*block, parent->result.state_root);
-  auto exec = std::make_shared<ExecutedBlock>(ExecutedBlock{block, qc, run.result, std::move(run.receipts), index_txs(*block)});
+  auto exec = std::make_shared<ExecutedBlock>(ExecutedBlock{block, qc, run.result, std::move(run.receipts), index_txs(*block), run.timers_fired});
   m_inflight.emplace(block->hash(), InFlight{exec, false, {}});
   return exec;
 }
@@ -396,6 +396,7 @@ void ChannelCore::on_status(const core::Address& from, const Bytes& payload, out
     CX_WARN(kLog, "bad status message from " << from.to_string());
     return;
   }
+  m_best_peer_height = std::max(m_best_peer_height, st->committed_height);
   if (st->committed_height > final_height() + 1 || st->candidate_height > candidate_height() + 1)
     request_sync(from, st->candidate_height, out);
 }

@@ -135,6 +135,8 @@ class ChannelCore {
   uint64_t final_height() const { return final_top().block->header.height; }  // decided final
   uint64_t durable_height() const { return m_durable.block->header.height; }
   bool networked() const { return m_networked; }
+  // The highest committed height a peer announced (status messages): how far there is to sync.
+  uint64_t best_peer_height() const { return m_best_peer_height; }
 
  private:
   struct InFlight {
@@ -227,6 +229,7 @@ class ChannelCore {
   std::vector<core::TxPtr> m_gossip;
   bool m_gossip_armed = false;
   RejectionsByPeer m_rejections;
+  uint64_t m_best_peer_height = 0;
 };
 
 }  // namespace cx::channel

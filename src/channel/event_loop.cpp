@@ -62,6 +62,7 @@ void EventLoop::loop(DurableHead head, RestoredRecords records) {
   while (next(ev, timer)) {
     if (ev) perform(handle(*ev));
     else perform(m_deps.core.on_timer(m_deps.clock.now_us(), *timer));
+    if (m_deps.metrics) m_deps.metrics->after_event(m_deps.core, m_deps.clock.monotonic_us());
   }
 }
 

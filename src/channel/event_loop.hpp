@@ -14,6 +14,7 @@
 #include "base/mutex.hpp"
 #include "channel/commit_pipeline.hpp"
 #include "channel/core.hpp"
+#include "channel/metrics.hpp"
 
 namespace cx::channel {
 
@@ -24,6 +25,7 @@ class EventLoop {
     RecordsStore& records;
     CommitPipeline& commits;
     Clock& clock;
+    ChannelMetrics* metrics = nullptr;  // told after every event, when set
   };
   // `on_failure`: a records write failed (disk); must not return.
   EventLoop(std::string name, Deps deps, std::function<void(const std::string&)> on_failure);

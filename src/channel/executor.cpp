@@ -12,6 +12,7 @@ Execution BlockExecutor::execute(const core::Block& block, const Hash32& parent_
   Execution e;
   e.result = core::ExecResult{m_state.apply(parent_state_root, out.changes), out.receipts_root, out.logs_bloom};
   e.receipts = std::make_shared<const std::vector<core::Receipt>>(std::move(out.receipts));
+  e.timers_fired = out.timers_fired;
   return e;
 }
 

@@ -13,6 +13,7 @@ namespace cx::channel {
 struct Execution {
   core::ExecResult result;
   ReceiptsPtr receipts;
+  uint32_t timers_fired = 0;  // by begin-block
 };
 
 class BlockExecutor {

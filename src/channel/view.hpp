@@ -26,6 +26,7 @@ struct ExecutedBlock {
   core::ExecResult result;
   ReceiptsPtr receipts;
   std::shared_ptr<const TxIndex> txs;
+  uint32_t timers_fired = 0;  // Alpha timers begin-block fired (for metrics)
 };
 using ExecutedPtr = std::shared_ptr<const ExecutedBlock>;
 

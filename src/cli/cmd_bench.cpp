@@ -13,6 +13,7 @@
 
 #include "base/clock.hpp"
 #include "base/mutex.hpp"
+#include "base/progress.hpp"
 #include "cli/args.hpp"
 #include "cli/bench_contract.hpp"
 #include "cli/bench_internal.hpp"
@@ -302,6 +303,24 @@ Result<size_t> parse_count(const Args& args, std::string_view name, size_t max) 
   return static_cast<size_t>(*v);
 }
 
+// While the run goes on: a line to stderr every few seconds with what is submitted and committed,
+// the commit rate and an estimate of the time left (not with --json, whose output is the report).
+void show_progress(const BenchConfig& cfg, const std::vector<TxSlot>& slots, const SubmitStats& submit,
+                   const std::atomic<bool>& running) {
+  if (cfg.json) return;
+  ProgressMeter meter(3'000'000);
+  while (running.load()) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    size_t committed = 0;
+    for (const TxSlot& s : slots) committed += s.commit_us.load(std::memory_order_relaxed) != 0;
+    auto r = meter.update(mono_us(), committed, slots.size() - committed);
+    if (!r || r->finished || r->first) continue;  // the first report only starts the clock
+    std::fprintf(stderr, "  progress: %zu/%zu submitted, %zu committed, %s\n", submit.accepted.load(), slots.size(),
+                 committed, ProgressMeter::describe(*r, " txs").c_str());
+    std::fflush(stderr);
+  }
+}
+
 }  // namespace
 
 int cmd_bench(const Argv& argv) {
@@ -470,6 +489,8 @@ int cmd_bench(const Argv& argv) {
   ProcSample proc_start = cfg.node_pid ? sample_proc(*cfg.node_pid) : ProcSample{};
   int64_t run_start = mono_us();
   std::thread follow_thread([&] { follower.run(submitting, submit, deadline_us); });
+  std::atomic<bool> running{true};
+  std::thread progress_thread([&] { show_progress(cfg, slots, submit, running); });
   std::atomic<size_t> next_batch{0};
   std::vector<std::thread> workers;
   int64_t give_up_us = run_start + static_cast<int64_t>(cfg.commit_timeout.count()) * 1000;
@@ -483,6 +504,8 @@ int cmd_bench(const Argv& argv) {
   say("submitted: %zu accepted, %zu rejected in %.2f s\n", submit.accepted.load(), failures.count.load(),
       seconds(submit_end - run_start));
   follow_thread.join();
+  running = false;
+  progress_thread.join();
   int64_t run_end = mono_us();
   ProcSample proc_end = cfg.node_pid ? sample_proc(*cfg.node_pid) : ProcSample{};
 

@@ -16,6 +16,7 @@ constexpr const char* kUsage =
     "  init       create a node directory: node key and a genesis for a new channel\n"
     "  start      run a node from its directory\n"
     "  localnet   run a local network with funded development accounts\n"
+    "  status     a node's height, peers, sync lag and health (exit status for probes)\n"
     "wallet and client:\n"
     "  ks         keystores: gen | show | inspect\n"
     "  tx         transactions: transfer | message | send-raw\n"
@@ -66,6 +67,7 @@ int main(int argc, char** argv) {
   if (cmd == "bench") return cx::cli::cmd_bench(rest);
   if (cmd == "contract") return cx::cli::cmd_contract(rest);
   if (cmd == "alpha") return cx::cli::cmd_alpha(rest);
+  if (cmd == "status") return cx::cli::cmd_status(rest);
   std::fprintf(stderr, "complexchain: unknown command '%.*s'\n\n%s", static_cast<int>(cmd.size()), cmd.data(), kUsage);
   return 2;
 }

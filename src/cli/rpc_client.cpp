@@ -161,16 +161,20 @@ Status RpcClient::connect() {
   return Status::ok();
 }
 
-Result<HttpReply> RpcClient::exchange(std::string_view body) {
-  http::request<http::string_body> req{http::verb::post, m_url.target, 11};
+Result<HttpReply> RpcClient::exchange(Verb verb, std::string_view body) {
+  const bool post = verb == Verb::kPost;
+  http::request<http::string_body> req{post ? http::verb::post : http::verb::get, m_url.target, 11};
   req.set(http::field::host, m_url.host + ":" + m_url.port);
-  req.set(http::field::content_type, "application/json");
+  if (post) req.set(http::field::content_type, "application/json");
   req.set(http::field::user_agent, "complexchain-cli");
   req.keep_alive(true);
   if (m_options.auth_key)
-    req.set(rpc::kAuthHeader, rpc::ClientAuth::sign(*m_options.auth_key, {"POST", m_url.target, body}, system_clock().now_us()));
-  req.body() = std::string(body);
-  req.prepare_payload();
+    req.set(rpc::kAuthHeader, rpc::ClientAuth::sign(*m_options.auth_key, {post ? "POST" : "GET", m_url.target, body},
+                                                    system_clock().now_us()));
+  if (post) {
+    req.body() = std::string(body);
+    req.prepare_payload();
+  }
 
   beast::error_code ec;
   // The stream's timer covers the whole write+read; a timed-out exchange closes the socket.
@@ -201,14 +205,18 @@ Result<HttpReply> RpcClient::exchange(std::string_view body) {
   return reply;
 }
 
-Result<HttpReply> RpcClient::post(std::string_view body) {
+Result<HttpReply> RpcClient::post(std::string_view body) { return send(Verb::kPost, body); }
+
+Result<HttpReply> RpcClient::get() { return send(Verb::kGet, {}); }
+
+Result<HttpReply> RpcClient::send(Verb verb, std::string_view body) {
   bool fresh = false;
   if (!m_conn) {
     if (Status s = connect(); !s) return s;
     fresh = true;
   }
   bool was_reused = m_conn->reused;
-  auto reply = exchange(body);
+  auto reply = exchange(verb, body);
   if (reply) return reply;
   // A server may close an idle keep-alive connection at any time; the failure then shows up on our
   // next write or read. One retry on a fresh socket hides that; a timeout is not retried, because
@@ -219,7 +227,7 @@ Result<HttpReply> RpcClient::post(std::string_view body) {
     return Result<HttpReply>::error(m_url.to_string() + ": " + reply.message());
   }
   if (Status s = connect(); !s) return s;
-  auto retry = exchange(body);
+  auto retry = exchange(verb, body);
   if (!retry) {
     close();
     return Result<HttpReply>::error(m_url.to_string() + ": " + retry.message());

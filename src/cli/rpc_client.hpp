@@ -95,13 +95,17 @@ class RpcClient {
   // ICON nodes send JSON-RPC errors with HTTP 400. Reconnects once if a reused keep-alive
   // connection turns out to be closed by the server.
   Result<HttpReply> post(std::string_view body);
+  // GETs the URL's target (a node's /metrics or /health), with the same reconnect rule as post().
+  Result<HttpReply> get();
 
   void close();
 
  private:
   struct Connection;
   Status connect();
-  Result<HttpReply> exchange(std::string_view body);
+  enum class Verb { kPost, kGet };
+  Result<HttpReply> exchange(Verb verb, std::string_view body);
+  Result<HttpReply> send(Verb verb, std::string_view body);
 
   Url m_url;
   RpcClientOptions m_options;

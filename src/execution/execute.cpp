@@ -145,13 +145,15 @@ std::vector<acore::PlannedCall> planned_calls(const Journal& journal, const Bloc
 
 BlockOutput apply_block_once(const state::StateReader& base, const BlockContext& ctx, const std::vector<core::TxPtr>& txs) {
   Journal journal(base);
-  begin_block(journal, ctx, alpha::kTimersPerBlockMax);  // due Alpha timers fire first, keyed on the header's timestamp
+  // Due Alpha timers fire first, keyed on the header's timestamp.
+  const uint32_t timers_fired = begin_block(journal, ctx, alpha::kTimersPerBlockMax);
   const acore::BlockPlan plan(contracts::BlockInfo{ctx.height, ctx.timestamp_us}, ctx.params->step_costs,
                               planned_calls(journal, ctx, txs),
                               [&](const core::Address& contract, BytesView key) {
                                 return journal.get(contract_storage_key(contract, key));
                               });
   BlockOutput out;
+  out.timers_fired = timers_fired;
   out.receipts.reserve(txs.size());
   Uint256 cumulative;
   for (size_t i = 0; i < txs.size(); ++i) {

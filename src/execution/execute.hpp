@@ -48,6 +48,7 @@ struct BlockOutput {
   state::StateChanges changes;
   Hash32 receipts_root;
   core::LogsBloom logs_bloom;
+  uint32_t timers_fired = 0;  // Alpha timers begin-block fired
 };
 
 // How often apply_block and query run with the contract runtime lost (an executor process crashed

@@ -11,8 +11,18 @@
 #include <cstring>
 
 #include "base/log.hpp"
+#include "base/metrics.hpp"
 
 namespace cx::executor {
+
+namespace {
+// An executor process lost (crashed, hung, broke the protocol) and replaced: what operators watch.
+metrics::Counter& restarts_metric() {
+  static metrics::Counter& restarts = metrics::global().counter(
+      "complexchain_executor_restarts_total", "ACORE executor processes lost and replaced.");
+  return restarts;
+}
+}  // namespace
 
 namespace json = boost::json;
 using contracts::CallResult;
@@ -152,6 +162,7 @@ Status status_of(const contracts::HostResult<T>& r, const Host& host) {
 
 ExecutorPool::ExecutorPool(PoolOptions options) : m_options(std::move(options)) {
   CX_ASSERT(m_options.processes > 0);
+  restarts_metric();  // the series shows 0 from the start
 }
 
 ExecutorPool::~ExecutorPool() {
@@ -246,6 +257,7 @@ CallResult ExecutorPool::invoke(const acore::Program& program, Host& host, size_
   const pid_t pid = w->pid;
   release(w, true);
   ++m_restarts;
+  restarts_metric().inc();
   CX_WARN("executor", "ACORE executor " << pid << " lost (" << lost << "); a new one runs the block again");
   throw contracts::RuntimeLost("ACORE executor lost: " + lost);
 }
@@ -451,6 +463,7 @@ std::optional<std::vector<PlannedOutcome>> ExecutorPool::run_plan(Worker& w, con
   const pid_t pid = w.pid;
   release(&w, true);
   ++m_restarts;
+  restarts_metric().inc();
   CX_WARN("executor", "ACORE executor " << pid << " lost while planning a block (" << lost << "); the block runs without a plan");
   return std::nullopt;
 }

@@ -6,8 +6,10 @@
 #include <map>
 
 #include "acore/acore.hpp"
+#include "base/clock.hpp"
 #include "base/log.hpp"
 #include "channel/explorer_index.hpp"
+#include "base/metrics.hpp"
 #include "executor/pool.hpp"
 #include "node/genesis.hpp"
 
@@ -78,6 +80,9 @@ Result<std::unique_ptr<Node>> start_node(const NodeConfig& config) {
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
+  // Prometheus's process_start_time_seconds (uptime panels and restart alerts read it).
+  metrics::global().gauge("process_start_time_seconds", "Start time of the process since the unix epoch in seconds.")
+      .set(system_clock().now_us() / 1'000'000);
   auto key = load_node_key(config.dir + "/" + config.key_path);
   if (!key) return key.status();
 

@@ -15,6 +15,8 @@
 #include <boost/json.hpp>
 
 #include "rpc/explorer_reads.hpp"
+#include "base/clock.hpp"
+#include "base/metrics.hpp"
 #include "rpc/json_format.hpp"
 #include "rpc/params.hpp"
 #include "rpc/reads.hpp"
@@ -50,6 +52,27 @@ struct Outcome {
 };
 
 using Complete = std::function<void(Outcome)>;
+
+// A method's series. The label is a name from the method table or "other" (unknown methods and
+// requests that name none), so clients cannot grow the label set.
+struct MethodMetrics {
+  metrics::Counter* requests = nullptr;
+  metrics::Histogram* duration = nullptr;
+
+  static MethodMetrics of(std::string_view method) {
+    const metrics::Labels labels{{"method", std::string(method)}};
+    auto& r = metrics::global();
+    return {&r.counter("complexchain_rpc_requests_total", "JSON-RPC requests answered, by method (batch elements each).",
+                       labels),
+            &r.histogram("complexchain_rpc_request_duration_seconds",
+                         "Time from parsing a JSON-RPC request to its answer, by method (waits included).",
+                         metrics::Histogram::seconds_from_us(), labels)};
+  }
+  void record(int64_t start_us) const {
+    requests->inc();
+    duration->observe(system_clock().monotonic_us() - start_us);
+  }
+};
 
 
 RpcError rejection_error(const channel::SubmitResult& r) {
@@ -150,6 +173,7 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
     SyncMethod sync = nullptr;
     AsyncMethod async = nullptr;
     bool debug_only = false;
+    MethodMetrics metrics{};
   };
 
   ServerOptions options;
@@ -179,13 +203,24 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
         {"cx_getChannels", {&explorer::get_channels}},
         {"debug_estimateStep", {&reads::estimate_step, nullptr, /*debug_only=*/true}},
     };
+    for (auto& [name, m] : methods) m.metrics = MethodMetrics::of(name);
+    other_metrics = MethodMetrics::of("other");
   }
+
+  MethodMetrics other_metrics;
 
   // ---- request framing ----
 
   // `done(response_object_text, is_error)` runs exactly once, on the strand.
   template <typename Done>
-  void process_one(const json::value& v, const RequestContext& ctx, Done&& done) {
+  void process_one(const json::value& v, const RequestContext& ctx, Done&& reply_part) {
+    const int64_t start_us = system_clock().monotonic_us();
+    MethodMetrics metrics = other_metrics;
+    // Synchronous answers; an asynchronous method records its own when it completes.
+    auto done = [&](std::string text, bool is_error) {
+      metrics.record(start_us);
+      reply_part(std::move(text), is_error);
+    };
     const json::object* req = v.if_object();
     if (!req) {
       done(response_text("null", Outcome::failure({ec::kInvalidRequest,
@@ -219,14 +254,16 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
       auto it = methods.find(std::string_view(*method_name));
       if (it == methods.end()) fail(ec::kMethodNotFound, "method not found: " + clip(*method_name));
       const Method& m = it->second;
+      metrics = m.metrics;
       if (m.debug_only && !ctx.debug) {
         fail(ec::kMethodNotFound, "method not found: " + clip(*method_name) + " (served at /api/v3d only)");
       }
       if (m.async) {
         // `id` is copied: a validation error thrown below still needs it.
-        Complete complete = [done, id = *id](Outcome o) mutable {
+        Complete complete = [reply_part, id = *id, metrics, start_us](Outcome o) mutable {
           bool is_error = !o.ok;
-          done(response_text(id, o), is_error);
+          metrics.record(start_us);
+          reply_part(response_text(id, o), is_error);
         };
         // Validation errors are thrown before the method keeps `complete`; anything later is
         // reported through it.

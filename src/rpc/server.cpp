@@ -20,6 +20,7 @@
 
 #include "base/log.hpp"
 #include "base/clock.hpp"
+#include "base/metrics.hpp"
 #include "rpc/client_auth.hpp"
 #include "rpc/conn_limits.hpp"
 #include "rpc/dispatcher.hpp"
@@ -43,7 +44,7 @@ constexpr auto kLingerTimeout = std::chrono::seconds(2);
 constexpr size_t kHeaderBytesMax = 16 * 1024;
 constexpr auto kAcceptRetryDelay = std::chrono::milliseconds(50);
 
-enum class RouteKind { kRpc, kMonitorBlock, kMonitorEvent, kHealth, kUnknown };
+enum class RouteKind { kRpc, kMonitorBlock, kMonitorEvent, kHealth, kMetrics, kUnknown };
 
 bool is_api_target(std::string_view t) { return t.starts_with("/api/") || t == "/api"; }
 
@@ -60,6 +61,10 @@ Route route_of(std::string_view target, bool upgrade) {
   while (target.size() > 1 && target.back() == '/') target.remove_suffix(1);
   if (target == "/health") {
     r.kind = RouteKind::kHealth;
+    return r;
+  }
+  if (target == "/metrics") {
+    r.kind = RouteKind::kMetrics;
     return r;
   }
   std::string_view rest;
@@ -138,7 +143,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void do_read();
   void on_read(beast::error_code ec);
   void handle();
-  void reply(unsigned status, std::string body, bool close);
+  void reply(unsigned status, std::string body, bool close, const char* content_type = "application/json");
   void reply_error(unsigned status, const RpcError& e, bool close) { reply(status, Dispatcher::error_body(e), close); }
   // GET/HEAD of a page under the web root; false when the target is not one.
   bool serve_page(const http::request<http::string_body>& req, bool close);
@@ -388,6 +393,11 @@ void HttpSession::handle() {
     reply(200, m_server.health_body(), !keep_alive);
     return;
   }
+  if (route.kind == RouteKind::kMetrics) {
+    // Prometheus text format 0.0.4 (base/metrics.hpp); any method but OPTIONS gets it, as /health.
+    reply(200, metrics::global().expose(), !keep_alive, "text/plain; version=0.0.4; charset=utf-8");
+    return;
+  }
   if (route.kind == RouteKind::kUnknown && !is_api_target(req.target()) && serve_page(req, !keep_alive)) return;
   if (route.kind == RouteKind::kUnknown) {
     reply_error(404,
@@ -472,7 +482,7 @@ bool HttpSession::serve_page(const http::request<http::string_body>& req, bool c
   return true;
 }
 
-void HttpSession::reply(unsigned status, std::string body, bool close) {
+void HttpSession::reply(unsigned status, std::string body, bool close, const char* content_type) {
   unsigned version = m_parser ? m_parser->get().version() : 11;
   m_res = {};
   m_res.version(version);
@@ -484,7 +494,7 @@ void HttpSession::reply(unsigned status, std::string body, bool close) {
     m_res.set(http::field::access_control_allow_headers, "Content-Type, Icon-Options, Cx-Auth");
     m_res.set(http::field::access_control_max_age, "86400");
   } else {
-    m_res.set(http::field::content_type, "application/json");
+    m_res.set(http::field::content_type, content_type);
   }
   m_res.keep_alive(!close);
   m_res.body() = std::move(body);

@@ -8,6 +8,7 @@
 //   GET  /api/v3[/{channel}]/event  WebSocket event monitor
 //   GET  /health                    200 {"status":"ok","height":N,"channels":{name:N}}
 //   GET  /, /gapp/, /lib/x.js ...   the web pages under web_root (rpc/static_files.hpp)
+//   GET  /metrics                   Prometheus text format 0.0.4 (base/metrics.hpp, docs/operations.md)
 //
 // Every JSON-RPC error goes out with HTTP 400 (icon-sdk-js turns an error sent with 200 into
 // `undefined`); a batch response goes out with 200 whatever it contains.

@@ -1,0 +1,157 @@
+// GET /metrics on a real localnet: the Prometheus text is well formed, and the series move under load
+// (height, txs committed, RPC counters and latency histograms, admission failures); then
+// `complexchain status` reads the same node (ok, exit 0) and a port with no node (unreachable, exit 5).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import IconService from 'icon-sdk-js';
+import { BIN, startLocalnet, rpc, rawRpc, signedTransfer, waitFor, freePort } from './lib.mjs';
+
+const { IconWallet } = IconService.default || IconService;
+
+let net;
+let base;
+before(() => {
+  net = startLocalnet(3, 2);  // two validators: peers, rounds and votes are real
+  base = new URL(net.rpc).origin;
+});
+after(() => net && net.stop());
+
+// {name -> [{labels, value}]} and the raw text, after checking every line's shape.
+async function scrape() {
+  const res = await fetch(`${base}/metrics`, { signal: AbortSignal.timeout(10000) });
+  assert.equal(res.status, 200);
+  assert.match(res.headers.get('content-type'), /^text\/plain; version=0\.0\.4/);
+  const text = await res.text();
+  const series = new Map();
+  const types = new Map();
+  for (const line of text.split('\n')) {
+    if (line === '') continue;
+    let m = line.match(/^# (HELP|TYPE) ([a-zA-Z_:][a-zA-Z0-9_:]*) (.*)$/);
+    if (m) {
+      if (m[1] === 'TYPE') {
+        assert.ok(!types.has(m[2]), `TYPE of ${m[2]} given twice`);
+        assert.match(m[3], /^(counter|gauge|histogram)$/);
+        types.set(m[2], m[3]);
+      }
+      continue;
+    }
+    m = line.match(/^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\]|\\.)*",?)*\})? (-?[0-9.e+]+|\+Inf)$/);
+    assert.ok(m, `not a sample line of the text format: ${JSON.stringify(line)}`);
+    const labels = {};
+    for (const [, k, v] of (m[2] || '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) labels[k] = v;
+    if (!series.has(m[1])) series.set(m[1], []);
+    series.get(m[1]).push({ labels, value: Number(m[3]) });
+  }
+  return { series, types, text };
+}
+
+// The value of a series whose labels include `want` (exactly one must match).
+function value(s, name, want = {}) {
+  const all = (s.series.get(name) || []).filter((x) => Object.entries(want).every(([k, v]) => x.labels[k] === v));
+  assert.equal(all.length, 1, `${name}${JSON.stringify(want)}: ${all.length} series in\n${s.text.slice(0, 3000)}`);
+  return all[0].value;
+}
+
+test('/metrics is well formed and moves under load', async () => {
+  const channel = (await rpc(net.rpc, 'icx_getNetworkInfo')).channel;
+  const ch = { channel };
+  await waitFor(async () => value(await scrape(), 'complexchain_p2p_peers', ch) === 1, { what: 'the two validators to connect' });
+  const s0 = await scrape();
+
+  for (const [name, type] of [
+    ['complexchain_consensus_height', 'gauge'], ['complexchain_consensus_rounds', 'gauge'],
+    ['complexchain_consensus_round_duration_seconds', 'histogram'], ['complexchain_consensus_block_size_bytes', 'gauge'],
+    ['complexchain_consensus_block_interval_seconds', 'histogram'], ['complexchain_consensus_num_txs', 'gauge'],
+    ['complexchain_consensus_total_txs', 'counter'], ['complexchain_consensus_validators', 'gauge'],
+    ['complexchain_consensus_validators_power', 'gauge'], ['complexchain_mempool_size', 'gauge'],
+    ['complexchain_mempool_size_bytes', 'gauge'], ['complexchain_mempool_failed_txs', 'counter'],
+    ['complexchain_p2p_peers', 'gauge'], ['complexchain_blocksync_lag_blocks', 'gauge'],
+    ['complexchain_rpc_requests_total', 'counter'], ['complexchain_rpc_request_duration_seconds', 'histogram'],
+    ['complexchain_alpha_timers_fired_total', 'counter'], ['process_start_time_seconds', 'gauge'],
+  ]) assert.equal(s0.types.get(name), type, `${name} should be a ${type}`);
+  assert.equal(value(s0, 'complexchain_consensus_validators', ch), 2);
+  assert.equal(value(s0, 'complexchain_consensus_validators_power', ch), 2);
+  const started = value(s0, 'process_start_time_seconds');
+  assert.ok(Math.abs(started - Date.now() / 1000) < 600, `process_start_time_seconds ${started}`);
+
+  // Load: transfers from every account, each waited for; one refused tx (another chain's nid).
+  const sink = IconWallet.create().getAddress();
+  const N = 12;
+  const hashes = [];
+  for (let i = 0; i < N; ++i) {
+    const w = IconWallet.loadPrivateKey(net.accounts[i % net.accounts.length].private_key);
+    hashes.push(await rpc(net.rpc, 'icx_sendTransaction', signedTransfer(w, sink, { value: 1 + i, nonce: i }).getProperties()));
+  }
+  for (const h of hashes) {
+    const r = await rpc(net.rpc, 'icx_waitTransactionResult', { txHash: h });
+    assert.equal(r.status, '0x1');
+  }
+  const dev = IconWallet.loadPrivateKey(net.accounts[0].private_key);
+  const wrong = await rawRpc(net.rpc, { jsonrpc: '2.0', id: 7, method: 'icx_sendTransaction',
+    params: signedTransfer(dev, sink, { nid: 0x63, nonce: 99 }).getProperties() });
+  assert.equal(wrong.status, 400);
+  await rawRpc(net.rpc, { jsonrpc: '2.0', id: 8, method: 'icx_teleport' });  // unknown: counted as "other"
+
+  const s1 = await scrape();
+  const grew = (name, labels, by = 1) => {
+    const a = value(s0, name, labels), b = value(s1, name, labels);
+    assert.ok(b - a >= by, `${name}${JSON.stringify(labels)} went from ${a} to ${b}, expected +${by} at least`);
+  };
+  grew('complexchain_consensus_height', ch);
+  grew('complexchain_consensus_total_txs', ch, N);
+  grew('complexchain_consensus_block_interval_seconds_count', ch);
+  grew('complexchain_consensus_round_duration_seconds_count', ch);
+  grew('complexchain_rpc_requests_total', { method: 'icx_sendTransaction' }, N + 1);
+  grew('complexchain_rpc_request_duration_seconds_count', { method: 'icx_sendTransaction' }, N + 1);
+  grew('complexchain_rpc_requests_total', { method: 'icx_waitTransactionResult' }, N);
+  grew('complexchain_rpc_requests_total', { method: 'other' });
+  grew('complexchain_mempool_failed_txs', { ...ch, reason: 'wrong_nid' });
+  // The gauge is the durable height the node also serves over JSON-RPC.
+  const served = (await rpc(net.rpc, 'icx_getLastBlock')).height;
+  assert.ok(value(s1, 'complexchain_consensus_height', ch) <= served, `height gauge above the served ${served}`);
+  assert.ok(value(s1, 'complexchain_consensus_height', ch) >= served - 2, `height gauge far below the served ${served}`);
+  assert.ok(value(s1, 'complexchain_consensus_block_size_bytes', ch) >= 0);
+  assert.ok(value(s1, 'complexchain_blocksync_lag_blocks', ch) <= 2);
+  // No method name from a client becomes a label.
+  assert.ok(!s1.text.includes('icx_teleport'));
+
+  // Histograms: cumulative buckets ending in +Inf == _count, for every series.
+  for (const [name, type] of s1.types) {
+    if (type !== 'histogram') continue;
+    for (const c of s1.series.get(`${name}_count`)) {
+      const key = JSON.stringify(c.labels);
+      const buckets = s1.series.get(`${name}_bucket`).filter((b) => {
+        const { le, ...rest } = b.labels;
+        return JSON.stringify(rest) === key;
+      });
+      assert.ok(buckets.length > 2, `${name}${key} buckets`);
+      for (let i = 1; i < buckets.length; ++i) assert.ok(buckets[i].value >= buckets[i - 1].value, `${name}${key} not cumulative`);
+      assert.equal(buckets.at(-1).labels.le, '+Inf');
+      assert.equal(buckets.at(-1).value, c.value, `${name}${key}: +Inf bucket != _count`);
+    }
+  }
+});
+
+test('complexchain status: ok with exit 0 on a live node, unreachable with exit 5 on a dead port', async () => {
+  const st = JSON.parse(execFileSync(BIN, ['status', '--rpc', net.rpc, '--json'], { encoding: 'utf8' }));
+  assert.equal(st.health, 'ok', JSON.stringify(st));
+  assert.equal(st.peers, 1);
+  assert.equal(st.validators, 2);
+  assert.ok(st.height >= 1);
+  assert.ok(st.last_block_age_seconds < 60, JSON.stringify(st));
+  const text = execFileSync(BIN, ['status', '--rpc', net.rpc], { encoding: 'utf8' });
+  assert.match(text, /^height +\d+ +last block \d{4}-\d\d-\d\d/m);
+  assert.match(text, /^health +ok$/m);
+
+  const port = await freePort();
+  let failed;
+  try {
+    execFileSync(BIN, ['status', '--rpc', `http://127.0.0.1:${port}/api/v3`, '--json', '--timeout-ms', '2000'], { encoding: 'utf8' });
+  } catch (e) {
+    failed = e;
+  }
+  assert.ok(failed, 'status of a dead port must fail');
+  assert.equal(failed.status, 5);
+  assert.equal(JSON.parse(failed.stdout).health, 'unreachable');
+});
