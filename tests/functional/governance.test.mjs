@@ -87,7 +87,7 @@ test('governance txs promote a follower to validator, then remove and reweight v
   try {
     await waitFor(async () => (await height(urls[4])) >= 2, { timeoutMs: HANG_MS, what: 'the follower at height 2' });
     const funder = IconWallet.loadPrivateKey(net.accounts[0].private_key);
-    for (const w of [v0, v1, v2]) assert.equal(Number((await transfer(url, funder, w.getAddress(), 1000)).status), 1);
+    for (const w of [v0, v1, v2, f]) assert.equal(Number((await transfer(url, funder, w.getAddress(), 1000)).status), 1);
 
     // Refusals name their reason: the follower (tier 3) may not propose a set change.
     const refused = await send(url, f, 'propose', { action: 'addValidator', args: JSON.stringify({ address: f.getAddress() }) });
