@@ -8,6 +8,7 @@
 #include <boost/json.hpp>
 
 #include "alpha/contract_store.hpp"
+#include "governance/governance.hpp"
 
 namespace cx::alpha::calendar {
 
@@ -24,6 +25,26 @@ CallResult bad(std::string m) { return CallResult::fail(core::FailureCode::kInva
 bool valid_name(std::string_view n) {
   return !n.empty() && n.size() <= 24 &&
          std::all_of(n.begin(), n.end(), [](char c) { return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-'; });
+}
+
+// The calendar governors are the governance contract's active members of tiers 1–2 (docs/governance.md;
+// a genesis without tiers makes its validators tier 1). A chain created before governance has none: its
+// validators govern, as before.
+bool is_governor(Host& h, const core::Address& who) {
+  contracts::CallArgs a;
+  a.contract = governance::governance_contract_address();
+  a.method = "getMember";
+  a.params = json::object{{"address", who.to_string()}};
+  a.access = contracts::Access::kReadOnly;
+  CallResult r = h.call(a);
+  if (r.ok) {
+    const json::object* m = r.output.if_object();
+    const json::value* tier = m ? m->if_contains("tier") : nullptr;
+    const json::value* status = m ? m->if_contains("status") : nullptr;
+    return tier && tier->is_number() && tier->to_number<int64_t>() <= 2 && status && *status == "active";
+  }
+  const auto& validators = h.params().validators;
+  return std::find(validators.begin(), validators.end(), who) != validators.end();
 }
 
 std::optional<uint64_t> latest(Host& h, const std::string& name, CallResult* fail) {
@@ -144,9 +165,9 @@ CallResult set_calendar(Host& h, const json::value& p) {
   const json::object* o = p.if_object();
   const json::value* n = o ? o->if_contains("name") : nullptr;
   if (!n || !n->is_string() || !valid_name(n->get_string())) return bad("name: expected a calendar name of [A-Z0-9-], at most 24");
-  const auto& governors = h.params().validators;
-  if (std::find(governors.begin(), governors.end(), h.frame().caller) == governors.end())
-    return CallResult::fail(kRefused, h.frame().caller.to_string() + " is not a calendar governor (the channel's validators)");
+  if (!is_governor(h, h.frame().caller))
+    return CallResult::fail(kRefused, h.frame().caller.to_string() +
+                                          " is not a calendar governor (an active tier 1 or 2 member of the channel's governance)");
   auto table = read_table(*o);
   if (auto* why = std::get_if<std::string>(&table)) return bad(*why);
   std::string name(n->get_string());

@@ -6,10 +6,12 @@
 #include <algorithm>
 #include <atomic>
 #include <map>
+#include <set>
 
 #include <boost/json.hpp>
 
 #include "base/log.hpp"
+#include "base/mutex.hpp"
 #include "channel/chain_reads.hpp"
 #include "channel/commit_pipeline.hpp"
 #include "channel/core.hpp"
@@ -118,7 +120,10 @@ class ChannelImpl final : public Channel, private p2p::Handler {
     co.status_interval_ms = m_options.status_interval_ms;
     co.block_bytes_max = m_options.block_bytes_max;
     m_core = std::make_unique<ChannelCore>(std::move(co), CoreDeps{m_chain, m_executor, *m_pool},
-                                           [this](ViewPtr v) { m_reads.publish_view(std::move(v)); });
+                                           [this](ViewPtr v) {
+                                             note_voters(*v);
+                                             m_reads.publish_view(std::move(v));
+                                           });
     m_metrics = std::make_unique<ChannelMetrics>(p, *m_pool, *m_head.block);
     m_reads.attach(*m_pool, m_head, nullptr);
     m_reads.publish_view(empty_view());
@@ -127,8 +132,9 @@ class ChannelImpl final : public Channel, private p2p::Handler {
         [this](const std::string& why) { fatal(why); });
     m_loop = std::make_unique<EventLoop>(p.channel, EventLoop::Deps{*m_core, m_records, *m_commits, m_clock, m_metrics.get()},
                                          [this](const std::string& why) { fatal(why); });
-    // A follower's engine never signs; it also never relays votes or proposals (validators would drop them).
-    if (m_follower) m_loop->set_consensus_relay(/*relay=*/false);
+    // A follower's engine never signs, and its core relays no votes or proposals (validators would drop
+    // them) while it is no validator now or later: governance may promote it (docs/governance.md).
+    note_voters_of(m_options.params.validator_set().addresses());
     CX_INFO(kLog, p.channel << ": opened at height " << m_head.block->header.height << ", state root "
                             << m_head.result.state_root.hex());
     return Status::ok();
@@ -277,7 +283,7 @@ class ChannelImpl final : public Channel, private p2p::Handler {
     // Votes and proposals count only from validators (their signatures are checked again by the
     // engine); a follower's are dropped here, so a follower cannot load the consensus thread with them.
     const bool consensus = message.type == p2p::MessageType::kProposal || message.type == p2p::MessageType::kVote;
-    if (consensus && m_options.params.role_of(from) != core::MemberRole::kValidator) {
+    if (consensus && !is_voter(from)) {
       if (m_follower_consensus_dropped.fetch_add(1, std::memory_order_relaxed) == 0)
         CX_WARN(kLog, m_options.params.channel << ": dropping votes and proposals from follower " << from.to_string());
       return;
@@ -290,7 +296,7 @@ class ChannelImpl final : public Channel, private p2p::Handler {
   // kFollowerSyncPagesPerSec of them, so a follower cannot slow its validators down (catching up at 32
   // blocks a page still goes far faster than the chain grows). Validators' requests are not limited.
   bool sync_budget(const core::Address& from) {
-    if (m_options.params.role_of(from) == core::MemberRole::kValidator) return true;
+    if (is_voter(from)) return true;
     const int64_t now = m_clock.monotonic_us();
     auto& [tokens, at_us] = m_sync_buckets[from];
     tokens = std::min<int64_t>(kFollowerSyncPagesPerSec * 1'000'000,
@@ -304,6 +310,28 @@ class ChannelImpl final : public Channel, private p2p::Handler {
     }
     tokens -= 1'000'000;
     return true;
+  }
+
+  // Validators now or later, by the schedule known from final state (the core's thread publishes it with
+  // each view; the p2p thread asks).
+  void note_voters(const ChainView& v) {
+    if (!v.schedule || v.schedule == m_voters_schedule) return;
+    m_voters_schedule = v.schedule;
+    std::vector<core::Address> voters;
+    const auto& epochs = v.schedule->epochs();
+    for (size_t i = 0; i < epochs.size(); ++i) {
+      if (i + 1 < epochs.size() && epochs[i + 1].from_height <= v.height()) continue;  // a term that ended
+      for (const auto& a : epochs[i].set.addresses()) voters.push_back(a);
+    }
+    note_voters_of(voters);
+  }
+  void note_voters_of(const std::vector<core::Address>& voters) EXCLUDES(m_voters_mutex) {
+    MutexLock lock(m_voters_mutex);
+    m_voters = std::set<core::Address>(voters.begin(), voters.end());
+  }
+  bool is_voter(const core::Address& a) const EXCLUDES(m_voters_mutex) {
+    MutexLock lock(m_voters_mutex);
+    return m_voters.contains(a);
   }
 
   void on_peer_up(const core::Address& peer) override {
@@ -352,7 +380,10 @@ class ChannelImpl final : public Channel, private p2p::Handler {
   }
 
   ChannelOptions m_options;
-  bool m_follower = false;  // a member that is not a validator: syncs and serves, never votes
+  bool m_follower = false;  // a member that is not a validator at genesis: syncs and serves; votes once governance promotes it
+  std::shared_ptr<const core::ValidatorSchedule> m_voters_schedule;  // the core's thread
+  mutable Mutex m_voters_mutex;
+  std::set<core::Address> m_voters GUARDED_BY(m_voters_mutex);
   std::atomic<uint64_t> m_follower_consensus_dropped{0};
   static constexpr int64_t kFollowerSyncPagesPerSec = 20;
   std::map<core::Address, std::pair<int64_t, int64_t>> m_sync_buckets;  // follower -> (tokens, at); the p2p thread

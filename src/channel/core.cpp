@@ -28,6 +28,9 @@ ChannelCore::ChannelCore(CoreOptions options, CoreDeps deps, Publish publish)
                                                              : m_options.validator_schedule;
   // Solo (the single-validator engine) only for one validator that never changes.
   m_networked = m_schedule.epochs().size() > 1 || p.validators.size() > 1;
+  // Without a fixed schedule a networked channel follows the governance contract (start()).
+  m_governed = m_options.validator_schedule.epochs().empty() && m_networked;
+  m_schedule_shared = std::make_shared<const core::ValidatorSchedule>(m_schedule);
   consensus::EngineOptions eo;
   eo.schedule = m_schedule;
   eo.key = m_options.key;
@@ -44,6 +47,19 @@ out::Actions ChannelCore::start(int64_t now_us, const DurableHead& head, Restore
   m_now_us = now_us;
   m_durable = head;
   out::Actions out;
+  if (m_governed) {
+    // The sets decided in final state; the certified blocks above are not final, so not used.
+    auto margin = m_executor.change_margin(head.result.state_root);
+    if (!margin) {
+      CX_WARN(kLog, m_options.params.channel << ": the state holds no governance (a chain created before it): the genesis "
+                                             "validator set holds");
+      m_governed = false;
+    } else {
+      m_change_margin = *margin;
+      learn_schedule(head.block->header.height, head.result.state_root);
+      m_engine->on_schedule(m_schedule, m_known_through);  // not started: no actions
+    }
+  }
   // A certified block is never lost to a crash: it was recorded when it joined the certified chain and
   // is executed again here (execution is deterministic), so its txs stay on their way to finality.
   consensus::ChainTip tip{head.block, head.qc, {}};
@@ -191,18 +207,23 @@ void ChannelCore::run_one(consensus::Action& a, consensus::Actions& more, out::A
     deliver_buffered(e->block->hash(), more, out);
   } else if (auto* c = std::get_if<consensus::ActCommit>(&a)) {
     commit(c->block, c->qc, out);
+    if (m_governed) {
+      learn_schedule(c->block->header.height, m_inflight.at(c->block->hash()).exec->result.state_root);
+      more = tell_engine_schedule();
+    }
   } else if (auto* p = std::get_if<consensus::ActPersist>(&a)) {
     RecordsUpdate u;
     u.vote = std::move(p->record);
     out.push_back(out::Persist{std::move(u)});
   } else if (auto* bp = std::get_if<consensus::ActBroadcastProposal>(&a)) {
-    if (!m_networked) return;
+    if (!m_networked || !votes_ahead()) return;
     const bool built = m_built_encoding.first == bp->block->hash();
     Bytes encoded = built ? std::move(m_built_encoding.second) : bp->block->encode();
     m_built_encoding = {};
     out.push_back(out::Broadcast{{p2p::MessageType::kProposal, wire::encode_proposal(*bp->block, encoded)}});
   } else if (auto* bv = std::get_if<consensus::ActBroadcastVote>(&a)) {
-    if (m_networked) out.push_back(out::Broadcast{{p2p::MessageType::kVote, bv->vote.encode()}});
+    // A node that is no validator now or later (a follower) relays nothing: validators drop it.
+    if (m_networked && votes_ahead()) out.push_back(out::Broadcast{{p2p::MessageType::kVote, bv->vote.encode()}});
   } else if (auto* sy = std::get_if<consensus::ActSync>(&a)) {
     request_sync(std::nullopt, sy->height, out);
   }
@@ -368,8 +389,46 @@ void ChannelCore::publish_view() {
   for (const auto& [hash, f] : m_inflight) v->inflight.push_back(f.exec);
   std::sort(v->inflight.begin(), v->inflight.end(),
             [](const auto& a, const auto& b) { return a->block->header.height < b->block->header.height; });
+  v->schedule = m_schedule_shared;
   m_view = v;
   if (m_publish) m_publish(m_view);
+}
+
+// ---- the validator schedule decided in state ----
+
+// Called for every final block, in height order. A change approved in block a takes effect at a
+// height ≥ a + changeMargin (the contract checks it), so once block h is final every set up to
+// h + changeMargin is known: the horizon (docs/governance.md "The margin").
+void ChannelCore::learn_schedule(uint64_t height, const Hash32& state_root) {
+  m_known_through = height + m_change_margin;
+  const uint64_t count = m_executor.governed_epoch_count(state_root);
+  if (count == m_epoch_count) return;
+  auto epochs = m_executor.governed_epochs(state_root);
+  CX_ASSERT_MSG(!epochs.empty() && epochs.front().from_height == 0, "the governance contract's first set starts at genesis");
+  for (size_t i = m_epoch_count == 0 ? 1 : m_epoch_count; i < epochs.size(); ++i)
+    CX_INFO(kLog, m_options.params.channel << ": validator set of " << epochs[i].set.size() << " (weight "
+                                           << epochs[i].set.total_weight() << ") from height " << epochs[i].from_height
+                                           << ", decided by final block " << height);
+  auto schedule = core::ValidatorSchedule::make(std::move(epochs));
+  CX_ASSERT_MSG(schedule.is_ok(), schedule.message().c_str());
+  // The sets of heights already known never change (the contract schedules only above the horizon).
+  for (uint64_t h = m_durable.block->header.height; h <= height + 1 && m_epoch_count != 0; ++h)
+    CX_ASSERT_MSG(schedule->at(h) == m_schedule.at(h), "governance changed the set of a height already known");
+  m_schedule = std::move(schedule.value());
+  m_epoch_count = count;
+  m_schedule_shared = std::make_shared<const core::ValidatorSchedule>(m_schedule);
+}
+
+consensus::Actions ChannelCore::tell_engine_schedule() { return m_engine->on_schedule(m_schedule, m_known_through); }
+
+bool ChannelCore::votes_ahead() const {
+  const uint64_t from = final_height();
+  const auto& epochs = m_schedule.epochs();
+  for (size_t i = 0; i < epochs.size(); ++i) {
+    const bool ends_before = i + 1 < epochs.size() && epochs[i + 1].from_height <= from;
+    if (!ends_before && epochs[i].set.contains(m_self)) return true;
+  }
+  return false;
 }
 
 // ---- small messages ----

@@ -74,7 +74,9 @@ using Actions = std::vector<Action>;
 
 struct CoreOptions {
   core::ChainParams params;
-  // The validator sets by height (core::ValidatorSchedule). Empty: params.validator_set() throughout.
+  // The validator sets by height (core::ValidatorSchedule), fixed. Empty: governed — the sets the
+  // governance contract scheduled in final state (docs/governance.md), or params.validator_set()
+  // throughout for a single validator or a chain created before governance.
   core::ValidatorSchedule validator_schedule;
   crypto::PrivateKey key;               // this node's validator key
   uint64_t round_timeout_ms = 2000;     // LFT round timeout before backoff
@@ -137,6 +139,9 @@ class ChannelCore {
   bool networked() const { return m_networked; }
   // The highest committed height a peer announced (status messages): how far there is to sync.
   uint64_t best_peer_height() const { return m_best_peer_height; }
+  const core::ValidatorSchedule& schedule() const { return m_schedule; }
+  // The sets of heights up to this are known from final state (UINT64_MAX: a fixed schedule).
+  uint64_t schedule_known_through() const { return m_known_through; }
 
  private:
   struct InFlight {
@@ -178,6 +183,12 @@ class ChannelCore {
   wire::Status my_status() const;
   void on_status(const core::Address& from, const Bytes& payload, out::Actions& out);
   void on_vote(const core::Address& from, const Bytes& payload, out::Actions& out);
+  // Governed: reads the schedule in the state after final block `height` (docs/governance.md). The
+  // engine learns it with tell_engine_schedule().
+  void learn_schedule(uint64_t height, const Hash32& state_root);
+  consensus::Actions tell_engine_schedule();
+  // Whether this node votes at or after the final height (if not, it relays no votes or proposals).
+  bool votes_ahead() const;
 
   // ---- core_proposals.cpp ----
   BlockPtr build_proposal(const consensus::ActBuildProposal& a);
@@ -195,6 +206,8 @@ class ChannelCore {
   void serve_blocks(const core::Address& from, const Bytes& payload, out::Actions& out);
   void on_block_page(const core::Address& from, const Bytes& payload, out::Actions& out);
   std::optional<std::vector<consensus::CertifiedBlock>> check_page(const core::Address& from, const Bytes& payload);
+  bool adopt_page_part(const core::Address& from, const std::vector<consensus::CertifiedBlock>& blocks, bool complete,
+                       out::Actions& out);
   void adopt(const core::Address& from, const std::vector<consensus::CertifiedBlock>& run_blocks, size_t use,
              size_t final_count, out::Actions& out);
   bool certifies(const core::QuorumCertificate& qc, const core::Block& block) const;
@@ -209,7 +222,12 @@ class ChannelCore {
   CoreObserver* m_observer = nullptr;
   core::Address m_self;
   core::ValidatorSchedule m_schedule;
+  std::shared_ptr<const core::ValidatorSchedule> m_schedule_shared;  // published with the view
   bool m_networked = false;
+  bool m_governed = false;                 // the schedule comes from the governance contract
+  uint64_t m_change_margin = 0;            // its changeMargin (fixed at genesis)
+  uint64_t m_epoch_count = 0;              // sets it had scheduled at the last final block
+  uint64_t m_known_through = UINT64_MAX;   // final height + changeMargin when governed
   std::unique_ptr<consensus::Engine> m_engine;
   int64_t m_now_us = 0;  // time of the event being handled
 

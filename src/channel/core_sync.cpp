@@ -91,7 +91,9 @@ std::optional<std::vector<consensus::CertifiedBlock>> ChannelCore::check_page(co
       reject(from, sync_rejection(SyncReject::kUndecodable, !b ? "a block does not decode: " + b.message() : "a QC does not decode"));
       return std::nullopt;
     }
-    if (!certifies(*qc, *b)) {
+    // A block beyond the horizon is checked once the blocks before it taught this node its set
+    // (on_block_page): its set may be decided in the page itself.
+    if (b->header.height <= m_known_through && !certifies(*qc, *b)) {
       reject(from, sync_rejection(SyncReject::kUncertified, "block " + std::to_string(b->header.height) + " has no valid QC"));
       return std::nullopt;
     }
@@ -124,34 +126,30 @@ void ChannelCore::on_block_page(const core::Address& from, const Bytes& payload,
   auto blocks = check_page(from, payload);
   if (!blocks) return;
   const bool complete = blocks->size() < wire::kSyncBlocksMax;
-  // The run that continues our final head. A page whose first block above it is not its child holds a
-  // branch that lost (a peer's certified, not final blocks): nothing to take.
-  std::vector<consensus::CertifiedBlock> run_blocks;
-  Hash32 parent = final_top().block->hash();
-  for (auto& c : *blocks) {
-    if (c.block->header.height <= final_height()) continue;
-    if (c.block->header.prev_hash != parent) break;
-    parent = c.block->hash();
-    run_blocks.push_back(std::move(c));
+  // Governed, the page is taken in parts: the blocks up to the horizon (their sets are known), and
+  // once they are final, the blocks the new horizon reaches, each QC checked against its set then.
+  uint64_t checked_through = m_known_through;
+  bool adopted = false;
+  while (true) {
+    for (const auto& c : *blocks) {
+      const uint64_t h = c.block->header.height;
+      if (h <= checked_through || h > m_known_through) continue;
+      if (!certifies(c.qc, *c.block)) {
+        reject(from, sync_rejection(SyncReject::kUncertified, "block " + std::to_string(h) + " has no valid QC"));
+        blocks->erase(std::remove_if(blocks->begin(), blocks->end(),
+                                     [&](const auto& x) { return x.block->header.height >= h; }),
+                      blocks->end());
+        break;
+      }
+    }
+    checked_through = m_known_through;
+    const uint64_t final_before = final_height();
+    if (!adopt_page_part(from, *blocks, complete, out)) break;
+    adopted = true;
+    if (final_height() == final_before || blocks->empty() || blocks->back().block->header.height <= checked_through) break;
   }
-  if (run_blocks.empty()) return;
-  // What is final, by the commit rule (engine.hpp): everything below the last block whose parent was
-  // certified in the round right before it. The rest is certified but not final; it is adopted only if
-  // the page was the last (else more of it follows) and it ends in a higher round than our own chain.
-  // A seal QC finalises its own block; a block of a new set finalises the last of the set before.
-  size_t final_count = 0;
-  for (size_t i = 0; i < run_blocks.size(); ++i) {
-    const auto& b = *run_blocks[i].block;
-    if (i >= 1 && (consensus::certifying_finalises_parent(b) || m_schedule.changes_after(b.header.height - 1))) final_count = i;
-    if (consensus::is_seal_qc(run_blocks[i].qc)) final_count = i + 1;
-  }
-  const bool adopt_rest = complete && run_blocks.back().qc.round > chain_top_round();
-  const size_t use = adopt_rest ? run_blocks.size() : final_count;
-  if (use == 0) return;
-  // What the page proved certified, adopted or not (the block after the final ones is their proof).
-  if (m_observer)
-    for (const auto& c : run_blocks) m_observer->on_certified(c.block, c.qc);
-  adopt(from, run_blocks, use, final_count, out);
+  if (!adopted) return;
+  if (m_governed) run(tell_engine_schedule(), out);
   consensus::ChainTip tip{final_top().block, final_qc(), certified_chain()};
   CX_INFO(kLog, "synced to height " << tip.committed->header.height << " (+ " << tip.chain.size() << " certified)");
   run(m_engine->on_synced(tip), out);
@@ -165,6 +163,46 @@ void ChannelCore::on_block_page(const core::Address& from, const Bytes& payload,
     run(std::move(more), out);
   }
   if (!complete) request_sync(from, 0, out);
+}
+
+// One part of a page: the run of blocks that continues the final head, up to the horizon. False when
+// nothing was taken.
+bool ChannelCore::adopt_page_part(const core::Address& from, const std::vector<consensus::CertifiedBlock>& blocks,
+                                  bool complete, out::Actions& out) {
+  // The run that continues our final head. A page whose first block above it is not its child holds a
+  // branch that lost (a peer's certified, not final blocks): nothing to take.
+  std::vector<consensus::CertifiedBlock> run_blocks;
+  Hash32 parent = final_top().block->hash();
+  bool beyond_horizon = false;
+  for (const auto& c : blocks) {
+    if (c.block->header.height <= final_height()) continue;
+    if (c.block->header.height > m_known_through) {
+      beyond_horizon = true;
+      break;
+    }
+    if (c.block->header.prev_hash != parent) break;
+    parent = c.block->hash();
+    run_blocks.push_back(c);
+  }
+  if (run_blocks.empty()) return false;
+  // What is final, by the commit rule (engine.hpp): everything below the last block whose parent was
+  // certified in the round right before it. The rest is certified but not final; it is adopted only if
+  // the page was the last (else more of it follows) and it ends in a higher round than our own chain.
+  // A seal QC finalises its own block; a block of a new set finalises the last of the set before.
+  size_t final_count = 0;
+  for (size_t i = 0; i < run_blocks.size(); ++i) {
+    const auto& b = *run_blocks[i].block;
+    if (i >= 1 && (consensus::certifying_finalises_parent(b) || m_schedule.changes_after(b.header.height - 1))) final_count = i;
+    if (consensus::is_seal_qc(run_blocks[i].qc)) final_count = i + 1;
+  }
+  const bool adopt_rest = complete && !beyond_horizon && run_blocks.back().qc.round > chain_top_round();
+  const size_t use = adopt_rest ? run_blocks.size() : final_count;
+  if (use == 0) return false;
+  // What the page proved certified, adopted or not (the block after the final ones is their proof).
+  if (m_observer)
+    for (const auto& c : run_blocks) m_observer->on_certified(c.block, c.qc);
+  adopt(from, run_blocks, use, final_count, out);
+  return true;
 }
 
 // Executes (checking each block's prev_result against this node's execution of its parent) and
@@ -183,7 +221,11 @@ void ChannelCore::adopt(const core::Address& from, const std::vector<consensus::
       }
       make_certified(block, qc, out);
     }
-    if (i < final_count) commit(block, qc, out);
+    if (i < final_count) {
+      commit(block, qc, out);
+      // The engine hears of the schedule before on_synced (on_block_page).
+      if (m_governed) learn_schedule(block->header.height, m_inflight.at(block->hash()).exec->result.state_root);
+    }
   }
 }
 

@@ -1,7 +1,9 @@
 #include "channel/executor.hpp"
 
 #include "execution/begin_block.hpp"
+#include "execution/accounts.hpp"
 #include "execution/execute.hpp"
+#include "governance/governance.hpp"
 
 namespace cx::channel {
 
@@ -20,6 +22,38 @@ bool BlockExecutor::begin_block_due(const Hash32& state_root, int64_t now_us) co
   auto reader = m_state.reader_at(state_root);
   auto deadline = execution::next_begin_block_time(*reader);
   return deadline && *deadline <= now_us / 1'000'000;
+}
+
+namespace {
+governance::StorageGetter governance_reader(const state::StateReader& reader) {
+  return [&reader](std::string_view key) {
+    return reader.get(execution::contract_storage_key(governance::governance_contract_address(), as_bytes(key)));
+  };
+}
+}  // namespace
+
+std::vector<core::ValidatorEpoch> BlockExecutor::governed_epochs(const Hash32& state_root) const {
+  auto reader = m_state.reader_at(state_root);
+  return governance::read_epochs(governance_reader(*reader));
+}
+
+std::optional<uint64_t> BlockExecutor::change_margin(const Hash32& state_root) const {
+  auto reader = m_state.reader_at(state_root);
+  auto p = governance::read_params(governance_reader(*reader));
+  if (!p) return std::nullopt;
+  return p->change_margin;
+}
+
+uint64_t BlockExecutor::governed_epoch_count(const Hash32& state_root) const {
+  auto reader = m_state.reader_at(state_root);
+  auto v = governance_reader(*reader)("epochs");
+  if (!v) return 0;
+  uint64_t n = 0;
+  for (uint8_t c : *v) {
+    if (c < '0' || c > '9' || n > governance::kEpochsMax) return 0;
+    n = n * 10 + (c - '0');
+  }
+  return n;
 }
 
 }  // namespace cx::channel

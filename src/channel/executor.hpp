@@ -3,6 +3,8 @@
 // parent's state root, and the diff applied to the world state (trie nodes stay in memory until the
 // commit writer makes them durable with the block). Deterministic; the channel core calls it directly.
 #include <memory>
+#include <optional>
+#include <vector>
 
 #include "channel/view.hpp"
 #include "core/chain_params.hpp"
@@ -22,6 +24,12 @@ class BlockExecutor {
   Execution execute(const core::Block& block, const Hash32& parent_state_root);
   // Whether begin-block has work due at `now_us` in the state at `state_root` (a block would do it).
   bool begin_block_due(const Hash32& state_root, int64_t now_us) const;
+  // The validator sets the governance contract scheduled in the state at `state_root` (empty: a state
+  // without governance, from before it existed), and its changeMargin (nullopt: none).
+  std::vector<core::ValidatorEpoch> governed_epochs(const Hash32& state_root) const;
+  std::optional<uint64_t> change_margin(const Hash32& state_root) const;
+  // The number of scheduled sets alone (one read; compared after every final block).
+  uint64_t governed_epoch_count(const Hash32& state_root) const;
 
  private:
   const core::ChainParams& m_params;

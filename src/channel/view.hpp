@@ -10,6 +10,7 @@
 
 #include "core/block.hpp"
 #include "core/receipt.hpp"
+#include "core/validator_set.hpp"
 
 namespace cx::channel {
 
@@ -40,6 +41,8 @@ struct ChainView {
   core::ExecResult head_result;    // its execution result (head_result.state_root: the state after it)
   core::QuorumCertificate head_qc;
   std::vector<ExecutedPtr> inflight;  // in height order: final but not yet durable, then certified
+  // The validator sets by height as this node knows them from final state (null: not published yet).
+  std::shared_ptr<const core::ValidatorSchedule> schedule;
 
   uint64_t height() const { return head->header.height; }
   std::optional<TxInFlight> find_tx(const Hash32& hash) const {

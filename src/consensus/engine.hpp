@@ -85,6 +85,9 @@ struct EngineOptions {
   // The validator sets by height. Empty: `validators`, unweighted, from genesis on (a shorthand).
   core::ValidatorSchedule schedule;
   std::vector<core::Address> validators;
+  // The sets of heights up to this are final (governance decided them in final blocks); beyond it the
+  // schedule may still grow. UINT64_MAX: the schedule is fixed. See Engine::on_schedule.
+  uint64_t schedule_known_through = UINT64_MAX;
   crypto::PrivateKey key;      // this node's validator key (signing is pure computation)
   uint64_t block_interval_ms = 200;
   uint64_t round_timeout_ms = 2000;
@@ -138,6 +141,12 @@ class Engine {
   virtual Actions on_block_executed(const Hash32& block_hash) = 0;
   // After an ActSync: the channel caught up to `tip` (its candidate, if any, already executed).
   virtual Actions on_synced(const ChainTip& tip) = 0;
+  // The schedule learned from final state (docs/governance.md "The margin"): `schedule` extends the one
+  // before (the same set at every height up to the old horizon), and the sets of heights up to
+  // `known_through` are final. The engine neither builds nor votes for a block whose height or next
+  // height lies beyond the horizon: while its tip T is not final and T + 2 > known_through, it seals T
+  // (as at the end of a set's term), so the chain becomes final and the horizon moves on.
+  virtual Actions on_schedule(const core::ValidatorSchedule& schedule, uint64_t known_through) = 0;
   virtual EngineStatus status() const = 0;
 };
 

@@ -103,7 +103,8 @@ struct StoredProposal {
 
 class LftEngine final : public Engine {
  public:
-  explicit LftEngine(const EngineOptions& o) : m_options(o), m_schedule(schedule_of(o)) {
+  explicit LftEngine(const EngineOptions& o)
+      : m_options(o), m_schedule(schedule_of(o)), m_known_through(o.schedule_known_through) {
     auto pub = crypto::public_key_of(o.key);
     CX_ASSERT_MSG(pub.has_value(), "invalid node key");
     m_self = Address::of_public_key(*pub);
@@ -228,6 +229,17 @@ class LftEngine final : public Engine {
     return out;
   }
 
+  Actions on_schedule(const core::ValidatorSchedule& schedule, uint64_t known_through) override {
+    Actions out;
+    if (schedule.epochs().size() != m_schedule.epochs().size()) {
+      m_schedule = schedule;
+      m_verified_qcs.clear();
+    }
+    m_known_through = known_through;
+    if (m_started) settle(out);
+    return out;
+  }
+
   EngineStatus status() const override {
     EngineStatus s;
     s.height = tip()->header.height + 1;
@@ -249,7 +261,13 @@ class LftEngine final : public Engine {
   // ---- validator sets (core::ValidatorSchedule; "Changing the validator set" in the header comment) ----
   // The tip is the last block of its set's term and not final yet: that set seals it before the next
   // set decides anything.
-  bool sealing() const { return !m_chain.empty() && m_schedule.changes_after(tip()->header.height); }
+  // Also at the horizon of the schedule learned so far (Engine::on_schedule): the next block's height
+  // and its successor's set must be final knowledge before anyone builds or votes for it.
+  bool sealing() const {
+    if (m_chain.empty()) return false;
+    const uint64_t h = tip()->header.height;
+    return m_schedule.changes_after(h) || h + 2 > m_known_through;
+  }
   // The set deciding the current rounds: the next height's, or while sealing the tip's.
   const core::ValidatorSet& deciding_set() const {
     return m_schedule.at(sealing() ? tip()->header.height : tip()->header.height + 1);
@@ -652,6 +670,7 @@ class LftEngine final : public Engine {
 
   EngineOptions m_options;
   core::ValidatorSchedule m_schedule;
+  uint64_t m_known_through = UINT64_MAX;  // the sets of heights up to this are final (on_schedule)
   Address m_self;
   bool m_started = false;
 

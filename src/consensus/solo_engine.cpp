@@ -87,6 +87,9 @@ class SoloEngine final : public Engine {
   // Nobody else certifies blocks, so there is nothing to catch up to.
   Actions on_synced(const ChainTip&) override { return {}; }
 
+  // A single validator's channel is never governed (it runs without p2p; channel/core.cpp).
+  Actions on_schedule(const core::ValidatorSchedule&, uint64_t) override { return {}; }
+
   EngineStatus status() const override {
     return EngineStatus{next_height(), static_cast<uint32_t>(next_height()), std::nullopt, 0};
   }

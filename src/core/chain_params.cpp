@@ -78,10 +78,18 @@ std::string ChainParams::to_json() const {
   if (!members.empty()) {
     json::array ms;
     for (const auto& m : members)
-      ms.push_back(json::object{{"address", m.address.to_string()}, {"role", std::string(to_string(m.role))}});
+    {
+      json::object e{{"address", m.address.to_string()}, {"role", std::string(to_string(m.role))}};
+      // Governance fields, only when given (a genesis from before keeps its chain id).
+      if (!m.institution.empty()) e["institution"] = m.institution;
+      if (m.tier != 0) e["tier"] = m.tier;
+      if (m.votes != 0) e["votes"] = m.votes;
+      ms.push_back(std::move(e));
+    }
     o["members"] = std::move(ms);
   }
   if (rpc_auth_signed) o["rpcAuth"] = "signed";
+  if (!governance_json.empty()) o["governance"] = json::parse(governance_json);
   return json::serialize(o);
 }
 

@@ -46,6 +46,12 @@ std::string_view to_string(MemberRole role);
 struct Member {
   Address address;
   MemberRole role = MemberRole::kFollower;
+  // Governance (docs/governance.md), each optional (empty / 0: not given, and then not written, so a
+  // genesis from before keeps its JSON and chain id): the institution, its tier (1 supervision,
+  // 2 adjustment, 3 business) and its weight in governance votes (1..1000, default 1).
+  std::string institution;
+  uint32_t tier = 0;
+  uint32_t votes = 0;
   bool operator==(const Member&) const = default;
 };
 
@@ -84,6 +90,10 @@ struct ChainParams {
   std::vector<Address> node_addresses() const;
   // "rpcAuth": "signed" — the channel's JSON-RPC serves only requests signed by a member (rpc/client_auth.hpp).
   bool rpc_auth_signed = false;
+  // The genesis "governance" object (rules and parameters overriding the defaults of the governance
+  // contract, governance/governance.hpp) as canonical JSON text; empty: the defaults (and absent from
+  // the genesis JSON). node/ checks it with governance::parse_genesis.
+  std::string governance_json;
 
   // The genesis validator set (weights and groups applied). Asserts the lists are consistent, which
   // node/genesis.cpp checked (ValidatorSet::make).

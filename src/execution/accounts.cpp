@@ -4,6 +4,7 @@
 
 #include "codec/binary.hpp"
 #include "contracts/native.hpp"
+#include "governance/governance.hpp"
 
 namespace cx::execution {
 
@@ -105,6 +106,10 @@ state::StateChanges genesis_changes(const core::ChainParams& params) {
     out.emplace(Bytes(key.begin(), key.end()), Account{bal}.encode());
   }
   out.emplace(kTotalSupplyKey, supply.to_be_bytes_trimmed());
+  // The governance contract's members, validator set, parameters and rules (docs/governance.md).
+  const Address gov = governance::governance_contract_address();
+  for (const auto& [key, value] : governance::genesis_storage(params))
+    out.emplace(contract_storage_key(gov, as_bytes(key)), Bytes(value.begin(), value.end()));
   return out;
 }
 

@@ -5,6 +5,8 @@
 
 #include <boost/json.hpp>
 
+#include "governance/governance.hpp"
+
 namespace cx::node {
 namespace json = boost::json;
 using core::Address;
@@ -85,9 +87,26 @@ std::vector<core::Member> member_list(const json::object& o, const std::vector<A
     if (!e.is_object()) throw FieldError{"genesis: each member must be {address, role}"};
     const auto& m = e.get_object();
     for (const auto& kv : m)
-      if (kv.key() != "address" && kv.key() != "role")
+      if (kv.key() != "address" && kv.key() != "role" && kv.key() != "institution" && kv.key() != "tier" &&
+          kv.key() != "votes")
         throw FieldError{"genesis: a member has an unknown field '" + std::string(kv.key()) + "'"};
     core::Member member{address_of(field(m, "address"), "member address")};
+    // Governance (docs/governance.md): institution, tier 1..3, votes 1..1000, each optional.
+    if (m.contains("institution")) {
+      const auto& inst = m.at("institution");
+      if (!inst.is_string() || inst.get_string().empty() || inst.get_string().size() > governance::kInstitutionMax)
+        throw FieldError{"genesis: member " + member.address.to_string() + ": institution must be a name of 1.." +
+                         std::to_string(governance::kInstitutionMax) + " characters"};
+      member.institution = std::string(inst.get_string());
+    }
+    if (m.contains("tier")) {
+      member.tier = static_cast<uint32_t>(u64_field(m, "tier", 0, 3));
+      if (member.tier == 0) throw FieldError{"genesis: member " + member.address.to_string() + ": tier must be 1, 2 or 3"};
+    }
+    if (m.contains("votes")) {
+      member.votes = static_cast<uint32_t>(u64_field(m, "votes", 0, governance::kMemberVotesMax));
+      if (member.votes == 0) throw FieldError{"genesis: member " + member.address.to_string() + ": votes must be at least 1"};
+    }
     if (member.address.is_contract) throw FieldError{"genesis: member " + member.address.to_string() + " is not an hx address"};
     const auto& role = field(m, "role");
     const bool is_validator = std::find(validators.begin(), validators.end(), member.address) != validators.end();
@@ -208,6 +227,11 @@ Result<core::ChainParams> parse_genesis(std::string_view text) {
         throw FieldError{"genesis: rpcAuth must be \"signed\" or \"none\""};
       p.rpc_auth_signed = a.get_string() == "signed";
     }
+    if (o.contains("governance")) {
+      if (!o.at("governance").is_object()) throw FieldError{"genesis: governance must be an object {rules?, params?}"};
+      p.governance_json = json::serialize(o.at("governance"));
+    }
+    if (auto g = governance::parse_genesis(p); !g) throw FieldError{"genesis: " + g.message()};
     p.genesis_timestamp_us = static_cast<int64_t>(small_hex(o, "timestamp", 0));
     if (o.contains("message") && o.at("message").is_string()) p.genesis_message = std::string(o.at("message").get_string());
   } catch (const FieldError& e) {

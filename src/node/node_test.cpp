@@ -206,7 +206,18 @@ TEST(Genesis, MembersAreReadCheckedAndLeaveOldGenesisFilesAsTheyWere) {
   refused(R"([{"address":")" + v1 + R"(","role":"follower"}])", "cannot be a follower too");
   refused(R"([{"address":")" + f + R"(","role":"boss"}])", "role must be");
   refused(R"([{"address":")" + f + R"(","role":"follower"},{"address":")" + f + R"(","role":"follower"}])", "listed twice");
-  refused(R"([{"address":")" + f + R"(","role":"follower","tier":1}])", "unknown field 'tier'");
+  refused(R"([{"address":")" + f + R"(","role":"follower","rank":1}])", "unknown field 'rank'");
+  // Governance fields (docs/governance.md): optional, checked, written back only when given.
+  refused(R"([{"address":")" + f + R"(","role":"follower","tier":4}])", "'tier' is above 3");
+  refused(R"([{"address":")" + f + R"(","role":"follower","votes":0}])", "votes must be at least 1");
+  auto tiered = node::parse_genesis(head + R"(,"members":[{"address":")" + f +
+                                    R"(","role":"follower","institution":"Bank","tier":3,"votes":2}]})");
+  ASSERT_TRUE(tiered) << tiered.message();
+  EXPECT_EQ(tiered->members[0].tier, 3u);
+  auto tiered_again = node::parse_genesis(tiered->to_json());
+  ASSERT_TRUE(tiered_again) << tiered_again.message();
+  EXPECT_EQ(*tiered_again, *tiered);
+  EXPECT_EQ(g->to_json().find("tier"), std::string::npos);
   refused(R"({})", "must be a list");
 }
 
