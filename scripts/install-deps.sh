@@ -12,6 +12,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   iproute2 procps
   zip                               # functional tests zip contract folders as ICON tools do
+  openssl                           # tests parse the chain CA's certificates with `openssl x509`
 )
 
 missing=()

@@ -82,6 +82,7 @@ std::string ChainParams::to_json() const {
     o["members"] = std::move(ms);
   }
   if (rpc_auth_signed) o["rpcAuth"] = "signed";
+  if (ca) o["ca"] = json::object{{"name", ca->name}, {"ras", addresses(ca->ras)}, {"txPki", ca->tx_pki}};
   return json::serialize(o);
 }
 

@@ -49,6 +49,17 @@ struct Member {
   bool operator==(const Member&) const = default;
 };
 
+// The chain as certificate authority (docs/ca.md): genesis "ca": {"name", "ras", "txPki"}. Absent from
+// a genesis that has none, so older genesis files keep their chain id.
+struct CaParams {
+  std::string name;          // the CA's name: issuer DN "CN=<name>, O=Complexchain"
+  std::vector<Address> ras;  // registration authorities: who may request issuance and revoke
+  bool tx_pki = false;       // per-transaction PKI: a tx's sender must hold a live certificate
+  bool operator==(const CaParams&) const = default;
+};
+inline constexpr size_t kCaNameMax = 64;
+inline constexpr size_t kCaRasMax = 256;
+
 struct ChainParams {
   std::string channel = "icon_dex";     // the default channel name in ICON's tools
   uint64_t nid = 3;
@@ -84,6 +95,7 @@ struct ChainParams {
   std::vector<Address> node_addresses() const;
   // "rpcAuth": "signed" — the channel's JSON-RPC serves only requests signed by a member (rpc/client_auth.hpp).
   bool rpc_auth_signed = false;
+  std::optional<CaParams> ca;
 
   // The genesis validator set (weights and groups applied). Asserts the lists are consistent, which
   // node/genesis.cpp checked (ValidatorSet::make).

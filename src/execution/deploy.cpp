@@ -7,6 +7,7 @@
 #include "acore/package.hpp"
 #include "acore/resolver.hpp"
 #include "alpha/system_contract.hpp"
+#include "governance/ca_contract.hpp"
 #include "execution/accounts.hpp"
 #include "execution/exec_host.hpp"
 
@@ -171,6 +172,7 @@ const contracts::Registry& default_registry() {
   static const contracts::Registry registry = [] {
     contracts::Registry r = contracts::make_native_registry();
     r.add_native(alpha::alpha_contract_address(), alpha::make_alpha_contract());
+    r.add_native(governance::ca::ca_contract_address(), governance::ca::make_ca_contract());
     r.set_resolver(std::make_shared<const acore::Resolver>(acore::lua_runtime()));
     return r;
   }();

@@ -5,9 +5,10 @@ import pathlib
 import re
 import sys
 
-ORDER = ["base", "crypto", "codec", "core", "storage", "state", "contracts", "acore", "alpha", "execution",
+ORDER = ["base", "crypto", "codec", "core", "storage", "state", "contracts", "acore", "governance", "alpha",
+         "execution",
          "mempool", "consensus", "p2p", "executor", "channel", "rpc", "node", "cli"]
-DETERMINISTIC = {"codec", "core", "state", "contracts", "acore", "alpha", "execution", "consensus"}
+DETERMINISTIC = {"codec", "core", "state", "contracts", "acore", "alpha", "governance", "execution", "consensus"}
 FORBIDDEN_IN_CORE = [r"<boost/asio", r"<boost/beast", r"<rocksdb/", r"<thread>", r"<chrono>",
                      # processes, sockets and the sandbox belong to the runtime (src/executor for ACORE)
                      r"<unistd\.h>", r"<sys/socket\.h>", r"<sys/wait\.h>", r"<sys/prctl\.h>", r"<linux/seccomp\.h>",
