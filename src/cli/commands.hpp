@@ -16,5 +16,6 @@ int cmd_query(const Argv& argv);     // cmd_query.cpp
 int cmd_bench(const Argv& argv);     // cmd_bench.cpp
 int cmd_contract(const Argv& argv);  // cmd_contract.cpp
 int cmd_alpha(const Argv& argv);     // cmd_alpha.cpp
+int cmd_ca(const Argv& argv);        // cmd_ca.cpp
 
 }  // namespace cx::cli

@@ -141,18 +141,33 @@ CallResult request_issue(Host& h, const json::value& p) {
   return CallResult::success(json::object{{"serial", f.serial}, {"holder", f.holder.to_string()}, {"subject", f.subject}});
 }
 
-CallResult revoke(Host& h, const json::value& p) {
-  if (auto r = no_ca(h)) return *r;
+// The `serial` param and its status record (nullopt record: the chain has none). Fails with the
+// param's error or the host's failure.
+struct Lookup {
+  std::string serial;
+  std::optional<StatusRecord> record;
+};
+std::variant<Lookup, CallResult> lookup(Host& h, const json::value& p) {
   auto serial = serial_param(p);
   if (!serial) return bad("serial: expected 32 hex digits");
+  CallResult fail;
+  auto rec = load_status(h, *serial, &fail);
+  if (!fail.ok) return fail;
+  return Lookup{*serial, std::move(rec)};
+}
+
+CallResult revoke(Host& h, const json::value& p) {
+  if (auto r = no_ca(h)) return *r;
   auto reason = str_param(p, "reason", kReasonMax);
   if (!reason || reason->empty()) return bad("reason: expected text of 1.." + std::to_string(kReasonMax) + " characters");
   for (char c : *reason)
     if (c < 0x20 || c > 0x7e) return bad("reason: printable ASCII only");
-  CallResult fail;
-  auto rec = load_status(h, *serial, &fail);
-  if (!fail.ok) return fail;
+  auto found = lookup(h, p);
+  if (auto* f = std::get_if<CallResult>(&found)) return *f;
+  const std::string* serial = &std::get<Lookup>(found).serial;
+  std::optional<StatusRecord>& rec = std::get<Lookup>(found).record;
   if (!rec) return refuse("no certificate with serial " + *serial);
+  CallResult fail;
   if (rec->ra != h.frame().caller) return refuse("only the issuing RA " + rec->ra.to_string() + " may revoke " + *serial);
   if (rec->revoked_height) return refuse(*serial + " was revoked at height " + std::to_string(*rec->revoked_height));
   rec->revoked_height = h.block().height;
@@ -181,22 +196,20 @@ json::object status_json(Host& h, const std::string& serial, const StatusRecord&
 }
 
 CallResult get_status(Host& h, const json::value& p) {
-  auto serial = serial_param(p);
-  if (!serial) return bad("serial: expected 32 hex digits");
-  CallResult fail;
-  auto rec = load_status(h, *serial, &fail);
-  if (!fail.ok) return fail;
-  if (!rec) return CallResult::success(json::object{{"serial", *serial}, {"status", "unknown"}, {"height", h.block().height}});
-  return CallResult::success(status_json(h, *serial, *rec));
+  auto found = lookup(h, p);
+  if (auto* f = std::get_if<CallResult>(&found)) return *f;
+  const Lookup& l = std::get<Lookup>(found);
+  if (!l.record) return CallResult::success(json::object{{"serial", l.serial}, {"status", "unknown"}, {"height", h.block().height}});
+  return CallResult::success(status_json(h, l.serial, *l.record));
 }
 
 CallResult get_certificate(Host& h, const json::value& p) {
-  auto serial = serial_param(p);
-  if (!serial) return bad("serial: expected 32 hex digits");
-  CallResult fail;
-  auto rec = load_status(h, *serial, &fail);
-  if (!fail.ok) return fail;
+  auto found = lookup(h, p);
+  if (auto* f = std::get_if<CallResult>(&found)) return *f;
+  const std::string* serial = &std::get<Lookup>(found).serial;
+  const std::optional<StatusRecord>& rec = std::get<Lookup>(found).record;
   if (!rec) return refuse("no certificate with serial " + *serial);
+  CallResult fail;
   auto der = get(h, cert_key(*serial), &fail);
   if (!fail.ok) return fail;
   CX_ASSERT(der.has_value());

@@ -16,6 +16,7 @@
 
 #include "rpc/json_format.hpp"
 #include "rpc/params.hpp"
+#include "rpc/proof.hpp"
 #include "rpc/reads.hpp"
 
 namespace cx::rpc {
@@ -171,6 +172,7 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
         {"icx_call", {&reads::call}},
         {"icx_getScoreApi", {&reads::get_score_api}},
         {"icx_getScoreStatus", {&reads::get_score_status}},
+        {"cx_getProof", {&proof::get_proof}},
         {"debug_estimateStep", {&reads::estimate_step, nullptr, /*debug_only=*/true}},
     };
   }
