@@ -13,6 +13,7 @@ PACKAGES=(
   iproute2 procps
   zip                               # functional tests zip contract folders as ICON tools do
   chromium                          # browser tests (tests/browser): headless, driven by playwright-core
+  openssl                           # tests parse the chain CA's certificates with `openssl x509`
 )
 
 missing=()

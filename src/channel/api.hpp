@@ -129,6 +129,15 @@ struct ValidatorsAt {
   std::vector<ValidatorActivity> validators;
 };
 
+// A Merkle proof of one state key after block `height` (state::verify_proof checks it against
+// state_root, which the header of block height+1 carries as prev_result.state_root).
+struct StateProof {
+  uint64_t height = 0;
+  Hash32 state_root;
+  std::optional<Bytes> value;  // nullopt: the proof shows the key absent
+  std::vector<Bytes> nodes;
+};
+
 class ChannelApi {
  public:
   virtual ~ChannelApi() = default;
@@ -176,6 +185,11 @@ class ChannelApi {
   virtual Result<std::optional<std::vector<acore::AbiEntry>>> score_api(const core::Address& address,
                                                                         std::optional<uint64_t> height) const {
     return Status::error("contract APIs are not available from this channel");
+  }
+  // The raw state entry `key` (state key space, e.g. execution::contract_storage_key) after block
+  // `height`, with its Merkle proof (cx_getProof, docs/ca.md).
+  virtual Result<StateProof> state_proof(BytesView key, uint64_t height) const {
+    return Status::error("state proofs are not available from this channel");
   }
   // icx_getScoreStatus at a height: the code store's record of a deployed contract, or nullopt.
   virtual Result<std::optional<acore::ContractInfo>> score_status(const core::Address& address,

@@ -148,6 +148,12 @@ TxLookup ChainReads::committed_lookup(const Hash32& hash) const {
   return out;
 }
 
+Result<StateProof> ChainReads::state_proof(BytesView key, uint64_t height) const {
+  auto a = at(height);
+  if (!a) return a.status();
+  return StateProof{height, a->state_root, m_state.get(a->state_root, key), m_state.prove(a->state_root, key)};
+}
+
 Result<contracts::CallResult> ChainReads::call(const contracts::CallRequest& req, std::optional<uint64_t> height) const {
   auto a = at(height);
   if (!a) return a.status();

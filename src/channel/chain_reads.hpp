@@ -54,6 +54,7 @@ class ChainReads final : public mempool::AdmissionChecks {
   Result<std::optional<std::vector<acore::AbiEntry>>> score_api(const core::Address& address,
                                                                 std::optional<uint64_t> height) const;
   Result<std::optional<acore::ContractInfo>> score_status(const core::Address& address, std::optional<uint64_t> height) const;
+  Result<StateProof> state_proof(BytesView key, uint64_t height) const;
 
   // mempool::AdmissionChecks, at the latest snapshot.
   bool is_known_on_chain(const Hash32& tx_hash) const override;

@@ -231,6 +231,7 @@ class ChannelImpl final : public Channel, private p2p::Handler {
                                                                 std::optional<uint64_t> h) const override {
     return m_reads.score_api(a, h);
   }
+  Result<StateProof> state_proof(BytesView key, uint64_t height) const override { return m_reads.state_proof(key, height); }
   Result<std::optional<acore::ContractInfo>> score_status(const core::Address& a, std::optional<uint64_t> h) const override {
     return m_reads.score_status(a, h);
   }

@@ -82,6 +82,24 @@ void encode_header(codec::Writer& w, const Header& h) {
   if (h.version == kBlockVersionNextValidators) w.fixed(h.next_validators_hash);
 }
 
+Header decode_header(codec::Reader& r) {
+  Header h;
+  h.version = r.u32();
+  h.height = r.u64();
+  h.round = r.u32();
+  h.prev_hash = r.fixed<32>();
+  h.timestamp_us = r.i64();
+  h.proposer = get_address(r);
+  h.tx_root = r.fixed<32>();
+  h.prev_result.state_root = r.fixed<32>();
+  h.prev_result.receipts_root = r.fixed<32>();
+  h.prev_result.logs_bloom = r.fixed<256>();
+  h.validators_hash = r.fixed<32>();
+  h.prev_qc_hash = r.fixed<32>();
+  h.next_validators_hash = h.version == kBlockVersionNextValidators ? r.fixed<32>() : h.validators_hash;
+  return h;
+}
+
 Hash32 hash_pair(const Hash32& a, const Hash32& b) {
   uint8_t buf[64];
   std::memcpy(buf, a.data(), 32);
@@ -132,6 +150,19 @@ Hash32 Header::hash() const {
   return crypto::sha3_256(w.out());
 }
 
+Bytes Header::encode() const {
+  codec::Writer w;
+  encode_header(w, *this);
+  return w.take();
+}
+
+std::optional<Header> Header::decode(BytesView b) {
+  codec::Reader r(b);
+  Header h = decode_header(r);
+  if (!r.finish() || (h.version != kBlockVersion && h.version != kBlockVersionNextValidators)) return std::nullopt;
+  return h;
+}
+
 Bytes Block::encode() const {
   codec::Writer w;
   encode_header(w, header);
@@ -147,19 +178,7 @@ Result<Block> Block::decode(BytesView b, const KnownTx& known) {
   codec::Reader r(b);
   Block blk;
   auto& h = blk.header;
-  h.version = r.u32();
-  h.height = r.u64();
-  h.round = r.u32();
-  h.prev_hash = r.fixed<32>();
-  h.timestamp_us = r.i64();
-  h.proposer = get_address(r);
-  h.tx_root = r.fixed<32>();
-  h.prev_result.state_root = r.fixed<32>();
-  h.prev_result.receipts_root = r.fixed<32>();
-  h.prev_result.logs_bloom = r.fixed<256>();
-  h.validators_hash = r.fixed<32>();
-  h.prev_qc_hash = r.fixed<32>();
-  h.next_validators_hash = h.version == kBlockVersionNextValidators ? r.fixed<32>() : h.validators_hash;
+  h = decode_header(r);
   blk.prev_qc = decode_qc(r);
   uint64_t ntx = r.count(kBlockTxCountMax);
   blk.txs.reserve(ntx);

@@ -79,7 +79,9 @@ struct Header {
   // differs from validators_hash (set_next_validators keeps the two in step).
   Hash32 next_validators_hash;
 
-  Hash32 hash() const;       // block hash
+  Hash32 hash() const;       // block hash: SHA3-256 of encode()
+  Bytes encode() const;
+  static std::optional<Header> decode(BytesView b);
   // The next set's hash as the header names it (version 1: its own set).
   const Hash32& next_validators() const {
     return version == kBlockVersionNextValidators ? next_validators_hash : validators_hash;

@@ -90,6 +90,7 @@ std::string ChainParams::to_json() const {
   }
   if (rpc_auth_signed) o["rpcAuth"] = "signed";
   if (!governance_json.empty()) o["governance"] = json::parse(governance_json);
+  if (ca) o["ca"] = json::object{{"name", ca->name}, {"ras", addresses(ca->ras)}, {"txPki", ca->tx_pki}};
   return json::serialize(o);
 }
 

@@ -55,6 +55,17 @@ struct Member {
   bool operator==(const Member&) const = default;
 };
 
+// The chain as certificate authority (docs/ca.md): genesis "ca": {"name", "ras", "txPki"}. Absent from
+// a genesis that has none, so older genesis files keep their chain id.
+struct CaParams {
+  std::string name;          // the CA's name: issuer DN "CN=<name>, O=Complexchain"
+  std::vector<Address> ras;  // registration authorities: who may request issuance and revoke
+  bool tx_pki = false;       // per-transaction PKI: a tx's sender must hold a live certificate
+  bool operator==(const CaParams&) const = default;
+};
+inline constexpr size_t kCaNameMax = 64;
+inline constexpr size_t kCaRasMax = 256;
+
 struct ChainParams {
   std::string channel = "icon_dex";     // the default channel name in ICON's tools
   uint64_t nid = 3;
@@ -94,6 +105,7 @@ struct ChainParams {
   // contract, governance/governance.hpp) as canonical JSON text; empty: the defaults (and absent from
   // the genesis JSON). node/ checks it with governance::parse_genesis.
   std::string governance_json;
+  std::optional<CaParams> ca;
 
   // The genesis validator set (weights and groups applied). Asserts the lists are consistent, which
   // node/genesis.cpp checked (ValidatorSet::make).

@@ -22,6 +22,7 @@ enum class TxReject {
   kStepLimitTooLow,      // below the minimum steps this tx needs
   kStepLimitTooHigh,     // above the channel's maximum
   kInsufficientBalance,  // cannot pay value + stepLimit * stepPrice
+  kNoCertificate,        // txPki: the sender holds no good certificate from the chain CA (docs/ca.md)
 };
 
 const char* to_string(TxReject r);

@@ -29,6 +29,7 @@ const char* to_string(TxReject r) {
     case TxReject::kStepLimitTooLow: return "stepLimit too low";
     case TxReject::kStepLimitTooHigh: return "stepLimit too high";
     case TxReject::kInsufficientBalance: return "insufficient balance";
+    case TxReject::kNoCertificate: return "no certificate";
   }
   return "unknown";
 }

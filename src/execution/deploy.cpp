@@ -8,6 +8,7 @@
 #include "acore/resolver.hpp"
 #include "alpha/system_contract.hpp"
 #include "governance/governance.hpp"
+#include "governance/ca_contract.hpp"
 #include "execution/accounts.hpp"
 #include "execution/exec_host.hpp"
 
@@ -173,6 +174,7 @@ const contracts::Registry& default_registry() {
     contracts::Registry r = contracts::make_native_registry();
     r.add_native(alpha::alpha_contract_address(), alpha::make_alpha_contract());
     r.add_native(governance::governance_contract_address(), governance::make_governance_contract());
+    r.add_native(governance::ca::ca_contract_address(), governance::ca::make_ca_contract());
     r.set_resolver(std::make_shared<const acore::Resolver>(acore::lua_runtime()));
     return r;
   }();

@@ -9,6 +9,7 @@
 #include "execution/deploy.hpp"
 #include "execution/exec_host.hpp"
 #include "execution/tx_handlers.hpp"
+#include "governance/ca_contract.hpp"
 
 namespace cx::execution {
 
@@ -20,6 +21,14 @@ using core::TxRejection;
 
 const contracts::Registry& registry_of(const BlockContext& ctx) {
   return ctx.registry ? *ctx.registry : default_registry();
+}
+
+std::optional<std::string> tx_pki_refusal(const state::StateReader& view, const core::ChainParams& params,
+                                          const core::Transaction& tx, int64_t time_us) {
+  if (!params.ca || !params.ca->tx_pki) return std::nullopt;
+  const core::Address ca = governance::ca::ca_contract_address();
+  auto get = [&](std::string_view key) { return view.get(contract_storage_key(ca, as_bytes(key))); };
+  return governance::ca::tx_pki_refusal(params, get, tx, time_us / 1'000'000);
 }
 
 Uint256 intrinsic_steps(const core::ChainParams& params, const core::Transaction& tx) {
@@ -43,6 +52,7 @@ std::optional<TxRejection> validate_tx(const state::StateReader& view, const cor
                        "timestamp " + std::to_string(tx.timestamp_us) + " µs is " + std::to_string(diff / 1000000) +
                            " s from the node's time; allowed window is ±" +
                            std::to_string(params.tx_timestamp_window_us / 1000000) + " s"};
+  if (auto refusal = tx_pki_refusal(view, params, tx, now_us)) return TxRejection{TxReject::kNoCertificate, *refusal};
   if (auto rejection = tx_handler(tx.data_type).admit(view, params, registry, tx)) return rejection;
   if (tx.step_limit > Uint256(params.step_limit_max))
     return TxRejection{TxReject::kStepLimitTooHigh, "stepLimit " + tx.step_limit.to_icon_hex() + " is above the maximum " +
@@ -76,6 +86,10 @@ Receipt apply_tx(Journal& journal, const BlockContext& ctx, const core::Transact
   if (tx.step_limit < run.steps) {
     run.failure = core::Failure{FailureCode::kOutOfStep, "out of step: needs " + run.steps.to_icon_hex()};
     run.steps = tx.step_limit;
+  } else if (auto refusal = tx_pki_refusal(journal, params, tx, ctx.timestamp_us)) {
+    // Admission checked it too, but only execution decides: the certificate may have been revoked or
+    // expired between admission and this block.
+    run.failure = core::Failure{FailureCode::kAccessDenied, *refusal};
   } else {
     tx_handler(tx.data_type).apply(run);
   }

@@ -35,6 +35,10 @@ std::optional<core::TxRejection> validate_tx(const state::StateReader& view, con
                                              int64_t now_us, const core::Transaction& tx,
                                              const contracts::Registry& registry = default_registry());
 
+// Per-transaction PKI (docs/ca.md): nullopt if the channel's txPki lets `tx` run at `time_us` in
+// `view`, else why not. validate_tx (admission) and apply_tx (the authority) both ask it.
+std::optional<std::string> tx_pki_refusal(const state::StateReader& view, const core::ChainParams& params,
+                                          const core::Transaction& tx, int64_t time_us);
 // Minimum steps a tx needs before any contract runs (default + input bytes).
 Uint256 intrinsic_steps(const core::ChainParams& params, const core::Transaction& tx);
 

@@ -166,6 +166,34 @@ void parse_validators(const json::value& vals, core::ChainParams& p) {
     }
   }
 }
+// "ca": {"name": "<CA name>", "ras": ["hx..."], "txPki": false} (docs/ca.md). The name defaults to
+// "<channel> chain CA"; it becomes the issuer DN of every certificate the chain records.
+std::optional<core::CaParams> parse_ca(const json::object& o, const std::string& channel) {
+  if (!o.contains("ca")) return std::nullopt;
+  if (!o.at("ca").is_object()) throw FieldError{"genesis: ca must be an object {name, ras, txPki}"};
+  const auto& c = o.at("ca").get_object();
+  for (const auto& kv : c)
+    if (kv.key() != "name" && kv.key() != "ras" && kv.key() != "txPki")
+      throw FieldError{"genesis: ca has an unknown field '" + std::string(kv.key()) + "'"};
+  core::CaParams ca;
+  ca.name = channel + " chain CA";
+  if (c.contains("name")) {
+    const auto& n = c.at("name");
+    if (!n.is_string() || n.get_string().empty() || n.get_string().size() > core::kCaNameMax)
+      throw FieldError{"genesis: ca.name must be a string of 1..64 characters"};
+    for (char ch : n.get_string())
+      if (!(std::isalnum(static_cast<unsigned char>(ch)) || ch == ' ' || ch == '_' || ch == '-' || ch == '.'))
+        throw FieldError{"genesis: ca.name may use only letters, digits, spaces, '_', '-' and '.'"};
+    ca.name = std::string(n.get_string());
+  }
+  ca.ras = address_list(c, "ras");
+  if (ca.ras.size() > core::kCaRasMax) throw FieldError{"genesis: ca.ras lists more than 256 RAs"};
+  if (c.contains("txPki")) {
+    if (!c.at("txPki").is_bool()) throw FieldError{"genesis: ca.txPki must be true or false"};
+    ca.tx_pki = c.at("txPki").get_bool();
+  }
+  return ca;
+}
 }  // namespace
 
 Result<core::ChainParams> parse_genesis(std::string_view text) {
@@ -232,6 +260,7 @@ Result<core::ChainParams> parse_genesis(std::string_view text) {
       p.governance_json = json::serialize(o.at("governance"));
     }
     if (auto g = governance::parse_genesis(p); !g) throw FieldError{"genesis: " + g.message()};
+    p.ca = parse_ca(o, p.channel);
     p.genesis_timestamp_us = static_cast<int64_t>(small_hex(o, "timestamp", 0));
     if (o.contains("message") && o.at("message").is_string()) p.genesis_message = std::string(o.at("message").get_string());
   } catch (const FieldError& e) {

@@ -19,6 +19,7 @@
 #include "base/metrics.hpp"
 #include "rpc/json_format.hpp"
 #include "rpc/params.hpp"
+#include "rpc/proof.hpp"
 #include "rpc/reads.hpp"
 
 namespace cx::rpc {
@@ -201,6 +202,7 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
         {"cx_getTokens", {&explorer::get_tokens}},
         {"cx_getValidators", {&explorer::get_validators}},
         {"cx_getChannels", {&explorer::get_channels}},
+        {"cx_getProof", {&proof::get_proof}},
         {"debug_estimateStep", {&reads::estimate_step, nullptr, /*debug_only=*/true}},
     };
     for (auto& [name, m] : methods) m.metrics = MethodMetrics::of(name);

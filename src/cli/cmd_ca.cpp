@@ -1,0 +1,250 @@
+// complexchain ca request|issue|revoke|status|verify: the chain as certificate authority from the
+// command line (docs/ca.md). `request` is the person's side (a self-signed certificate over their
+// ICON key), `issue` and `revoke` are the RA's txs, `status` asks the node, `verify` trusts only the
+// validator set it is given.
+#include <boost/json.hpp>
+#include <cstdio>
+#include <ctime>
+#include <fstream>
+#include <memory>
+
+#include "cli/args.hpp"
+#include "cli/ca_verify.hpp"
+#include "cli/commands.hpp"
+#include "cli/rpc_client.hpp"
+#include "cli/tx_send.hpp"
+#include "crypto/base64.hpp"
+#include "node/genesis.hpp"
+
+namespace cx::cli {
+
+namespace json = boost::json;
+namespace ca = governance::ca;
+
+namespace {
+
+constexpr const char* kCaUsage =
+    "usage: complexchain ca <request|issue|revoke|status|verify> [options]\n"
+    "\n"
+    "  request --keystore KS --subject \"CN=..,O=..\" --days N --out cert.pem\n"
+    "                                 make the self-signed certificate an RA submits (your ICON key)\n"
+    "  issue cert.pem --keystore RA_KS   the RA records the certificate on the chain (requestIssue)\n"
+    "  revoke --serial S --reason R --keystore RA_KS   the issuing RA revokes it\n"
+    "  status SERIAL [--height H]     the status the node reports (good, revoked, expired, unknown)\n"
+    "  verify cert.pem --genesis FILE [--height H]   check the certificate and its status against\n"
+    "                                 the genesis validators, with a Merkle proof and the block's QC\n";
+
+int fail(const std::string& message) {
+  std::fprintf(stderr, "error: %s\n", message.c_str());
+  return 1;
+}
+
+RpcReply ca_read(RpcClient& client, std::string_view method, json::object params, std::optional<uint64_t> height = std::nullopt) {
+  json::object req{{"to", ca::ca_contract_address().to_string()},
+                   {"dataType", "call"},
+                   {"data", {{"method", method}, {"params", std::move(params)}}}};
+  if (height) req["height"] = Uint256(*height).to_icon_hex();
+  return client.call("icx_call", std::move(req));
+}
+
+Result<RpcClient*> client_of(const Args& args, std::unique_ptr<RpcClient>& holder) { return tx_open_client(args, holder); }
+
+// The CA's issuer name and network id: --ca-name and --nid, or asked from the node (getCa).
+Result<ca::Expect> expect_of(const Args& args) {
+  auto name = args.get("ca-name");
+  auto nid = args.get("nid");
+  if (name && !name->empty() && nid && !nid->empty()) {
+    auto n = parse_height(*nid);
+    if (!n) return Result<ca::Expect>::error("--nid: expected a number");
+    return ca::Expect{*name, *n};
+  }
+  std::unique_ptr<RpcClient> holder;
+  auto client = client_of(args, holder);
+  if (!client) return client.status();
+  RpcReply r = ca_read(**client, "getCa", {});
+  if (!r.ok()) return Result<ca::Expect>::error("getCa: " + r.error->describe());
+  const json::object& o = r.result.as_object();
+  return ca::Expect{std::string(o.at("name").as_string()), o.at("nid").to_number<uint64_t>()};
+}
+
+std::vector<OptionSpec> with_ca(std::vector<OptionSpec> o) {
+  o.push_back({"ca-name", "NAME", "the CA's name (default: asked from the node)", ""});
+  return o;
+}
+
+int ca_request(const Argv& argv) {
+  auto options = with_ca(tx_signing_options());
+  options.insert(options.begin(), {{"subject", "DN", "the subject, e.g. \"CN=Kim Minsu,O=Bank A\" (CN, O, OU, C, L, ST)", ""},
+                                   {"days", "N", "validity in days, at most 1096 (3 years)", "365"},
+                                   {"out", "FILE", "where to write the certificate (PEM)", "cert.pem"}});
+  Args args("complexchain ca request --keystore KS --subject DN [options]",
+            "Make the certificate request: an X.509 certificate over your ICON key, signed by that key, with the "
+            "chain CA's issuer name and a fresh request id. Give it to a registration authority.", options);
+  int code = 0;
+  if (!args.parse(argv, code)) return code;
+  auto signer = load_signer(args);
+  if (!signer) return fail(signer.message());
+  auto expect = expect_of(args);
+  if (!expect) return fail(expect.message());
+  auto days = parse_height(args.get_or("days", "365"));
+  if (!days || *days == 0 || *days > 1096) return fail("--days: expected 1..1096");
+  Hash32 request_id;
+  os_random().fill(request_id.bytes);
+  // The start a minute back, so that a chain whose clock is a little behind still finds it started.
+  const int64_t now = static_cast<int64_t>(std::time(nullptr)) - 60;
+  auto der = ca::make_certificate(ca::Request{signer->key, args.get_or("subject", ""), now, static_cast<uint32_t>(*days), *expect, request_id});
+  if (!der) return fail(der.message());
+  const std::string out = args.get_or("out", "cert.pem");
+  std::ofstream(out) << ca::to_pem(*der);
+  std::printf("wrote %s: serial %s, holder %s\n", out.c_str(), ca::serial_of(expect->nid, request_id).c_str(),
+              signer->address.to_string().c_str());
+  return 0;
+}
+
+Result<Bytes> read_cert(const std::string& path) {
+  auto text = read_text_file(path);
+  if (!text) return text.status();
+  return ca::der_of(*text);
+}
+
+int ca_issue(const Argv& argv) {
+  Args args("complexchain ca issue CERT.pem --keystore RA_KS [options]",
+            "As a registration authority, record a certificate request on the chain (the CA contract's requestIssue). "
+            "Verify the person first: the chain checks the certificate, not who holds it.", tx_signing_options());
+  int code = 0;
+  if (!args.parse(argv, code)) return code;
+  if (args.positionals().size() != 1) return fail("issue needs the certificate file");
+  auto der = read_cert(args.positionals()[0]);
+  if (!der) return fail(der.message());
+  TxSpec spec;
+  spec.to = ca::ca_contract_address();
+  spec.data_type = "call";
+  spec.data = json::object{{"method", "requestIssue"}, {"params", {{"cert", crypto::base64_encode(*der)}}}};
+  if (!args.get("step-limit") && !args.flag("estimate")) spec.step_limit = Uint256(10'000'000);
+  return tx_sign_and_send(args, std::move(spec));
+}
+
+int ca_revoke(const Argv& argv) {
+  auto options = tx_signing_options();
+  options.insert(options.begin(), {{"serial", "HEX", "the certificate's serial (32 hex digits)", ""},
+                                   {"reason", "TEXT", "why (e.g. keyCompromise, affiliationChanged)", "unspecified"}});
+  Args args("complexchain ca revoke --serial S --keystore RA_KS [options]", "As the issuing RA, revoke a certificate.", options);
+  int code = 0;
+  if (!args.parse(argv, code)) return code;
+  TxSpec spec;
+  spec.to = ca::ca_contract_address();
+  spec.data_type = "call";
+  spec.data = json::object{{"method", "revoke"}, {"params", {{"serial", args.get_or("serial", "")}, {"reason", args.get_or("reason", "")}}}};
+  if (!args.get("step-limit") && !args.flag("estimate")) spec.step_limit = Uint256(10'000'000);
+  return tx_sign_and_send(args, std::move(spec));
+}
+
+int ca_status(const Argv& argv) {
+  Args args("complexchain ca status SERIAL [--height H]", "The status of a certificate as the node reports it (icx_call getStatus).",
+            {{"rpc", "URL", "node JSON-RPC endpoint", kDefaultRpcUrl}, {"height", "H", "read at this height", ""}});
+  int code = 0;
+  if (!args.parse(argv, code)) return code;
+  if (args.positionals().size() != 1) return fail("status needs the serial");
+  std::optional<uint64_t> height;
+  if (auto h = args.get("height"); h && !h->empty()) {
+    height = parse_height(*h);
+    if (!height) return fail("--height: expected a number");
+  }
+  std::unique_ptr<RpcClient> holder;
+  auto client = client_of(args, holder);
+  if (!client) return fail(client.message());
+  RpcReply r = ca_read(**client, "getStatus", {{"serial", args.positionals()[0]}}, height);
+  if (!r.ok()) return fail(r.error->describe());
+  std::printf("%s\n", json::serialize(r.result).c_str());
+  return 0;
+}
+
+int ca_verify(const Argv& argv) {
+  Args args("complexchain ca verify CERT.pem --genesis FILE [options]",
+            "Check a certificate and its status from the chain alone: the status entry's Merkle proof against the state "
+            "root of a block, and that block's QC against the genesis validators. The node is not trusted. Exit 0 only "
+            "if the certificate is good at that height.",
+            {{"rpc", "URL", "node JSON-RPC endpoint (cx_getProof)", kDefaultRpcUrl},
+             {"genesis", "FILE", "the channel's genesis: the trusted validators, CA name and nid", ""},
+             {"height", "H", "the state after this block (default: the latest with a certified successor)", ""},
+             {"proof", "FILE", "check this saved cx_getProof result instead of asking the node", ""},
+             {"json", "", "print the result as JSON", ""}});
+  int code = 0;
+  if (!args.parse(argv, code)) return code;
+  if (args.positionals().size() != 1) return fail("verify needs the certificate file");
+  auto der = read_cert(args.positionals()[0]);
+  if (!der) return fail(der.message());
+  auto genesis_text = read_text_file(args.get_or("genesis", ""));
+  if (!genesis_text) return fail("--genesis: " + genesis_text.message());
+  auto params = node::parse_genesis(*genesis_text);
+  if (!params) return fail(params.message());
+  if (!params->ca) return fail("the genesis has no \"ca\": this channel has no certificate authority");
+  const ca::Expect expect{params->ca->name, params->nid};
+  json::object proof;
+  if (auto file = args.get("proof"); file && !file->empty()) {
+    auto text = read_text_file(*file);
+    if (!text) return fail(text.message());
+    boost::system::error_code ec;
+    json::value v = json::parse(*text, ec);
+    if (ec || !v.is_object()) return fail("--proof: not a JSON object");
+    proof = v.get_object();
+  } else {
+    auto checked = ca::check_certificate(*der, expect);
+    if (auto* e = std::get_if<std::string>(&checked)) return fail("certificate: " + *e);
+    json::object req{{"address", ca::ca_contract_address().to_string()},
+                     {"key", ca::status_key(std::get<ca::CertFields>(checked).serial)}};
+    if (auto h = args.get("height"); h && !h->empty()) {
+      auto height = parse_height(*h);
+      if (!height) return fail("--height: expected a number");
+      req["height"] = Uint256(*height).to_icon_hex();
+    }
+    std::unique_ptr<RpcClient> holder;
+    auto client = client_of(args, holder);
+    if (!client) return fail(client.message());
+    RpcReply r = (*client)->call("cx_getProof", std::move(req));
+    if (!r.ok()) return fail("cx_getProof: " + r.error->describe());
+    if (!r.result.is_object()) return fail("cx_getProof: not an object");
+    proof = r.result.get_object();
+  }
+  auto v = verify_certificate(*der, proof, expect, params->validator_set());
+  if (!v) return fail("not verified: " + v.message());
+  const std::string status(ca::to_string(v->status));
+  if (args.flag("json")) {
+    json::object o{{"serial", v->cert.serial}, {"status", status}, {"height", v->height},
+                   {"holder", v->cert.holder.to_string()}, {"subject", v->cert.subject},
+                   {"issuedHeight", v->record.issued_height}, {"certifiedBlock", v->certified_block.hex()}};
+    if (v->record.revoked_height) o["revokedHeight"] = *v->record.revoked_height;
+    std::printf("%s\n", json::serialize(o).c_str());
+  } else {
+    std::printf("certificate %s (%s, holder %s): %s at height %llu, issued at %llu%s; proven by block %s certified by a quorum of the genesis validators\n",
+                v->cert.serial.c_str(), v->cert.subject.c_str(), v->cert.holder.to_string().c_str(), status.c_str(),
+                static_cast<unsigned long long>(v->height), static_cast<unsigned long long>(v->record.issued_height),
+                v->record.revoked_height ? (", revoked at " + std::to_string(*v->record.revoked_height) + " (" + v->record.reason + ")").c_str() : "",
+                v->certified_block.hex().c_str());
+  }
+  return v->status == ca::CertStatus::kGood ? 0 : 3;
+}
+
+}  // namespace
+
+int cmd_ca(const Argv& argv) {
+  if (argv.empty()) {
+    std::fputs(kCaUsage, stderr);
+    return 2;
+  }
+  const std::string& sub = argv.front();
+  Argv rest(argv.begin() + 1, argv.end());
+  if (sub == "--help" || sub == "-h" || sub == "help") {
+    std::fputs(kCaUsage, stdout);
+    return 0;
+  }
+  if (sub == "request") return ca_request(rest);
+  if (sub == "issue") return ca_issue(rest);
+  if (sub == "revoke") return ca_revoke(rest);
+  if (sub == "status") return ca_status(rest);
+  if (sub == "verify") return ca_verify(rest);
+  std::fprintf(stderr, "error: unknown ca subcommand '%s'\n\n%s", sub.c_str(), kCaUsage);
+  return 2;
+}
+
+}  // namespace cx::cli

@@ -1,0 +1,74 @@
+#pragma once
+// The chain CA (docs/ca.md): a native system contract at cx0000000000000000000000000000000000000a03.
+// It holds no key. A registration authority (RA) submits a certificate the subject signed itself
+// (ca_cert.hpp); the contract checks it and records it as issued at this height; the RA that issued
+// it may revoke it. A certificate is valid only while the chain's state says so, and that state is
+// provable against a block the validators certified (cx_getProof, `complexchain ca verify`).
+//
+// Methods: requestIssue(cert) [RA] · revoke(serial, reason) [the issuing RA] ·
+// getCertificate(serial) · getStatus(serial) · certificatesOf(address) · getCa() [readonly, at any
+// height with icx_call's `height`].
+//
+// Storage (contract storage keys, text):
+//   "status/<serial>"    the status record (encode_status): what proofs show and txPki reads
+//   "cert/<serial>"      the DER
+//   "holder/<hx>"        JSON list of the serials issued to that key's address (pruned of dead ones)
+//   "subject/<sha3>"     the serial of the live certificate with that subject DN (subject unique)
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "contracts/contract.hpp"
+#include "core/chain_params.hpp"
+#include "core/transaction.hpp"
+
+namespace cx::governance::ca {
+
+// Live certificates one address may hold at a time (CHAIN ID: up to 5 devices per person).
+inline constexpr size_t kLivePerHolderMax = 5;
+inline constexpr size_t kReasonMax = 64;
+
+core::Address ca_contract_address();
+std::shared_ptr<const contracts::Contract> make_ca_contract();
+
+// Whether `a` is a registration authority of this channel. The one place that decides it: today the
+// genesis "ca.ras"; governance's member roles ("ra") can take its place.
+bool is_ra(const core::ChainParams& params, const core::Address& a);
+
+struct StatusRecord {
+  Hash32 cert_hash;
+  core::Address holder;
+  core::Address ra;
+  uint64_t issued_height = 0;
+  int64_t not_before_s = 0;
+  int64_t not_after_s = 0;
+  Hash32 subject_hash;
+  std::optional<uint64_t> revoked_height;
+  std::string reason;
+};
+// Canonical JSON text (fixed key order); decode refuses anything else.
+std::string encode_status(const StatusRecord& r);
+std::optional<StatusRecord> decode_status(std::string_view text);
+
+enum class CertStatus { kGood, kRevoked, kExpired, kNotYetValid };
+// The status of a recorded certificate at block time `time_s` of the state it was read from.
+CertStatus status_at(const StatusRecord& r, int64_t time_s);
+std::string_view to_string(CertStatus s);
+
+std::string status_key(std::string_view serial);
+std::string cert_key(std::string_view serial);
+std::string holder_key(const core::Address& a);
+
+// Reads a key of the CA contract's storage in some state.
+using StorageGet = std::function<std::optional<Bytes>(std::string_view key)>;
+
+// Per-transaction PKI: nullopt if `tx` may run, else why not. With txPki off (or no CA) every tx may;
+// with it on, the sender must hold a certificate good at `time_s` (issued, not revoked, inside its
+// validity) whose key is the sender's key (the holder address is the hash of the certified key, and
+// the tx's signature recovers to its sender). Bootstrapping: an RA's txs to the CA contract need none.
+std::optional<std::string> tx_pki_refusal(const core::ChainParams& params, const StorageGet& get,
+                                          const core::Transaction& tx, int64_t time_s);
+
+}  // namespace cx::governance::ca
