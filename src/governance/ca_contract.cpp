@@ -9,6 +9,7 @@
 #include "contracts/native.hpp"
 #include "crypto/base64.hpp"
 #include "governance/ca_cert.hpp"
+#include "governance/governance.hpp"
 
 namespace cx::governance::ca {
 
@@ -104,7 +105,7 @@ std::optional<std::vector<std::string>> live_serials(Host& h, const core::Addres
 CallResult request_issue(Host& h, const json::value& p) {
   if (auto r = no_ca(h)) return *r;
   const core::ChainParams& params = h.params();
-  if (!is_ra(params, h.frame().caller)) return refuse(h.frame().caller.to_string() + " is not a registration authority of this channel");
+  if (!is_ra_now(h, h.frame().caller)) return refuse(h.frame().caller.to_string() + " is not a registration authority of this channel");
   auto b64 = str_param(p, "cert", kCertBytesMax * 4 / 3 + 4);
   if (!b64) return bad("cert: expected the certificate's DER in base64, at most " + std::to_string(kCertBytesMax) + " bytes");
   auto der = crypto::base64_decode(*b64);
@@ -275,6 +276,20 @@ std::shared_ptr<const contracts::Contract> make_ca_contract() {
 
 bool is_ra(const core::ChainParams& params, const core::Address& a) {
   return params.ca && std::find(params.ca->ras.begin(), params.ca->ras.end(), a) != params.ca->ras.end();
+}
+
+bool is_ra_now(Host& h, const core::Address& a) {
+  if (is_ra(h.params(), a)) return true;
+  contracts::CallArgs args;
+  args.contract = governance_contract_address();
+  args.method = "getMember";
+  args.params = json::object{{"address", a.to_string()}};
+  args.access = contracts::Access::kReadOnly;
+  const contracts::CallResult r = h.call(args);
+  const json::object* m = r.ok ? r.output.if_object() : nullptr;
+  if (!m || !m->contains("status") || m->at("status") != "active" || !m->contains("roles")) return false;
+  const json::array* roles = m->at("roles").if_array();
+  return roles && std::find(roles->begin(), roles->end(), json::value("ra")) != roles->end();
 }
 
 std::string status_key(std::string_view serial) { return "status/" + std::string(serial); }

@@ -33,9 +33,12 @@ inline constexpr size_t kReasonMax = 64;
 core::Address ca_contract_address();
 std::shared_ptr<const contracts::Contract> make_ca_contract();
 
-// Whether `a` is a registration authority of this channel. The one place that decides it: today the
-// genesis "ca.ras"; governance's member roles ("ra") can take its place.
+// Whether `a` is a registration authority named by the genesis "ca.ras" (these alone may send their
+// issuance txs without a certificate of their own under txPki: someone must be first).
 bool is_ra(const core::ChainParams& params, const core::Address& a);
+// Whether `a` may issue now: a genesis RA, or an active member whose governance roles include "ra"
+// (docs/governance.md; read through the governance contract at cx…0a02).
+bool is_ra_now(contracts::Host& h, const core::Address& a);
 
 struct StatusRecord {
   Hash32 cert_hash;

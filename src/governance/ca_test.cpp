@@ -10,6 +10,7 @@
 #include "execution/test_probe.hpp"
 #include "governance/ca_cert.hpp"
 #include "governance/ca_contract.hpp"
+#include "governance/governance.hpp"
 
 namespace cx::governance::ca {
 namespace {
@@ -199,6 +200,36 @@ TEST(CaContract, IssuesRefusesRevokesAndReadsAtHeights) {
             serial + " was revoked at height " + std::to_string(revoked_at));
   // The subject is free again once its certificate is revoked.
   EXPECT_EQ(failure_of(chain.one(kT0, issue(10, cert(1, "CN=Kim Minsu,O=Bank A", 9)))), "success");
+}
+
+// An RA named by governance (an active member with the role "ra") issues like a genesis RA; suspended,
+// it no longer may.
+TEST(CaContract, AGovernanceMemberWithTheRaRoleIssues) {
+  CaChain chain;
+  chain.params.validators = {addr(20)};
+  chain.params.members = {{addr(20), core::MemberRole::kValidator, "Regulator", 1, 0},
+                          {addr(2), core::MemberRole::kClient, "Bank B", 3, 0}};
+  chain.params.accounts.push_back({addr(20), core::testing::icx(1000)});
+  chain.states.clear();
+  std::map<Bytes, Bytes> genesis;
+  for (const auto& [k, v] : execution::genesis_changes(chain.params))
+    if (v) genesis[k] = *v;
+  chain.states.push_back(std::move(genesis));
+  auto gov = [&](std::string_view action, json::object args) {
+    TxFields f;
+    f.from = addr(20);
+    f.to = governance_contract_address();
+    f.step_limit = 100'000'000;
+    f.data = call_data("propose", json::object{{"action", action}, {"args", std::move(args)}});
+    return failure_of(chain.one(kT0, f));
+  };
+  const Bytes der = cert(1, "CN=Park,O=Bank B", 1);
+  EXPECT_EQ(failure_of(chain.one(kT0, issue(2, der))), addr(2).to_string() + " is not a registration authority of this channel");
+  ASSERT_EQ(gov("setRoles", {{"address", addr(2).to_string()}, {"roles", json::array{"ra"}}}), "success");
+  EXPECT_EQ(failure_of(chain.one(kT0, issue(2, der))), "success");
+  ASSERT_EQ(gov("suspendMember", {{"address", addr(2).to_string()}}), "success");
+  EXPECT_EQ(failure_of(chain.one(kT0, issue(2, cert(3, "CN=Yoon,O=Bank B", 2)))),
+            addr(2).to_string() + " is not a registration authority of this channel");
 }
 
 TEST(CaContract, FiveLiveCertificatesPerHolder) {
