@@ -7,6 +7,7 @@
 #include <array>
 #include <cstdint>
 
+#include "base/assert.hpp"
 #include "base/metrics.hpp"
 #include "base/progress.hpp"
 #include "channel/view.hpp"
@@ -28,11 +29,15 @@ class ChannelMetrics {
   // The event loop's thread, after each event or timer the core handled; `now_us` is monotonic.
   void after_event(const ChannelCore& core, int64_t now_us);
   // Any thread.
-  void on_rejected(core::TxReject reason) { m_failed[static_cast<size_t>(reason)]->inc(); }
+  void on_rejected(core::TxReject reason) {
+    const size_t i = static_cast<size_t>(reason);
+    CX_ASSERT_MSG(i < m_failed.size(), "a TxReject beyond kTxRejectCount");
+    m_failed[i]->inc();
+  }
   void on_peer(bool up) { m_peers.add(up ? 1 : -1); }
 
  private:
-  static constexpr size_t kRejectReasons = static_cast<size_t>(core::TxReject::kInsufficientBalance) + 1;
+  static constexpr size_t kRejectReasons = core::kTxRejectCount;
 
   const std::string m_channel;
   metrics::Gauge& m_height;

@@ -24,6 +24,9 @@ enum class TxReject {
   kInsufficientBalance,  // cannot pay value + stepLimit * stepPrice
   kNoCertificate,        // txPki: the sender holds no good certificate from the chain CA (docs/ca.md)
 };
+// How many reasons there are: tables indexed by TxReject size themselves with this. Keep it after the
+// last reason above.
+inline constexpr size_t kTxRejectCount = static_cast<size_t>(TxReject::kNoCertificate) + 1;
 
 const char* to_string(TxReject r);
 
