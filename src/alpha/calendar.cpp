@@ -31,18 +31,7 @@ bool valid_name(std::string_view n) {
 // a genesis without tiers makes its validators tier 1). A chain created before governance has none: its
 // validators govern, as before.
 bool is_governor(Host& h, const core::Address& who) {
-  contracts::CallArgs a;
-  a.contract = governance::governance_contract_address();
-  a.method = "getMember";
-  a.params = json::object{{"address", who.to_string()}};
-  a.access = contracts::Access::kReadOnly;
-  CallResult r = h.call(a);
-  if (r.ok) {
-    const json::object* m = r.output.if_object();
-    const json::value* tier = m ? m->if_contains("tier") : nullptr;
-    const json::value* status = m ? m->if_contains("status") : nullptr;
-    return tier && tier->is_number() && tier->to_number<int64_t>() <= 2 && status && *status == "active";
-  }
+  if (const auto m = governance::member_now(h, who)) return m->tier <= 2 && !m->suspended;
   const auto& validators = h.params().validators;
   return std::find(validators.begin(), validators.end(), who) != validators.end();
 }

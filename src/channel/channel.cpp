@@ -412,15 +412,16 @@ class ChannelImpl final : public Channel, private p2p::Handler {
   std::unique_ptr<p2p::Network> m_network;
 };
 
-// Every validator of the set in force at `height` with its signing record. The node runs one set from
-// genesis (ChannelCore's schedule is params.validator_set() throughout), which the index counts against.
+// Every validator of the set in force at `height` (the schedule the core learned from final state, as
+// the latest view carries it; the genesis set before the first view) with its signing record.
 Result<ValidatorsAt> ChannelImpl::validators_at(std::optional<uint64_t> height) const {
   if (!m_explorer) return ChannelApi::validators_at(height);
   const uint64_t last = last_height();
   const uint64_t h = height.value_or(last);
   if (h > last)
     return Status::error("height " + std::to_string(h) + " is not committed yet (latest is " + std::to_string(last) + ")");
-  const core::ValidatorSet set = m_options.params.validator_set();
+  const ViewPtr view = m_reads.view();
+  const core::ValidatorSet set = view && view->schedule ? view->schedule->at(h) : m_options.params.validator_set();
   ValidatorsAt out;
   out.height = h;
   out.total_weight = set.total_weight();

@@ -280,16 +280,8 @@ bool is_ra(const core::ChainParams& params, const core::Address& a) {
 
 bool is_ra_now(Host& h, const core::Address& a) {
   if (is_ra(h.params(), a)) return true;
-  contracts::CallArgs args;
-  args.contract = governance_contract_address();
-  args.method = "getMember";
-  args.params = json::object{{"address", a.to_string()}};
-  args.access = contracts::Access::kReadOnly;
-  const contracts::CallResult r = h.call(args);
-  const json::object* m = r.ok ? r.output.if_object() : nullptr;
-  if (!m || !m->contains("status") || m->at("status") != "active" || !m->contains("roles")) return false;
-  const json::array* roles = m->at("roles").if_array();
-  return roles && std::find(roles->begin(), roles->end(), json::value("ra")) != roles->end();
+  const auto m = member_now(h, a);
+  return m && !m->suspended && (m->roles & kRoleRa);
 }
 
 std::string status_key(std::string_view serial) { return "status/" + std::string(serial); }

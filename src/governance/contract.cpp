@@ -4,6 +4,7 @@
 
 #include "contracts/native.hpp"
 #include "governance/actions.hpp"
+#include "governance/model.hpp"
 
 namespace cx::governance {
 namespace {
@@ -366,6 +367,16 @@ core::Address governance_contract_address() {
   id.bytes[18] = 0x0a;
   id.bytes[19] = 0x02;
   return core::Address::contract(id);
+}
+
+std::optional<Member> member_now(contracts::Host& h, const core::Address& a) {
+  contracts::CallArgs args;
+  args.contract = governance_contract_address();
+  args.method = "getMember";
+  args.params = boost::json::object{{"address", a.to_string()}};
+  args.access = contracts::Access::kReadOnly;
+  const contracts::CallResult r = h.call(args);
+  return r.ok ? model::member_from(r.output) : std::nullopt;
 }
 
 std::shared_ptr<const contracts::Contract> make_governance_contract() {

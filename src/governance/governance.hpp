@@ -57,6 +57,11 @@ struct Member {
   bool suspended = false;
 };
 
+// The member `a` as the governance contract holds it now, read through its getMember method (a
+// read-only call, charged to the caller's frame) — the one way other contracts ask who a member is.
+// nullopt: not a member, or a chain without governance state.
+std::optional<Member> member_now(contracts::Host& h, const core::Address& a);
+
 // An approval rule: the members of `tiers` (a bit per tier: 1 << tier) vote; approved when the
 // approving votes' weight A and the eligible members' total weight T give A·den > num·T, or, for
 // num == den (unanimity), A == T. Rejected once the rest cannot reach that.
