@@ -163,6 +163,7 @@ int global_assign(lua_State* L) {
 int package_require(lua_State* L) {
   size_t n = 0;
   const char* name = luaL_checklstring(L, 1, &n);
+  lua_settop(L, 1);  // the indices below are absolute: extra arguments are dropped, as Lua's require does
   Vm& vm = vm_of(L);
   vm.text.assign(name, n);
   for (char& c : vm.text)

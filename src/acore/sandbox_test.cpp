@@ -463,6 +463,9 @@ TEST(Sandbox, EscapesOfTheIssueListAreRefused) {
       {"global write", "print = error", "cannot be assigned while a function runs"},
       {"require a path", "require('../../etc/passwd')", "the package has no file"},
       {"require a library", "require('string')", "the package has no file 'string.lua'"},
+      // Found by fuzz_lua_contract: a second argument shifted the stack the lookup reads (a crash).
+      {"require with two arguments", "require('n', 'int')", "the package has no file 'n.lua'"},
+      {"require with a table argument", "require('n', {}, 3)", "the package has no file 'n.lua'"},
       {"table.move range", "table.move({}, 1, 1 << 40, 2)", "out of step", FailureCode::kOutOfStep},
       {"table.move float range", "table.move({}, 1, 1e15, 2)", "out of step", FailureCode::kOutOfStep},
       {"table.unpack range", "return select('#', table.unpack({}, 1, 1e7))", "too many results"},
