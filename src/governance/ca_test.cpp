@@ -291,7 +291,7 @@ TxFields issue_for(uint8_t ra, const Bytes& der, const Hash32& person, std::stri
 TEST(CaPolicy, FiveConsecutivePinFailuresSuspendAndAnRaResets) {
   CaChain chain;
   const std::string serial = serial_of(3, request_id(1));
-  ASSERT_EQ(failure_of(chain.one(kT0, issue(10, cert(1, "CN=Kim,O=Bank A", 1)))), "success");
+  ASSERT_EQ(failure_of(chain.one(kT0, issue_for(10, cert(1, "CN=Kim,O=Bank A", 1), bid(1)))), "success");
   auto pin = [&](uint8_t from, json::object extra = {}) {
     extra["serial"] = serial;
     return failure_of(chain.one(kT0, ca_call(from, "reportPinFailure", std::move(extra))));
@@ -315,6 +315,10 @@ TEST(CaPolicy, FiveConsecutivePinFailuresSuspendAndAnRaResets) {
   EXPECT_EQ(chain.status(serial), "suspended");
   EXPECT_EQ(chain.status(serial, suspended_at - 1), "good") << "good before the suspension's height";
   EXPECT_EQ(pin(1), serial + " is suspended since height " + std::to_string(suspended_at));
+  EXPECT_EQ(failure_of(chain.one(kT0, ca_call(10, "suspend", {{"serial", serial}, {"reason", "lost"}}))),
+            serial + " is suspended since height " + std::to_string(suspended_at));
+  EXPECT_EQ(failure_of(chain.one(kT0, issue_for(10, cert(4, "CN=Kim,O=tablet", 6), bid(1), serial))),
+            "verifiedBy: " + serial + " is not a good certificate of this person") << "a suspended one does not verify anyone";
   EXPECT_EQ(failure_of(chain.one(kT0, ca_call(1, "reset", {{"serial", serial}, {"reason", "self"}}))),
             addr(1).to_string() + " is not a registration authority of this channel");
   EXPECT_EQ(failure_of(chain.one(kT0, ca_call(11, "reset", {{"serial", serial}}))), "reason: expected text of 1..64 characters");
