@@ -137,9 +137,10 @@ test('request, issue, verify from the chain alone, txPki, revoke', { timeout: 18
 
 // CHAIN ID's policy through `cert` (the same command as `ca`): the holder's app reports 5 wrong PINs,
 // signed with the certified key; the 5th suspends the certificate (status, verify's exit code 4, txPki
-// refuses the holder); an RA resets it and it is good again, while the earlier heights keep their status.
+// refuses the holder); an RA resets it and it is good again, while the earlier heights keep their status;
+// the person's second device is registered with the same BID, verified by the first certificate.
 test('cert alias: 5 PIN failures suspend, an RA resets', { timeout: 180000 }, async () => {
-  const { node, dir, genesisFile, ra, holder } = await startCaNode(PORT + 1);
+  const { node, dir, genesisFile, ra, holder, stranger } = await startCaNode(PORT + 1);
   const url = node.url;
   const at = heightBumper(url, ra);
   const ok = (r) => { assert.equal(r.code, 0, r.out + r.err); return r; };
@@ -185,6 +186,16 @@ test('cert alias: 5 PIN failures suspend, an RA resets', { timeout: 180000 }, as
     const earlier = verify('--height', String(suspendedAt));
     assert.equal(earlier.code, 4, earlier.out + earlier.err);
     assert.equal(JSON.parse(ok(run(['cert', 'status', serial, '--height', String(suspendedAt - 1), '--rpc', url])).out).status, 'good');
+
+    // The same person's second device, registered on the strength of the first certificate (verifiedBy).
+    const tablet = path.join(dir, 'tablet.pem');
+    const second = ok(run(['cert', 'request', '--key-file', stranger.file, '--subject', 'CN=Lee Jiwoo,O=Bank C', '--days', '30',
+      '--out', tablet, '--rpc', url])).out.match(/serial ([0-9a-f]{32})/)[1];
+    ok(run(['cert', 'issue', tablet, '--bid', bid, '--verified-by', serial, '--key-file', ra.file, '--rpc', url, '--wait']));
+    assert.equal(JSON.parse(ok(run(['cert', 'status', second, '--rpc', url])).out).verifiedBy, serial);
+    const person = JSON.parse(ok(run(['contract', 'call', 'cx0000000000000000000000000000000000000a03', 'certificatesOfPerson',
+      '--params', JSON.stringify({ bid }), '--rpc', url, '--json'])).out);
+    assert.deepEqual(person.map((c) => c.serial).sort(), [serial, second].sort());
   } finally {
     await node.kill('SIGTERM');
     node.remove();
