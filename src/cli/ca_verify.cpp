@@ -78,7 +78,7 @@ Result<VerifiedStatus> verify_certificate(BytesView der, const json::object& pro
   out.height = header->height;
   out.certified_block = next->hash();
   out.block_time_s = header->timestamp_us / 1'000'000;
-  out.status = ca::status_at(*record, out.block_time_s);
+  out.status = ca::status_at(*record, out.block_time_s, out.height);
   return out;
 }
 

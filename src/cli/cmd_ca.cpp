@@ -24,15 +24,20 @@ namespace ca = governance::ca;
 namespace {
 
 constexpr const char* kCaUsage =
-    "usage: complexchain ca <request|issue|revoke|status|verify> [options]\n"
+    "usage: complexchain ca <request|issue|revoke|report-pin|suspend|reset|status|verify> [options]\n"
+    "       (complexchain cert … is the same command)\n"
     "\n"
     "  request --keystore KS --subject \"CN=..,O=..\" --days N --out cert.pem\n"
     "                                 make the self-signed certificate an RA submits (your ICON key)\n"
-    "  issue cert.pem --keystore RA_KS   the RA records the certificate on the chain (requestIssue)\n"
+    "  issue cert.pem --keystore RA_KS [--bid HEX [--verified-by SERIAL]]\n"
+    "                                 the RA records the certificate on the chain (requestIssue)\n"
     "  revoke --serial S --reason R --keystore RA_KS   the issuing RA revokes it\n"
-    "  status SERIAL [--height H]     the status the node reports (good, revoked, expired, unknown)\n"
+    "  report-pin --serial S --keystore KS [--attempt N]   a wrong PIN (the 5th consecutive suspends)\n"
+    "  suspend|reset --serial S --reason R --keystore RA_KS   an RA suspends it, or resets PIN count and suspension\n"
+    "  status SERIAL [--height H]     the status the node reports (good, suspended, revoked, expired, unknown)\n"
     "  verify cert.pem --genesis FILE [--height H]   check the certificate and its status against\n"
-    "                                 the genesis validators, with a Merkle proof and the block's QC\n";
+    "                                 the genesis validators, with a Merkle proof and the block's QC\n"
+    "  bench --serials S,S [--clients C --batch B --seconds T]   getStatus queries per second\n";
 
 int fail(const std::string& message) {
   std::fprintf(stderr, "error: %s\n", message.c_str());
@@ -108,9 +113,12 @@ Result<Bytes> read_cert(const std::string& path) {
 }
 
 int ca_issue(const Argv& argv) {
-  Args args("complexchain ca issue CERT.pem --keystore RA_KS [options]",
+  auto options = tx_signing_options();
+  options.insert(options.begin(), {{"bid", "HEX", "the person's de-identified id (32 bytes, a keyed hash the RA computes; never personal data)", ""},
+                                   {"verified-by", "SERIAL", "a good certificate of the same person (registration at another member)", ""}});
+  Args args("complexchain ca issue CERT.pem --keystore RA_KS [--bid HEX [--verified-by SERIAL]] [options]",
             "As a registration authority, record a certificate request on the chain (the CA contract's requestIssue). "
-            "Verify the person first: the chain checks the certificate, not who holds it.", tx_signing_options());
+            "Verify the person first: the chain checks the certificate, not who holds it.", options);
   int code = 0;
   if (!args.parse(argv, code)) return code;
   if (args.positionals().size() != 1) return fail("issue needs the certificate file");
@@ -119,24 +127,65 @@ int ca_issue(const Argv& argv) {
   TxSpec spec;
   spec.to = ca::ca_contract_address();
   spec.data_type = "call";
-  spec.data = json::object{{"method", "requestIssue"}, {"params", {{"cert", crypto::base64_encode(*der)}}}};
+  json::object params{{"cert", crypto::base64_encode(*der)}};
+  if (auto bid = args.get("bid"); bid && !bid->empty()) params["bid"] = *bid;
+  if (auto by = args.get("verified-by"); by && !by->empty()) params["verifiedBy"] = *by;
+  spec.data = json::object{{"method", "requestIssue"}, {"params", std::move(params)}};
+  if (!args.get("step-limit") && !args.flag("estimate")) spec.step_limit = Uint256(10'000'000);
+  return tx_sign_and_send(args, std::move(spec));
+}
+
+// A tx to the CA contract about one certificate: `method` with {serial} and the named text options
+// (revoke, suspend, reset: reason; report-pin: attempt).
+struct SerialTx {
+  const char* method;
+  const char* usage;
+  const char* about;
+  std::vector<OptionSpec> options;  // each becomes a param of the same name when given
+};
+
+int ca_serial_tx(const Argv& argv, const SerialTx& t) {
+  auto options = tx_signing_options();
+  std::vector<OptionSpec> own{{"serial", "HEX", "the certificate's serial (32 hex digits)", ""}};
+  own.insert(own.end(), t.options.begin(), t.options.end());
+  options.insert(options.begin(), own.begin(), own.end());
+  Args args(t.usage, t.about, options);
+  int code = 0;
+  if (!args.parse(argv, code)) return code;
+  json::object params{{"serial", args.get_or("serial", "")}};
+  for (const auto& o : t.options)
+    if (auto v = args.get(o.name); v && !v->empty()) params[o.name] = *v;
+    else if (!o.default_value.empty()) params[o.name] = o.default_value;
+  TxSpec spec;
+  spec.to = ca::ca_contract_address();
+  spec.data_type = "call";
+  spec.data = json::object{{"method", t.method}, {"params", std::move(params)}};
   if (!args.get("step-limit") && !args.flag("estimate")) spec.step_limit = Uint256(10'000'000);
   return tx_sign_and_send(args, std::move(spec));
 }
 
 int ca_revoke(const Argv& argv) {
-  auto options = tx_signing_options();
-  options.insert(options.begin(), {{"serial", "HEX", "the certificate's serial (32 hex digits)", ""},
-                                   {"reason", "TEXT", "why (e.g. keyCompromise, affiliationChanged)", "unspecified"}});
-  Args args("complexchain ca revoke --serial S --keystore RA_KS [options]", "As the issuing RA, revoke a certificate.", options);
-  int code = 0;
-  if (!args.parse(argv, code)) return code;
-  TxSpec spec;
-  spec.to = ca::ca_contract_address();
-  spec.data_type = "call";
-  spec.data = json::object{{"method", "revoke"}, {"params", {{"serial", args.get_or("serial", "")}, {"reason", args.get_or("reason", "")}}}};
-  if (!args.get("step-limit") && !args.flag("estimate")) spec.step_limit = Uint256(10'000'000);
-  return tx_sign_and_send(args, std::move(spec));
+  return ca_serial_tx(argv, {"revoke", "complexchain ca revoke --serial S --keystore RA_KS [options]", "As the issuing RA, revoke a certificate.",
+                             {{"reason", "TEXT", "why (e.g. keyCompromise, affiliationChanged)", "unspecified"}}});
+}
+
+int ca_report_pin(const Argv& argv) {
+  return ca_serial_tx(argv, {"reportPinFailure", "complexchain ca report-pin --serial S --keystore DEVICE_KS [--attempt N]",
+                             "Report a wrong PIN, signed with the certified key (the holder's app) or by the issuing RA. The 5th "
+                             "consecutive failure suspends the certificate; --attempt is the app's consecutive count (1 starts a new run).",
+                             {{"attempt", "N", "the app's count of consecutive wrong PINs, 1..5 (default: the chain's count + 1)", ""}}});
+}
+
+int ca_suspend(const Argv& argv) {
+  return ca_serial_tx(argv, {"suspend", "complexchain ca suspend --serial S --reason R --keystore RA_KS",
+                             "As an RA, suspend a certificate (e.g. a lost device) until an RA resets it.",
+                             {{"reason", "TEXT", "why (e.g. deviceLost)", "unspecified"}}});
+}
+
+int ca_reset(const Argv& argv) {
+  return ca_serial_tx(argv, {"reset", "complexchain ca reset --serial S --reason R --keystore RA_KS",
+                             "As an RA, after authenticating the person off chain, clear the PIN count and end the suspension.",
+                             {{"reason", "TEXT", "how the person was authenticated (e.g. branchVisit)", "unspecified"}}});
 }
 
 int ca_status(const Argv& argv) {
@@ -214,6 +263,7 @@ int ca_verify(const Argv& argv) {
                    {"holder", v->cert.holder.to_string()}, {"subject", v->cert.subject},
                    {"issuedHeight", v->record.issued_height}, {"certifiedBlock", v->certified_block.hex()}};
     if (v->record.revoked_height) o["revokedHeight"] = *v->record.revoked_height;
+    if (v->record.suspended_height) o["suspendedHeight"] = *v->record.suspended_height;
     std::printf("%s\n", json::serialize(o).c_str());
   } else {
     std::printf("certificate %s (%s, holder %s): %s at height %llu, issued at %llu%s; proven by block %s certified by a quorum of the genesis validators\n",
@@ -222,7 +272,7 @@ int ca_verify(const Argv& argv) {
                 v->record.revoked_height ? (", revoked at " + std::to_string(*v->record.revoked_height) + " (" + v->record.reason + ")").c_str() : "",
                 v->certified_block.hex().c_str());
   }
-  return v->status == ca::CertStatus::kGood ? 0 : 3;
+  return v->status == ca::CertStatus::kGood ? 0 : v->status == ca::CertStatus::kSuspended ? 4 : 3;
 }
 
 }  // namespace
@@ -241,8 +291,12 @@ int cmd_ca(const Argv& argv) {
   if (sub == "request") return ca_request(rest);
   if (sub == "issue") return ca_issue(rest);
   if (sub == "revoke") return ca_revoke(rest);
+  if (sub == "report-pin") return ca_report_pin(rest);
+  if (sub == "suspend") return ca_suspend(rest);
+  if (sub == "reset") return ca_reset(rest);
   if (sub == "status") return ca_status(rest);
   if (sub == "verify") return ca_verify(rest);
+  if (sub == "bench") return ca_bench(rest);
   std::fprintf(stderr, "error: unknown ca subcommand '%s'\n\n%s", sub.c_str(), kCaUsage);
   return 2;
 }

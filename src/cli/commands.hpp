@@ -18,5 +18,6 @@ int cmd_contract(const Argv& argv);  // cmd_contract.cpp
 int cmd_alpha(const Argv& argv);     // cmd_alpha.cpp
 int cmd_status(const Argv& argv);    // cmd_status.cpp
 int cmd_ca(const Argv& argv);        // cmd_ca.cpp
+int ca_bench(const Argv& argv);      // ca_bench.cpp (`ca bench`)
 
 }  // namespace cx::cli

@@ -26,7 +26,8 @@ constexpr const char* kUsage =
     "  contract   Lua contracts: deploy | update | call | send | api | status | test\n"
     "  alpha      Alpha Contract templates: template check\n"
     "membership:\n"
-    "  ca         the chain as certificate authority: request | issue | revoke | status | verify\n"
+    "  ca, cert   the chain as certificate authority: request | issue | revoke | report-pin | suspend | reset |\n"
+    "             status | verify\n"
     "\n"
     "Run 'complexchain <command> --help' for a command's options.\n";
 }
@@ -70,7 +71,7 @@ int main(int argc, char** argv) {
   if (cmd == "contract") return cx::cli::cmd_contract(rest);
   if (cmd == "alpha") return cx::cli::cmd_alpha(rest);
   if (cmd == "status") return cx::cli::cmd_status(rest);
-  if (cmd == "ca") return cx::cli::cmd_ca(rest);
+  if (cmd == "ca" || cmd == "cert") return cx::cli::cmd_ca(rest);  // `cert`: issue 13's name for it
   std::fprintf(stderr, "complexchain: unknown command '%.*s'\n\n%s", static_cast<int>(cmd.size()), cmd.data(), kUsage);
   return 2;
 }

@@ -10,6 +10,7 @@
 #include "crypto/base64.hpp"
 #include "governance/ca_cert.hpp"
 #include "governance/governance.hpp"
+#include "governance/model.hpp"
 
 namespace cx::governance::ca {
 
@@ -66,13 +67,7 @@ std::optional<CallResult> no_ca(Host& h) {
 }
 
 std::vector<std::string> load_list(const std::optional<std::string>& text) {
-  std::vector<std::string> out;
-  if (!text) return out;
-  boost::system::error_code ec;
-  json::value v = json::parse(*text, ec);
-  CX_ASSERT_MSG(!ec && v.is_array(), "CA holder list is corrupt");
-  for (const auto& e : v.get_array()) out.emplace_back(e.get_string());
-  return out;
+  return text ? serial_list(*text) : std::vector<std::string>{};
 }
 
 std::string save_list(const std::vector<std::string>& list) {
@@ -89,17 +84,72 @@ std::optional<StatusRecord> load_status(Host& h, const std::string& serial, Call
   return r;
 }
 
-// The holder's serials without the dead ones (revoked or expired at `now`), and how many are live.
-std::optional<std::vector<std::string>> live_serials(Host& h, const core::Address& holder, int64_t now, CallResult* fail) {
-  auto text = get(h, holder_key(holder), fail);
+// The serials listed under `key` ("holder/…" or "person/…") without the dead ones (revoked or expired
+// at `now`), with their records.
+struct Live {
+  std::vector<std::string> serials;
+  std::vector<StatusRecord> records;
+};
+std::optional<Live> live_serials(Host& h, const std::string& key, int64_t now, CallResult* fail) {
+  auto text = get(h, key, fail);
   if (!fail->ok) return std::nullopt;
-  std::vector<std::string> live;
+  Live live;
   for (auto& s : load_list(text)) {
     auto r = load_status(h, s, fail);
     if (!fail->ok) return std::nullopt;
-    if (r && (status_at(*r, now) == CertStatus::kGood || status_at(*r, now) == CertStatus::kNotYetValid)) live.push_back(s);
+    if (r && is_live(status_at(*r, now))) {
+      live.serials.push_back(s);
+      live.records.push_back(*r);
+    }
   }
   return live;
+}
+
+std::optional<Hash32> bid_param(const json::value& p) {
+  auto s = str_param(p, "bid", 66);
+  if (!s) return std::nullopt;
+  return Hash32::from_hex_string(s->starts_with("0x") ? s->substr(2) : *s);
+}
+
+bool has_param(const json::value& p, std::string_view k) {
+  const json::object* o = p.if_object();
+  return o && o->contains(k) && !o->at(k).is_null();
+}
+
+// CHAIN ID's person rules for a new certificate of `f` (docs/ca.md §5): one person per device (every
+// live certificate of the holder carries the same BID, or none), at most kLivePerPersonMax live
+// certificates per BID, and a `verifiedBy` that names a good certificate of the same person. Fills
+// `rec`'s bid and verified_by and `person_list` (the BID's live serials and the new one).
+std::optional<CallResult> person_rules(Host& h, const json::value& p, const CertFields& f, const Live& holder_live,
+                                       StatusRecord* rec, std::vector<std::string>* person_list) {
+  const int64_t now = now_s(h);
+  if (has_param(p, "bid")) {
+    rec->bid = bid_param(p);
+    if (!rec->bid) return bad("bid: expected 64 hex digits (the person's de-identified id)");
+  }
+  for (size_t i = 0; i < holder_live.records.size(); ++i)
+    if (holder_live.records[i].bid != rec->bid)
+      return refuse("one person per device: " + f.holder.to_string() + " holds live certificate " + holder_live.serials[i] +
+                    " of another person");
+  if (has_param(p, "verifiedBy")) {
+    auto by = serial_param(json::object{{"serial", p.as_object().at("verifiedBy")}});
+    if (!by || !rec->bid) return bad("verifiedBy: expected the serial (32 hex digits) of a live certificate, with bid");
+    CallResult fail;
+    auto r = load_status(h, *by, &fail);
+    if (!fail.ok) return fail;
+    if (!r || r->bid != rec->bid || status_at(*r, now) != CertStatus::kGood)
+      return refuse("verifiedBy: " + *by + " is not a good certificate of this person");
+    rec->verified_by = *by;
+  }
+  if (!rec->bid) return std::nullopt;
+  CallResult fail;
+  auto live = live_serials(h, person_key(*rec->bid), now, &fail);
+  if (!live) return fail;
+  if (live->serials.size() >= kLivePerPersonMax)
+    return refuse("person " + rec->bid->hex() + " already holds " + std::to_string(kLivePerPersonMax) + " live certificates");
+  *person_list = std::move(live->serials);
+  person_list->push_back(f.serial);
+  return std::nullopt;
 }
 
 CallResult request_issue(Host& h, const json::value& p) {
@@ -122,20 +172,29 @@ CallResult request_issue(Host& h, const json::value& p) {
   const std::string subject_key = "subject/" + f.subject_hash.hex();
   if (auto prev = get(h, subject_key, &fail)) {
     auto r = load_status(h, *prev, &fail);
-    if (r && (status_at(*r, now) == CertStatus::kGood || status_at(*r, now) == CertStatus::kNotYetValid))
-      return refuse("subject '" + f.subject + "' already holds live certificate " + *prev);
+    if (r && is_live(status_at(*r, now))) return refuse("subject '" + f.subject + "' already holds live certificate " + *prev);
   }
   if (!fail.ok) return fail;
-  auto live = live_serials(h, f.holder, now, &fail);
+  auto live = live_serials(h, holder_key(f.holder), now, &fail);
   if (!live) return fail;
-  if (live->size() >= kLivePerHolderMax)
+  if (live->serials.size() >= kLivePerHolderMax)
     return refuse(f.holder.to_string() + " already holds " + std::to_string(kLivePerHolderMax) + " live certificates");
-  CX_ASSERT(live->size() < kHolderListMax);
-  live->push_back(f.serial);
-  StatusRecord rec{f.cert_hash, f.holder, h.frame().caller, h.block().height, f.not_before_s, f.not_after_s, f.subject_hash, std::nullopt, {}};
+  StatusRecord rec;
+  rec.cert_hash = f.cert_hash;
+  rec.holder = f.holder;
+  rec.ra = h.frame().caller;
+  rec.issued_height = h.block().height;
+  rec.not_before_s = f.not_before_s;
+  rec.not_after_s = f.not_after_s;
+  rec.subject_hash = f.subject_hash;
+  std::vector<std::string> person_list;
+  if (auto r = person_rules(h, p, f, *live, &rec, &person_list)) return *r;
+  CX_ASSERT(live->serials.size() < kHolderListMax);
+  live->serials.push_back(f.serial);
   if (!put(h, status_key(f.serial), encode_status(rec), &fail) ||
       !put(h, cert_key(f.serial), std::string(der->begin(), der->end()), &fail) ||
-      !put(h, holder_key(f.holder), save_list(*live), &fail) || !put(h, subject_key, f.serial, &fail))
+      !put(h, holder_key(f.holder), save_list(live->serials), &fail) || !put(h, subject_key, f.serial, &fail) ||
+      (rec.bid && !put(h, person_key(*rec.bid), save_list(person_list), &fail)))
     return fail;
   auto e = h.emit(core::EventLog{{}, {"CertificateIssued(str,Address)", f.serial, f.holder.to_string()}, {f.cert_hash.hex()}});
   if (!e) return CallResult::fail(e.failure());
@@ -157,12 +216,20 @@ std::variant<Lookup, CallResult> lookup(Host& h, const json::value& p) {
   return Lookup{*serial, std::move(rec)};
 }
 
-CallResult revoke(Host& h, const json::value& p) {
-  if (auto r = no_ca(h)) return *r;
+// The `reason` param: 1..kReasonMax printable ASCII characters.
+std::variant<std::string, CallResult> reason_param(const json::value& p) {
   auto reason = str_param(p, "reason", kReasonMax);
   if (!reason || reason->empty()) return bad("reason: expected text of 1.." + std::to_string(kReasonMax) + " characters");
   for (char c : *reason)
     if (c < 0x20 || c > 0x7e) return bad("reason: printable ASCII only");
+  return *reason;
+}
+
+CallResult revoke(Host& h, const json::value& p) {
+  if (auto r = no_ca(h)) return *r;
+  auto why = reason_param(p);
+  if (auto* f = std::get_if<CallResult>(&why)) return *f;
+  const std::string* reason = &std::get<std::string>(why);
   auto found = lookup(h, p);
   if (auto* f = std::get_if<CallResult>(&found)) return *f;
   const std::string* serial = &std::get<Lookup>(found).serial;
@@ -179,9 +246,109 @@ CallResult revoke(Host& h, const json::value& p) {
   return CallResult::success(json::object{{"serial", *serial}, {"revokedHeight", rec->revoked_height.value()}});
 }
 
+// CHAIN ID's policy (docs/ca.md §5). A suspension starts at this height; its reset ends it and keeps
+// the range, so a later record still tells the status at every earlier height.
+CallResult write_status(Host& h, const std::string& serial, const StatusRecord& rec, const char* event, const std::string& data) {
+  CallResult fail;
+  if (!put(h, status_key(serial), encode_status(rec), &fail)) return fail;
+  if (event) {
+    auto e = h.emit(core::EventLog{{}, {event, serial, rec.holder.to_string()}, {data}});
+    if (!e) return CallResult::fail(e.failure());
+  }
+  json::object o{{"serial", serial}, {"status", std::string(to_string(status_at(rec, now_s(h))))}, {"pinFailures", rec.pin_failures}};
+  if (rec.suspended_height) o["suspendedHeight"] = *rec.suspended_height;
+  return CallResult::success(std::move(o));
+}
+
+// The certificate `p` names, refused unless it is live and not revoked (a policy action needs one).
+std::variant<Lookup, CallResult> live_lookup(Host& h, const json::value& p) {
+  auto found = lookup(h, p);
+  if (std::holds_alternative<CallResult>(found)) return found;
+  const Lookup& l = std::get<Lookup>(found);
+  if (!l.record) return refuse("no certificate with serial " + l.serial);
+  const CertStatus st = status_at(*l.record, now_s(h));
+  if (st == CertStatus::kRevoked || st == CertStatus::kExpired) return refuse(l.serial + " is " + std::string(to_string(st)));
+  return found;
+}
+
+void start_suspension(Host& h, StatusRecord* rec, std::string reason) {
+  rec->suspended_height = h.block().height;
+  rec->suspend_reason = std::move(reason);
+}
+
+// reportPinFailure({serial, attempt?}): the holder's app (signing with the certified key) or the issuing
+// RA reports a wrong PIN. `attempt` is the app's count of consecutive failures: 1 starts a new run (a
+// correct PIN in between is the app's matter, never a tx), else it must follow the chain's count.
+CallResult report_pin_failure(Host& h, const json::value& p) {
+  if (auto r = no_ca(h)) return *r;
+  auto found = live_lookup(h, p);
+  if (auto* f = std::get_if<CallResult>(&found)) return *f;
+  const std::string& serial = std::get<Lookup>(found).serial;
+  StatusRecord rec = *std::get<Lookup>(found).record;
+  if (h.frame().caller != rec.holder && h.frame().caller != rec.ra)
+    return refuse("only the holder " + rec.holder.to_string() + " or the issuing RA may report a PIN failure of " + serial);
+  if (rec.suspended_height) return refuse(serial + " is suspended since height " + std::to_string(*rec.suspended_height));
+  uint32_t count = rec.pin_failures + 1;
+  if (has_param(p, "attempt")) {
+    auto a = model::u64_of(&p.as_object().at("attempt"));
+    if (!a || *a == 0 || *a > kPinFailuresMax) return bad("attempt: expected 1.." + std::to_string(kPinFailuresMax));
+    if (*a != 1 && *a != count)
+      return refuse("attempt " + std::to_string(*a) + " does not follow the " + std::to_string(rec.pin_failures) + " reported");
+    count = static_cast<uint32_t>(*a);
+  }
+  rec.pin_failures = count;
+  if (count < kPinFailuresMax) return write_status(h, serial, rec, nullptr, "");
+  start_suspension(h, &rec, "pinFailures");
+  return write_status(h, serial, rec, "CertificateSuspended(str,Address)", "pinFailures");
+}
+
+// What an RA's suspend or reset acts on: the caller is an RA, the reason is valid, the certificate live.
+struct RaAction {
+  std::string serial;
+  StatusRecord rec;
+  std::string reason;
+};
+std::variant<RaAction, CallResult> ra_action(Host& h, const json::value& p) {
+  if (auto r = no_ca(h)) return *r;
+  if (!is_ra_now(h, h.frame().caller)) return refuse(h.frame().caller.to_string() + " is not a registration authority of this channel");
+  auto why = reason_param(p);
+  if (auto* f = std::get_if<CallResult>(&why)) return *f;
+  auto found = live_lookup(h, p);
+  if (auto* f = std::get_if<CallResult>(&found)) return *f;
+  Lookup& l = std::get<Lookup>(found);
+  return RaAction{std::move(l.serial), std::move(*l.record), std::move(std::get<std::string>(why))};
+}
+
+// suspend({serial, reason}): an RA suspends a certificate (a lost device), as 5 wrong PINs would.
+CallResult suspend(Host& h, const json::value& p) {
+  auto act = ra_action(h, p);
+  if (auto* f = std::get_if<CallResult>(&act)) return *f;
+  auto& [serial, rec, reason] = std::get<RaAction>(act);
+  if (rec.suspended_height) return refuse(serial + " is suspended since height " + std::to_string(*rec.suspended_height));
+  start_suspension(h, &rec, reason);
+  return write_status(h, serial, rec, "CertificateSuspended(str,Address)", reason);
+}
+
+// reset({serial, reason}): an RA, after authenticating the person more strongly off chain, clears the
+// PIN count and ends the suspension (kept as a range in the bounded history).
+CallResult reset(Host& h, const json::value& p) {
+  auto act = ra_action(h, p);
+  if (auto* f = std::get_if<CallResult>(&act)) return *f;
+  auto& [serial, rec, reason] = std::get<RaAction>(act);
+  if (!rec.suspended_height && rec.pin_failures == 0) return refuse(serial + " is neither suspended nor has PIN failures to reset");
+  rec.pin_failures = 0;
+  if (rec.suspended_height) {
+    if (*rec.suspended_height < h.block().height) rec.suspensions.emplace_back(*rec.suspended_height, h.block().height);
+    if (rec.suspensions.size() > kSuspensionHistoryMax) rec.suspensions.erase(rec.suspensions.begin());
+    rec.suspended_height.reset();
+    rec.suspend_reason.clear();
+  }
+  return write_status(h, serial, rec, "CertificateReset(str,Address)", reason);
+}
+
 json::object status_json(Host& h, const std::string& serial, const StatusRecord& r) {
   json::object o{{"serial", serial},
-                 {"status", std::string(to_string(status_at(r, now_s(h))))},
+                 {"status", std::string(to_string(status_at(r, now_s(h), h.block().height)))},
                  {"holder", r.holder.to_string()},
                  {"ra", r.ra.to_string()},
                  {"certHash", r.cert_hash.hex()},
@@ -193,6 +360,16 @@ json::object status_json(Host& h, const std::string& serial, const StatusRecord&
     o["revokedHeight"] = *r.revoked_height;
     o["reason"] = r.reason;
   }
+  if (r.bid) o["bid"] = r.bid->hex();
+  if (!r.verified_by.empty()) o["verifiedBy"] = r.verified_by;
+  o["pinFailures"] = r.pin_failures;
+  if (r.suspended_height) {
+    o["suspendedHeight"] = *r.suspended_height;
+    o["suspendReason"] = r.suspend_reason;
+  }
+  json::array ranges;
+  for (const auto& [from, to] : r.suspensions) ranges.push_back(json::array{from, to});
+  o["suspensions"] = std::move(ranges);
   return o;
 }
 
@@ -219,12 +396,10 @@ CallResult get_certificate(Host& h, const json::value& p) {
   return CallResult::success(std::move(o));
 }
 
-CallResult certificates_of(Host& h, const json::value& p) {
-  auto text = str_param(p, "address", 42);
-  auto a = text ? core::Address::parse(*text) : std::nullopt;
-  if (!a || a->is_contract) return bad("address: expected an hx address");
+// The records of the serials listed under `key` ("holder/…" or "person/…"), with their status.
+CallResult list_json(Host& h, const std::string& key) {
   CallResult fail;
-  auto list = get(h, holder_key(*a), &fail);
+  auto list = get(h, key, &fail);
   if (!fail.ok) return fail;
   json::array out;
   for (const auto& s : load_list(list)) {
@@ -233,6 +408,38 @@ CallResult certificates_of(Host& h, const json::value& p) {
     if (rec) out.push_back(status_json(h, s, *rec));
   }
   return CallResult::success(std::move(out));
+}
+
+std::optional<core::Address> address_param(const json::value& p) {
+  auto text = str_param(p, "address", 42);
+  auto a = text ? core::Address::parse(*text) : std::nullopt;
+  if (!a || a->is_contract) return std::nullopt;
+  return a;
+}
+
+CallResult certificates_of(Host& h, const json::value& p) {
+  auto a = address_param(p);
+  if (!a) return bad("address: expected an hx address");
+  return list_json(h, holder_key(*a));
+}
+
+CallResult certificates_of_person(Host& h, const json::value& p) {
+  auto bid = bid_param(p);
+  if (!bid) return bad("bid: expected 64 hex digits (the person's de-identified id)");
+  return list_json(h, person_key(*bid));
+}
+
+// personOf({address}): the BID of the person a device (holder address) belongs to, from its live
+// certificates (null: none live, or issued without a BID).
+CallResult person_of(Host& h, const json::value& p) {
+  auto a = address_param(p);
+  if (!a) return bad("address: expected an hx address");
+  CallResult fail;
+  auto live = live_serials(h, holder_key(*a), now_s(h), &fail);
+  if (!live) return fail;
+  json::object o{{"address", a->to_string()}, {"bid", nullptr}, {"live", live->serials.size()}, {"height", h.block().height}};
+  if (!live->records.empty() && live->records.front().bid) o["bid"] = live->records.front().bid->hex();
+  return CallResult::success(std::move(o));
 }
 
 CallResult get_ca(Host& h, const json::value&) {
@@ -253,11 +460,16 @@ constexpr auto kW = contracts::Access::kWrite;
 constexpr auto kR = contracts::Access::kReadOnly;
 
 constexpr contracts::NativeMethod kMethods[] = {
-    {{"requestIssue", kW, Payable::kNo, 200'000, "cert:str", "dict"}, request_issue},
+    {{"requestIssue", kW, Payable::kNo, 200'000, "cert:str,bid:str,verifiedBy:str", "dict"}, request_issue},
     {{"revoke", kW, Payable::kNo, 20'000, "serial:str,reason:str", "dict"}, revoke},
+    {{"reportPinFailure", kW, Payable::kNo, 20'000, "serial:str,attempt:int", "dict"}, report_pin_failure},
+    {{"suspend", kW, Payable::kNo, 20'000, "serial:str,reason:str", "dict"}, suspend},
+    {{"reset", kW, Payable::kNo, 20'000, "serial:str,reason:str", "dict"}, reset},
     {{"getCertificate", kR, Payable::kNo, 0, "serial:str", "dict"}, get_certificate},
     {{"getStatus", kR, Payable::kNo, 0, "serial:str", "dict"}, get_status},
     {{"certificatesOf", kR, Payable::kNo, 0, "address:Address", "list"}, certificates_of},
+    {{"personOf", kR, Payable::kNo, 0, "address:Address", "dict"}, person_of},
+    {{"certificatesOfPerson", kR, Payable::kNo, 0, "bid:str", "list"}, certificates_of_person},
     {{"getCa", kR, Payable::kNo, 0, "", "dict"}, get_ca},
 };
 
@@ -282,100 +494,6 @@ bool is_ra_now(Host& h, const core::Address& a) {
   if (is_ra(h.params(), a)) return true;
   const auto m = member_now(h, a);
   return m && !m->suspended && (m->roles & kRoleRa);
-}
-
-std::string status_key(std::string_view serial) { return "status/" + std::string(serial); }
-std::string cert_key(std::string_view serial) { return "cert/" + std::string(serial); }
-std::string holder_key(const core::Address& a) { return "holder/" + a.to_string(); }
-
-std::string encode_status(const StatusRecord& r) {
-  json::object o{{"certHash", r.cert_hash.hex()},     {"holder", r.holder.to_string()}, {"ra", r.ra.to_string()},
-                 {"issuedHeight", r.issued_height},    {"notBefore", r.not_before_s},    {"notAfter", r.not_after_s},
-                 {"subjectHash", r.subject_hash.hex()}};
-  if (r.revoked_height) {
-    o["revokedHeight"] = *r.revoked_height;
-    o["reason"] = r.reason;
-  }
-  return json::serialize(o);
-}
-
-std::optional<StatusRecord> decode_status(std::string_view text) {
-  if (text.size() > 1024) return std::nullopt;
-  boost::system::error_code ec;
-  json::value v = json::parse(text, ec);
-  if (ec || !v.is_object()) return std::nullopt;
-  const json::object& o = v.get_object();
-  auto s = [&](std::string_view k) -> std::optional<std::string> {
-    const json::value* x = o.if_contains(k);
-    return x && x->is_string() ? std::optional<std::string>(x->get_string()) : std::nullopt;
-  };
-  auto n = [&](std::string_view k) -> std::optional<int64_t> {
-    const json::value* x = o.if_contains(k);
-    if (x && x->is_int64()) return x->get_int64();
-    if (x && x->is_uint64() && x->get_uint64() <= INT64_MAX) return static_cast<int64_t>(x->get_uint64());
-    return std::nullopt;
-  };
-  StatusRecord r;
-  auto ch = s("certHash"), sh = s("subjectHash"), holder = s("holder"), ra = s("ra");
-  auto ih = n("issuedHeight"), nb = n("notBefore"), na = n("notAfter");
-  auto chash = ch ? Hash32::from_hex_string(*ch) : std::nullopt;
-  auto shash = sh ? Hash32::from_hex_string(*sh) : std::nullopt;
-  auto ha = holder ? core::Address::parse(*holder) : std::nullopt;
-  auto ra_a = ra ? core::Address::parse(*ra) : std::nullopt;
-  if (!chash || !shash || !ha || !ra_a || !ih || *ih < 0 || !nb || !na) return std::nullopt;
-  r.cert_hash = *chash;
-  r.subject_hash = *shash;
-  r.holder = *ha;
-  r.ra = *ra_a;
-  r.issued_height = static_cast<uint64_t>(*ih);
-  r.not_before_s = *nb;
-  r.not_after_s = *na;
-  if (o.contains("revokedHeight")) {
-    auto rh = n("revokedHeight");
-    auto reason = s("reason");
-    if (!rh || *rh < 0 || !reason) return std::nullopt;
-    r.revoked_height = static_cast<uint64_t>(*rh);
-    r.reason = *reason;
-  }
-  if (encode_status(r) != text) return std::nullopt;  // one encoding per record
-  return r;
-}
-
-CertStatus status_at(const StatusRecord& r, int64_t time_s) {
-  if (r.revoked_height) return CertStatus::kRevoked;
-  if (time_s >= r.not_after_s) return CertStatus::kExpired;
-  if (time_s < r.not_before_s) return CertStatus::kNotYetValid;
-  return CertStatus::kGood;
-}
-
-std::string_view to_string(CertStatus s) {
-  switch (s) {
-    case CertStatus::kGood: return "good";
-    case CertStatus::kRevoked: return "revoked";
-    case CertStatus::kExpired: return "expired";
-    case CertStatus::kNotYetValid: return "notYetValid";
-  }
-  return "?";
-}
-
-std::optional<std::string> tx_pki_refusal(const core::ChainParams& params, const StorageGet& get,
-                                          const core::Transaction& tx, int64_t time_s) {
-  if (!params.ca || !params.ca->tx_pki) return std::nullopt;
-  if (tx.to == ca_contract_address() && is_ra(params, tx.from)) return std::nullopt;
-  auto list = get(holder_key(tx.from));
-  std::string seen;
-  if (list) {
-    for (const auto& serial : load_list(std::string(list->begin(), list->end()))) {
-      auto text = get(status_key(serial));
-      auto r = text ? decode_status(std::string_view(reinterpret_cast<const char*>(text->data()), text->size())) : std::nullopt;
-      if (!r) continue;
-      const CertStatus st = status_at(*r, time_s);
-      if (st == CertStatus::kGood) return std::nullopt;
-      seen += (seen.empty() ? "" : ", ") + serial + " " + std::string(to_string(st));
-    }
-  }
-  return "txPki: sender " + tx.from.to_string() + " holds no good certificate from the chain CA" +
-         (seen.empty() ? std::string() : " (" + seen + ")");
 }
 
 }  // namespace cx::governance::ca

@@ -5,15 +5,19 @@
 // it may revoke it. A certificate is valid only while the chain's state says so, and that state is
 // provable against a block the validators certified (cx_getProof, `complexchain ca verify`).
 //
-// Methods: requestIssue(cert) [RA] · revoke(serial, reason) [the issuing RA] ·
-// getCertificate(serial) · getStatus(serial) · certificatesOf(address) · getCa() [readonly, at any
-// height with icx_call's `height`].
+// Methods: requestIssue(cert, bid?, verifiedBy?) [RA] · revoke(serial, reason) [the issuing RA] ·
+// reportPinFailure(serial, attempt?) [the holder or the issuing RA] · suspend(serial, reason) and
+// reset(serial, reason) [an RA] · getCertificate(serial) · getStatus(serial) · certificatesOf(address) ·
+// personOf(address) · certificatesOfPerson(bid) · getCa() [readonly, at any height with icx_call's
+// `height`]. CHAIN ID's policy (docs/ca.md §5): 5 consecutive wrong PINs suspend a certificate, an RA
+// resets it; a person (BID) holds at most 5 live certificates, a device (holder) belongs to one person.
 //
 // Storage (contract storage keys, text):
 //   "status/<serial>"    the status record (encode_status): what proofs show and txPki reads
 //   "cert/<serial>"      the DER
 //   "holder/<hx>"        JSON list of the serials issued to that key's address (pruned of dead ones)
 //   "subject/<sha3>"     the serial of the live certificate with that subject DN (subject unique)
+//   "person/<bid hex>"   JSON list of the serials issued with that BID (pruned of dead ones)
 #include <functional>
 #include <memory>
 #include <optional>
@@ -29,6 +33,14 @@ namespace cx::governance::ca {
 // Live certificates one address may hold at a time (CHAIN ID: up to 5 devices per person).
 inline constexpr size_t kLivePerHolderMax = 5;
 inline constexpr size_t kReasonMax = 64;
+// Live certificates one person (BID) may hold at a time (CHAIN ID: 5 devices per person).
+inline constexpr size_t kLivePerPersonMax = 5;
+// Consecutive wrong PINs that suspend a certificate (CHAIN ID).
+inline constexpr uint32_t kPinFailuresMax = 5;
+// Ended suspensions a status record keeps (the oldest is dropped first): bounds the record's size.
+inline constexpr size_t kSuspensionHistoryMax = 8;
+// A height no read reaches: status_at with it judges the record as it stands.
+inline constexpr uint64_t kLatest = UINT64_MAX;
 
 core::Address ca_contract_address();
 std::shared_ptr<const contracts::Contract> make_ca_contract();
@@ -48,6 +60,13 @@ struct StatusRecord {
   int64_t not_before_s = 0;
   int64_t not_after_s = 0;
   Hash32 subject_hash;
+  // CHAIN ID's policy (all optional: records written before it carry none of these).
+  std::optional<Hash32> bid;          // the de-identified person id the RA computed (never personal data)
+  std::string verified_by;            // serial of the live certificate the person was verified by, or ""
+  uint32_t pin_failures = 0;          // consecutive wrong PINs reported since the last reset
+  std::optional<uint64_t> suspended_height;  // suspended since this height (until an RA resets it)
+  std::string suspend_reason;
+  std::vector<std::pair<uint64_t, uint64_t>> suspensions;  // ended ones [from, to), oldest first, bounded
   std::optional<uint64_t> revoked_height;
   std::string reason;
 };
@@ -55,14 +74,21 @@ struct StatusRecord {
 std::string encode_status(const StatusRecord& r);
 std::optional<StatusRecord> decode_status(std::string_view text);
 
-enum class CertStatus { kGood, kRevoked, kExpired, kNotYetValid };
-// The status of a recorded certificate at block time `time_s` of the state it was read from.
-CertStatus status_at(const StatusRecord& r, int64_t time_s);
+enum class CertStatus { kGood, kRevoked, kExpired, kNotYetValid, kSuspended };
+// The status of a recorded certificate at block `height` whose time is `time_s`, judged from a record
+// read at that height or later (revocation and suspension heights, the kept suspension ranges). Order:
+// revoked, expired, suspended, notYetValid, good.
+CertStatus status_at(const StatusRecord& r, int64_t time_s, uint64_t height = kLatest);
+// Whether it still takes a place (per holder, per person, per subject): good, suspended or not yet valid.
+bool is_live(CertStatus s);
+// The JSON list of serials kept under "holder/…" and "person/…".
+std::vector<std::string> serial_list(std::string_view text);
 std::string_view to_string(CertStatus s);
 
 std::string status_key(std::string_view serial);
 std::string cert_key(std::string_view serial);
 std::string holder_key(const core::Address& a);
+std::string person_key(const Hash32& bid);
 
 // Reads a key of the CA contract's storage in some state.
 using StorageGet = std::function<std::optional<Bytes>(std::string_view key)>;

@@ -240,14 +240,19 @@ TEST(CaContract, FiveLiveCertificatesPerHolder) {
             addr(1).to_string() + " already holds 5 live certificates");
 }
 
-TEST(CaTxPki, RefusesUncertifiedSendersAtAdmissionAndInExecution) {
-  CaChain chain(/*tx_pki=*/true);
+TxFields payment(uint8_t from, uint8_t to) {
   TxFields pay;
-  pay.from = addr(1);
-  pay.to = addr(3);
+  pay.from = addr(from);
+  pay.to = addr(to);
   pay.value = 1;
   pay.data_type = "";
   pay.step_limit = 1'000'000;
+  return pay;
+}
+
+TEST(CaTxPki, RefusesUncertifiedSendersAtAdmissionAndInExecution) {
+  CaChain chain(/*tx_pki=*/true);
+  const TxFields pay = payment(1, 3);
   auto admit = [&](const TxFields& f, int64_t t) {
     state::MapReader view(chain.states.back());
     auto r = execution::validate_tx(view, chain.params, t * 1'000'000, make_tx(f));
@@ -275,8 +280,165 @@ TEST(CaTxPki, RefusesUncertifiedSendersAtAdmissionAndInExecution) {
   EXPECT_NE(admit(issue(2, der), tx_time), "admitted");
 }
 
+// CHAIN ID's policy (docs/ca.md §5).
+Hash32 bid(uint8_t n) { return crypto::sha3_256(Bytes{n, 0xb1}); }
+TxFields issue_for(uint8_t ra, const Bytes& der, const Hash32& person, std::string verified_by = "") {
+  json::object p{{"cert", crypto::base64_encode(der)}, {"bid", person.hex()}};
+  if (!verified_by.empty()) p["verifiedBy"] = verified_by;
+  return ca_call(ra, "requestIssue", std::move(p));
+}
+
+TEST(CaPolicy, FiveConsecutivePinFailuresSuspendAndAnRaResets) {
+  CaChain chain;
+  const std::string serial = serial_of(3, request_id(1));
+  ASSERT_EQ(failure_of(chain.one(kT0, issue_for(10, cert(1, "CN=Kim,O=Bank A", 1), bid(1)))), "success");
+  auto pin = [&](uint8_t from, json::object extra = {}) {
+    extra["serial"] = serial;
+    return failure_of(chain.one(kT0, ca_call(from, "reportPinFailure", std::move(extra))));
+  };
+  EXPECT_EQ(pin(2), "only the holder " + addr(1).to_string() + " or the issuing RA may report a PIN failure of " + serial);
+  EXPECT_EQ(pin(11), "only the holder " + addr(1).to_string() + " or the issuing RA may report a PIN failure of " + serial);
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(pin(1), "success");
+  EXPECT_EQ(pin(10), "success") << "the issuing RA may report too";
+  EXPECT_EQ(pin(1, {{"attempt", "0x3"}}), "attempt 3 does not follow the 4 reported");
+  EXPECT_EQ(pin(1, {{"attempt", "0x9"}}), "attempt: expected 1..5");
+  // A correct PIN in between is the app's matter: its next failure starts a new run at 1.
+  EXPECT_EQ(pin(1, {{"attempt", "0x1"}}), "success");
+  EXPECT_EQ(chain.query("getStatus", json::object{{"serial", serial}}).output.at("pinFailures").as_uint64(), 1u);
+  for (int i = 2; i <= 4; ++i) EXPECT_EQ(pin(1, {{"attempt", "0x" + std::to_string(i)}}), "success");
+  EXPECT_EQ(chain.status(serial), "good") << "4 consecutive failures do not suspend";
+  core::Receipt fifth = chain.one(kT0, ca_call(1, "reportPinFailure", {{"serial", serial}}));
+  ASSERT_TRUE(fifth.success) << failure_of(fifth);
+  ASSERT_EQ(fifth.logs.size(), 1u);
+  EXPECT_EQ(fifth.logs[0].indexed.at(0), "CertificateSuspended(str,Address)");
+  const size_t suspended_at = chain.states.size() - 1;
+  EXPECT_EQ(chain.status(serial), "suspended");
+  EXPECT_EQ(chain.status(serial, suspended_at - 1), "good") << "good before the suspension's height";
+  EXPECT_EQ(pin(1), serial + " is suspended since height " + std::to_string(suspended_at));
+  EXPECT_EQ(failure_of(chain.one(kT0, ca_call(10, "suspend", {{"serial", serial}, {"reason", "lost"}}))),
+            serial + " is suspended since height " + std::to_string(suspended_at));
+  EXPECT_EQ(failure_of(chain.one(kT0, issue_for(10, cert(4, "CN=Kim,O=tablet", 6), bid(1), serial))),
+            "verifiedBy: " + serial + " is not a good certificate of this person") << "a suspended one does not verify anyone";
+  EXPECT_EQ(failure_of(chain.one(kT0, ca_call(1, "reset", {{"serial", serial}, {"reason", "self"}}))),
+            addr(1).to_string() + " is not a registration authority of this channel");
+  EXPECT_EQ(failure_of(chain.one(kT0, ca_call(11, "reset", {{"serial", serial}}))), "reason: expected text of 1..64 characters");
+  // Any RA may reset (the person may go to another member institution for the stronger check).
+  EXPECT_EQ(failure_of(chain.one(kT0, ca_call(11, "reset", {{"serial", serial}, {"reason", "branchVisit"}}))), "success");
+  const size_t reset_at = chain.states.size() - 1;
+  EXPECT_EQ(chain.status(serial), "good");
+  for (size_t h = suspended_at; h < reset_at; ++h) EXPECT_EQ(chain.status(serial, h), "suspended") << h;
+  auto now = chain.query("getStatus", json::object{{"serial", serial}});
+  EXPECT_EQ(now.output.at("pinFailures").as_uint64(), 0u);
+  EXPECT_EQ(json::serialize(now.output.at("suspensions")),
+            "[[" + std::to_string(suspended_at) + "," + std::to_string(reset_at) + "]]") << "the ended range stays in the record";
+  EXPECT_EQ(failure_of(chain.one(kT0, ca_call(11, "reset", {{"serial", serial}, {"reason", "again"}}))),
+            serial + " is neither suspended nor has PIN failures to reset");
+  EXPECT_EQ(failure_of(chain.one(kT0, ca_call(2, "suspend", {{"serial", serial}, {"reason", "lost"}}))),
+            addr(2).to_string() + " is not a registration authority of this channel");
+  // The history keeps the last kSuspensionHistoryMax ranges.
+  for (size_t i = 0; i < kSuspensionHistoryMax + 2; ++i) {
+    ASSERT_EQ(failure_of(chain.one(kT0, ca_call(10, "suspend", {{"serial", serial}, {"reason", "deviceLost"}}))), "success");
+    ASSERT_EQ(failure_of(chain.one(kT0, ca_call(10, "reset", {{"serial", serial}, {"reason", "found"}}))), "success");
+  }
+  auto last = chain.query("getStatus", json::object{{"serial", serial}});
+  EXPECT_EQ(last.output.at("suspensions").as_array().size(), kSuspensionHistoryMax);
+  EXPECT_EQ(failure_of(chain.one(kT0, ca_call(10, "revoke", {{"serial", serial}, {"reason", "left"}}))), "success");
+  EXPECT_EQ(pin(1), serial + " is revoked");
+  EXPECT_EQ(failure_of(chain.one(kT0, ca_call(10, "suspend", {{"serial", serial}, {"reason", "x"}}))), serial + " is revoked");
+}
+
+TEST(CaPolicy, ASuspendedCertificateFailsTxPki) {
+  CaChain chain(/*tx_pki=*/true);
+  const int64_t tx_time = 1'700'000'000;  // make_tx's timestamp: admission's clock must be near it
+  const std::string serial = serial_of(3, request_id(1));
+  ASSERT_EQ(failure_of(chain.one(tx_time, issue(10, cert(1, "CN=Kim,O=Bank A", 1, 365, kCa, tx_time - 60)))), "success");
+  const TxFields pay = payment(1, 3);
+  auto admit = [&] {
+    state::MapReader view(chain.states.back());
+    auto r = execution::validate_tx(view, chain.params, tx_time * 1'000'000, make_tx(pay));
+    return r ? r->detail : std::string("admitted");
+  };
+  EXPECT_EQ(failure_of(chain.one(tx_time, pay)), "success");
+  ASSERT_EQ(failure_of(chain.one(tx_time, ca_call(10, "suspend", {{"serial", serial}, {"reason", "deviceLost"}}))), "success");
+  const std::string refused = "txPki: sender " + addr(1).to_string() + " holds no good certificate from the chain CA (" + serial + " suspended)";
+  EXPECT_EQ(admit(), refused);
+  EXPECT_EQ(failure_of(chain.one(tx_time, pay)), refused);
+  ASSERT_EQ(failure_of(chain.one(tx_time, ca_call(10, "reset", {{"serial", serial}, {"reason", "found"}}))), "success");
+  EXPECT_EQ(admit(), "admitted");
+  EXPECT_EQ(failure_of(chain.one(tx_time, pay)), "success");
+}
+
+TEST(CaPolicy, AnExpiredCertificateFreesItsSubjectAndItsDeviceSlot) {
+  CaChain chain;
+  // Five one-day certificates on one device, the first also holding the subject.
+  for (uint8_t i = 0; i < kLivePerHolderMax; ++i)
+    ASSERT_EQ(failure_of(chain.one(kT0, issue(10, cert(1, "CN=Kim " + std::to_string(i), 20 + i, 1)))), "success");
+  const Bytes again = cert(1, "CN=Kim 0", 30, 365, kCa, kT0 + 2 * 86400 - 60);
+  EXPECT_EQ(failure_of(chain.one(kT0 + 3600, issue(10, cert(1, "CN=Kim 9", 29, 1)))), addr(1).to_string() + " already holds 5 live certificates");
+  EXPECT_EQ(failure_of(chain.one(kT0 + 3600, issue(10, cert(2, "CN=Kim 0", 28)))),
+            "subject 'CN=Kim 0' already holds live certificate " + serial_of(3, request_id(20)));
+  // Two days on (the block time moves), all five have expired: the same subject on the same device again.
+  EXPECT_EQ(failure_of(chain.one(kT0 + 2 * 86400, issue(10, again))), "success");
+  EXPECT_EQ(chain.status(serial_of(3, request_id(20)), std::nullopt, kT0 + 2 * 86400), "expired");
+  EXPECT_EQ(chain.status(serial_of(3, request_id(30)), std::nullopt, kT0 + 2 * 86400), "good");
+}
+
+TEST(CaPolicy, APersonHasFiveDevicesAndADeviceOnePerson) {
+  CaChain chain;
+  const std::string first = serial_of(3, request_id(1));
+  EXPECT_EQ(failure_of(chain.one(kT0, ca_call(10, "requestIssue", {{"cert", crypto::base64_encode(cert(1, "CN=A", 1))}, {"bid", "12"}}))),
+            "bid: expected 64 hex digits (the person's de-identified id)");
+  ASSERT_EQ(failure_of(chain.one(kT0, issue_for(10, cert(1, "CN=Kim,O=Bank A", 1), bid(1)))), "success");
+  // One person per device: the device of person 1 takes no certificate of person 2, nor one without a BID.
+  EXPECT_EQ(failure_of(chain.one(kT0, issue_for(10, cert(1, "CN=Lee,O=Bank A", 2), bid(2)))),
+            "one person per device: " + addr(1).to_string() + " holds live certificate " + first + " of another person");
+  EXPECT_EQ(failure_of(chain.one(kT0, issue(10, cert(1, "CN=Lee,O=Bank A", 3)))),
+            "one person per device: " + addr(1).to_string() + " holds live certificate " + first + " of another person");
+  // Registration at another member (RA 11), verified by the person's live certificate from RA 10.
+  EXPECT_EQ(failure_of(chain.one(kT0, issue_for(11, cert(2, "CN=Kim,O=Bank B", 4), bid(1), serial_of(3, request_id(9))))),
+            "verifiedBy: " + serial_of(3, request_id(9)) + " is not a good certificate of this person");
+  ASSERT_EQ(failure_of(chain.one(kT0, issue_for(10, cert(3, "CN=Lee,O=Bank A", 5), bid(2)))), "success");
+  EXPECT_EQ(failure_of(chain.one(kT0, issue_for(11, cert(2, "CN=Kim,O=Bank B", 4), bid(1), serial_of(3, request_id(5))))),
+            "verifiedBy: " + serial_of(3, request_id(5)) + " is not a good certificate of this person") << "another person's";
+  EXPECT_EQ(failure_of(chain.one(kT0, ca_call(11, "requestIssue", {{"cert", crypto::base64_encode(cert(2, "CN=Kim,O=Bank B", 4))}, {"verifiedBy", first}}))),
+            "verifiedBy: expected the serial (32 hex digits) of a live certificate, with bid");
+  ASSERT_EQ(failure_of(chain.one(kT0, issue_for(11, cert(2, "CN=Kim,O=Bank B", 4), bid(1), first))), "success");
+  auto second = chain.query("getStatus", json::object{{"serial", serial_of(3, request_id(4))}});
+  EXPECT_EQ(second.output.at("verifiedBy").as_string(), first);
+  EXPECT_EQ(second.output.at("bid").as_string(), bid(1).hex());
+  // Five devices per person, counted per BID across holders and RAs.
+  for (uint8_t d = 4; d <= 6; ++d)
+    ASSERT_EQ(failure_of(chain.one(kT0, issue_for(10, cert(d, "CN=Kim,O=device " + std::to_string(d), 10 + d), bid(1)))), "success");
+  EXPECT_EQ(failure_of(chain.one(kT0, issue_for(10, cert(7, "CN=Kim,O=device 7", 17), bid(1)))),
+            "person " + bid(1).hex() + " already holds 5 live certificates");
+  auto person = chain.query("personOf", json::object{{"address", addr(2).to_string()}});
+  ASSERT_TRUE(person.ok) << person.message;
+  EXPECT_EQ(person.output.at("bid").as_string(), bid(1).hex());
+  EXPECT_TRUE(chain.query("personOf", json::object{{"address", addr(7).to_string()}}).output.at("bid").is_null());
+  auto all = chain.query("certificatesOfPerson", json::object{{"bid", bid(1).hex()}});
+  ASSERT_TRUE(all.ok) << all.message;
+  EXPECT_EQ(all.output.as_array().size(), 5u);
+  // A revoked certificate frees its place: the person may add a device again.
+  ASSERT_EQ(failure_of(chain.one(kT0, ca_call(10, "revoke", {{"serial", first}, {"reason", "deviceLost"}}))), "success");
+  EXPECT_EQ(failure_of(chain.one(kT0, issue_for(10, cert(7, "CN=Kim,O=device 7", 17), bid(1)))), "success");
+}
+
+StatusRecord a_record() {
+  StatusRecord r;
+  r.cert_hash = crypto::sha3_256(as_bytes("c"));
+  r.holder = addr(1);
+  r.ra = addr(10);
+  r.issued_height = 7;
+  r.not_before_s = 100;
+  r.not_after_s = 200;
+  r.subject_hash = crypto::sha3_256(as_bytes("s"));
+  return r;
+}
+
 TEST(CaStatus, RecordRoundTripsAndRefusesOtherEncodings) {
-  StatusRecord r{crypto::sha3_256(as_bytes("c")), addr(1), addr(10), 7, 100, 200, crypto::sha3_256(as_bytes("s")), 9, "gone"};
+  StatusRecord r = a_record();
+  r.revoked_height = 9;
+  r.reason = "gone";
   std::string text = encode_status(r);
   auto back = decode_status(text);
   ASSERT_TRUE(back.has_value());
@@ -284,6 +446,35 @@ TEST(CaStatus, RecordRoundTripsAndRefusesOtherEncodings) {
   EXPECT_EQ(status_at(*back, 150), CertStatus::kRevoked);
   EXPECT_FALSE(decode_status(text + " ").has_value());
   EXPECT_FALSE(decode_status("{}").has_value());
+}
+
+TEST(CaStatus, PolicyFieldsRoundTripAndGiveTheStatusAtEachHeight) {
+  StatusRecord r = a_record();
+  const std::string plain = encode_status(r);
+  EXPECT_EQ(plain.find("bid"), std::string::npos) << "a record without policy fields encodes as before";
+  r.bid = crypto::sha3_256(as_bytes("person"));
+  r.verified_by = serial_of(3, request_id(1));
+  r.pin_failures = 5;
+  r.suspended_height = 30;
+  r.suspend_reason = "pinFailures";
+  r.suspensions = {{10, 12}, {20, 25}};
+  const std::string text = encode_status(r);
+  auto back = decode_status(text);
+  ASSERT_TRUE(back.has_value()) << text;
+  EXPECT_EQ(encode_status(*back), text);
+  EXPECT_EQ(back->suspensions.size(), 2u);
+  // Good before 10, suspended in [10, 12), good until 20, suspended [20, 25), good, suspended from 30.
+  const std::pair<uint64_t, CertStatus> at[] = {{9, CertStatus::kGood},      {10, CertStatus::kSuspended}, {11, CertStatus::kSuspended},
+                                                {12, CertStatus::kGood},     {24, CertStatus::kSuspended}, {25, CertStatus::kGood},
+                                                {29, CertStatus::kGood},     {30, CertStatus::kSuspended}, {kLatest, CertStatus::kSuspended}};
+  for (const auto& [height, want] : at) EXPECT_EQ(status_at(*back, 150, height), want) << "height " << height;
+  EXPECT_EQ(status_at(*back, 250, 11), CertStatus::kExpired) << "expiry is judged first";
+  std::string zero = text;
+  zero.replace(zero.find("\"pinFailures\":5"), 15, "\"pinFailures\":0");
+  EXPECT_FALSE(decode_status(zero).has_value()) << "a zero count is not written";
+  std::string reversed = text;
+  reversed.replace(reversed.find("[20,25]"), 7, "[25,20]");
+  EXPECT_FALSE(decode_status(reversed).has_value()) << "a range ends after it starts";
 }
 
 }  // namespace

@@ -19,15 +19,15 @@ function run(args, input) {
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
-async function startCaNode() {
+async function startCaNode(port = PORT) {
   const dir = tmpdir('ca');
-  const out = cx(['init', '--dir', dir, '--port', String(PORT), '--dev-accounts', '3', '--json', '--block-interval-ms', '100']);
+  const out = cx(['init', '--dir', dir, '--port', String(port), '--dev-accounts', '3', '--json', '--block-interval-ms', '100']);
   const accounts = JSON.parse(out).accounts;
   const genesisFile = path.join(dir, 'genesis.json');
   const genesis = JSON.parse(fs.readFileSync(genesisFile, 'utf8'));
   genesis.ca = { name: 'func chain CA', ras: [accounts[0].address], txPki: true };
   fs.writeFileSync(genesisFile, JSON.stringify(genesis));
-  const node = new NodeProcess(dir, PORT);
+  const node = new NodeProcess(dir, port);
   await node.start();
   const keys = accounts.map((a, i) => {
     const file = path.join(dir, `key${i}.hex`);
@@ -37,20 +37,22 @@ async function startCaNode() {
   return { node, dir, genesisFile, ra: keys[0], holder: keys[1], stranger: keys[2] };
 }
 
+// A one-validator channel makes blocks only for txs, and with txPki on only the RA may send before
+// anyone is certified: it sends txs to the CA contract (a revoke of an unknown serial, refused in
+// execution but in a block) until the chain reaches height h.
+const heightBumper = (url, ra) => async (h) => {
+  let n = 0;
+  while ((await height(url)) < h) {
+    run(['ca', 'revoke', '--serial', '0'.repeat(31) + String(n++ % 10), '--reason', 'bump', '--key-file', ra.file,
+      '--rpc', url, '--wait']);
+    assert.ok(n < 20, `height ${h} not reached`);
+  }
+};
+
 test('request, issue, verify from the chain alone, txPki, revoke', { timeout: 180000 }, async () => {
   const { node, dir, genesisFile, ra, holder, stranger } = await startCaNode();
   const url = node.url;
-  // A one-validator channel makes blocks only for txs, and with txPki on only the RA may send before
-  // anyone is certified: it sends txs to the CA contract (a revoke of an unknown serial, refused in
-  // execution but in a block) until the chain reaches height h.
-  const at = async (h) => {
-    let n = 0;
-    while ((await height(url)) < h) {
-      run(['ca', 'revoke', '--serial', '0'.repeat(31) + String(n++ % 10), '--reason', 'bump', '--key-file', ra.file,
-        '--rpc', url, '--wait']);
-      assert.ok(n < 20, `height ${h} not reached`);
-    }
-  };
+  const at = heightBumper(url, ra);
   try {
     // The person's side: a certificate over the holder's ICON key, signed by it.
     const certFile = path.join(dir, 'cert.pem');
@@ -127,6 +129,73 @@ test('request, issue, verify from the chain alone, txPki, revoke', { timeout: 18
     assert.equal(JSON.parse(before.out).status, 'good');
     const status = run(['ca', 'status', serial, '--rpc', url]);
     assert.equal(JSON.parse(status.out).status, 'revoked');
+  } finally {
+    await node.kill('SIGTERM');
+    node.remove();
+  }
+});
+
+// CHAIN ID's policy through `cert` (the same command as `ca`): the holder's app reports 5 wrong PINs,
+// signed with the certified key; the 5th suspends the certificate (status, verify's exit code 4, txPki
+// refuses the holder); an RA resets it and it is good again, while the earlier heights keep their status;
+// the person's second device is registered with the same BID, verified by the first certificate.
+test('cert alias: 5 PIN failures suspend, an RA resets', { timeout: 180000 }, async () => {
+  const { node, dir, genesisFile, ra, holder, stranger } = await startCaNode(PORT + 1);
+  const url = node.url;
+  const at = heightBumper(url, ra);
+  const ok = (r) => { assert.equal(r.code, 0, r.out + r.err); return r; };
+  try {
+    const certFile = path.join(dir, 'cert.pem');
+    const req = ok(run(['cert', 'request', '--key-file', holder.file, '--subject', 'CN=Lee Jiwoo,O=Bank B', '--days', '30',
+      '--out', certFile, '--rpc', url]));
+    const serial = req.out.match(/serial ([0-9a-f]{32})/)[1];
+    const bid = 'ab'.repeat(32);
+    ok(run(['cert', 'issue', certFile, '--bid', bid, '--key-file', ra.file, '--rpc', url, '--wait', '--json']));
+    const status = () => JSON.parse(ok(run(['cert', 'status', serial, '--rpc', url])).out);
+    assert.equal(status().status, 'good');
+    assert.equal(status().bid, bid);
+    const report = () => run(['cert', 'report-pin', '--serial', serial, '--key-file', holder.file, '--rpc', url, '--wait', '--json']);
+    for (let i = 1; i <= 4; i++) ok(report());
+    assert.equal(status().status, 'good');
+    assert.equal(status().pinFailures, 4);
+    const fifth = ok(report());
+    const suspendedAt = Number(JSON.parse(fifth.out).result.blockHeight);
+    assert.equal(status().status, 'suspended');
+    assert.equal(status().suspendedHeight, suspendedAt);
+    // Suspended: the holder's txs are refused, and a 6th report too (it is signed by the holder).
+    const paid = run(['tx', 'transfer', '--to', ra.address, '--value', '1', '--key-file', holder.file, '--rpc', url, '--wait']);
+    assert.notEqual(paid.code, 0);
+    assert.match(paid.err, /suspended/);
+    await at(suspendedAt + 2);
+    const verify = (...extra) => run(['cert', 'verify', certFile, '--genesis', genesisFile, '--rpc', url, '--json', ...extra]);
+    const v = verify();
+    assert.equal(v.code, 4, v.out + v.err);
+    assert.equal(JSON.parse(v.out).status, 'suspended');
+
+    // The holder may not reset; the RA may.
+    assert.notEqual(run(['cert', 'reset', '--serial', serial, '--reason', 'self', '--key-file', holder.file, '--rpc', url, '--wait']).code, 0);
+    const reset = ok(run(['cert', 'reset', '--serial', serial, '--reason', 'branchVisit', '--key-file', ra.file, '--rpc', url,
+      '--wait', '--json']));
+    const resetAt = Number(JSON.parse(reset.out).result.blockHeight);
+    assert.equal(status().status, 'good');
+    assert.equal(status().pinFailures, 0);
+    assert.deepEqual(status().suspensions, [[suspendedAt, resetAt]]);
+    ok(run(['tx', 'transfer', '--to', ra.address, '--value', '1', '--key-file', holder.file, '--rpc', url, '--wait']));
+    await at(resetAt + 2);
+    assert.equal(verify().code, 0);
+    const earlier = verify('--height', String(suspendedAt));
+    assert.equal(earlier.code, 4, earlier.out + earlier.err);
+    assert.equal(JSON.parse(ok(run(['cert', 'status', serial, '--height', String(suspendedAt - 1), '--rpc', url])).out).status, 'good');
+
+    // The same person's second device, registered on the strength of the first certificate (verifiedBy).
+    const tablet = path.join(dir, 'tablet.pem');
+    const second = ok(run(['cert', 'request', '--key-file', stranger.file, '--subject', 'CN=Lee Jiwoo,O=Bank C', '--days', '30',
+      '--out', tablet, '--rpc', url])).out.match(/serial ([0-9a-f]{32})/)[1];
+    ok(run(['cert', 'issue', tablet, '--bid', bid, '--verified-by', serial, '--key-file', ra.file, '--rpc', url, '--wait']));
+    assert.equal(JSON.parse(ok(run(['cert', 'status', second, '--rpc', url])).out).verifiedBy, serial);
+    const person = JSON.parse(ok(run(['contract', 'call', 'cx0000000000000000000000000000000000000a03', 'certificatesOfPerson',
+      '--params', JSON.stringify({ bid }), '--rpc', url, '--json'])).out);
+    assert.deepEqual(person.map((c) => c.serial).sort(), [serial, second].sort());
   } finally {
     await node.kill('SIGTERM');
     node.remove();
