@@ -204,8 +204,13 @@ test('on a phone-sized screen the home page fits the width and the search works 
   await phone.waitForSelector('#block-table');
   const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 1, `the page is ${overflow}px wider than the screen`);
-  // Keyboard only: tab to the search box, type, Enter.
-  await phone.focus('#q');
+  // Keyboard only: a loaded page puts the focus on its heading; Shift+Tab goes back into the header
+  // (the Search button, then the box); type, Enter.
+  assert.equal(await phone.evaluate(() => document.activeElement?.tagName), 'H1');
+  for (let stops = 0; !(await phone.evaluate(() => document.activeElement?.id === 'q')); ++stops) {
+    assert.ok(stops < 4, 'Shift+Tab from the heading does not reach the search box');
+    await phone.keyboard.press('Shift+Tab');
+  }
   await phone.keyboard.type('1');
   await phone.keyboard.press('Enter');
   await phone.waitForFunction(() => document.querySelector('#block-height')?.textContent === '1');

@@ -82,7 +82,16 @@ class Page {
     this.raw = raw;
     this.ctx = context;
     this.errors = [];
-    this.keyboard = raw.keyboard;
+    // Playwright's key names, with its 'Shift+Tab' chords.
+    this.keyboard = {
+      type: (text) => raw.keyboard.type(text),
+      press: async (key) => {
+        const keys = key.length > 1 ? key.split('+') : [key];
+        for (const k of keys.slice(0, -1)) await raw.keyboard.down(k);
+        await raw.keyboard.press(keys[keys.length - 1]);
+        for (const k of keys.slice(0, -1).reverse()) await raw.keyboard.up(k);
+      },
+    };
   }
   goto(url) { return this.raw.goto(url); }
   url() { return this.raw.url(); }
