@@ -13,6 +13,7 @@ PACKAGES=(
   iproute2 procps
   zip                               # functional tests zip contract folders as ICON tools do
   chromium                          # browser tests (tests/browser): headless, driven by playwright-core
+  firefox-esr                       # browser tests: the explorer again in Firefox, driven by puppeteer-core (WebDriver BiDi)
   openssl                           # tests parse the chain CA's certificates with `openssl x509`
 )
 

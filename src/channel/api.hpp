@@ -121,6 +121,11 @@ struct ValidatorActivity {
   std::optional<uint64_t> last_signed_height;  // nullopt: never signed a committing QC
   uint64_t signed_blocks = 0;
   uint64_t missed_blocks = 0;
+  // From the governance contract at the height asked (docs/governance.md): 1 supervision, 2 adjustment,
+  // 3 business; nullopt when it holds no member record (the genesis rule then gives tier 1 to validators
+  // when no member names a tier). Institution empty when not named.
+  std::optional<uint32_t> tier;
+  std::string institution;
 };
 struct ValidatorsAt {
   uint64_t height = 0;

@@ -21,6 +21,8 @@
 #include "channel/index_rebuild.hpp"
 #include "channel/metrics.hpp"
 #include "channel/watchers.hpp"
+#include "governance/governance.hpp"
+#include "governance/model.hpp"
 
 namespace cx::channel {
 namespace {
@@ -103,6 +105,7 @@ class ChannelImpl final : public Channel, private p2p::Handler {
     auto head = open_chain(p, m_options.data_dir.empty() ? "(memory)" : m_options.data_dir, *m_kv, m_chain, *m_state, m_records);
     if (!head) return head.status();
     m_head = std::move(head.value());
+    m_head_schedule = schedule_at_head();
     if (auto s = catch_up_indexes(); !s) return s;
     auto records = m_records.load(*m_head.block);
     if (!records) return records.status();
@@ -124,7 +127,9 @@ class ChannelImpl final : public Channel, private p2p::Handler {
                                              note_voters(*v);
                                              m_reads.publish_view(std::move(v));
                                            });
-    m_metrics = std::make_unique<ChannelMetrics>(p, *m_pool, *m_head.block);
+    const core::ValidatorSet head_set =
+        m_head_schedule ? m_head_schedule->at(m_head.block->header.height) : p.validator_set();
+    m_metrics = std::make_unique<ChannelMetrics>(p, *m_pool, *m_head.block, head_set);
     m_reads.attach(*m_pool, m_head, nullptr);
     m_reads.publish_view(empty_view());
     m_commits = std::make_unique<CommitPipeline>(
@@ -250,6 +255,7 @@ class ChannelImpl final : public Channel, private p2p::Handler {
     return read_tokens(*m_kv, a);
   }
   Result<ValidatorsAt> validators_at(std::optional<uint64_t> height) const override;
+  std::optional<governance::Member> member_at(const core::Address& a, uint64_t height) const;
   std::vector<const ChannelApi*> served_channels() const override {
     if (!m_options.served_channels) return {this};
     return *m_options.served_channels;
@@ -344,6 +350,16 @@ class ChannelImpl final : public Channel, private p2p::Handler {
     m_loop->post_peer(peer, /*up=*/false);
   }
 
+  // The validator sets by height that the state at open holds: governance keeps every set it ever
+  // scheduled. Null for a chain without governance state (its genesis set holds throughout).
+  std::shared_ptr<const core::ValidatorSchedule> schedule_at_head() const {
+    auto epochs = m_executor.governed_epochs(m_head.result.state_root);
+    if (epochs.empty()) return nullptr;
+    auto made = core::ValidatorSchedule::make(std::move(epochs));
+    CX_ASSERT_MSG(made.is_ok(), made.message().c_str());
+    return std::make_shared<const core::ValidatorSchedule>(std::move(made.value()));
+  }
+
   // Indexes behind the chain (added to an existing directory) stage the missing blocks before the
   // channel runs, so every index is at the chain's head when the commit pipeline starts.
   Status catch_up_indexes() {
@@ -351,7 +367,7 @@ class ChannelImpl final : public Channel, private p2p::Handler {
     for (auto& i : m_indexes) subs.push_back(i.get());
     const uint64_t last = m_head.block->header.height;
     const auto& name = m_options.params.channel;
-    return rebuild_indexes(m_chain, *m_kv, subs, last, [&](const RebuildProgress& p) {
+    return rebuild_indexes(m_chain, *m_kv, subs, last, m_head_schedule, [&](const RebuildProgress& p) {
       CX_INFO(kLog, name << ": indexing the chain: " << p.done << " of " << p.total << " blocks");
     });
   }
@@ -402,6 +418,7 @@ class ChannelImpl final : public Channel, private p2p::Handler {
   std::vector<std::unique_ptr<CommitSubscriber>> m_indexes;  // written by the commit pipeline
   bool m_explorer = false;      // the explorer's indexes are among them (their columns are in m_kv)
   DurableHead m_head;           // at open
+  std::shared_ptr<const core::ValidatorSchedule> m_head_schedule;  // at open (schedule_at_head)
   RestoredRecords m_restored;   // at open, handed to the core at start
   std::unique_ptr<mempool::Mempool> m_pool;
   std::unique_ptr<ChannelMetrics> m_metrics;  // reads the pool at scrapes; goes before it
@@ -422,6 +439,9 @@ Result<ValidatorsAt> ChannelImpl::validators_at(std::optional<uint64_t> height) 
     return Status::error("height " + std::to_string(h) + " is not committed yet (latest is " + std::to_string(last) + ")");
   const ViewPtr view = m_reads.view();
   const core::ValidatorSet set = view && view->schedule ? view->schedule->at(h) : m_options.params.validator_set();
+  // The genesis rule for a chain whose state holds no member records (docs/governance.md).
+  const bool tiers_named =
+      std::any_of(m_options.params.members.begin(), m_options.params.members.end(), [](const auto& m) { return m.tier != 0; });
   ValidatorsAt out;
   out.height = h;
   out.total_weight = set.total_weight();
@@ -429,10 +449,29 @@ Result<ValidatorsAt> ChannelImpl::validators_at(std::optional<uint64_t> height) 
   for (const auto& v : set.validators()) {
     auto rec = read_validator_activity(*m_kv, v.address);
     if (!rec) return rec.status();
-    out.validators.push_back(ValidatorActivity{v.address, v.weight, v.group, rec->last_signed_height, rec->signed_blocks,
-                                               rec->missed_blocks});
+    ValidatorActivity a{v.address, v.weight, v.group, rec->last_signed_height, rec->signed_blocks,
+                        rec->missed_blocks, std::nullopt, {}};
+    if (auto m = member_at(v.address, h)) {
+      a.tier = m->tier;
+      a.institution = m->institution;
+    } else if (!tiers_named) {
+      a.tier = 1;
+    }
+    out.validators.push_back(std::move(a));
   }
   return out;
+}
+
+// The member `a` as the governance contract holds it after block `height` (its getMember read, as
+// icx_call runs it); nullopt when it is no member or the chain has no governance state.
+std::optional<governance::Member> ChannelImpl::member_at(const core::Address& a, uint64_t height) const {
+  contracts::CallRequest req;
+  req.contract = governance::governance_contract_address();
+  req.method = "getMember";
+  req.params = boost::json::object{{"address", a.to_string()}};
+  auto r = m_reads.call(req, height);
+  if (!r || !r->ok) return std::nullopt;
+  return governance::model::member_from(r->output);
 }
 
 }  // namespace

@@ -249,7 +249,8 @@ ExecutedPtr ChannelCore::execute_block(const BlockPtr& block, const core::Quorum
   CX_ASSERT_MSG(parent.has_value(), "a certified block to execute whose parent is not executed");
   CX_ASSERT(!m_inflight.contains(block->hash()));
   auto run = m_executor.execute(*block, parent->result.state_root);
-  auto exec = std::make_shared<ExecutedBlock>(ExecutedBlock{block, qc, run.result, std::move(run.receipts), index_txs(*block), run.timers_fired});
+  auto exec = std::make_shared<ExecutedBlock>(ExecutedBlock{block, qc, run.result, std::move(run.receipts), index_txs(*block), run.timers_fired,
+                                                           m_schedule_shared});
   m_inflight.emplace(block->hash(), InFlight{exec, false, {}});
   return exec;
 }

@@ -1,12 +1,15 @@
 // ChannelCore with a governed validator set (docs/governance.md): governance txs in a block add a
 // follower to the set; once the block is final the core's schedule holds the new set from the
 // effective height, headers must name it, and a syncing node checks each QC against the set of its
-// height — learning the sets of heights beyond its horizon from the blocks of the same page.
+// height — learning the sets of heights beyond its horizon from the blocks of the same page. The
+// explorer's validator-activity index and the validator gauges follow the set in force at each height.
 #include <gtest/gtest.h>
 
 #include <algorithm>
 
 #include "channel/core.hpp"
+#include "channel/explorer_index.hpp"
+#include "channel/metrics.hpp"
 #include "codec/icon_serialize.hpp"
 #include "core/test_tx.hpp"
 #include "crypto/base64.hpp"
@@ -212,6 +215,57 @@ TEST_F(GovernedCoreTest, ASyncAcrossAChangeLearnsTheSetFromTheBlocksAndChecksEac
   EXPECT_EQ(core->final_height(), 11u);
   EXPECT_EQ(core->schedule_known_through(), 11 + kMargin);
   EXPECT_EQ(*core->view()->schedule, core->schedule());
+}
+
+// A node's indexes and metrics are made with the genesis set (node.cpp); the blocks the core commits
+// carry the governed schedule, so after the change the new validator's signatures count and the
+// gauges show five validators.
+TEST_F(GovernedCoreTest, ActivityIndexAndValidatorGaugesFollowTheSetInForceAfterAChange) {
+  auto blocks = chain(12);
+  const auto actions = page(blocks, 2);
+  std::vector<CommitJob> commits;
+  for (const auto& a : actions)
+    if (const auto* c = std::get_if<out::Commit>(&a)) commits.push_back(c->job);
+  ASSERT_EQ(commits.size(), 11u);  // 1..11 final
+  const auto specs = explorer_indexes(core::ValidatorSchedule::single(old_set));
+  storage::Schema schema;
+  for (const auto& s : specs) s.add_columns(schema);
+  auto kv = storage::make_memory_store(schema);
+  std::vector<std::unique_ptr<CommitSubscriber>> subs;
+  for (const auto& s : specs) subs.push_back(s.make(*kv));
+  ChannelMetrics metrics(params, *pool, *ledger->head.block, old_set);
+  auto& validators = metrics::global().gauge("complexchain_consensus_validators", "", {{"channel", params.channel}});
+  auto& power = metrics::global().gauge("complexchain_consensus_validators_power", "", {{"channel", params.channel}});
+  EXPECT_EQ(validators.value(), 4);
+  auto stage = [&](const ExecutedBlock& e, const core::QuorumCertificate& qc) {
+    storage::WriteBatch batch;
+    for (auto& sub : subs) sub->stage(e, qc, batch);
+    ASSERT_TRUE(kv->write(batch, storage::Durability::kSync));
+  };
+  ExecutedBlock genesis;
+  genesis.block = ledger->head.block;
+  genesis.receipts = std::make_shared<const std::vector<core::Receipt>>();
+  stage(genesis, {});
+  for (const auto& c : commits) {
+    ASSERT_TRUE(c.block->schedule) << "a committed block without the schedule it was checked against";
+    stage(*c.block, c.qc);
+    metrics.on_durable(*c.block);
+    const uint64_t h = c.block->block->header.height;
+    EXPECT_EQ(validators.value(), static_cast<int64_t>(set_at(h).size())) << "at height " << h;
+    EXPECT_EQ(power.value(), static_cast<int64_t>(set_at(h).total_weight())) << "at height " << h;
+  }
+  EXPECT_EQ(validators.value(), 5);
+  EXPECT_EQ(power.value(), 5);
+  // Heights 5..11 are the new set's: the follower signed each (chain() has it vote), validator 0 none.
+  auto follower = read_validator_activity(*kv, addr(4));
+  ASSERT_TRUE(follower);
+  EXPECT_EQ(follower->signed_blocks, 7u);
+  EXPECT_EQ(follower->missed_blocks, 0u);
+  EXPECT_EQ(follower->last_signed_height, 11u);
+  auto v0 = read_validator_activity(*kv, addr(0));
+  ASSERT_TRUE(v0);
+  EXPECT_EQ(v0->signed_blocks, 0u);
+  EXPECT_EQ(v0->missed_blocks, 11u);
 }
 
 TEST_F(GovernedCoreTest, AQcOfTheOldSetAfterTheChangeIsRefused) {

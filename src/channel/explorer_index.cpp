@@ -172,7 +172,10 @@ class ValidatorActivityIndex final : public CommitSubscriber {
       std::vector<core::Address> voters;
       voters.reserve(qc.votes.size());
       for (const auto& v : qc.votes) voters.push_back(v.voter);
-      for (const auto& val : m_schedule.at(height).validators()) {
+      // The set the core checked this block's QC against; the schedule given at construction (the
+      // genesis set on a node) only for a block that comes without it.
+      const core::ValidatorSet& set = e.schedule ? e.schedule->at(height) : m_schedule.at(height);
+      for (const auto& val : set.validators()) {
         ActivityRecord& rec = record(val.address);
         if (std::binary_search(voters.begin(), voters.end(), val.address)) {
           rec.last_signed_height = height;

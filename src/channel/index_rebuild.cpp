@@ -36,7 +36,8 @@ Stored load(const ChainStore& chain, uint64_t height) {
 }  // namespace
 
 Status rebuild_indexes(const ChainStore& chain, storage::KvStore& kv, const std::vector<CommitSubscriber*>& subscribers,
-                       uint64_t last, const std::function<void(const RebuildProgress&)>& progress, uint64_t report_every) {
+                       uint64_t last, std::shared_ptr<const core::ValidatorSchedule> schedule,
+                       const std::function<void(const RebuildProgress&)>& progress, uint64_t report_every) {
   std::optional<uint64_t> from;
   for (const auto* s : subscribers) {
     const auto next = s->next_height();
@@ -47,7 +48,8 @@ Status rebuild_indexes(const ChainStore& chain, storage::KvStore& kv, const std:
   RebuildProgress p{0, last + 1 - *from};
   storage::WriteBatch batch;
   for (uint64_t h = *from; h <= last; ++h) {
-    const Stored stored = load(chain, h);
+    Stored stored = load(chain, h);
+    stored.block.schedule = schedule;
     batch.clear();
     for (auto* s : subscribers) {
       const auto next = s->next_height();

@@ -14,7 +14,8 @@ constexpr int64_t kSyncLogIntervalUs = 5'000'000;
 constexpr uint64_t kSyncLogLagMin = 10;
 }  // namespace
 
-ChannelMetrics::ChannelMetrics(const core::ChainParams& params, const mempool::Mempool& pool, const core::Block& head)
+ChannelMetrics::ChannelMetrics(const core::ChainParams& params, const mempool::Mempool& pool, const core::Block& head,
+                               const core::ValidatorSet& validators)
     : m_channel(params.channel),
       m_height(metrics::global().gauge("complexchain_consensus_height", "Height of the last durable block.",
                                        {{"channel", params.channel}})),
@@ -39,10 +40,11 @@ ChannelMetrics::ChannelMetrics(const core::ChainParams& params, const mempool::M
       m_total_txs(metrics::global().counter("complexchain_consensus_total_txs",
                                             "Txs in the blocks this process made durable since it started.",
                                             {{"channel", params.channel}})),
-      m_validators(metrics::global().gauge("complexchain_consensus_validators", "Validators in the set.",
+      m_validators(metrics::global().gauge("complexchain_consensus_validators",
+                                           "Validators in the set in force at the last durable block.",
                                            {{"channel", params.channel}})),
       m_validators_power(metrics::global().gauge("complexchain_consensus_validators_power",
-                                                 "Total voting weight of the validator set.",
+                                                 "Total voting weight of the set in force at the last durable block.",
                                                  {{"channel", params.channel}})),
       m_peers(metrics::global().gauge("complexchain_p2p_peers", "Connected p2p peers.", {{"channel", params.channel}})),
       m_sync_lag(metrics::global().gauge("complexchain_blocksync_lag_blocks",
@@ -65,9 +67,8 @@ ChannelMetrics::ChannelMetrics(const core::ChainParams& params, const mempool::M
   m_pool_bytes = metrics::global().gauge_callback("complexchain_mempool_size_bytes", "Bytes of tx JSON in the pool.",
                                                   {{"channel", params.channel}},
                                                   [&pool] { return static_cast<int64_t>(pool.bytes()); });
-  const auto set = params.validator_set();
-  m_validators.set(static_cast<int64_t>(set.size()));
-  m_validators_power.set(static_cast<int64_t>(set.total_weight()));
+  m_validators.set(static_cast<int64_t>(validators.size()));
+  m_validators_power.set(static_cast<int64_t>(validators.total_weight()));
   m_height.set(static_cast<int64_t>(head.header.height));
   m_block_time.set(head.header.timestamp_us / 1'000'000);
   m_prev_block_time_us = head.header.timestamp_us;
@@ -88,6 +89,12 @@ void ChannelMetrics::on_durable(const ExecutedBlock& e) {
   m_prev_block_time_us = b.header.timestamp_us;
   m_block_time.set(b.header.timestamp_us / 1'000'000);
   m_timers_fired.inc(e.timers_fired);
+  // The set governance put in force at this height.
+  if (e.schedule) {
+    const core::ValidatorSet& set = e.schedule->at(b.header.height);
+    m_validators.set(static_cast<int64_t>(set.size()));
+    m_validators_power.set(static_cast<int64_t>(set.total_weight()));
+  }
 }
 
 void ChannelMetrics::after_event(const ChannelCore& core, int64_t now_us) {

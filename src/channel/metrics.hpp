@@ -21,8 +21,10 @@ class ChannelCore;
 
 class ChannelMetrics {
  public:
-  // `head`: the durable block at open (the block interval of the next commit is measured from it).
-  ChannelMetrics(const core::ChainParams& params, const mempool::Mempool& pool, const core::Block& head);
+  // `head`: the durable block at open (the block interval of the next commit is measured from it);
+  // `validators`: the set in force at its height (the gauges follow each durable block's set after).
+  ChannelMetrics(const core::ChainParams& params, const mempool::Mempool& pool, const core::Block& head,
+                 const core::ValidatorSet& validators);
 
   // The commit pipeline's thread: `block` is on disk.
   void on_durable(const ExecutedBlock& block);

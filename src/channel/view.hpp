@@ -28,6 +28,10 @@ struct ExecutedBlock {
   ReceiptsPtr receipts;
   std::shared_ptr<const TxIndex> txs;
   uint32_t timers_fired = 0;  // Alpha timers begin-block fired (for metrics)
+  // The validator sets by height as the core knew them when it executed the block; they cover its
+  // height (its QC was checked against the set in force there). The explorer's activity index and the
+  // validator gauges count against schedule->at(height). Null: not known (a block read back without it).
+  std::shared_ptr<const core::ValidatorSchedule> schedule;
 };
 using ExecutedPtr = std::shared_ptr<const ExecutedBlock>;
 

@@ -157,6 +157,10 @@ std::string get_validators(const RequestContext& ctx, const json::value* params)
     else e["lastSignedHeight"] = nullptr;
     e["signedBlocks"] = hex_u64(v.signed_blocks);
     e["missedBlocks"] = hex_u64(v.missed_blocks);
+    if (v.tier) e["tier"] = hex_u64(*v.tier);
+    else e["tier"] = nullptr;
+    if (v.institution.empty()) e["institution"] = nullptr;
+    else e["institution"] = v.institution;
     vals.push_back(std::move(e));
   }
   json::object out;

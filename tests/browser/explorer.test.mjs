@@ -1,8 +1,8 @@
-// The explorer in headless Chromium against a real localnet: the home page and a block arriving
-// live, search by height / block hash / tx hash / address, the tx page (status and a decoded event),
-// the address page (its tx), the contract page (ABI, a read call from its form, the source), the
-// validators page, the node's error shown as it is, and a phone-sized screen. Screenshots go to
-// tests/browser/screenshots/.
+// The explorer in headless Chromium and Firefox (CX_BROWSER, see lib.mjs) against a real localnet:
+// the home page and a block arriving live, search by height / block hash / tx hash / address, the tx
+// page (status and a decoded event), the address page (its tx), the contract page (ABI, a read call
+// from its form, the source), the validators page (with each validator's tier), the node's error
+// shown as it is, and a phone-sized screen. Screenshots go to tests/browser/screenshots/.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -163,6 +163,12 @@ test('the validators page lists the validator set, the channels page the channel
   if (await serves(net.rpc, 'cx_getValidators', {})) {
     await page.waitForSelector('#validator-table');
     assert.match(await text('#validator-table'), new RegExp(net.nodes[0].validator));
+    // The tier from the governance contract: a localnet's genesis names no tiers, so its validator is
+    // tier 1 (docs/governance.md).
+    const [val] = (await rpc(net.rpc, 'cx_getValidators', {})).validators;
+    assert.equal(val.tier, '0x1');
+    assert.equal(await page.locator('#validator-table [data-tier]').first().innerText(), '1');
+    assert.match(await text('#validator-table'), /supervision/);
   } else {
     await page.waitForSelector('.notice');
     assert.match(await text('.notice'), /Not available on this node/);
@@ -198,8 +204,13 @@ test('on a phone-sized screen the home page fits the width and the search works 
   await phone.waitForSelector('#block-table');
   const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 1, `the page is ${overflow}px wider than the screen`);
-  // Keyboard only: tab to the search box, type, Enter.
-  await phone.focus('#q');
+  // Keyboard only: a loaded page puts the focus on its heading; Shift+Tab goes back into the header
+  // (the Search button, then the box); type, Enter.
+  assert.equal(await phone.evaluate(() => document.activeElement?.tagName), 'H1');
+  for (let stops = 0; !(await phone.evaluate(() => document.activeElement?.id === 'q')); ++stops) {
+    assert.ok(stops < 4, 'Shift+Tab from the heading does not reach the search box');
+    await phone.keyboard.press('Shift+Tab');
+  }
   await phone.keyboard.type('1');
   await phone.keyboard.press('Enter');
   await phone.waitForFunction(() => document.querySelector('#block-height')?.textContent === '1');

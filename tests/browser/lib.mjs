@@ -1,11 +1,14 @@
-// Browser tests: a localnet of real complexchain processes that serve the web app, Debian's Chromium
-// driven by playwright-core (no browser download), and real signed txs made with icon-sdk-js.
+// Browser tests: a localnet of real complexchain processes that serve the web app, a browser from
+// Debian (no browser download), and real signed txs made with icon-sdk-js. CX_BROWSER picks the
+// browser: chromium (the default; playwright-core) or firefox (firefox-esr; puppeteer-core over
+// WebDriver BiDi, behind the same Page API in firefox.mjs).
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import IconService from 'icon-sdk-js';
 import { chromium } from 'playwright-core';
+import { launchFirefox, newFirefoxPage } from './firefox.mjs';
 
 const SDK = IconService.default || IconService;
 export const { IconWallet, IconBuilder, IconConverter, HttpProvider, SignedTransaction } = SDK;
@@ -13,6 +16,8 @@ export const { IconWallet, IconBuilder, IconConverter, HttpProvider, SignedTrans
 export const ROOT = path.resolve(import.meta.dirname, '../..');
 export const BIN = process.env.CX_BIN || path.join(ROOT, 'build/complexchain');
 export const CHROMIUM = process.env.CX_CHROMIUM || '/usr/bin/chromium';
+export const BROWSER = process.env.CX_BROWSER || 'chromium';
+if (!['chromium', 'firefox'].includes(BROWSER)) throw new Error(`CX_BROWSER=${BROWSER}: expected chromium or firefox`);
 export const SHOTS = path.join(import.meta.dirname, 'screenshots');
 // The pages the nodes serve: this tree's web/, whatever source tree the binary was built from.
 export const WEB_ROOT = process.env.CX_WEB_ROOT || path.join(ROOT, 'web');
@@ -90,15 +95,17 @@ export async function startLocalnet({ validators = 1, accounts = 4, blockInterva
   return net;
 }
 
-/** Headless Chromium from the system; one context per test file. */
+/** The headless browser CX_BROWSER names, from the system; one per test file. */
 export async function launchBrowser() {
-  if (!fs.existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM} (apt-get install chromium, or set CX_CHROMIUM)`);
   fs.mkdirSync(SHOTS, { recursive: true });
+  if (BROWSER === 'firefox') return launchFirefox();
+  if (!fs.existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM} (apt-get install chromium, or set CX_CHROMIUM)`);
   return chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
 }
 
 /** A page that fails the test on an uncaught script error, and keeps the console for reports. */
 export async function newPage(browser, { width = 1280, height = 900 } = {}) {
+  if (BROWSER === 'firefox') return newFirefoxPage(browser, { width, height });
   const context = await browser.newContext({ viewport: { width, height }, reducedMotion: 'reduce' });
   const page = await context.newPage();
   page.errors = [];
@@ -113,8 +120,9 @@ export async function newPage(browser, { width = 1280, height = 900 } = {}) {
   return page;
 }
 
+/** A full-page screenshot: screenshots/NAME.png from Chromium, NAME-firefox.png from Firefox. */
 export async function shot(page, name) {
-  const file = path.join(SHOTS, `${name}.png`);
+  const file = path.join(SHOTS, `${name}${BROWSER === 'firefox' ? '-firefox' : ''}.png`);
   await page.screenshot({ path: file, fullPage: true });
   return file;
 }

@@ -172,6 +172,9 @@ test('cx_getValidators and cx_getChannels describe the set and the channel', asy
   const [val] = v.validators;
   assert.equal(val.weight, '0x1');
   assert.equal(val.missedBlocks, '0x0');
+  // From the governance contract: a genesis that names no tiers makes its validators tier 1.
+  assert.equal(val.tier, '0x1');
+  assert.equal(val.institution, null);
   assert.ok(BigInt(val.signedBlocks) >= latest, JSON.stringify(v));
   assert.ok(BigInt(val.lastSignedHeight) >= latest);
   const old = await rpc(url, 'cx_getValidators', { height: '0x1' });

@@ -4,7 +4,8 @@
 // an effective height. After it the follower leads rounds, and with one old validator stopped the chain
 // still commits — 5 validators need 4 votes, so the new validator's votes are in every certificate. Then
 // the stopped validator is removed and one is reweighted; getValidators answers at heights before and
-// after each change, and every node holds the same blocks.
+// after each change, cx_getValidators and /metrics follow the set in force, and every node holds the
+// same blocks.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -118,6 +119,20 @@ test('governance txs promote a follower to validator, then remove and reweight v
     stopped.add(3);
     const h0 = await height(url);
     await waitFor(async () => (await height(url)) >= h0 + 8, { timeoutMs: HANG_MS, what: `height ${h0 + 8} without v3` });
+    // The explorer's view of the set in force (cx_getValidators) and the validator gauges follow the
+    // change: the promoted follower (tier 3 from the governance contract) has signed blocks, v3 misses
+    // them, and /metrics counts five validators of weight 5.
+    const set = await rpc(url, 'cx_getValidators', {});
+    assert.equal(set.validators.length, 5);
+    const promoted = set.validators.find((v) => v.address === f.getAddress());
+    assert.equal(promoted.tier, '0x3');
+    assert.ok(BigInt(promoted.signedBlocks) >= 8n, JSON.stringify(promoted));
+    assert.ok(BigInt(promoted.lastSignedHeight) >= BigInt(h0));
+    assert.equal(set.validators.find((v) => v.address === v0.getAddress()).tier, '0x1');
+    assert.ok(BigInt(set.validators.find((v) => v.address === v3.getAddress()).missedBlocks) >= 8n);
+    const scrape = await (await fetch(`${new URL(url).origin}/metrics`)).text();
+    assert.match(scrape, /^complexchain_consensus_validators\{[^}]*\} 5$/m);
+    assert.match(scrape, /^complexchain_consensus_validators_power\{[^}]*\} 5$/m);
 
     // 3. Remove the stopped validator, and give v0 weight 2: {v0: 2, v1, v2, f} = 5, quorum 4.
     const e2 = await decide(url, [v0, v1, v2], 'removeValidator', { address: v3.getAddress() });

@@ -2,6 +2,16 @@
 import { formatIcx, formatAge, formatInt, hexToBigInt, shortHash } from '../../lib/format.js';
 import { html, table, addrLink, txLink, blockLink, badge } from '../ui.js';
 
+// Governance tiers (docs/governance.md).
+const TIERS = { 1: 'supervision', 2: 'adjustment', 3: 'business' };
+const none = () => html`<span class="muted">—</span>`;
+
+function tierCell(tier) {
+  if (tier === undefined || tier === null) return none();
+  const n = Number(hexToBigInt(tier));
+  return html`<span class="tier" data-tier="${n}">${n}</span> <span class="muted">${TIERS[n] ?? ''}</span>`;
+}
+
 /** The validator set (cx_getValidators' answer) as a table. */
 export function validatorTable(v, { caption } = {}) {
   const total = hexToBigInt(v.totalWeight ?? '0x0');
@@ -11,6 +21,8 @@ export function validatorTable(v, { caption } = {}) {
     const share = total > 0n ? Number((w * 1000n) / total) / 10 : 0;
     return [
       addrLink(x.address, { full: true }),
+      x.institution ?? none(),
+      tierCell(x.tier),
       html`${formatInt(w)} <span class="muted">(${share}%)</span>`,
       x.group ?? html`<span class="muted">—</span>`,
       x.lastSignedHeight !== undefined && x.lastSignedHeight !== null ? blockLink(Number(hexToBigInt(x.lastSignedHeight))) : '—',
@@ -22,7 +34,7 @@ export function validatorTable(v, { caption } = {}) {
         : '—',
     ];
   });
-  return table(['Validator', 'Weight', 'Group', 'Last signed', 'Signed', 'Missed'], rows, {
+  return table(['Validator', 'Institution', 'Tier', 'Weight', 'Group', 'Last signed', 'Signed', 'Missed'], rows, {
     caption,
     empty: 'No validators.',
     id: 'validator-table',
