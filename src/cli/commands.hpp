@@ -18,5 +18,6 @@ int cmd_contract(const Argv& argv);  // cmd_contract.cpp
 int cmd_alpha(const Argv& argv);     // cmd_alpha.cpp
 int cmd_status(const Argv& argv);    // cmd_status.cpp
 int cmd_ca(const Argv& argv);        // cmd_ca.cpp
+int cmd_message(const Argv& argv);   // cmd_message.cpp
 
 }  // namespace cx::cli
