@@ -19,5 +19,6 @@ int cmd_alpha(const Argv& argv);     // cmd_alpha.cpp
 int cmd_status(const Argv& argv);    // cmd_status.cpp
 int cmd_ca(const Argv& argv);        // cmd_ca.cpp
 int ca_bench(const Argv& argv);      // ca_bench.cpp (`ca bench`)
+int cmd_message(const Argv& argv);   // cmd_message.cpp
 
 }  // namespace cx::cli

@@ -21,6 +21,7 @@ constexpr const char* kUsage =
     "  ks         keystores: gen | show | inspect\n"
     "  tx         transactions: transfer | message | send-raw\n"
     "  query      read the chain: balance | block | tx | result\n"
+    "  message    confidential messages sealed to recipients' keys: send | read | encrypt | decrypt\n"
     "  bench      load generator: pre-signed transfers over JSON-RPC\n"
     "contracts:\n"
     "  contract   Lua contracts: deploy | update | call | send | api | status | test\n"
@@ -72,6 +73,7 @@ int main(int argc, char** argv) {
   if (cmd == "alpha") return cx::cli::cmd_alpha(rest);
   if (cmd == "status") return cx::cli::cmd_status(rest);
   if (cmd == "ca" || cmd == "cert") return cx::cli::cmd_ca(rest);  // `cert`: issue 13's name for it
+  if (cmd == "message") return cx::cli::cmd_message(rest);
   std::fprintf(stderr, "complexchain: unknown command '%.*s'\n\n%s", static_cast<int>(cmd.size()), cmd.data(), kUsage);
   return 2;
 }

@@ -1,6 +1,7 @@
 #include "crypto/secp256k1.hpp"
 
 #include <secp256k1.h>
+#include <secp256k1_ecdh.h>
 #include <secp256k1_recovery.h>
 
 #include <array>
@@ -37,6 +38,13 @@ PublicKey serialize_uncompressed(const secp256k1_pubkey& pk) {
   CX_ASSERT(ok == 1);
   CX_ASSERT(len == out.size() && out.bytes[0] == 0x04);
   return out;
+}
+
+// secp256k1_ecdh's hash callback: copy X out unhashed (the library default would SHA-256 the
+// compressed point; ECIES here runs HKDF over X, as SEC 1 ECIES does).
+int copy_x(unsigned char* output, const unsigned char* x32, const unsigned char* /*y32*/, void* /*data*/) {
+  std::memcpy(output, x32, 32);
+  return 1;
 }
 
 }  // namespace
@@ -113,6 +121,35 @@ bool r_has_overflow_twin(const Signature& sig) {
       0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01, 0x45, 0x51, 0x23, 0x19, 0x50, 0xb7, 0x5f, 0xc4,
       0x40, 0x2d, 0xa1, 0x72, 0x2f, 0xc9, 0xba, 0xee};
   return std::memcmp(sig.data(), kPMinusN.data(), kPMinusN.size()) < 0;
+}
+
+std::optional<PublicKey> parse_public_key(BytesView sec1) {
+  if (sec1.size() != 65 && sec1.size() != 33) return std::nullopt;
+  // The library also accepts 0x06/0x07 "hybrid" 65-byte keys; SEC 1 as ICON uses it does not.
+  if (sec1.size() == 65 && sec1[0] != 0x04) return std::nullopt;
+  if (sec1.size() == 33 && sec1[0] != 0x02 && sec1[0] != 0x03) return std::nullopt;
+  secp256k1_pubkey pk;
+  if (secp256k1_ec_pubkey_parse(context(), &pk, sec1.data(), sec1.size()) != 1) return std::nullopt;
+  return serialize_uncompressed(pk);
+}
+
+FixedBytes<33> compress_public_key(const PublicKey& key) {
+  secp256k1_pubkey pk;
+  const int parsed = secp256k1_ec_pubkey_parse(context(), &pk, key.data(), key.size());
+  CX_ASSERT_MSG(parsed == 1, "compress_public_key of an invalid key");
+  FixedBytes<33> out;
+  size_t len = out.size();
+  const int ok = secp256k1_ec_pubkey_serialize(context(), out.data(), &len, &pk, SECP256K1_EC_COMPRESSED);
+  CX_ASSERT(ok == 1 && len == out.size());
+  return out;
+}
+
+std::optional<FixedBytes<32>> ecdh_x(const PublicKey& point, const PrivateKey& key) {
+  secp256k1_pubkey pk;
+  if (secp256k1_ec_pubkey_parse(context(), &pk, point.data(), point.size()) != 1) return std::nullopt;
+  FixedBytes<32> out;
+  if (secp256k1_ecdh(context(), out.data(), &pk, key.data(), copy_x, nullptr) != 1) return std::nullopt;
+  return out;
 }
 
 }  // namespace cx::crypto

@@ -38,4 +38,13 @@ bool verify(const Hash32& digest, const Signature& sig, const VerifyKey& key);
 // and 3 name a point at all (probability ~2^-127 for an honest signature).
 bool r_has_overflow_twin(const Signature& sig);
 
+// A public key in SEC 1 form, 65 bytes uncompressed (0x04 || X || Y) or 33 compressed (0x02|0x03 || X),
+// returned uncompressed; nullopt if it is neither or not a point on the curve.
+std::optional<PublicKey> parse_public_key(BytesView sec1);
+// The 33-byte compressed form of a valid public key.
+FixedBytes<33> compress_public_key(const PublicKey& key);
+// ECDH: the X coordinate of key * point (32 bytes, big-endian), not hashed; the caller derives keys
+// from it with a KDF. nullopt if `point` is not on the curve or `key` is not a valid scalar.
+std::optional<FixedBytes<32>> ecdh_x(const PublicKey& point, const PrivateKey& key);
+
 }  // namespace cx::crypto
