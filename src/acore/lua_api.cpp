@@ -229,9 +229,11 @@ int contract_revert(lua_State* L) {
 
 enum class Context { kMsg, kTx, kBlock, kThis };
 
-void push_text(lua_State* L, std::string text) {
-  Vm& vm = vm_of(L);
-  vm.text = std::move(text);
+// Pushes vm.text. Whoever fills vm.text does it in a statement of its own: a std::string temporary
+// still alive when the push raises (out of memory) is never destroyed, and after a move assignment
+// such a temporary holds vm.text's old buffer (libstdc++ hands it over), so each call would leak it.
+void push_vm_text(lua_State* L) {
+  const Vm& vm = vm_of(L);
   lua_pushlstring(L, vm.text.data(), vm.text.size());
 }
 
@@ -239,19 +241,21 @@ int context_index(lua_State* L) {
   const auto which = static_cast<Context>(lua_tointeger(L, lua_upvalueindex(1)));
   const std::string_view key = luaL_checkstring(L, 2);
   require_run_phase(L, "the call's context");
-  contracts::Host& host = *vm_of(L).host;
+  Vm& vm = vm_of(L);
+  contracts::Host& host = *vm.host;
   const contracts::Frame& f = host.frame();
-  if (which == Context::kMsg && key == "sender") push_text(L, f.caller.to_string());
+  bool text = true;  // the strings first, each built into vm.text before it is pushed (push_vm_text)
+  if (which == Context::kMsg && key == "sender") vm.text = f.caller.to_string();
+  else if (which == Context::kTx && key == "origin") vm.text = f.origin.to_string();
+  else if (which == Context::kTx && key == "hash" && !host.tx().hash.is_zero()) vm.text = "0x" + host.tx().hash.hex();
+  else if (which == Context::kThis && key == "address") vm.text = f.contract.to_string();
+  else text = false;
+  if (text) push_vm_text(L);
   else if (which == Context::kMsg && key == "value") push_int(L, Int256::from_magnitude(f.value, false));
-  else if (which == Context::kTx && key == "origin") push_text(L, f.origin.to_string());
-  else if (which == Context::kTx && key == "hash") {
-    if (host.tx().hash.is_zero()) lua_pushnil(L);
-    else push_text(L, "0x" + host.tx().hash.hex());
-  } else if (which == Context::kTx && key == "timestamp") lua_pushinteger(L, host.tx().timestamp_us);
+  else if (which == Context::kTx && key == "timestamp") lua_pushinteger(L, host.tx().timestamp_us);
   else if (which == Context::kTx && key == "nonce") push_int(L, Int256::from_magnitude(host.tx().nonce, false));
   else if (which == Context::kBlock && key == "height") lua_pushinteger(L, static_cast<lua_Integer>(host.block().height));
   else if (which == Context::kBlock && key == "timestamp") lua_pushinteger(L, host.block().timestamp_us);
-  else if (which == Context::kThis && key == "address") push_text(L, f.contract.to_string());
   else if (which == Context::kThis && key == "readonly") lua_pushboolean(L, f.read_only());
   else lua_pushnil(L);
   return 1;
@@ -339,7 +343,8 @@ int is_address(lua_State* L) {
 int bytes_tohex(lua_State* L) {
   size_t n = 0;
   const char* s = luaL_checklstring(L, 1, &n);
-  push_text(L, "0x" + to_hex(as_bytes(std::string_view(s, n))));
+  vm_of(L).text = "0x" + to_hex(as_bytes(std::string_view(s, n)));
+  push_vm_text(L);
   return 1;
 }
 

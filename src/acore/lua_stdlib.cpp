@@ -299,15 +299,23 @@ int safe_tostring(lua_State* L) {
   }
 }
 
+// t[name] without metamethods, pushed; its type.
+int raw_field(lua_State* L, int index, const char* name) {
+  index = lua_absindex(L, index);
+  lua_pushstring(L, name);
+  return lua_rawget(L, index);
+}
+
 int refuse_gc_setmetatable(lua_State* L) {
   luaL_checktype(L, 1, LUA_TTABLE);
   const int t = lua_type(L, 2);
   luaL_argexpected(L, t == LUA_TNIL || t == LUA_TTABLE, 2, "nil or table");
   if (t == LUA_TTABLE) {
     // __gc runs at collection time and weak tables change with it: both would make results depend on
-    // when the collector runs.
-    if (lua_getfield(L, 2, "__gc") != LUA_TNIL) return luaL_error(L, "setmetatable: __gc is not allowed");
-    if (lua_getfield(L, 2, "__mode") != LUA_TNIL) return luaL_error(L, "setmetatable: weak tables (__mode) are not allowed");
+    // when the collector runs. Read raw, as the collector does: a metatable's own __index must not
+    // answer nil for "__gc" and rawset the finalizer in while it does.
+    if (raw_field(L, 2, "__gc") != LUA_TNIL) return luaL_error(L, "setmetatable: __gc is not allowed");
+    if (raw_field(L, 2, "__mode") != LUA_TNIL) return luaL_error(L, "setmetatable: weak tables (__mode) are not allowed");
     lua_pop(L, 2);
   }
   if (is_protected(L, 1)) return luaL_error(L, "cannot change a protected metatable");
@@ -380,7 +388,9 @@ int text_load(lua_State* L) {
   const char* mode = luaL_optstring(L, 3, "t");
   if (std::strcmp(mode, "t") != 0) return luaL_error(L, "load: only text chunks can be loaded (mode \"t\")");
   const bool has_env = !lua_isnone(L, 4);
-  if (luaL_loadbufferx(L, text, n, name, "t") != LUA_OK) {
+  // The parser runs protected: running out of memory or steps in it (a fatal failure) must not come
+  // back as load's nil and message, which the contract could ignore and carry on.
+  if (rethrow_fatal_or(L, luaL_loadbufferx(L, text, n, name, "t")) != LUA_OK) {
     lua_pushnil(L);
     lua_insert(L, -2);
     return 2;
@@ -519,7 +529,8 @@ void charge_shift(lua_State* L) {
   const lua_Integer pos = lua_tointegerx(L, 2, &ok);
   if (!ok || lua_type(L, 1) != LUA_TTABLE) return;
   const lua_Integer n = luaL_len(L, 1);  // the same __len (if any) answers again in the library
-  if (n > pos && !charge(vm_of(L), (static_cast<uint64_t>(n) - static_cast<uint64_t>(pos)) / kArgElementsPerStep))
+  // A position below 1 shifts nothing: the library refuses it ("position out of bounds").
+  if (pos >= 1 && n > pos && !charge(vm_of(L), (static_cast<uint64_t>(n) - static_cast<uint64_t>(pos)) / kArgElementsPerStep))
     raise_fatal(L);
 }
 

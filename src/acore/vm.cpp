@@ -128,7 +128,11 @@ std::unique_ptr<Vm> new_vm() {
     std::fprintf(stderr, "acore: cannot set up a Lua state: %s\n", error_text(vm->L, -1).c_str());
     return nullptr;
   }
-  // The setup's objects (libraries, the API) belong to no call.
+  // The setup's objects (libraries, the API) belong to no call. From here on the collector runs only
+  // when told to (end_call) or when memory runs out (vm.hpp "garbage").
+  lua_gc(vm->L, LUA_GCCOLLECT);
+  lua_gc(vm->L, LUA_GCSTOP);
+  vm->collected_bytes = vm->total_bytes;
   ++vm->epoch;
   vm->call_bytes = 0;
   return vm;
@@ -165,6 +169,10 @@ void end_call(Vm& vm) {
   ++vm.epoch;
   vm.call_bytes = 0;
   vm.cap_bytes = kSetupMemoryBytesMax;
+  if (vm.total_bytes > vm.collected_bytes + kGarbageBytesMax) {
+    lua_gc(vm.L, LUA_GCCOLLECT);
+    vm.collected_bytes = vm.total_bytes;
+  }
 }
 
 bool charge(Vm& vm, uint64_t steps) {
@@ -191,7 +199,10 @@ bool charge_strings(Vm& vm) {
 
 void raise_fatal(lua_State* L, core::Failure failure) {
   Vm& vm = vm_of(L);
+  // `failure` is never destroyed (lua_error longjmps over this frame): its message goes to vm.fatal,
+  // or is freed here when the call already has its failure.
   if (!vm.fatal) vm.fatal = std::move(failure);
+  else std::string().swap(failure.message);
   raise_fatal(L);
 }
 

@@ -20,6 +20,12 @@
 //   call's epoch), at most kCallMemoryBytesMax; Lua collects garbage before it gives up, so what counts
 //   is what the call can still reach;
 // - depth: at most kLuaDepthMax Lua/C frames (checked by the count hook), and Lua's own C-stack limit.
+// - garbage: the collector never runs by itself (it is stopped once the state is set up). During a
+//   call it runs only when an allocation would pass the cap (Lua's emergency collection, as before);
+//   between calls, end_call collects once the state holds kGarbageBytesMax more than after the last
+//   collection. So what a weak table holds (a __mode given to a metatable after setmetatable, which
+//   setmetatable cannot see) never depends on when an incremental step happened to run, i.e. on the
+//   state's history, which differs between validators.
 // Running out of steps or memory, or too deep a recursion, is fatal: the error is raised again by
 // every pcall it crosses, so the call ends at once with its failure.
 #include <lua.hpp>
@@ -43,6 +49,7 @@ namespace cx::acore::lua {
 
 inline constexpr size_t kCallMemoryBytesMax = 16u << 20;
 inline constexpr size_t kSetupMemoryBytesMax = 64u << 20;  // libraries and loaded code, outside calls
+inline constexpr size_t kGarbageBytesMax = 256u << 10;  // what end_call lets a state hold before collecting
 inline constexpr int kInstructionsPerCharge = 1000;
 inline constexpr uint64_t kStepsPerInstruction = 1;
 inline constexpr int kLuaDepthMax = 200;
@@ -74,6 +81,7 @@ struct Vm {
   size_t call_bytes = 0;   // bytes of this epoch's blocks still held
   size_t cap_bytes = kSetupMemoryBytesMax;
   size_t total_bytes = 0;  // everything the state holds
+  size_t collected_bytes = 0;  // total_bytes after the last full collection (end_call)
   size_t uncharged_string_bytes = 0;
   // What an instruction costs in this call (vm.cpp price_instructions), and the longest string it is
   // priced by: the call's own, or a constant of the program's code.
