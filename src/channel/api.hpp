@@ -224,6 +224,12 @@ class ChannelApi {
   virtual Result<ValidatorsAt> validators_at(std::optional<uint64_t> height) const { return Status::error(kNoIndexes); }
   // The channels this node serves (this one among them), for cx_getChannels.
   virtual std::vector<const ChannelApi*> served_channels() const { return {this}; }
+  // Signed RPC requests (docs/membership.md): why `a` may not use this channel's RPC, or nullopt when
+  // it is a member now (any role) that is not suspended. By default the genesis members.
+  virtual std::optional<std::string> member_refusal(const core::Address& a) const {
+    if (params().role_of(a)) return std::nullopt;
+    return a.to_string() + " is not a member of channel " + params().channel;
+  }
 
   static constexpr const char* kNoIndexes =
       "the explorer indexes are off on this node (config.json \"indexes\": false); they are on by default";

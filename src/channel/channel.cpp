@@ -89,13 +89,19 @@ class ChannelImpl final : public Channel, private p2p::Handler {
     const auto self = core::Address::of_public_key(*crypto::public_key_of(m_options.node_key));
     const auto& vals = p.validators;
     const auto role = p.role_of(self);
-    if (!role)
+    if (!role && vals.size() < 2)
       return Status::error("this node (" + self.to_string() + ") is not a member of channel " + p.channel +
                            ": it is neither a validator nor in the genesis 'members' (docs/membership.md)");
-    if (*role == core::MemberRole::kClient)
+    if (!role)
+      CX_WARN(kLog, p.channel << ": this node (" << self.to_string() << ") is not a member at genesis: its peers admit it "
+                              << "once governance does (addMember, grantAudit); until then it receives nothing "
+                              << "(docs/membership.md)");
+    if (role == core::MemberRole::kClient)
       return Status::error("this node's key (" + self.to_string() + ") is a client member of channel " + p.channel +
                            ", which runs no node; a node needs a validator's or a follower's key");
-    m_follower = *role == core::MemberRole::kFollower;
+    m_self = self;
+    m_follower = role != core::MemberRole::kValidator;
+    m_transacting = role.has_value();
     if (m_follower && vals.size() < 2)
       return Status::error("this node is a follower of channel " + p.channel +
                            ", which has a single validator; followers need a channel of at least 2 validators");
@@ -125,6 +131,7 @@ class ChannelImpl final : public Channel, private p2p::Handler {
     m_core = std::make_unique<ChannelCore>(std::move(co), CoreDeps{m_chain, m_executor, *m_pool},
                                            [this](ViewPtr v) {
                                              note_voters(*v);
+                                             note_members(*v);
                                              m_reads.publish_view(std::move(v));
                                            });
     const core::ValidatorSet head_set =
@@ -187,6 +194,14 @@ class ChannelImpl final : public Channel, private p2p::Handler {
 
   std::vector<SubmitResult> submit_txs(const std::vector<const boost::json::object*>& txs) override {
     std::vector<SubmitResult> out(txs.size());
+    if (!m_transacting.load(std::memory_order_acquire)) {
+      // An auditor reads and does not transact; a node not (yet) a member reaches no validator.
+      const std::string why = "this node (" + m_self.to_string() + ") takes no txs for channel " + m_options.params.channel +
+                              ": it is " + (m_auditor.load() ? "an auditor (it reads, it does not transact)" : "not a member now") +
+                              "; send the tx to a validator's or a follower's node";
+      for (auto& r : out) r.rejection = core::TxRejection{core::TxReject::kNotTransacting, why};
+      return out;
+    }
     std::vector<core::TxPtr> parsed;
     std::vector<size_t> slot;
     parsed.reserve(txs.size());
@@ -260,6 +275,16 @@ class ChannelImpl final : public Channel, private p2p::Handler {
     if (!m_options.served_channels) return {this};
     return *m_options.served_channels;
   }
+  std::optional<std::string> member_refusal(const core::Address& a) const override {
+    const ViewPtr view = m_reads.view();
+    if (!view || !view->members) return ChannelApi::member_refusal(a);
+    const auto* m = view->members->find(a);
+    if (!m) return a.to_string() + " is not a member of channel " + m_options.params.channel;
+    if (m->suspended)
+      return a.to_string() + " is suspended from channel " + m_options.params.channel + " (since final block " +
+             std::to_string(view->members->height) + " or before)";
+    return std::nullopt;
+  }
 
  private:
   // The p2p allow-list is the channel's members (genesis): the configured peers that are members (the
@@ -272,7 +297,7 @@ class ChannelImpl final : public Channel, private p2p::Handler {
     for (const auto& peer : m_options.network->peers) {
       const auto role = p.role_of(peer.id);
       if (role && role != core::MemberRole::kClient) net.peers.push_back(peer);
-      else CX_WARN(kLog, p.channel << ": configured peer " << peer.id.to_string() << " is not a member that runs a node; not connecting to it");
+      else CX_WARN(kLog, p.channel << ": configured peer " << peer.id.to_string() << " is not a member that runs a node; not connecting to it (until governance admits it)");
     }
     for (const auto& a : p.node_addresses()) {
       const bool listed = std::any_of(net.peers.begin(), net.peers.end(), [&](const p2p::PeerAddress& x) { return x.id == a; });
@@ -340,6 +365,40 @@ class ChannelImpl final : public Channel, private p2p::Handler {
     MutexLock lock(m_voters_mutex);
     return m_voters.contains(a);
   }
+  std::vector<core::Address> voters() const EXCLUDES(m_voters_mutex) {
+    MutexLock lock(m_voters_mutex);
+    return {m_voters.begin(), m_voters.end()};
+  }
+
+  // The core's thread: the members by final state changed (or the validators now or later). The p2p
+  // allow-list becomes the active members that run a node (validator, follower, auditor roles) and every
+  // validator now or later (consensus needs them; the contract cannot suspend one); without governance
+  // state, the genesis members. Configured peers are dialled, the others waited for.
+  void note_members(const ChainView& v) {
+    if (v.members == m_members_seen && v.schedule == m_members_schedule) return;
+    m_members_seen = v.members;
+    m_members_schedule = v.schedule;
+    std::set<core::Address> nodes;
+    for (const auto& a : voters()) nodes.insert(a);
+    if (!v.members) {
+      for (const auto& a : m_options.params.node_addresses()) nodes.insert(a);
+    } else {
+      for (const auto& [a, m] : v.members->members)
+        if (!m.suspended && (m.roles & governance::kNodeRoles)) nodes.insert(a);
+      const auto* me = v.members->find(m_self);
+      const bool active = me && !me->suspended;
+      m_auditor.store(active && governance::auditor_only(*me));
+      m_transacting.store(nodes.contains(m_self) && active && !governance::auditor_only(*me), std::memory_order_release);
+    }
+    if (!m_network) return;
+    std::vector<p2p::PeerAddress> list;
+    for (const auto& a : nodes) {
+      auto it = std::find_if(m_options.network->peers.begin(), m_options.network->peers.end(),
+                             [&](const p2p::PeerAddress& x) { return x.id == a; });
+      list.push_back(it != m_options.network->peers.end() ? *it : p2p::PeerAddress{a, "", 0});
+    }
+    m_network->set_peers(std::move(list));
+  }
 
   void on_peer_up(const core::Address& peer) override {
     m_metrics->on_peer(/*up=*/true);
@@ -397,6 +456,11 @@ class ChannelImpl final : public Channel, private p2p::Handler {
   }
 
   ChannelOptions m_options;
+  core::Address m_self;
+  std::atomic<bool> m_transacting{true};  // takes txs (not an auditor, a member now); set by the core's thread
+  std::atomic<bool> m_auditor{false};
+  MemberSetPtr m_members_seen;                                          // the core's thread
+  std::shared_ptr<const core::ValidatorSchedule> m_members_schedule;    // the core's thread
   bool m_follower = false;  // a member that is not a validator at genesis: syncs and serves; votes once governance promotes it
   std::shared_ptr<const core::ValidatorSchedule> m_voters_schedule;  // the core's thread
   mutable Mutex m_voters_mutex;

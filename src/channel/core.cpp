@@ -47,6 +47,7 @@ out::Actions ChannelCore::start(int64_t now_us, const DurableHead& head, Restore
   m_now_us = now_us;
   m_durable = head;
   out::Actions out;
+  learn_members(head.block->header.height, head.result.state_root);
   if (m_governed) {
     // The sets decided in final state; the certified blocks above are not final, so not used.
     auto margin = m_executor.change_margin(head.result.state_root);
@@ -296,6 +297,7 @@ void ChannelCore::commit(const BlockPtr& block, const core::QuorumCertificate& q
   // height that is not the committed block: it can never be judged.
   for (auto b = m_buffered.begin(); b != m_buffered.end();)
     b = b->second.block->header.height <= h + 1 ? m_buffered.erase(b) : std::next(b);
+  learn_members_of(*it->second.exec);
   out.push_back(out::Commit{std::move(job)});
 }
 
@@ -391,6 +393,7 @@ void ChannelCore::publish_view() {
   std::sort(v->inflight.begin(), v->inflight.end(),
             [](const auto& a, const auto& b) { return a->block->header.height < b->block->header.height; });
   v->schedule = m_schedule_shared;
+  v->members = m_members;
   m_view = v;
   if (m_publish) m_publish(m_view);
 }

@@ -187,6 +187,9 @@ class ChannelCore {
   // engine learns it with tell_engine_schedule().
   void learn_schedule(uint64_t height, const Hash32& state_root);
   consensus::Actions tell_engine_schedule();
+  // The members in the state after final block `height`, when it has governance (core_members.cpp).
+  void learn_members(uint64_t height, const Hash32& state_root);
+  void learn_members_of(const ExecutedBlock& final_block);
   // Whether this node votes at or after the final height (if not, it relays no votes or proposals).
   bool votes_ahead() const;
 
@@ -228,6 +231,8 @@ class ChannelCore {
   uint64_t m_change_margin = 0;            // its changeMargin (fixed at genesis)
   uint64_t m_epoch_count = 0;              // sets it had scheduled at the last final block
   uint64_t m_known_through = UINT64_MAX;   // final height + changeMargin when governed
+  bool m_has_members = false;              // the state holds governance members (read after changes)
+  MemberSetPtr m_members;                  // published with the view
   std::unique_ptr<consensus::Engine> m_engine;
   int64_t m_now_us = 0;  // time of the event being handled
 

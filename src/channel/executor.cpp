@@ -44,6 +44,11 @@ std::optional<uint64_t> BlockExecutor::change_margin(const Hash32& state_root) c
   return p->change_margin;
 }
 
+std::vector<governance::Member> BlockExecutor::governed_members(const Hash32& state_root) const {
+  auto reader = m_state.reader_at(state_root);
+  return governance::read_members(governance_reader(*reader));
+}
+
 uint64_t BlockExecutor::governed_epoch_count(const Hash32& state_root) const {
   auto reader = m_state.reader_at(state_root);
   auto v = governance_reader(*reader)("epochs");

@@ -30,6 +30,8 @@ class BlockExecutor {
   std::optional<uint64_t> change_margin(const Hash32& state_root) const;
   // The number of scheduled sets alone (one read; compared after every final block).
   uint64_t governed_epoch_count(const Hash32& state_root) const;
+  // The members the governance contract holds in that state (empty: no governance).
+  std::vector<governance::Member> governed_members(const Hash32& state_root) const;
 
  private:
   const core::ChainParams& m_params;

@@ -3,6 +3,7 @@
 // or in-flight blocks change and read by any thread without locks on the core: the durable head
 // (block, the result of executing it — its state root — and its QC, always together, so a read never
 // mixes two heights) and the blocks in flight (certified and executed, not yet durable).
+#include <map>
 #include <memory>
 #include <optional>
 #include <unordered_map>
@@ -11,6 +12,7 @@
 #include "core/block.hpp"
 #include "core/receipt.hpp"
 #include "core/validator_set.hpp"
+#include "governance/governance.hpp"
 
 namespace cx::channel {
 
@@ -40,6 +42,18 @@ struct TxInFlight {
   uint32_t index = 0;
 };
 
+// The channel's members as the governance contract holds them in the state after final block `height`
+// (docs/membership.md "Membership follows final state"). Immutable once published.
+struct MemberSet {
+  uint64_t height = 0;
+  std::map<core::Address, governance::Member> members;  // suspended ones too
+  const governance::Member* find(const core::Address& a) const {
+    auto it = members.find(a);
+    return it == members.end() ? nullptr : &it->second;
+  }
+};
+using MemberSetPtr = std::shared_ptr<const MemberSet>;
+
 struct ChainView {
   BlockPtr head;                   // the highest durable committed block
   core::ExecResult head_result;    // its execution result (head_result.state_root: the state after it)
@@ -47,6 +61,8 @@ struct ChainView {
   std::vector<ExecutedPtr> inflight;  // in height order: final but not yet durable, then certified
   // The validator sets by height as this node knows them from final state (null: not published yet).
   std::shared_ptr<const core::ValidatorSchedule> schedule;
+  // The members by final state; null: the genesis members hold (no governance state, or not read yet).
+  MemberSetPtr members;
 
   uint64_t height() const { return head->header.height; }
   std::optional<TxInFlight> find_tx(const Hash32& hash) const {

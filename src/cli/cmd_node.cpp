@@ -151,9 +151,17 @@ std::vector<std::string> localnet_nodes(const std::string& dir) {
 
 // Creates DIR with `validators` validators and then `followers` followers (genesis members that sync and
 // serve reads, docs/membership.md) sharing one genesis; each node's config names the validators as peers.
+struct LocalnetExtras {
+  size_t spares = 0;
+  bool rpc_auth_signed = false;
+};
+
+// Spares come last: nodes whose keys are not members (docs/membership.md "Membership follows final
+// state"); they run and wait until governance admits them.
 Status create_localnet(const std::string& dir, size_t validators, size_t followers, uint16_t base_port,
-                       uint64_t block_interval_ms, size_t accounts) {
-  const size_t n = validators + followers;
+                       uint64_t block_interval_ms, size_t accounts, const LocalnetExtras& extras) {
+  const size_t members = validators + followers;
+  const size_t n = members + extras.spares;
   std::vector<crypto::PrivateKey> keys;
   std::vector<core::Address> ids;
   for (size_t i = 0; i < n; ++i) {
@@ -179,7 +187,8 @@ Status create_localnet(const std::string& dir, size_t validators, size_t followe
   p.nid = 3;
   p.treasury = *core::Address::parse(kTreasury);
   p.validators.assign(ids.begin(), ids.begin() + static_cast<long>(validators));
-  for (size_t i = validators; i < n; ++i) p.members.push_back({ids[i], core::MemberRole::kFollower});
+  for (size_t i = validators; i < members; ++i) p.members.push_back({ids[i], core::MemberRole::kFollower});
+  p.rpc_auth_signed = extras.rpc_auth_signed;
   p.block_interval_ms = block_interval_ms;
   p.genesis_timestamp_us = system_clock().now_us();
   p.genesis_message = "complexchain localnet";
@@ -222,7 +231,7 @@ Status create_localnet(const std::string& dir, size_t validators, size_t followe
   json::array nodes;
   for (size_t i = 0; i < n; ++i)
     nodes.push_back(json::object{{"rpc", "http://127.0.0.1:" + std::to_string(rpc_ports[i]) + "/api/v3"},
-                                 {i < validators ? "validator" : "follower", ids[i].to_string()},
+                                 {i < validators ? "validator" : i < members ? "follower" : "spare", ids[i].to_string()},
                                  {"dir", dir + "/node" + std::to_string(i)}});
   json::object doc{{"rpc", "http://127.0.0.1:" + std::to_string(rpc_ports[0]) + "/api/v3"},
                    {"nid", Uint256(p.nid).to_icon_hex()},
@@ -269,13 +278,19 @@ int print_localnet(const std::string& dir, const std::vector<std::string>& nodes
   // accounts.json names each node's role ("validator" or "follower").
   auto role = [&](size_t i) -> const char* {
     if (!doc.contains("nodes") || i >= doc["nodes"].as_array().size()) return "validator";
-    return doc["nodes"].as_array()[i].as_object().contains("follower") ? "follower" : "validator";
+    const auto& node = doc["nodes"].as_array()[i].as_object();
+    return node.contains("follower") ? "follower" : node.contains("spare") ? "spare" : "validator";
   };
-  size_t followers = 0;
-  for (size_t i = 0; i < nodes.size(); ++i) followers += std::string_view(role(i)) == "follower" ? 1 : 0;
-  std::printf("localnet %s: %zu validator%s", already ? "was already running" : "is running", nodes.size() - followers,
-              nodes.size() - followers == 1 ? "" : "s");
+  size_t followers = 0, spares = 0;
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    followers += std::string_view(role(i)) == "follower" ? 1 : 0;
+    spares += std::string_view(role(i)) == "spare" ? 1 : 0;
+  }
+  const size_t validators = nodes.size() - followers - spares;
+  std::printf("localnet %s: %zu validator%s", already ? "was already running" : "is running", validators,
+              validators == 1 ? "" : "s");
   if (followers > 0) std::printf(", %zu follower%s", followers, followers == 1 ? "" : "s");
+  if (spares > 0) std::printf(", %zu spare%s (not members: waiting for governance to admit them)", spares, spares == 1 ? "" : "s");
   std::printf("\n\n");
   for (size_t i = 0; i < nodes.size(); ++i) {
     std::printf("  node%zu  %-9s  JSON-RPC http://127.0.0.1:%u/api/v3", i, role(i), configs[i].rpc.port);
@@ -384,6 +399,8 @@ int cmd_localnet(const Argv& argv) {
              {"accounts", "N", "funded development accounts", "10"},
              {"validators", "N", "validator nodes (when the network is created)", "1"},
              {"followers", "N", "follower nodes after the validators: sync, serve reads, forward txs (needs 2+ validators)", "0"},
+             {"spares", "N", "nodes after those whose keys are not members: they wait until governance admits them (addMember, grantAudit)", "0"},
+             {"rpc-auth", "MODE", "'signed': the channel's JSON-RPC answers only requests signed by a member (docs/membership.md)", ""},
              {"block-interval-ms", "MS", "time between blocks", "300"},
              {"foreground", "", "run node0 in this process instead of in the background (1 validator only)", ""},
              {"json", "", "print endpoints and accounts as JSON", ""}});
@@ -423,10 +440,12 @@ int cmd_localnet(const Argv& argv) {
   auto nodes = localnet_nodes(dir);
   if (nodes.empty()) {
     unsigned long validators = 0, followers = 0, accounts = 0, port = 0;
+    LocalnetExtras extras;
     uint64_t interval = 0;
     try {
       validators = std::stoul(*args.get("validators"));
       followers = std::stoul(*args.get("followers"));
+      extras.spares = std::stoul(*args.get("spares"));
       accounts = std::stoul(*args.get("accounts"));
       port = std::stoul(*args.get("port"));
       interval = std::stoull(*args.get("block-interval-ms"));
@@ -435,10 +454,15 @@ int cmd_localnet(const Argv& argv) {
     }
     if (validators == 0 || validators > 32) return fail("--validators must be between 1 and 32");
     if (followers > 32) return fail("--followers must be between 0 and 32");
+    if (extras.spares > 8) return fail("--spares must be between 0 and 8");
+    if (extras.spares > 0 && validators < 2) return fail("spares need at least 2 validators (--validators 2 or more)");
+    const std::string auth = args.get("rpc-auth").value_or("");
+    if (!auth.empty() && auth != "signed") return fail("--rpc-auth must be 'signed' (or absent)");
+    extras.rpc_auth_signed = auth == "signed";
     if (followers > 0 && validators < 2) return fail("followers need at least 2 validators (--validators 2 or more)");
     if (accounts == 0 || accounts > 1000) return fail("--accounts must be between 1 and 1000");
-    if (port > 65535 - 100 - validators - followers) return fail("--port is too high for " + std::to_string(validators + followers) + " nodes");
-    if (auto s = create_localnet(dir, validators, followers, static_cast<uint16_t>(port), interval, accounts); !s)
+    if (port > 65535 - 100 - validators - followers - extras.spares) return fail("--port is too high for " + std::to_string(validators + followers) + " nodes");
+    if (auto s = create_localnet(dir, validators, followers, static_cast<uint16_t>(port), interval, accounts, extras); !s)
       return fail(s.message());
     nodes = localnet_nodes(dir);
   }

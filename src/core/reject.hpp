@@ -23,10 +23,11 @@ enum class TxReject {
   kStepLimitTooHigh,     // above the channel's maximum
   kInsufficientBalance,  // cannot pay value + stepLimit * stepPrice
   kNoCertificate,        // txPki: the sender holds no good certificate from the chain CA (docs/ca.md)
+  kNotTransacting,       // this node takes no txs: an auditor, or not a member (yet) (docs/membership.md)
 };
 // How many reasons there are: tables indexed by TxReject size themselves with this. Keep it after the
 // last reason above.
-inline constexpr size_t kTxRejectCount = static_cast<size_t>(TxReject::kNoCertificate) + 1;
+inline constexpr size_t kTxRejectCount = static_cast<size_t>(TxReject::kNotTransacting) + 1;
 
 const char* to_string(TxReject r);
 

@@ -30,6 +30,7 @@ const char* to_string(TxReject r) {
     case TxReject::kStepLimitTooHigh: return "stepLimit too high";
     case TxReject::kInsufficientBalance: return "insufficient balance";
     case TxReject::kNoCertificate: return "no certificate";
+    case TxReject::kNotTransacting: return "node takes no txs";
   }
   return "unknown";
 }

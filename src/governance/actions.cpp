@@ -29,6 +29,7 @@ std::optional<uint32_t> roles_arg(const json::object& a) {
   return parse_roles(names);
 }
 
+const char* kAuditorHelp = "the auditor role is granted with grantAudit and taken with revokeAudit (decided by tier 1)";
 const char* kRolesHelp = "roles: expected a list of distinct roles among validator, ra, auditor, attester, follower, client";
 
 // The member `a` names, which must exist.
@@ -103,6 +104,7 @@ std::optional<CallResult> check_member_action(Host& h, const std::string& action
     auto roles = roles_arg(args);
     if (!roles) return bad(kRolesHelp);
     if (*roles & kRoleValidator) return refuse("a member becomes a validator with addValidator, not with its roles");
+    if (*roles & kRoleAuditor) return refuse(kAuditorHelp);
     const auto* inst = args.if_contains("institution");
     if (inst && (!inst->is_string() || inst->get_string().size() > kInstitutionMax))
       return bad("institution: expected a name of at most " + std::to_string(kInstitutionMax) + " characters");
@@ -131,7 +133,31 @@ std::optional<CallResult> check_member_action(Host& h, const std::string& action
     if (!roles) return bad(kRolesHelp);
     if (bool(*roles & kRoleValidator) != latest.contains(m->address))
       return refuse("the validator role follows the validator set: change it with addValidator/removeValidator");
+    if (bool(*roles & kRoleAuditor) != bool(m->roles & kRoleAuditor)) return refuse(kAuditorHelp);
+  } else if (action == "revokeAudit") {
+    if (!(m->roles & kRoleAuditor)) return refuse(m->address.to_string() + " is not an auditor");
   }
+  return std::nullopt;
+}
+
+// grantAudit {address, institution?}: a stranger becomes an auditor-only member (tier 3, no vote); a
+// member gains the auditor role.
+std::optional<CallResult> check_grant_audit(Host& h, const json::object& args) {
+  auto a = address_arg(args);
+  if (!a) return bad("address: expected an hx address");
+  const auto* inst = args.if_contains("institution");
+  if (inst && (!inst->is_string() || inst->get_string().size() > kInstitutionMax))
+    return bad("institution: expected a name of at most " + std::to_string(kInstitutionMax) + " characters");
+  std::optional<Member> m;
+  if (auto f = store::load_member(h, *a, m)) return f;
+  if (m) {
+    if (m->roles & kRoleAuditor) return refuse(a->to_string() + " is an auditor already");
+    if (m->suspended) return refuse(a->to_string() + " is suspended");
+    return std::nullopt;
+  }
+  std::vector<core::Address> all;
+  if (auto f = store::load_addresses(h, all)) return f;
+  if (all.size() >= kMembersMax) return refuse("the channel has " + std::to_string(kMembersMax) + " members, the most it may");
   return std::nullopt;
 }
 
@@ -177,6 +203,7 @@ std::optional<CallResult> check(Host& h, const std::string& action, const json::
   }
   if (action == "setParam") return check_param(args);
   if (action == "setRule") return check_rule(args);
+  if (action == "grantAudit") return check_grant_audit(h, args);
   return check_member_action(h, action, args, latest);
 }
 
@@ -245,12 +272,21 @@ std::optional<CallResult> execute(Host& h, const std::string& action, const json
     rules[std::string(args.at("action").get_string())] = *model::rule_from(args.at("rule"));
     return store::put(h, "rules", model::rules_json(rules));
   }
-  if (action == "addMember") {
+  if (action == "grantAudit") {
+    std::optional<Member> existing;
+    if (auto f = store::load_member(h, *address_arg(args), existing)) return f;
+    if (existing) {
+      existing->roles |= kRoleAuditor;
+      return store::save_member(h, *existing);
+    }
+  }
+  if (action == "addMember" || action == "grantAudit") {
     Member m;
     m.address = *address_arg(args);
-    m.tier = static_cast<uint32_t>(*model::u64_of(args.if_contains("tier")));
-    m.roles = *roles_arg(args);
-    m.votes = args.contains("votes") ? static_cast<uint32_t>(*model::u64_of(args.if_contains("votes"))) : 1;
+    const bool audit = action == "grantAudit";
+    m.tier = audit ? 3 : static_cast<uint32_t>(*model::u64_of(args.if_contains("tier")));
+    m.roles = audit ? kRoleAuditor : *roles_arg(args);
+    m.votes = args.contains("votes") && !audit ? static_cast<uint32_t>(*model::u64_of(args.if_contains("votes"))) : 1;
     if (const auto* inst = args.if_contains("institution")) m.institution = std::string(inst->get_string());
     std::vector<core::Address> all;
     if (auto f = store::load_addresses(h, all)) return f;
@@ -264,6 +300,7 @@ std::optional<CallResult> execute(Host& h, const std::string& action, const json
   if (auto f = existing_member(h, args, m)) return f;
   if (action == "suspendMember") m->suspended = true;
   else if (action == "reinstateMember") m->suspended = false;
+  else if (action == "revokeAudit") m->roles &= ~kRoleAuditor;
   else m->roles = *roles_arg(args);  // setRoles
   return store::save_member(h, *m);
 }

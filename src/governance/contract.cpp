@@ -51,6 +51,7 @@ std::optional<CallResult> eligible_sender(Host& h, const std::string& action, co
   if (auto f = store::load_member(h, who, m)) return f;
   if (!m) return refuse(who.to_string() + " is not a member");
   if (m->suspended) return refuse(who.to_string() + " is suspended");
+  if (auditor_only(*m)) return refuse(who.to_string() + " is an auditor: it takes no part in governance");
   if (!(rule.tiers & (1u << m->tier)))
     return refuse("wrong tier: " + action + " is decided by tier(s) " + tiers_text(rule.tiers) + "; " + who.to_string() +
                   " is tier " + std::to_string(m->tier));
@@ -107,7 +108,7 @@ std::optional<CallResult> decide(Host& h, json::object& p) {
   for (const auto& a : all) {
     std::optional<Member> m;
     if (auto f = store::load_member(h, a, m)) return f;
-    if (!m || m->suspended || !(rule.tiers & (1u << m->tier))) continue;
+    if (!m || m->suspended || auditor_only(*m) || !(rule.tiers & (1u << m->tier))) continue;
     total += m->votes;
     const auto* v = votes.if_contains(a.to_string());
     if (v && v->is_bool()) (v->get_bool() ? yes : no) += m->votes;

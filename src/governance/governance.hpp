@@ -70,6 +70,7 @@ struct Rule {
   uint64_t num = 1;
   uint64_t den = 2;
   bool approves(uint64_t approving, uint64_t total) const;
+  bool operator==(const Rule&) const = default;
 };
 
 // Channel parameters, a small typed set.
@@ -84,8 +85,16 @@ inline constexpr uint64_t kChangeMarginMin = 4;  // see docs/governance.md "The 
 // Actions a proposal may carry (names as in txs).
 inline constexpr const char* kActions[] = {"addMember", "suspendMember", "reinstateMember", "setRoles",
                                            "addValidator", "removeValidator", "setValidatorWeight", "setParam",
-                                           "setRule"};
+                                           "setRule", "grantAudit", "revokeAudit"};
+// Actions added after chains were created: their default rules are not written into a genesis's state
+// (it keeps its root) unless the genesis overrides them, and a stored rule set without them gets the default.
+inline constexpr const char* kLaterActions[] = {"grantAudit", "revokeAudit"};
 bool is_action(std::string_view name);
+// An auditor (docs/membership.md "Auditors") that holds no other role: it reads the channel, and takes no
+// part in governance (neither proposes, votes nor counts in a rule's total).
+inline bool auditor_only(const Member& m) { return m.roles == kRoleAuditor; }
+// Roles that run a node admitted at p2p.
+inline constexpr uint32_t kNodeRoles = kRoleValidator | kRoleFollower | kRoleAuditor;
 std::map<std::string, Rule> default_rules();
 
 // What genesis seeds (also checks a genesis "governance" object): the genesis's members, tiers and
@@ -109,5 +118,7 @@ using StorageGetter = std::function<std::optional<Bytes>(std::string_view key)>;
 // the state has no governance (a chain created before it): the genesis set holds.
 std::vector<core::ValidatorEpoch> read_epochs(const StorageGetter& get);
 std::optional<Params> read_params(const StorageGetter& get);
+// Every member in order of admission (suspended ones too); empty without governance state.
+std::vector<Member> read_members(const StorageGetter& get);
 
 }  // namespace cx::governance

@@ -158,7 +158,7 @@ TEST(Governance, AValidatorCannotBeSuspendedAndVotesAgainstReject) {
 TEST(Governance, AddMemberAndSetRolesByTiersOneAndTwo) {
   GovChain c;
   const core::Address n = user(30);
-  json::object args{{"address", n.to_string()}, {"institution", "Auditor Co"}, {"tier", 3}, {"roles", json::array{"auditor"}}};
+  json::object args{{"address", n.to_string()}, {"institution", "Registrar Co"}, {"tier", 3}, {"roles", json::array{"ra"}}};
   EXPECT_NE(refusal(c.propose(b1, "addMember", args)).find("wrong tier"), std::string::npos);
   EXPECT_NE(refusal(c.propose(r1, "addMember", {{"address", n.to_string()}, {"tier", 4}, {"roles", json::array{}}}))
                 .find("tier: expected 1"),
@@ -178,15 +178,72 @@ TEST(Governance, AddMemberAndSetRolesByTiersOneAndTwo) {
   ASSERT_TRUE(c.vote(a1, 1, true).success);
   EXPECT_EQ(c.status(1), "executed");
   auto m = c.read("getMember", json::object{{"address", n.to_string()}});
-  EXPECT_EQ(m.at("roles"), json::array{"auditor"});
+  EXPECT_EQ(m.at("roles"), json::array{"ra"});
   EXPECT_EQ(c.read("getMembers", json::object{{"offset", 6}, {"limit", 1}}).at("members").as_array()[0].at("address"),
             json::value(n.to_string()));
-  ASSERT_TRUE(c.propose(r1, "setRoles", {{"address", n.to_string()}, {"roles", json::array{"auditor", "attester"}}}).success);
+  ASSERT_TRUE(c.propose(r1, "setRoles", {{"address", n.to_string()}, {"roles", json::array{"ra", "attester"}}}).success);
   ASSERT_TRUE(c.vote(r2, 2, true).success);
-  EXPECT_EQ(c.read("getMember", json::object{{"address", n.to_string()}}).at("roles"), (json::array{"auditor", "attester"}));
+  EXPECT_EQ(c.read("getMember", json::object{{"address", n.to_string()}}).at("roles"), (json::array{"ra", "attester"}));
   EXPECT_NE(refusal(c.propose(r1, "setRoles", {{"address", b1.to_string()}, {"roles", json::array{"ra"}}}))
                 .find("the validator role follows the validator set"),
             std::string::npos);
+}
+
+TEST(Governance, TierOneAloneGrantsAndRevokesAudit) {
+  const core::Address aud = user(31);
+  core::ChainParams p = tiered_params();
+  p.accounts.push_back({aud, core::testing::icx(1000)});  // it pays for its (refused) attempt
+  GovChain c(p);
+  // The auditor role comes only from grantAudit/revokeAudit, which tier 1 decides.
+  EXPECT_NE(refusal(c.propose(r1, "addMember", {{"address", aud.to_string()}, {"tier", 3}, {"roles", json::array{"auditor"}}}))
+                .find("the auditor role is granted with grantAudit"),
+            std::string::npos);
+  EXPECT_NE(refusal(c.propose(r1, "setRoles", {{"address", f1.to_string()}, {"roles", json::array{"follower", "auditor"}}}))
+                .find("the auditor role is granted with grantAudit"),
+            std::string::npos);
+  auto r = c.propose(a1, "grantAudit", {{"address", aud.to_string()}});
+  EXPECT_NE(refusal(r).find("wrong tier: grantAudit is decided by tier(s) 1; " + a1.to_string() + " is tier 2"), std::string::npos)
+      << refusal(r);
+  EXPECT_NE(refusal(c.propose(r1, "grantAudit", {{"address", "hx12"}})).find("address: expected"), std::string::npos);
+  EXPECT_EQ(c.read("getRules").at("grantAudit").at("tiers"), json::array{1});
+  // r1 and r2 (all of tier 1) approve: a stranger becomes an auditor-only member.
+  ASSERT_TRUE(c.propose(r1, "grantAudit", {{"address", aud.to_string()}, {"institution", "Audit Office"}}).success);
+  EXPECT_EQ(c.status(1), "open");
+  ASSERT_TRUE(c.vote(r2, 1, true).success);
+  EXPECT_EQ(c.status(1), "executed");
+  auto m = c.read("getMember", json::object{{"address", aud.to_string()}});
+  EXPECT_EQ(m.at("roles"), json::array{"auditor"});
+  EXPECT_EQ(m.at("institution"), "Audit Office");
+  EXPECT_NE(refusal(c.propose(r1, "grantAudit", {{"address", aud.to_string()}})).find("is an auditor already"), std::string::npos);
+  // It takes no part in governance.
+  r = c.propose(aud, "addMember", {{"address", user(32).to_string()}, {"tier", 3}, {"roles", json::array{}}});
+  EXPECT_NE(refusal(r).find("is an auditor: it takes no part in governance"), std::string::npos) << refusal(r);
+  // The channel's read sees it.
+  auto members = read_members([&](std::string_view key) { return c.journal->get(execution::contract_storage_key(kGov, as_bytes(key))); });
+  ASSERT_EQ(members.size(), 7u);
+  EXPECT_EQ(members.back().address, aud);
+  EXPECT_TRUE(auditor_only(members.back()));
+  // A member gains the role and keeps its own; revokeAudit takes it away.
+  ASSERT_TRUE(c.propose(r1, "grantAudit", {{"address", f1.to_string()}}).success);
+  ASSERT_TRUE(c.vote(r2, 2, true).success);
+  EXPECT_EQ(c.read("getMember", json::object{{"address", f1.to_string()}}).at("roles"), (json::array{"auditor", "follower"}));
+  ASSERT_TRUE(c.propose(r2, "revokeAudit", {{"address", aud.to_string()}}).success);
+  ASSERT_TRUE(c.vote(r1, 3, true).success);
+  EXPECT_EQ(c.read("getMember", json::object{{"address", aud.to_string()}}).at("roles"), json::array{});
+  EXPECT_NE(refusal(c.propose(r1, "revokeAudit", {{"address", aud.to_string()}})).find("is not an auditor"), std::string::npos);
+}
+
+TEST(Governance, AGenesisStoresNoRuleOfTheLaterActionsUnlessItSetsOne) {
+  GovChain plain;
+  auto stored = plain.journal->get(execution::contract_storage_key(kGov, as_bytes(std::string_view("rules"))));
+  ASSERT_TRUE(stored);
+  const std::string text(stored->begin(), stored->end());
+  EXPECT_EQ(text.find("grantAudit"), std::string::npos) << text;
+  core::ChainParams p = tiered_params();
+  p.governance_json = R"({"rules": {"grantAudit": {"tiers": [1, 2], "num": 2, "den": 3}}})";
+  GovChain set(p);
+  EXPECT_EQ(set.read("getRules").at("grantAudit").at("tiers"), (json::array{1, 2}));
+  EXPECT_EQ(set.read("getRules").at("revokeAudit").at("tiers"), json::array{1});
 }
 
 TEST(Governance, AddValidatorIsScheduledAtTheEffectiveHeight) {

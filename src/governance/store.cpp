@@ -44,6 +44,8 @@ std::optional<CallResult> load_rules(Host& h, std::map<std::string, Rule>& out) 
     if (!r) return corrupt("rules");
     out[std::string(kv.key())] = *r;
   }
+  const auto defaults = default_rules();
+  for (const char* a : kLaterActions) out.emplace(a, defaults.at(a));
   return std::nullopt;
 }
 

@@ -76,6 +76,7 @@ struct Peer {
 
   PeerAddress address;
   // I/O thread only.
+  bool admitted = true;  // in the allow-list now (an address taken off it keeps its entry, refused)
   ConnPtr session;     // the one established connection
   ConnPtr dialing;     // our outbound attempt, until it is established or fails
   int pending = 0;     // connections whose Hello claims this peer, not yet authenticated
@@ -109,11 +110,7 @@ class NetworkImpl final : public Network {
         m_acceptor(m_io),
         m_accept_retry(m_io),
         m_random(os_random().next_u64()) {
-    for (const auto& p : options.peers) {
-      if (p.id == m_self || m_index.count(p.id)) continue;
-      m_index.emplace(p.id, m_peers.size());
-      m_peers.push_back(std::make_unique<Peer>(m_io, p));
-    }
+    for (const auto& p : options.peers) add_peer(p);
   }
 
   ~NetworkImpl() override {
@@ -160,6 +157,7 @@ class NetworkImpl final : public Network {
 
   void send(const core::Address& peer, Message message) override {
     if (m_stop_requested.load(std::memory_order_acquire)) return;
+    ReaderLock table(m_table_mutex);
     auto it = m_index.find(peer);
     if (it == m_index.end()) {
       CX_DEBUG(m_log, "not sending to " << peer.to_string() << ": not a peer of this channel");
@@ -172,11 +170,22 @@ class NetworkImpl final : public Network {
     if (m_stop_requested.load(std::memory_order_acquire)) return;
     auto frame = make_frame(message);
     if (!frame) return;
+    ReaderLock table(m_table_mutex);
     for (size_t i = 0; i < m_peers.size(); ++i) enqueue(i, frame);
+  }
+
+  void set_peers(std::vector<PeerAddress> peers) override {
+    if (m_stop_requested.load(std::memory_order_acquire)) return;
+    if (peers.size() > kPeersMax) {
+      CX_ERROR(m_log, "allow-list of " << peers.size() << " addresses ignored: above " << kPeersMax);
+      return;
+    }
+    asio::post(m_io, [this, peers = std::move(peers)] { apply_peers(peers); });
   }
 
   std::vector<core::Address> connected() const override {
     std::vector<core::Address> out;
+    ReaderLock table(m_table_mutex);
     for (const auto& p : m_peers) {
       MutexLock lock(p->send_mutex);
       if (p->open) out.push_back(p->address.id);
@@ -205,6 +214,56 @@ class NetworkImpl final : public Network {
   }
 
   const core::Address& peer_id(const Connection& c) const { return m_peers[c.peer]->address.id; }
+
+  // The constructor and the I/O thread only (under the writer lock: other threads read the table).
+  void add_peer(const PeerAddress& a) {
+    if (a.id == m_self || m_index.count(a.id)) return;
+    if (m_peers.size() >= kPeersMax) {
+      CX_ERROR(m_log, "not admitting " << a.id.to_string() << ": " << kPeersMax << " addresses listed already");
+      return;
+    }
+    WriterLock table(m_table_mutex);
+    m_index.emplace(a.id, m_peers.size());
+    m_peers.push_back(std::make_unique<Peer>(m_io, a));
+  }
+
+  // I/O thread: the new allow-list (set_peers).
+  void apply_peers(const std::vector<PeerAddress>& list) {
+    if (m_stopping) return;
+    std::set<core::Address> listed;
+    for (const auto& a : list) {
+      if (a.id == m_self) continue;
+      listed.insert(a.id);
+      m_strangers.erase(a.id);  // refusals of it are counted (and logged) afresh if it is taken off again
+      auto it = m_index.find(a.id);
+      if (it == m_index.end()) {
+        add_peer(a);
+        if (!m_index.count(a.id)) continue;
+        CX_INFO(m_log, "admitting " << a.id.to_string() << " (a member now)");
+        maybe_schedule_dial(*m_peers.back(), /*delay_ms=*/0);
+        continue;
+      }
+      Peer& p = *m_peers[it->second];
+      if (a.port != 0 && p.address.port == 0) p.address = a;  // now dialled too
+      if (!p.admitted) {
+        p.admitted = true;
+        p.failures = 0;
+        CX_INFO(m_log, "admitting " << a.id.to_string() << " again (a member again)");
+        maybe_schedule_dial(p, /*delay_ms=*/0);
+      }
+    }
+    for (auto& p : m_peers) {
+      if (!p->admitted || listed.contains(p->address.id)) continue;
+      p->admitted = false;
+      CX_WARN(m_log, "no longer admitting " << p->address.id.to_string() << " (not a member now); closing its connections");
+      p->redial.cancel();
+      std::vector<ConnPtr> conns;
+      for (const auto& c : m_conns)
+        if (c->peer >= 0 && m_peers[c->peer].get() == p.get()) conns.push_back(c);
+      for (const auto& c : conns) close(c);
+      if (p->up && !p->session) peer_down(*p);
+    }
+  }
 
   // ---- sending (any thread) ----
 
@@ -321,12 +380,12 @@ class NetworkImpl final : public Network {
   }
 
   void maybe_schedule_dial(Peer& p, std::optional<uint32_t> delay_ms = std::nullopt) {
-    if (m_stopping || p.address.port == 0 || p.session || p.dialing || p.redial_armed) return;
+    if (m_stopping || !p.admitted || p.address.port == 0 || p.session || p.dialing || p.redial_armed) return;
     p.redial_armed = true;
     p.redial.expires_after(std::chrono::milliseconds(delay_ms ? *delay_ms : backoff_ms(p.failures)));
     p.redial.async_wait([this, &p](const ErrorCode& ec) {
       p.redial_armed = false;
-      if (ec || m_stopping || p.session || p.dialing) return;
+      if (ec || m_stopping || !p.admitted || p.session || p.dialing) return;
       dial(p);
     });
   }
@@ -456,7 +515,7 @@ class NetworkImpl final : public Network {
     }
     if (hello->address == m_self) return refuse(conn, "self-connection");
     auto it = m_index.find(hello->address);
-    if (it == m_index.end()) {
+    if (it == m_index.end() || !m_peers[it->second]->admitted) {
       if (conn->direction == Direction::kInbound) return refuse_stranger(conn, hello->address);
       return refuse(conn, "not a member: " + hello->address.to_string());
     }
@@ -704,8 +763,12 @@ class NetworkImpl final : public Network {
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> m_work;
   tcp::acceptor m_acceptor;
   asio::steady_timer m_accept_retry;
-  std::vector<std::unique_ptr<Peer>> m_peers;   // fixed after construction
-  std::map<core::Address, size_t> m_index;      // fixed after construction
+  // The peer table only grows (set_peers adds; an address taken off is kept, not admitted), on the I/O
+  // thread under m_table_mutex's writer lock; other threads read it under the reader lock, the I/O thread
+  // (the only writer) without. Peers never move (unique_ptr), so a Peer& outlives any table change.
+  mutable SharedMutex m_table_mutex;
+  std::vector<std::unique_ptr<Peer>> m_peers;
+  std::map<core::Address, size_t> m_index;
   std::map<core::Address, uint64_t> m_strangers;  // refusals of non-members, by claimed address; I/O thread
 
   // I/O thread only.

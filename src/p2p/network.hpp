@@ -3,7 +3,8 @@
 //
 // Every connection starts with a handshake in which both sides prove their node key (p2p/wire.hpp);
 // only the addresses listed in NetworkOptions::peers may connect, and only for the same channel (the
-// channel fills peers from its genesis members: docs/membership.md).
+// channel fills peers from its members, and replaces the list with set_peers as final state changes
+// them: docs/membership.md).
 // Between any two nodes there is at most one connection: if both dial at once, the one dialled by the
 // lower address survives (both sides decide the same way without talking). The transport is lossy by
 // design: a message sent while its peer is down, or in flight when a connection breaks, is lost;
@@ -29,6 +30,8 @@ struct PeerAddress {
   std::string host;  // IP literal or name
   uint16_t port = 0; // 0 = do not dial; wait for the peer to dial us
 };
+
+inline constexpr size_t kPeersMax = 4096;  // addresses ever listed (members are at most 1,000)
 
 struct NetworkOptions {
   std::string channel;                 // part of the handshake, so nodes of other channels are refused
@@ -84,6 +87,10 @@ class Network {
   virtual void send(const core::Address& peer, Message message) = 0;
   virtual void broadcast(Message message) = 0;  // to every connected peer
   virtual std::vector<core::Address> connected() const = 0;
+  // Replaces the allow-list (at most kPeersMax). Applied on the I/O thread soon after: a new address may
+  // connect (and is dialled when it has a port); an address no longer listed is refused at its next
+  // handshake, its connection is closed (it gets nothing more) and it is not dialled.
+  virtual void set_peers(std::vector<PeerAddress> peers) = 0;
   // Idempotent; no Handler callback runs after it returns (when called from a callback, none after
   // that callback returns).
   virtual void stop() = 0;

@@ -334,6 +334,44 @@ TEST(P2pNetwork, NonMemberIsRefusedAndLogged) {
   EXPECT_TRUE(c.nodes[2].net->connected().empty());
 }
 
+// set_peers: an address added is admitted (and dialled when it has a port); one taken off loses its
+// connection at once, gets no more messages and is refused when it re-dials; put back, it connects again.
+TEST(P2pNetwork, SetPeersAdmitsDropsAndReadmits) {
+  Cluster c(3);  // 0 and 1 start without 2; 2 lists both and dials them
+  NetworkOptions o0 = c.options(0), o1 = c.options(1);
+  o0.peers.pop_back();
+  o1.peers.pop_back();
+  c.start(0, o0);
+  c.start(1, o1);
+  c.start(2);
+  ASSERT_TRUE(wait_until([&] { return c.nodes[0].recorder->up_count() == 1 && c.nodes[1].recorder->up_count() == 1; }));
+  EXPECT_EQ(c.nodes[2].recorder->total_ups(), 0);
+  const auto id2 = c.nodes[2].id;
+  // Admitted by both: 0 waits for it (port 0), 1 also dials it.
+  c.nodes[0].net->set_peers({o0.peers[0], {id2, "", 0}});
+  c.nodes[1].net->set_peers({o1.peers[0], {id2, "127.0.0.1", c.nodes[2].port}});
+  ASSERT_TRUE(wait_until([&] { return c.all_connected(); }));
+  c.nodes[0].net->broadcast(make_message(MessageType::kTxs, 1, 0));
+  ASSERT_TRUE(wait_until([&] { return c.nodes[2].recorder->message_count(c.nodes[0].id) == 1; }));
+  // Taken off by 0: the connection closes (both sides see it down), messages stop, re-dials are refused.
+  StderrCapture log;
+  c.nodes[0].net->set_peers({o0.peers[0]});
+  ASSERT_TRUE(wait_until([&] { return !c.nodes[2].recorder->is_up(c.nodes[0].id) && !c.nodes[0].recorder->is_up(id2); }));
+  ASSERT_TRUE(log.wait_for("no longer admitting " + id2.to_string()));
+  for (uint32_t k = 0; k < 20; ++k) c.nodes[0].net->broadcast(make_message(MessageType::kTxs, 2, k));
+  c.nodes[0].net->send(id2, make_message(MessageType::kTxs, 3, 0));
+  ASSERT_TRUE(log.wait_for("not a member: " + id2.to_string()));  // it re-dialled and was refused
+  EXPECT_EQ(c.nodes[2].recorder->message_count(c.nodes[0].id), 1u);
+  EXPECT_EQ(c.nodes[0].recorder->ups(id2), 1);
+  EXPECT_TRUE(c.nodes[1].recorder->is_up(id2));  // 1 still admits it
+  // Put back: it connects again.
+  c.nodes[0].net->set_peers({o0.peers[0], {id2, "", 0}});
+  ASSERT_TRUE(wait_until([&] { return c.nodes[0].recorder->ups(id2) == 2 && c.nodes[0].recorder->is_up(id2); }));
+  c.nodes[0].net->broadcast(make_message(MessageType::kTxs, 4, 0));
+  ASSERT_TRUE(wait_until([&] { return c.nodes[2].recorder->message_count(c.nodes[0].id) == 2; }));
+  EXPECT_EQ(field(c.nodes[2].recorder->messages(c.nodes[0].id).back(), 0), 4u);
+}
+
 TEST(P2pNetwork, WrongChannelIsRefused) {
   Cluster c(2);
   StderrCapture log;

@@ -26,6 +26,15 @@ std::string ClientAuth::sign(const crypto::PrivateKey& key, const SignedRequest&
 
 std::optional<std::string> ClientAuth::check(const core::ChainParams& params, std::string_view header,
                                              const SignedRequest& req, int64_t now_us) {
+  const MemberCheck genesis = [&params](const core::Address& a) -> std::optional<std::string> {
+    if (params.role_of(a)) return std::nullopt;
+    return a.to_string() + " is not a member of channel " + params.channel;
+  };
+  return check(params, genesis, header, req, now_us);
+}
+
+std::optional<std::string> ClientAuth::check(const core::ChainParams& params, const MemberCheck& member,
+                                             std::string_view header, const SignedRequest& req, int64_t now_us) {
   if (header.empty())
     return "unauthorized: channel " + params.channel + " answers only signed requests (header " + std::string(kAuthHeader) +
            ": <address>:<timestamp µs>:<signature>, docs/membership.md)";
@@ -47,7 +56,7 @@ std::optional<std::string> ClientAuth::check(const core::ChainParams& params, st
     return "unauthorized: stale request: its timestamp is " + std::to_string((now_us - timestamp) / 1000) +
            " ms from this node's clock (allowed: " + std::to_string(m_options.window_us / 1000) + " ms)";
   // Membership first: a stranger costs no hashing of the body and no signature recovery.
-  if (!params.role_of(*address)) return "unauthorized: " + address->to_string() + " is not a member of channel " + params.channel;
+  if (auto refused = member(*address)) return "unauthorized: " + *refused;
   crypto::Signature sig;
   std::copy(sig_bytes->begin(), sig_bytes->end(), sig.bytes.begin());
   const Hash32 digest = digest_of(req, ts);

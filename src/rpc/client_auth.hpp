@@ -1,7 +1,8 @@
 #pragma once
 // Signed JSON-RPC requests (docs/membership.md "Signed requests"): a channel whose genesis says
 // "rpcAuth": "signed" answers only requests signed by one of its members (any role: validator,
-// follower or client), so that a private channel's data is not served to strangers.
+// follower, auditor or client; not suspended — membership as final state holds it), so that a private
+// channel's data is not served to strangers.
 //
 //   header  Cx-Auth: <hx address>:<timestamp, µs since the epoch, decimal>:<base64 65-byte signature>
 //   signed  SHA3-256("cx-rpc-auth\n" + <HTTP method> + " " + <request target> + "\n" + <timestamp> + "\n" + <body>)
@@ -12,6 +13,7 @@
 // TLS client certificates from the chain CA come later.
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -40,7 +42,14 @@ class ClientAuth {
   ClientAuth() : ClientAuth(Options{}) {}
   explicit ClientAuth(Options options) : m_options(options) {}
 
+  // Why `address` may not use the channel (not a member, suspended), or nullopt: the channel's live
+  // membership (ChannelApi::member_refusal).
+  using MemberCheck = std::function<std::optional<std::string>(const core::Address& address)>;
+
   // nullopt: accepted (and remembered). Otherwise why not, for the client.
+  std::optional<std::string> check(const core::ChainParams& params, const MemberCheck& member, std::string_view header,
+                                   const SignedRequest& req, int64_t now_us) EXCLUDES(m_mutex);
+  // Membership by the genesis alone.
   std::optional<std::string> check(const core::ChainParams& params, std::string_view header, const SignedRequest& req,
                                    int64_t now_us) EXCLUDES(m_mutex);
 

@@ -418,7 +418,8 @@ void HttpSession::handle() {
     auto it = req.find(kAuthHeader);
     const std::string_view header = it == req.end() ? std::string_view() : std::string_view(it->value());
     const SignedRequest signed_req{req.method_string(), req.target(), req.body()};
-    if (auto refused = m_server.m_auth.check(ch->params(), header, signed_req, system_clock().now_us())) {
+    const ClientAuth::MemberCheck member = [ch](const core::Address& a) { return ch->member_refusal(a); };
+    if (auto refused = m_server.m_auth.check(ch->params(), member, header, signed_req, system_clock().now_us())) {
       reply_error(401, {error_code::kInvalidRequest, *refused}, !keep_alive);
       return;
     }
