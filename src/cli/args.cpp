@@ -110,4 +110,23 @@ std::optional<std::string> read_password(const Args& args, std::string& error) {
   return std::nullopt;
 }
 
+int run_subcommand(std::string_view group, const char* usage, const std::vector<std::string>& argv,
+                   std::initializer_list<Subcommand> subcommands) {
+  if (argv.empty()) {
+    std::fputs(usage, stderr);
+    return 2;
+  }
+  const std::string& sub = argv.front();
+  if (sub == "--help" || sub == "-h" || sub == "help") {
+    std::fputs(usage, stdout);
+    return 0;
+  }
+  const std::vector<std::string> rest(argv.begin() + 1, argv.end());
+  for (const Subcommand& s : subcommands)
+    if (s.name == sub) return s.run(rest);
+  std::fprintf(stderr, "error: unknown %.*s subcommand '%s'\n\n%s", static_cast<int>(group.size()), group.data(),
+               sub.c_str(), usage);
+  return 2;
+}
+
 }  // namespace cx::cli

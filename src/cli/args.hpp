@@ -3,6 +3,8 @@
 // boolean "--flag", and positionals. Every command declares its options so --help is generated and
 // unknown options are errors that name the option.
 #include <map>
+#include <functional>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -40,5 +42,14 @@ class Args {
 // Password for a keystore: --password-file F, else env CX_PASSWORD (or the named env var given
 // with --password-env), else an error (we never prompt: scripts and CI have no terminal).
 std::optional<std::string> read_password(const Args& args, std::string& error);
+
+// `complexchain GROUP SUB ...`: runs the subcommand `argv[0]` names with the rest of argv; help on
+// --help/-h/help (exit 0), the usage on stderr with exit 2 when argv is empty or names no subcommand.
+struct Subcommand {
+  std::string_view name;
+  std::function<int(const std::vector<std::string>&)> run;
+};
+int run_subcommand(std::string_view group, const char* usage, const std::vector<std::string>& argv,
+                   std::initializer_list<Subcommand> subcommands);
 
 }  // namespace cx::cli

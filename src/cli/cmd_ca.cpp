@@ -278,27 +278,17 @@ int ca_verify(const Argv& argv) {
 }  // namespace
 
 int cmd_ca(const Argv& argv) {
-  if (argv.empty()) {
-    std::fputs(kCaUsage, stderr);
-    return 2;
-  }
-  const std::string& sub = argv.front();
-  Argv rest(argv.begin() + 1, argv.end());
-  if (sub == "--help" || sub == "-h" || sub == "help") {
-    std::fputs(kCaUsage, stdout);
-    return 0;
-  }
-  if (sub == "request") return ca_request(rest);
-  if (sub == "issue") return ca_issue(rest);
-  if (sub == "revoke") return ca_revoke(rest);
-  if (sub == "report-pin") return ca_report_pin(rest);
-  if (sub == "suspend") return ca_suspend(rest);
-  if (sub == "reset") return ca_reset(rest);
-  if (sub == "status") return ca_status(rest);
-  if (sub == "verify") return ca_verify(rest);
-  if (sub == "bench") return ca_bench(rest);
-  std::fprintf(stderr, "error: unknown ca subcommand '%s'\n\n%s", sub.c_str(), kCaUsage);
-  return 2;
+  return run_subcommand("ca", kCaUsage, argv, {
+      {"request", ca_request},
+      {"issue", ca_issue},
+      {"revoke", ca_revoke},
+      {"report-pin", ca_report_pin},
+      {"suspend", ca_suspend},
+      {"reset", ca_reset},
+      {"status", ca_status},
+      {"verify", ca_verify},
+      {"bench", ca_bench},
+  });
 }
 
 }  // namespace cx::cli

@@ -318,26 +318,18 @@ int contract_read(const Argv& argv, std::string_view sub) {
 }  // namespace
 
 int cmd_contract(const Argv& argv) {
-  if (argv.empty()) {
-    std::fputs(kContractUsage, stderr);
-    return 2;
-  }
-  const std::string& sub = argv.front();
-  Argv rest(argv.begin() + 1, argv.end());
-  if (sub == "--help" || sub == "-h" || sub == "help") {
-    std::fputs(kContractUsage, stdout);
-    return 0;
-  }
-  if (sub == "deploy") return deploy_or_update(rest, /*update=*/false);
-  if (sub == "test") return contract_test(rest);
-  if (sub == "update") return deploy_or_update(rest, /*update=*/true);
-  if (sub == "send") return contract_send(rest);
-  if (sub == "call" || sub == "api" || sub == "status") return contract_read(rest, sub);
-  if (sub == "publish") return contract_publish(rest);
-  if (sub == "list") return contract_list(rest);
-  if (sub == "deploy-from-store") return contract_deploy_from_store(rest);
-  std::fprintf(stderr, "error: unknown contract subcommand '%s'\n\n%s", sub.c_str(), kContractUsage);
-  return 2;
+  return run_subcommand("contract", kContractUsage, argv, {
+      {"deploy", [](const Argv& a) { return deploy_or_update(a, /*update=*/false); }},
+      {"test", contract_test},
+      {"update", [](const Argv& a) { return deploy_or_update(a, /*update=*/true); }},
+      {"send", contract_send},
+      {"call", [](const Argv& a) { return contract_read(a, "call"); }},
+      {"api", [](const Argv& a) { return contract_read(a, "api"); }},
+      {"status", [](const Argv& a) { return contract_read(a, "status"); }},
+      {"publish", contract_publish},
+      {"list", contract_list},
+      {"deploy-from-store", contract_deploy_from_store},
+  });
 }
 
 }  // namespace cx::cli

@@ -170,21 +170,11 @@ int ks_inspect(const Argv& argv) {
 }  // namespace
 
 int cmd_ks(const Argv& argv) {
-  if (argv.empty()) {
-    std::fputs(kKsUsage, stderr);
-    return 2;
-  }
-  const std::string& sub = argv.front();
-  Argv rest(argv.begin() + 1, argv.end());
-  if (sub == "--help" || sub == "-h" || sub == "help") {
-    std::fputs(kKsUsage, stdout);
-    return 0;
-  }
-  if (sub == "gen") return ks_gen(rest);
-  if (sub == "show") return ks_show(rest);
-  if (sub == "inspect") return ks_inspect(rest);
-  std::fprintf(stderr, "error: unknown ks subcommand '%s'\n\n%s", sub.c_str(), kKsUsage);
-  return 2;
+  return run_subcommand("ks", kKsUsage, argv, {
+      {"gen", ks_gen},
+      {"show", ks_show},
+      {"inspect", ks_inspect},
+  });
 }
 
 }  // namespace cx::cli

@@ -268,22 +268,12 @@ int message_decrypt(const Argv& argv) {
 }  // namespace
 
 int cmd_message(const Argv& argv) {
-  if (argv.empty()) {
-    std::fputs(kMessageUsage, stderr);
-    return 2;
-  }
-  const std::string& sub = argv.front();
-  Argv rest(argv.begin() + 1, argv.end());
-  if (sub == "--help" || sub == "-h" || sub == "help") {
-    std::fputs(kMessageUsage, stdout);
-    return 0;
-  }
-  if (sub == "send") return message_send(rest);
-  if (sub == "read") return message_read(rest);
-  if (sub == "encrypt") return message_encrypt(rest);
-  if (sub == "decrypt") return message_decrypt(rest);
-  std::fprintf(stderr, "error: unknown message subcommand '%s'\n\n%s", sub.c_str(), kMessageUsage);
-  return 2;
+  return run_subcommand("message", kMessageUsage, argv, {
+      {"send", message_send},
+      {"read", message_read},
+      {"encrypt", message_encrypt},
+      {"decrypt", message_decrypt},
+  });
 }
 
 }  // namespace cx::cli

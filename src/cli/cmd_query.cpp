@@ -211,22 +211,12 @@ int query_result(const Argv& argv) {
 }  // namespace
 
 int cmd_query(const Argv& argv) {
-  if (argv.empty()) {
-    std::fputs(kQueryUsage, stderr);
-    return 2;
-  }
-  const std::string& sub = argv.front();
-  Argv rest(argv.begin() + 1, argv.end());
-  if (sub == "--help" || sub == "-h" || sub == "help") {
-    std::fputs(kQueryUsage, stdout);
-    return 0;
-  }
-  if (sub == "balance") return query_balance(rest);
-  if (sub == "block") return query_block(rest);
-  if (sub == "tx") return query_tx(rest);
-  if (sub == "result") return query_result(rest);
-  std::fprintf(stderr, "error: unknown query subcommand '%s'\n\n%s", sub.c_str(), kQueryUsage);
-  return 2;
+  return run_subcommand("query", kQueryUsage, argv, {
+      {"balance", query_balance},
+      {"block", query_block},
+      {"tx", query_tx},
+      {"result", query_result},
+  });
 }
 
 }  // namespace cx::cli

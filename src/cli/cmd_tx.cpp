@@ -278,21 +278,11 @@ Result<SignedTx> tx_sign(const Args& args, RpcClient& client, const Signer& sign
 Result<std::chrono::milliseconds> tx_wait_timeout(const Args& args) { return wait_timeout(args); }
 
 int cmd_tx(const Argv& argv) {
-  if (argv.empty()) {
-    std::fputs(kTxUsage, stderr);
-    return 2;
-  }
-  const std::string& sub = argv.front();
-  Argv rest(argv.begin() + 1, argv.end());
-  if (sub == "--help" || sub == "-h" || sub == "help") {
-    std::fputs(kTxUsage, stdout);
-    return 0;
-  }
-  if (sub == "transfer") return tx_transfer(rest);
-  if (sub == "message") return tx_message(rest);
-  if (sub == "send-raw") return tx_send_raw(rest);
-  std::fprintf(stderr, "error: unknown tx subcommand '%s'\n\n%s", sub.c_str(), kTxUsage);
-  return 2;
+  return run_subcommand("tx", kTxUsage, argv, {
+      {"transfer", tx_transfer},
+      {"message", tx_message},
+      {"send-raw", tx_send_raw},
+  });
 }
 
 }  // namespace cx::cli
