@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <limits>
 
 #include "acore/vm.hpp"
 
@@ -454,6 +455,10 @@ int safe_format(lua_State* L) {
       lua_pushcfunction(L, safe_tostring);
       lua_pushvalue(L, i);
       lua_call(L, 1, 1);
+      lua_replace(L, i);
+    } else if (t == LUA_TNUMBER && !lua_isinteger(L, i) && std::isnan(lua_tonumber(L, i))) {
+      // "%f" and friends print a NaN's sign, which depends on the processor that made it (nan_format.cpp).
+      lua_pushnumber(L, std::copysign(std::numeric_limits<double>::quiet_NaN(), 1.0));
       lua_replace(L, i);
     }
   }

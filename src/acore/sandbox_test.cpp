@@ -188,6 +188,17 @@ TEST(Determinism, FloatsPrintCanonicallyAndNeverLeaveTheContract) {
   expect_fails("return int(1) + 0.5", "(a float)");
 }
 
+// 0/0 makes a NaN with the sign bit set on x86 and clear on ARM, and glibc prints the sign: every path
+// from a float to text writes "nan" (nan_format.cpp), so validators on both agree.
+TEST(Determinism, NanIsWrittenTheSameWhicheverProcessorMadeIt) {
+  auto r = run_lua(R"(
+    local a, b = 0/0, -(0/0)
+    return table.concat({"" .. a, "" .. b, a .. "|" .. b, string.format("%f %g %e %a %.14g %5.1f %G", a, b, a, b, a, b, a),
+                         tostring(("" .. a) == ("" .. b)), tostring(#("" .. b)), string.rep(b, 2), ("x"):rep(2, a)}, " "))");
+  EXPECT_EQ(out(r), R"("nan nan nan|nan nan nan nan nan nan   nan NAN true 3 nannan xnanx")");
+  EXPECT_TRUE(lua::nan_format_interposed());
+}
+
 TEST(Determinism, NoClockRandomnessOrAddresses) {
   auto r = run_lua(R"(
     local absent = {}

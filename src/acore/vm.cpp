@@ -1,8 +1,11 @@
 #include "acore/vm.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <limits>
+#include <string_view>
 
 namespace cx::acore::lua {
 
@@ -118,11 +121,29 @@ Vm::~Vm() {
   if (L != nullptr) lua_close(L);
 }
 
+bool nan_format_is_canonical(lua_State* L) {
+  // Both NaNs a processor's 0/0 can make, through Lua's own float-to-text path (luaO_tostring).
+  bool ok = true;
+  for (const double sign : {1.0, -1.0}) {
+    lua_pushnumber(L, std::copysign(std::numeric_limits<double>::quiet_NaN(), sign));
+    size_t n = 0;
+    const char* s = lua_tolstring(L, -1, &n);
+    ok = ok && s != nullptr && std::string_view(s, n) == "nan";
+    lua_pop(L, 1);
+  }
+  return ok;
+}
+
 std::unique_ptr<Vm> new_vm() {
   auto vm = std::make_unique<Vm>();
   vm->L = lua_newstate(allocate, vm.get());
   if (vm->L == nullptr) return nullptr;
   *static_cast<Vm**>(lua_getextraspace(vm->L)) = vm.get();
+  if (!nan_format_interposed() || !nan_format_is_canonical(vm->L)) {
+    std::fprintf(stderr, "acore: Lua does not write NaN canonically (nan_format.cpp is not in effect); "
+                         "contracts would not be deterministic across processors\n");
+    return nullptr;
+  }
   lua_pushcfunction(vm->L, setup);
   if (lua_pcall(vm->L, 0, 0, 0) != LUA_OK) {
     std::fprintf(stderr, "acore: cannot set up a Lua state: %s\n", error_text(vm->L, -1).c_str());

@@ -117,6 +117,11 @@ inline Vm& vm_of(lua_State* L) { return **static_cast<Vm**>(lua_getextraspace(L)
 // A state with the sandbox's libraries and the contract API; null if Lua could not set it up.
 std::unique_ptr<Vm> new_vm();
 
+// nan_format.cpp: Lua writes every NaN as "nan" (whatever its sign bit, i.e. whichever processor made
+// it). nan_format_interposed links it in; nan_format_is_canonical checks the state really does.
+bool nan_format_interposed();
+bool nan_format_is_canonical(lua_State* L);
+
 // Starts and ends a call: a new memory epoch with the call's cap, the step meter reset, instructions
 // priced by `code_string_bytes`, the longest string constant of the program's code.
 void begin_call(Vm& vm, contracts::Host* host, uint64_t local_steps, size_t code_string_bytes = 0);
