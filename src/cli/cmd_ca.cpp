@@ -36,7 +36,8 @@ constexpr const char* kCaUsage =
     "  suspend|reset --serial S --reason R --keystore RA_KS   an RA suspends it, or resets PIN count and suspension\n"
     "  status SERIAL [--height H]     the status the node reports (good, suspended, revoked, expired, unknown)\n"
     "  verify cert.pem --genesis FILE [--height H]   check the certificate and its status against\n"
-    "                                 the genesis validators, with a Merkle proof and the block's QC\n"
+    "                                 the validators in force (followed from genesis or --checkpoint\n"
+    "                                 across set changes), with a Merkle proof and the block's QC\n"
     "  bench --serials S,S [--clients C --batch B --seconds T]   getStatus queries per second\n";
 
 int fail(const std::string& message) {
@@ -211,12 +212,16 @@ int ca_status(const Argv& argv) {
 int ca_verify(const Argv& argv) {
   Args args("complexchain ca verify CERT.pem --genesis FILE [options]",
             "Check a certificate and its status from the chain alone: the status entry's Merkle proof against the state "
-            "root of a block, and that block's QC against the genesis validators. The node is not trusted. Exit 0 only "
+            "root of a block, and that block's QC against the validators in force there, followed from the genesis set (or a "
+            "checkpoint) through every set change, each certified by the set before. The node is not trusted. Exit 0 only "
             "if the certificate is good at that height.",
             {{"rpc", "URL", "node JSON-RPC endpoint (cx_getProof)", kDefaultRpcUrl},
              {"genesis", "FILE", "the channel's genesis: the trusted validators, CA name and nid", ""},
              {"height", "H", "the state after this block (default: the latest with a certified successor)", ""},
              {"proof", "FILE", "check this saved cx_getProof result instead of asking the node", ""},
+             {"checkpoint", "FILE", "start from this saved validator set instead of the genesis one", ""},
+             {"save-checkpoint", "FILE", "after a success, save the set that certified the block", ""},
+             {"max-changes", "N", "refuse to follow more validator-set changes than this", "1000"},
              {"json", "", "print the result as JSON", ""}});
   int code = 0;
   if (!args.parse(argv, code)) return code;
@@ -255,8 +260,28 @@ int ca_verify(const Argv& argv) {
     if (!r.result.is_object()) return fail("cx_getProof: not an object");
     proof = r.result.get_object();
   }
-  auto v = verify_certificate(*der, proof, expect, params->validator_set());
-  if (!v) return fail("not verified: " + v.message());
+  TrustStart start{TrustedSet{0, params->validator_set()}, kSetChangesMaxDefault};
+  if (auto file = args.get("checkpoint"); file && !file->empty()) {
+    auto text = read_text_file(*file);
+    if (!text) return fail("--checkpoint: " + text.message());
+    auto cp = parse_checkpoint(*text);
+    if (!cp) return fail("--checkpoint: " + cp.message());
+    start.set = std::move(*cp);
+  }
+  auto max_changes = parse_height(args.get_or("max-changes", "1000"));
+  if (!max_changes || *max_changes > kSetChangesMaxLimit)
+    return fail("--max-changes: expected a number up to " + std::to_string(kSetChangesMaxLimit));
+  start.changes_max = *max_changes;
+  std::unique_ptr<RpcClient> holder;
+  auto client = client_of(args, holder);
+  auto across = verify_certificate_across(*der, proof, expect, start, client ? *client : nullptr);
+  if (!across) return fail("not verified: " + across.message());
+  if (auto file = args.get("save-checkpoint"); file && !file->empty()) {
+    std::ofstream out(*file, std::ios::trunc);
+    if (!(out << checkpoint_json(across->set))) return fail("--save-checkpoint: cannot write " + *file);
+  }
+  const VerifiedStatus* v = &across->status;
+  const std::string source = std::string(args.get("checkpoint") ? "a checkpoint" : "genesis");
   const std::string status(ca::to_string(v->status));
   if (args.flag("json")) {
     json::object o{{"serial", v->cert.serial}, {"status", status}, {"height", v->height},
@@ -264,13 +289,17 @@ int ca_verify(const Argv& argv) {
                    {"issuedHeight", v->record.issued_height}, {"certifiedBlock", v->certified_block.hex()}};
     if (v->record.revoked_height) o["revokedHeight"] = *v->record.revoked_height;
     if (v->record.suspended_height) o["suspendedHeight"] = *v->record.suspended_height;
+    o["setChanges"] = across->changes;
+    o["setFrom"] = across->set.from_height;
+    o["setHash"] = "0x" + across->set.set.hash().hex();
     std::printf("%s\n", json::serialize(o).c_str());
   } else {
-    std::printf("certificate %s (%s, holder %s): %s at height %llu, issued at %llu%s; proven by block %s certified by a quorum of the genesis validators\n",
+    std::printf("certificate %s (%s, holder %s): %s at height %llu, issued at %llu%s; proven by block %s certified by a quorum of the validators in force from height %llu (%zu set changes followed from %s)\n",
                 v->cert.serial.c_str(), v->cert.subject.c_str(), v->cert.holder.to_string().c_str(), status.c_str(),
                 static_cast<unsigned long long>(v->height), static_cast<unsigned long long>(v->record.issued_height),
                 v->record.revoked_height ? (", revoked at " + std::to_string(*v->record.revoked_height) + " (" + v->record.reason + ")").c_str() : "",
-                v->certified_block.hex().c_str());
+                v->certified_block.hex().c_str(), static_cast<unsigned long long>(across->set.from_height), across->changes,
+                source.c_str());
   }
   return v->status == ca::CertStatus::kGood ? 0 : v->status == ca::CertStatus::kSuspended ? 4 : 3;
 }

@@ -1,6 +1,8 @@
 #include "rpc/proof.hpp"
 
 #include "execution/accounts.hpp"
+#include "governance/governance.hpp"
+#include "governance/model.hpp"
 #include "rpc/error_codes.hpp"
 #include "rpc/json_format.hpp"
 #include "rpc/params.hpp"
@@ -43,6 +45,55 @@ std::string get_proof(const RequestContext& ctx, const json::value* params) {
                    {"header", to_hex(at->header.encode())},
                    {"nextHeader", to_hex(next->header.encode())},
                    {"qc", to_hex(certifier->prev_qc.encode())}};
+  return json::serialize(out);
+}
+
+namespace {
+
+// Every epoch after the genesis one, from the governance contract's latest state (empty on a chain
+// without governance). Which heights changed is only a hint: the client checks every change it is given.
+std::vector<core::ValidatorEpoch> later_epochs(const RequestContext& ctx) {
+  contracts::CallRequest req;
+  req.contract = governance::governance_contract_address();
+  req.method = "getValidators";
+  req.params = json::object{{"height", "0x0"}};
+  auto r = ctx.channel->call(req, std::nullopt);
+  std::vector<core::ValidatorEpoch> out;
+  if (!r || !r->ok || !r->output.is_object()) return out;
+  const json::value* scheduled = r->output.get_object().if_contains("scheduled");
+  if (!scheduled || !scheduled->is_array()) return out;
+  for (const auto& e : scheduled->get_array()) {
+    auto epoch = governance::model::epoch_from(e);
+    if (epoch) out.push_back(std::move(*epoch));
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string get_validator_changes(const RequestContext& ctx, const json::value* params) {
+  const json::object* o = params_object(params, {"height"}, /*required=*/false);
+  const uint64_t from = std::max<uint64_t>(height_param(o, /*required=*/false).value_or(1), 1);
+  const uint64_t last = ctx.channel->last_height();
+  json::array changes;
+  std::optional<uint64_t> next;
+  for (const auto& e : later_epochs(ctx)) {
+    // Block H (committed) carries the QC of block H-1, the last of the set before.
+    if (e.from_height < from || e.from_height < 2 || e.from_height > last) continue;
+    if (changes.size() == kChangesPageMax) {
+      next = e.from_height;
+      break;
+    }
+    auto before = ctx.channel->block_by_height(e.from_height - 1);
+    auto first = ctx.channel->block_by_height(e.from_height);
+    if (!before || !first) fail(ec::kSystem, "system error: blocks " + hex_u64(e.from_height - 1) + ".." + hex_u64(e.from_height) + " are not available");
+    changes.push_back(json::object{{"height", hex_u64(e.from_height)},
+                                   {"header", to_hex(before->header.encode())},
+                                   {"qc", to_hex(first->prev_qc.encode())},
+                                   {"validators", governance::model::validators_json(e.set)}});
+  }
+  json::object out{{"changes", std::move(changes)}, {"last", hex_u64(last)}};
+  if (next) out["next"] = hex_u64(*next);
   return json::serialize(out);
 }
 
