@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
+#include <cstdio>
 
 #include "cli/set_chain.hpp"
 #include "core/block.hpp"
@@ -162,6 +164,37 @@ TEST_F(SetChain, ACheckpointRoundTripsAndADamagedOneIsRefused) {
   auto r = follow_set_changes(t, json::array{change(30, s2, s1, keys({2, 3, 4}))}, 40, 10, applied);
   ASSERT_TRUE(r) << r.message();
   EXPECT_EQ(r->set.hash(), s1.hash());
+}
+
+// K changes alternating between two sets of n validators, each signed by a quorum of the set before:
+// all are followed, and the time per change is printed (docs/ca.md "How long a walk takes").
+TEST(SetChainWalk, FollowsAThousandChangesAndReportsTheTime) {
+  for (size_t n : {4u, 16u}) {
+    std::vector<crypto::PrivateKey> a, b;
+    for (size_t i = 0; i < n; ++i) {
+      a.push_back(test_key(static_cast<uint8_t>(1 + i)));
+      b.push_back(test_key(static_cast<uint8_t>(2 + i)));  // one validator swapped
+    }
+    const core::ValidatorSet sa = set_of(a), sb = set_of(b);
+    const size_t quorum = static_cast<size_t>(sa.quorum());
+    const size_t k = 1000;
+    json::array changes;
+    for (size_t i = 0; i < k; ++i) {
+      const bool even = i % 2 == 0;
+      const auto& signers = even ? a : b;
+      changes.push_back(change(10 * (i + 1), even ? sa : sb, even ? sb : sa,
+                               std::vector<crypto::PrivateKey>(signers.begin(), signers.begin() + static_cast<long>(quorum))));
+    }
+    size_t applied = 0;
+    const auto t0 = std::chrono::steady_clock::now();
+    auto r = follow_set_changes(TrustedSet{0, sa}, changes, 10 * k, k, applied);
+    const auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0).count();
+    ASSERT_TRUE(r) << r.message();
+    EXPECT_EQ(applied, k);
+    EXPECT_EQ(r->set.hash(), sa.hash());
+    std::printf("set walk: %zu changes of %zu validators (quorum %zu signatures each) in %lld ms, %lld us a change\n", k, n,
+                quorum, static_cast<long long>(us / 1000), static_cast<long long>(us / static_cast<long long>(k)));
+  }
 }
 
 }  // namespace
