@@ -4,7 +4,8 @@
 // from the genesis file alone (the verifier follows both changes, each certified by the set before), from
 // a saved checkpoint without walking, and is refused when the walk is cut short (--max-changes) or the
 // changes are withheld. Then `message send --to-holder` seals to the certificate's key (proven with the
-// same verifier), and a revoked certificate is refused as a recipient.
+// same verifier), and a revoked certificate is refused as a recipient. cx_getChannels lists the live
+// members after the changes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -94,6 +95,12 @@ test('ca verify follows governance set changes; message recipients from the chai
     const fromCheckpoint = verify('--checkpoint', path.join(net.dir, 'checkpoint.json'));
     assert.equal(fromCheckpoint.code, 0, fromCheckpoint.out + fromCheckpoint.err);
     assert.equal(JSON.parse(fromCheckpoint.out).setChanges, 0);
+    // cx_getChannels lists the live members: f is a validator now, v3 a follower.
+    const [channel] = (await rpc(url, 'cx_getChannels', {})).channels;
+    assert.equal(channel.validators, '0x4');
+    const roleOf = (w) => channel.members.find((m) => m.address === w.getAddress())?.role;
+    assert.deepEqual([v0, v1, v2, f, v3].map(roleOf), ['validator', 'validator', 'validator', 'validator', 'follower']);
+    assert.deepEqual(channel.members.slice(0, 4).map((m) => m.role), ['validator', 'validator', 'validator', 'validator']);
     const changes = await rpc(url, 'cx_getValidatorChanges', {});
     assert.deepEqual(changes.changes.map((c) => Number(c.height)), [e1, e2]);
     console.log(`ca verify: 0 changes (checkpoint) ${fromCheckpoint.ms.toFixed(0)} ms, 1 change ${one.ms.toFixed(0)} ms, ` +
