@@ -166,6 +166,26 @@ TEST_F(SetChain, ACheckpointRoundTripsAndADamagedOneIsRefused) {
   EXPECT_EQ(r->set.hash(), s1.hash());
 }
 
+TEST_F(SetChain, ATrustAnchorGivesTheNextSetOfTheTrustedBlock) {
+  core::Header h;
+  h.height = 19;
+  h.validators_hash = s1.hash();
+  h.set_next_validators(s2.hash());
+  json::object reply{{"header", to_hex(h.encode())}, {"nextValidators", governance::model::validators_json(s2)}};
+  auto t = anchor_from_header(reply, 19, h.hash());
+  ASSERT_TRUE(t) << t.message();
+  EXPECT_EQ(t->from_height, 20u);
+  EXPECT_EQ(t->set.hash(), s2.hash());
+  auto other_block = anchor_from_header(reply, 19, s0.hash());
+  ASSERT_FALSE(other_block);
+  EXPECT_NE(other_block.message().find("is not the trusted"), std::string::npos) << other_block.message();
+  EXPECT_FALSE(anchor_from_header(reply, 18, h.hash())) << "the header must be the block at the trusted height";
+  reply["nextValidators"] = governance::model::validators_json(s1);
+  auto lie = anchor_from_header(reply, 19, h.hash());
+  ASSERT_FALSE(lie);
+  EXPECT_NE(lie.message().find("do not hash to the next set block 19 names"), std::string::npos) << lie.message();
+}
+
 // K changes alternating between two sets of n validators, each signed by a quorum of the set before:
 // all are followed, and the time per change is printed (docs/ca.md "How long a walk takes").
 TEST(SetChainWalk, FollowsAThousandChangesAndReportsTheTime) {

@@ -242,12 +242,27 @@ Result<json::object> load_proof(const Args& args, BytesView der, const ca::Expec
 Result<TrustStart> trust_start_of(const Args& args, const core::ChainParams& params) {
   using R = Result<TrustStart>;
   TrustStart start{TrustedSet{0, params.validator_set()}, kSetChangesMaxDefault};
+  auto trust_height = args.get("trust-height"), trust_hash = args.get("trust-hash");
+  if (trust_height.has_value() != trust_hash.has_value()) return R::error("give --trust-height and --trust-hash together");
+  if (trust_height && args.get("checkpoint")) return R::error("give a --checkpoint or a trust anchor, not both");
   if (auto file = args.get("checkpoint"); file && !file->empty()) {
     auto text = read_text_file(*file);
     if (!text) return R::error("--checkpoint: " + text.message());
     auto cp = parse_checkpoint(*text);
     if (!cp) return R::error("--checkpoint: " + cp.message());
     start.set = std::move(*cp);
+  }
+  if (trust_height) {
+    auto height = parse_height(*trust_height);
+    if (!height) return R::error("--trust-height: expected a number");
+    auto hash = Hash32::from_hex_string(*trust_hash);
+    if (!hash) return R::error("--trust-hash: expected a block hash (64 hex digits)");
+    std::unique_ptr<RpcClient> holder;
+    auto client = client_of(args, holder);
+    if (!client) return client.status();
+    auto anchor = fetch_anchor(**client, *height, *hash);
+    if (!anchor) return anchor.status();
+    start.set = std::move(*anchor);
   }
   auto max_changes = parse_height(args.get_or("max-changes", "1000"));
   if (!max_changes || *max_changes > kSetChangesMaxLimit)
@@ -277,7 +292,7 @@ void print_verified(const Args& args, const VerifiedAcross& across) {
               v.cert.serial.c_str(), v.cert.subject.c_str(), v.cert.holder.to_string().c_str(), status.c_str(),
               static_cast<unsigned long long>(v.height), static_cast<unsigned long long>(v.record.issued_height),
               revoked.c_str(), v.certified_block.hex().c_str(), static_cast<unsigned long long>(across.set.from_height),
-              across.changes, args.get("checkpoint") ? "a checkpoint" : "genesis");
+              across.changes, args.get("checkpoint") ? "a checkpoint" : args.get("trust-height") ? "the trust anchor" : "genesis");
 }
 
 int ca_verify(const Argv& argv) {
@@ -292,6 +307,8 @@ int ca_verify(const Argv& argv) {
              {"proof", "FILE", "check this saved cx_getProof result instead of asking the node", ""},
              {"checkpoint", "FILE", "start from this saved validator set instead of the genesis one", ""},
              {"save-checkpoint", "FILE", "after a success, save the set that certified the block", ""},
+             {"trust-height", "H", "start from block H, trusted by its hash (--trust-hash), instead of genesis", ""},
+             {"trust-hash", "HASH", "the hash of block --trust-height (e.g. from an explorer you trust)", ""},
              {"max-changes", "N", "refuse to follow more validator-set changes than this", "1000"},
              {"json", "", "print the result as JSON", ""}});
   int code = 0;

@@ -113,6 +113,27 @@ Result<TrustedSet> fetch_set_at(RpcClient& client, TrustedSet start, uint64_t up
   return start;
 }
 
+Result<TrustedSet> anchor_from_header(const json::value& reply, uint64_t height, const Hash32& trusted_hash) {
+  using R = Result<TrustedSet>;
+  const json::object* o = reply.if_object();
+  auto bytes = o ? hex_field(*o, "header", kHeaderHexMax) : std::nullopt;
+  auto header = bytes ? core::Header::decode(*bytes) : std::nullopt;
+  if (!header) return R::error("trust anchor: the header is missing or does not decode");
+  if (header->height != height || header->hash() != trusted_hash)
+    return R::error("trust anchor: the node's block " + std::to_string(height) + " is not the trusted " + trusted_hash.hex());
+  auto set = set_from_json(o->if_contains("nextValidators"));
+  if (!set) return R::error("trust anchor: " + set.message());
+  if (set->hash() != header->next_validators())
+    return R::error("trust anchor: the validators do not hash to the next set block " + std::to_string(height) + " names");
+  return TrustedSet{height + 1, std::move(*set)};
+}
+
+Result<TrustedSet> fetch_anchor(RpcClient& client, uint64_t height, const Hash32& trusted_hash) {
+  RpcReply r = client.call("cx_getHeader", json::object{{"height", Uint256(height).to_icon_hex()}});
+  if (!r.ok()) return Result<TrustedSet>::error("cx_getHeader: " + r.error->describe());
+  return anchor_from_header(r.result, height, trusted_hash);
+}
+
 std::string checkpoint_json(const TrustedSet& t) {
   json::object o{{"from", t.from_height},
                  {"validators", governance::model::validators_json(t.set)},

@@ -45,6 +45,13 @@ Result<TrustedSet> follow_set_changes(TrustedSet start, const boost::json::array
 Result<TrustedSet> fetch_set_at(RpcClient& client, TrustedSet start, uint64_t up_to_height, size_t changes_max,
                                 size_t* changes = nullptr);
 
+// A trust anchor: the user trusts block `height` by its hash (from an explorer, a peer, a record). From
+// cx_getHeader's answer {header, nextValidators}: the header must be block `height`'s with that hash,
+// and the validators must hash to the set it names as the next one, which is then in force from
+// height + 1.
+Result<TrustedSet> anchor_from_header(const boost::json::value& reply, uint64_t height, const Hash32& trusted_hash);
+Result<TrustedSet> fetch_anchor(RpcClient& client, uint64_t height, const Hash32& trusted_hash);
+
 // A checkpoint: a set learned by an earlier verification, saved so that a long chain need not be walked
 // from genesis again: {"from": F, "validators": [{address, weight, group?}], "hash": "0x…"}. Reading
 // checks the hash against the validators (a damaged file is refused).

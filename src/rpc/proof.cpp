@@ -50,17 +50,23 @@ std::string get_proof(const RequestContext& ctx, const json::value* params) {
 
 namespace {
 
-// Every epoch after the genesis one, from the governance contract's latest state (empty on a chain
-// without governance). Which heights changed is only a hint: the client checks every change it is given.
-std::vector<core::ValidatorEpoch> later_epochs(const RequestContext& ctx) {
+// The governance contract's getValidators({height}) at the latest state; nullopt without governance.
+std::optional<json::object> governance_validators(const RequestContext& ctx, uint64_t height) {
   contracts::CallRequest req;
   req.contract = governance::governance_contract_address();
   req.method = "getValidators";
-  req.params = json::object{{"height", "0x0"}};
+  req.params = json::object{{"height", hex_u64(height)}};
   auto r = ctx.channel->call(req, std::nullopt);
+  if (!r || !r->ok || !r->output.is_object()) return std::nullopt;
+  return std::move(r->output.get_object());
+}
+
+// Every epoch after the genesis one (empty on a chain without governance). Which heights changed is
+// only a hint: the client checks every change it is given.
+std::vector<core::ValidatorEpoch> later_epochs(const RequestContext& ctx) {
   std::vector<core::ValidatorEpoch> out;
-  if (!r || !r->ok || !r->output.is_object()) return out;
-  const json::value* scheduled = r->output.get_object().if_contains("scheduled");
+  auto v = governance_validators(ctx, 0);
+  const json::value* scheduled = v ? v->if_contains("scheduled") : nullptr;
   if (!scheduled || !scheduled->is_array()) return out;
   for (const auto& e : scheduled->get_array()) {
     auto epoch = governance::model::epoch_from(e);
@@ -69,7 +75,32 @@ std::vector<core::ValidatorEpoch> later_epochs(const RequestContext& ctx) {
   return out;
 }
 
+// The set in force at `height` by the governance contract's latest state; nullopt without governance.
+std::optional<core::ValidatorSet> set_at(const RequestContext& ctx, uint64_t height) {
+  auto v = governance_validators(ctx, height);
+  const json::value* vals = v ? v->if_contains("validators") : nullptr;
+  if (!vals) return std::nullopt;
+  auto epoch = governance::model::epoch_from(json::object{{"from", 0}, {"validators", *vals}});
+  if (!epoch) return std::nullopt;
+  return std::move(epoch->set);
+}
+
 }  // namespace
+
+std::string get_header(const RequestContext& ctx, const json::value* params) {
+  const json::object* o = params_object(params, {"height"}, /*required=*/true);
+  const uint64_t height = *height_param(o, /*required=*/true);
+  require_height_available(*ctx.channel, height);
+  auto block = ctx.channel->block_by_height(height);
+  if (!block) fail(ec::kNotFound, "not found: block " + hex_u64(height));
+  // The set the header names as the next: from the governance contract, else the genesis set.
+  core::ValidatorSet next = set_at(ctx, height + 1).value_or(ctx.channel->params().validator_set());
+  json::object out{{"height", hex_u64(height)},
+                   {"hash", block->hash().hex()},
+                   {"header", to_hex(block->header.encode())},
+                   {"nextValidators", governance::model::validators_json(next)}};
+  return json::serialize(out);
+}
 
 std::string get_validator_changes(const RequestContext& ctx, const json::value* params) {
   const json::object* o = params_object(params, {"height"}, /*required=*/false);

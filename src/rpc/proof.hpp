@@ -24,4 +24,10 @@ std::string get_proof(const RequestContext& ctx, const boost::json::value* param
 inline constexpr size_t kChangesPageMax = 16;
 std::string get_validator_changes(const RequestContext& ctx, const boost::json::value* params);
 
+// cx_getHeader {height} (docs/ca.md "A trust anchor"): block `height`'s header in the canonical encoding
+// (its hash is the block hash) and the validators of the set it names as the next one, which certifies
+// block height+1. A client that trusts the block hash checks both: the set must hash to the header's
+// next_validators_hash.
+std::string get_header(const RequestContext& ctx, const boost::json::value* params);
+
 }  // namespace cx::rpc::proof

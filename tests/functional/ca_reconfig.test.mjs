@@ -2,7 +2,7 @@
 // processes: a localnet of 4 validators and a follower with a chain CA. Governance promotes the follower
 // (change 1) and later removes a validator (change 2); a certificate issued after the changes verifies
 // from the genesis file alone (the verifier follows both changes, each certified by the set before), from
-// a saved checkpoint without walking, and is refused when the walk is cut short (--max-changes) or the
+// a saved checkpoint without walking, from a block trusted by its hash (one change walked), and is refused when the walk is cut short (--max-changes) or the
 // changes are withheld. Then `message send --to-holder` seals to the certificate's key (proven with the
 // same verifier), and a revoked certificate is refused as a recipient. cx_getChannels lists the live
 // members after the changes.
@@ -95,6 +95,16 @@ test('ca verify follows governance set changes; message recipients from the chai
     const fromCheckpoint = verify('--checkpoint', path.join(net.dir, 'checkpoint.json'));
     assert.equal(fromCheckpoint.code, 0, fromCheckpoint.out + fromCheckpoint.err);
     assert.equal(JSON.parse(fromCheckpoint.out).setChanges, 0);
+    // A trust anchor: a block between the changes, trusted by its hash; only the later change is walked.
+    const anchor = e1 + 1;
+    const anchorHash = (await rpc(url, 'icx_getBlockByHeight', { height: `0x${anchor.toString(16)}` })).block_hash;
+    const anchored = verify('--trust-height', String(anchor), '--trust-hash', anchorHash);
+    assert.equal(anchored.code, 0, anchored.out + anchored.err);
+    assert.equal(JSON.parse(anchored.out).setChanges, 1);
+    const wrongAnchor = verify('--trust-height', String(anchor + 1), '--trust-hash', anchorHash);
+    assert.equal(wrongAnchor.code, 1);
+    assert.match(wrongAnchor.err, /is not the trusted/);
+
     // cx_getChannels lists the live members: f is a validator now, v3 a follower.
     const [channel] = (await rpc(url, 'cx_getChannels', {})).channels;
     assert.equal(channel.validators, '0x4');
