@@ -186,6 +186,55 @@ TEST_F(SetChain, ATrustAnchorGivesTheNextSetOfTheTrustedBlock) {
   EXPECT_NE(lie.message().find("do not hash to the next set block 19 names"), std::string::npos) << lie.message();
 }
 
+// Pages of cx_getValidatorChanges as a node gives them: `per_page` changes from the height asked.
+ChangesPage pages_of(const json::array& all, size_t per_page, size_t* calls) {
+  return [&all, per_page, calls](uint64_t from) -> Result<json::value> {
+    ++*calls;
+    json::array page;
+    json::object out;
+    for (const auto& c : all) {
+      const uint64_t h = c.at("height").to_number<uint64_t>();
+      if (h < from) continue;
+      if (page.size() == per_page) {
+        out["next"] = h;
+        break;
+      }
+      page.push_back(c);
+    }
+    out["changes"] = std::move(page);
+    return json::value(std::move(out));
+  };
+}
+
+TEST_F(SetChain, WalksPageByPageAndRefusesAPageThatDoesNotMoveForward) {
+  // Twenty changes alternating s1 <-> s2 after the first, read two at a time.
+  json::array all{change(10, s0, s1, keys({1, 2, 3}))};
+  for (uint64_t i = 1; i < 20; ++i) {
+    const bool to_s2 = i % 2 == 1;
+    all.push_back(change(10 * (i + 1), to_s2 ? s1 : s2, to_s2 ? s2 : s1, to_s2 ? keys({1, 2, 3, 4}) : keys({2, 3, 4})));
+  }
+  size_t calls = 0, applied = 0;
+  auto r = walk_set_pages(pages_of(all, 2, &calls), genesis, 1000, 100, &applied);
+  ASSERT_TRUE(r) << r.message();
+  EXPECT_EQ(applied, 20u);
+  EXPECT_EQ(calls, 10u);
+  EXPECT_EQ(r->from_height, 200u);
+  EXPECT_EQ(r->set.hash(), s2.hash());
+  calls = 0;
+  auto partial = walk_set_pages(pages_of(all, 2, &calls), genesis, 55, 100, &applied);
+  ASSERT_TRUE(partial) << partial.message();
+  EXPECT_EQ(partial->from_height, 50u);
+  EXPECT_EQ(calls, 3u) << "pages past the height asked are not fetched";
+  // A node that answers every page with the same "next" is cut off.
+  auto stuck = [&](uint64_t) -> Result<json::value> { return json::value(json::object{{"changes", json::array{}}, {"next", 10}}); };
+  auto s = walk_set_pages(stuck, genesis, 1000, 100);
+  ASSERT_FALSE(s);
+  EXPECT_NE(s.message().find("does not move forward"), std::string::npos) << s.message();
+  auto bounded = walk_set_pages(pages_of(all, 2, &calls), genesis, 1000, 5);
+  ASSERT_FALSE(bounded);
+  EXPECT_NE(bounded.message().find("more than 5 validator-set changes"), std::string::npos) << bounded.message();
+}
+
 // K changes alternating between two sets of n validators, each signed by a quorum of the set before:
 // all are followed, and the time per change is printed (docs/ca.md "How long a walk takes").
 TEST(SetChainWalk, FollowsAThousandChangesAndReportsTheTime) {

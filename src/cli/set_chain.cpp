@@ -86,31 +86,43 @@ Result<TrustedSet> follow_set_changes(TrustedSet start, const json::array& chang
   return start;
 }
 
-Result<TrustedSet> fetch_set_at(RpcClient& client, TrustedSet start, uint64_t up_to_height, size_t changes_max,
-                                size_t* changes) {
+Result<TrustedSet> walk_set_pages(const ChangesPage& page, TrustedSet start, uint64_t up_to_height, size_t changes_max,
+                                  size_t* changes) {
   using R = Result<TrustedSet>;
   if (start.from_height > up_to_height)
     return R::error("the trusted set starts at height " + std::to_string(start.from_height) + ", above height " +
                     std::to_string(up_to_height) + " (verify it from an earlier checkpoint or from genesis)");
   size_t applied = 0;
   uint64_t ask = start.from_height + 1;
-  // Each page takes at least one change or ends the walk, so this is bounded by changes_max pages.
-  for (size_t page = 0; page <= changes_max; ++page) {
-    RpcReply r = client.call("cx_getValidatorChanges", json::object{{"height", Uint256(ask).to_icon_hex()}});
-    if (!r.ok()) return R::error("cx_getValidatorChanges: " + r.error->describe());
-    const json::object* o = r.result.if_object();
+  // Each page applies at least one change or ends the walk, so this is bounded by changes_max pages.
+  for (size_t pages = 0; pages <= changes_max; ++pages) {
+    auto reply = page(ask);
+    if (!reply) return R::error("cx_getValidatorChanges: " + reply.message());
+    const json::object* o = reply->if_object();
     const json::value* list = o ? o->if_contains("changes") : nullptr;
     if (!list || !list->is_array()) return R::error("cx_getValidatorChanges: no list of changes");
+    const uint64_t before = start.from_height;
     auto next = follow_set_changes(std::move(start), list->get_array(), up_to_height, changes_max, applied);
     if (!next) return next;
     start = std::move(*next);
     auto more = height_field(*o, "next");
-    if (!more || *more > up_to_height || list->get_array().empty()) break;
-    if (*more <= start.from_height) return R::error("cx_getValidatorChanges: the next page does not move forward");
+    if (!more || *more > up_to_height) break;
+    if (*more <= ask || start.from_height == before)
+      return R::error("cx_getValidatorChanges: a page that does not move forward (next " + std::to_string(*more) + ")");
     ask = *more;
   }
   if (changes) *changes = applied;
   return start;
+}
+
+Result<TrustedSet> fetch_set_at(RpcClient& client, TrustedSet start, uint64_t up_to_height, size_t changes_max,
+                                size_t* changes) {
+  auto page = [&client](uint64_t from) -> Result<json::value> {
+    RpcReply r = client.call("cx_getValidatorChanges", json::object{{"height", Uint256(from).to_icon_hex()}});
+    if (!r.ok()) return Result<json::value>::error(r.error->describe());
+    return std::move(r.result);
+  };
+  return walk_set_pages(page, std::move(start), up_to_height, changes_max, changes);
 }
 
 Result<TrustedSet> anchor_from_header(const json::value& reply, uint64_t height, const Hash32& trusted_hash) {

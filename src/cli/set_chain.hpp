@@ -40,8 +40,13 @@ Result<TrustedSet> apply_set_change(const TrustedSet& current, const boost::json
 Result<TrustedSet> follow_set_changes(TrustedSet start, const boost::json::array& changes, uint64_t up_to_height,
                                       size_t changes_max, size_t& applied);
 
-// Asks the node for the changes above `start` page by page and follows them up to `up_to_height`.
-// `changes` (if given) receives the number applied.
+// One page of cx_getValidatorChanges from a height: {changes, next?}.
+using ChangesPage = std::function<Result<boost::json::value>(uint64_t from_height)>;
+// Reads the changes above `start` page by page and follows them up to `up_to_height`; every page must
+// move forward. `changes` (if given) receives the number applied.
+Result<TrustedSet> walk_set_pages(const ChangesPage& page, TrustedSet start, uint64_t up_to_height, size_t changes_max,
+                                  size_t* changes = nullptr);
+// walk_set_pages over the node's cx_getValidatorChanges.
 Result<TrustedSet> fetch_set_at(RpcClient& client, TrustedSet start, uint64_t up_to_height, size_t changes_max,
                                 size_t* changes = nullptr);
 
