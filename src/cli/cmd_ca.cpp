@@ -305,6 +305,7 @@ int ca_verify(const Argv& argv) {
              {"genesis", "FILE", "the channel's genesis: the trusted validators, CA name and nid", ""},
              {"height", "H", "the state after this block (default: the latest with a certified successor)", ""},
              {"proof", "FILE", "check this saved cx_getProof result instead of asking the node", ""},
+             {"offline", "", "with --proof: ask no node (set changes only from the proof's \"validatorChanges\")", ""},
              {"checkpoint", "FILE", "start from this saved validator set instead of the genesis one", ""},
              {"save-checkpoint", "FILE", "after a success, save the set that certified the block", ""},
              {"trust-height", "H", "start from block H, trusted by its hash (--trust-hash), instead of genesis", ""},
@@ -326,9 +327,12 @@ int ca_verify(const Argv& argv) {
   if (!proof) return fail(proof.message());
   auto start = trust_start_of(args, *params);
   if (!start) return fail(start.message());
+  if (args.flag("offline") && (!args.get("proof") || args.get("trust-height")))
+    return fail("--offline needs a saved --proof, and cannot fetch a trust anchor");
   std::unique_ptr<RpcClient> holder;
   auto client = client_of(args, holder);
-  auto across = verify_certificate_across(*der, *proof, expect, *start, client ? *client : nullptr);
+  RpcClient* node = client && !args.flag("offline") ? *client : nullptr;
+  auto across = verify_certificate_across(*der, *proof, expect, *start, node);
   if (!across) return fail("not verified: " + across.message());
   if (auto file = args.get("save-checkpoint"); file && !file->empty()) {
     std::ofstream out(*file, std::ios::trunc);

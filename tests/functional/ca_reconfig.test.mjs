@@ -80,6 +80,15 @@ test('ca verify follows governance set changes; message recipients from the chai
     const refused = verify('--proof', withheld);
     assert.equal(refused.code, 1, refused.out + refused.err);
     assert.match(refused.err, /names a validator set other than the trusted one/);
+    // A saved proof without the field: the changes are asked of the node, or with --offline of nobody.
+    const saved = path.join(net.dir, 'saved.json');
+    fs.writeFileSync(saved, JSON.stringify(proof));
+    const online = verify('--proof', saved);
+    assert.equal(online.code, 0, online.out + online.err);
+    assert.equal(JSON.parse(online.out).setChanges, 1);
+    const offline = verify('--proof', saved, '--offline');
+    assert.equal(offline.code, 1);
+    assert.match(offline.err, /names a validator set other than the trusted one/);
 
     // Change 2: v3 leaves the set.
     const e2 = await decide(url, [v0, v1, v2], 'removeValidator', { address: v3.getAddress() });
