@@ -137,6 +137,22 @@ test('ca verify follows governance set changes; message recipients from the chai
     assert.equal(bySerial.code, 0, bySerial.err);
     assert.match(bySerial.out, /^0x/);
 
+    // A suspended certificate is no recipient (by the node's status, and proven), until an RA resets it.
+    const suspended = run(['ca', 'suspend', '--serial', serial, '--reason', 'lostDevice', '--key-file', raKey, '--rpc', url, '--wait', '--json']);
+    assert.equal(suspended.code, 0, suspended.out + suspended.err);
+    const suspendedAt = Number(JSON.parse(suspended.out).result.blockHeight);
+    const whileSuspended = run(['message', 'send', '--to-cert', serial, '--text', 'x', '--key-file', senderKey, '--rpc', url]);
+    assert.equal(whileSuspended.code, 1);
+    assert.match(whileSuspended.err, new RegExp(`certificate ${serial} is suspended since height ${suspendedAt}`));
+    await waitHeight(suspendedAt + 3);
+    const provenSuspended = run(['message', 'send', '--to-cert', serial, '--verify-genesis', genesisFile, '--text', 'x',
+      '--key-file', senderKey, '--rpc', url]);
+    assert.equal(provenSuspended.code, 1);
+    assert.match(provenSuspended.err, new RegExp(`certificate ${serial} is suspended at height \\d+ \\(proven\\)`));
+    const reset = run(['ca', 'reset', '--serial', serial, '--reason', 'branchVisit', '--key-file', raKey, '--rpc', url, '--wait']);
+    assert.equal(reset.code, 0, reset.out + reset.err);
+    assert.equal(run(['message', 'encrypt', '--to-cert', serial, '--text', 'x', '--rpc', url]).code, 0);
+
     // A revoked certificate is no recipient, and says why.
     const revoked = run(['ca', 'revoke', '--serial', serial, '--reason', 'keyCompromise', '--key-file', raKey, '--rpc', url, '--wait']);
     assert.equal(revoked.code, 0, revoked.out + revoked.err);
