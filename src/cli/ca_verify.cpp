@@ -1,5 +1,6 @@
 #include "cli/ca_verify.hpp"
 
+#include "cli/rpc_client.hpp"
 #include "consensus/engine.hpp"
 #include "crypto/hash.hpp"
 #include "execution/accounts.hpp"
@@ -80,6 +81,33 @@ Result<VerifiedStatus> verify_certificate(BytesView der, const json::object& pro
   out.block_time_s = header->timestamp_us / 1'000'000;
   out.status = ca::status_at(*record, out.block_time_s, out.height);
   return out;
+}
+
+Result<VerifiedAcross> verify_certificate_across(BytesView der, const json::object& proof, const ca::Expect& expect,
+                                                 const TrustStart& start, RpcClient* client) {
+  using R = Result<VerifiedAcross>;
+  // The height whose QC is checked; the header itself is checked again by verify_certificate.
+  auto next_bytes = hex_of(proof, "nextHeader");
+  auto next = next_bytes ? core::Header::decode(*next_bytes) : std::nullopt;
+  if (!next) return R::error("proof: nextHeader does not decode");
+  const uint64_t certified = next->height;
+  Result<TrustedSet> set = start.set;
+  size_t changes = 0;
+  if (const json::value* listed = proof.if_contains("validatorChanges")) {
+    if (!listed->is_array()) return R::error("proof: validatorChanges is not a list");
+    if (start.set.from_height > certified)
+      return R::error("the trusted set starts at height " + std::to_string(start.set.from_height) + ", above block " +
+                      std::to_string(certified));
+    set = follow_set_changes(start.set, listed->get_array(), certified, start.changes_max, changes);
+  } else if (client) {
+    set = fetch_set_at(*client, start.set, certified, start.changes_max, &changes);
+  } else if (start.set.from_height > certified) {
+    return R::error("the trusted set starts above block " + std::to_string(certified));
+  }
+  if (!set) return R::error("validator sets: " + set.message());
+  auto v = verify_certificate(der, proof, expect, set->set);
+  if (!v) return R::error(v.message());
+  return VerifiedAcross{std::move(*v), std::move(*set), changes};
 }
 
 }  // namespace cx::cli

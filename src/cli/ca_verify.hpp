@@ -7,6 +7,7 @@
 #include <boost/json/object.hpp>
 
 #include "base/result.hpp"
+#include "cli/set_chain.hpp"
 #include "core/validator_set.hpp"
 #include "governance/ca_cert.hpp"
 #include "governance/ca_contract.hpp"
@@ -30,5 +31,26 @@ struct VerifiedStatus {
 // names the first check that failed.
 Result<VerifiedStatus> verify_certificate(BytesView der, const boost::json::object& proof,
                                           const governance::ca::Expect& expect, const core::ValidatorSet& validators);
+
+class RpcClient;
+
+// Where the verifier's trust starts and how far it may walk (docs/ca.md "Across validator-set changes").
+struct TrustStart {
+  TrustedSet set;           // the genesis set from height 0, or a checkpoint
+  size_t changes_max = kSetChangesMaxDefault;
+};
+
+struct VerifiedAcross {
+  VerifiedStatus status;
+  TrustedSet set;           // the set that certified the proof's block
+  size_t changes = 0;       // set changes followed from the start
+};
+
+// The same checks, with the set in force at the proof's certified block (height+1) learned by following
+// the set changes from `start`: from the proof's own "validatorChanges" list when it carries one (a saved
+// proof), else from `client` (cx_getValidatorChanges; may be null when no change is needed).
+Result<VerifiedAcross> verify_certificate_across(BytesView der, const boost::json::object& proof,
+                                                 const governance::ca::Expect& expect, const TrustStart& start,
+                                                 RpcClient* client);
 
 }  // namespace cx::cli

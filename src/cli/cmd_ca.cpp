@@ -36,7 +36,8 @@ constexpr const char* kCaUsage =
     "  suspend|reset --serial S --reason R --keystore RA_KS   an RA suspends it, or resets PIN count and suspension\n"
     "  status SERIAL [--height H]     the status the node reports (good, suspended, revoked, expired, unknown)\n"
     "  verify cert.pem --genesis FILE [--height H]   check the certificate and its status against\n"
-    "                                 the genesis validators, with a Merkle proof and the block's QC\n"
+    "                                 the validators in force (followed from genesis or --checkpoint\n"
+    "                                 across set changes), with a Merkle proof and the block's QC\n"
     "  bench --serials S,S [--clients C --batch B --seconds T]   getStatus queries per second\n";
 
 int fail(const std::string& message) {
@@ -208,15 +209,108 @@ int ca_status(const Argv& argv) {
   return 0;
 }
 
+// The cx_getProof answer for the certificate's status entry: a saved file (--proof) or the node's.
+Result<json::object> load_proof(const Args& args, BytesView der, const ca::Expect& expect) {
+  using R = Result<json::object>;
+  if (auto file = args.get("proof"); file && !file->empty()) {
+    auto text = read_text_file(*file);
+    if (!text) return text.status();
+    boost::system::error_code ec;
+    json::value v = json::parse(*text, ec);
+    if (ec || !v.is_object()) return R::error("--proof: not a JSON object");
+    return std::move(v.get_object());
+  }
+  auto checked = ca::check_certificate(der, expect);
+  if (auto* e = std::get_if<std::string>(&checked)) return R::error("certificate: " + *e);
+  json::object req{{"address", ca::ca_contract_address().to_string()},
+                   {"key", ca::status_key(std::get<ca::CertFields>(checked).serial)}};
+  if (auto h = args.get("height"); h && !h->empty()) {
+    auto height = parse_height(*h);
+    if (!height) return R::error("--height: expected a number");
+    req["height"] = Uint256(*height).to_icon_hex();
+  }
+  std::unique_ptr<RpcClient> holder;
+  auto client = client_of(args, holder);
+  if (!client) return client.status();
+  RpcReply r = (*client)->call("cx_getProof", std::move(req));
+  if (!r.ok()) return R::error("cx_getProof: " + r.error->describe());
+  if (!r.result.is_object()) return R::error("cx_getProof: not an object");
+  return std::move(r.result.get_object());
+}
+
+// The genesis set from height 0, or --checkpoint's; --max-changes.
+Result<TrustStart> trust_start_of(const Args& args, const core::ChainParams& params) {
+  using R = Result<TrustStart>;
+  TrustStart start{TrustedSet{0, params.validator_set()}, kSetChangesMaxDefault};
+  auto trust_height = args.get("trust-height"), trust_hash = args.get("trust-hash");
+  if (trust_height.has_value() != trust_hash.has_value()) return R::error("give --trust-height and --trust-hash together");
+  if (trust_height && args.get("checkpoint")) return R::error("give a --checkpoint or a trust anchor, not both");
+  if (auto file = args.get("checkpoint"); file && !file->empty()) {
+    auto text = read_text_file(*file);
+    if (!text) return R::error("--checkpoint: " + text.message());
+    auto cp = parse_checkpoint(*text);
+    if (!cp) return R::error("--checkpoint: " + cp.message());
+    start.set = std::move(*cp);
+  }
+  if (trust_height) {
+    auto height = parse_height(*trust_height);
+    if (!height) return R::error("--trust-height: expected a number");
+    auto hash = Hash32::from_hex_string(*trust_hash);
+    if (!hash) return R::error("--trust-hash: expected a block hash (64 hex digits)");
+    std::unique_ptr<RpcClient> holder;
+    auto client = client_of(args, holder);
+    if (!client) return client.status();
+    auto anchor = fetch_anchor(**client, *height, *hash);
+    if (!anchor) return anchor.status();
+    start.set = std::move(*anchor);
+  }
+  auto max_changes = parse_height(args.get_or("max-changes", "1000"));
+  if (!max_changes || *max_changes > kSetChangesMaxLimit)
+    return R::error("--max-changes: expected a number up to " + std::to_string(kSetChangesMaxLimit));
+  start.changes_max = *max_changes;
+  return start;
+}
+
+void print_verified(const Args& args, const VerifiedAcross& across) {
+  const VerifiedStatus& v = across.status;
+  const std::string status(ca::to_string(v.status));
+  if (args.flag("json")) {
+    json::object o{{"serial", v.cert.serial}, {"status", status}, {"height", v.height},
+                   {"holder", v.cert.holder.to_string()}, {"subject", v.cert.subject},
+                   {"issuedHeight", v.record.issued_height}, {"certifiedBlock", v.certified_block.hex()},
+                   {"setChanges", across.changes}, {"setFrom", across.set.from_height},
+                   {"setHash", "0x" + across.set.set.hash().hex()}};
+    if (v.record.revoked_height) o["revokedHeight"] = *v.record.revoked_height;
+    if (v.record.suspended_height) o["suspendedHeight"] = *v.record.suspended_height;
+    std::printf("%s\n", json::serialize(o).c_str());
+    return;
+  }
+  const std::string revoked =
+      v.record.revoked_height ? ", revoked at " + std::to_string(*v.record.revoked_height) + " (" + v.record.reason + ")" : "";
+  std::printf("certificate %s (%s, holder %s): %s at height %llu, issued at %llu%s; proven by block %s certified by a "
+              "quorum of the validators in force from height %llu (%zu set changes followed from %s)\n",
+              v.cert.serial.c_str(), v.cert.subject.c_str(), v.cert.holder.to_string().c_str(), status.c_str(),
+              static_cast<unsigned long long>(v.height), static_cast<unsigned long long>(v.record.issued_height),
+              revoked.c_str(), v.certified_block.hex().c_str(), static_cast<unsigned long long>(across.set.from_height),
+              across.changes, args.get("checkpoint") ? "a checkpoint" : args.get("trust-height") ? "the trust anchor" : "genesis");
+}
+
 int ca_verify(const Argv& argv) {
   Args args("complexchain ca verify CERT.pem --genesis FILE [options]",
             "Check a certificate and its status from the chain alone: the status entry's Merkle proof against the state "
-            "root of a block, and that block's QC against the genesis validators. The node is not trusted. Exit 0 only "
+            "root of a block, and that block's QC against the validators in force there, followed from the genesis set (or a "
+            "checkpoint) through every set change, each certified by the set before. The node is not trusted. Exit 0 only "
             "if the certificate is good at that height.",
-            {{"rpc", "URL", "node JSON-RPC endpoint (cx_getProof)", kDefaultRpcUrl},
+            {{"rpc", "URL", "node JSON-RPC endpoint (cx_getProof, cx_getValidatorChanges)", kDefaultRpcUrl},
              {"genesis", "FILE", "the channel's genesis: the trusted validators, CA name and nid", ""},
              {"height", "H", "the state after this block (default: the latest with a certified successor)", ""},
              {"proof", "FILE", "check this saved cx_getProof result instead of asking the node", ""},
+             {"offline", "", "with --proof: ask no node (set changes only from the proof's \"validatorChanges\")", ""},
+             {"checkpoint", "FILE", "start from this saved validator set instead of the genesis one", ""},
+             {"save-checkpoint", "FILE", "after a success, save the set that certified the block", ""},
+             {"trust-height", "H", "start from block H, trusted by its hash (--trust-hash), instead of genesis", ""},
+             {"trust-hash", "HASH", "the hash of block --trust-height (e.g. from an explorer you trust)", ""},
+             {"max-changes", "N", "refuse to follow more validator-set changes than this", "1000"},
              {"json", "", "print the result as JSON", ""}});
   int code = 0;
   if (!args.parse(argv, code)) return code;
@@ -229,50 +323,24 @@ int ca_verify(const Argv& argv) {
   if (!params) return fail(params.message());
   if (!params->ca) return fail("the genesis has no \"ca\": this channel has no certificate authority");
   const ca::Expect expect{params->ca->name, params->nid};
-  json::object proof;
-  if (auto file = args.get("proof"); file && !file->empty()) {
-    auto text = read_text_file(*file);
-    if (!text) return fail(text.message());
-    boost::system::error_code ec;
-    json::value v = json::parse(*text, ec);
-    if (ec || !v.is_object()) return fail("--proof: not a JSON object");
-    proof = v.get_object();
-  } else {
-    auto checked = ca::check_certificate(*der, expect);
-    if (auto* e = std::get_if<std::string>(&checked)) return fail("certificate: " + *e);
-    json::object req{{"address", ca::ca_contract_address().to_string()},
-                     {"key", ca::status_key(std::get<ca::CertFields>(checked).serial)}};
-    if (auto h = args.get("height"); h && !h->empty()) {
-      auto height = parse_height(*h);
-      if (!height) return fail("--height: expected a number");
-      req["height"] = Uint256(*height).to_icon_hex();
-    }
-    std::unique_ptr<RpcClient> holder;
-    auto client = client_of(args, holder);
-    if (!client) return fail(client.message());
-    RpcReply r = (*client)->call("cx_getProof", std::move(req));
-    if (!r.ok()) return fail("cx_getProof: " + r.error->describe());
-    if (!r.result.is_object()) return fail("cx_getProof: not an object");
-    proof = r.result.get_object();
+  auto proof = load_proof(args, *der, expect);
+  if (!proof) return fail(proof.message());
+  auto start = trust_start_of(args, *params);
+  if (!start) return fail(start.message());
+  if (args.flag("offline") && (!args.get("proof") || args.get("trust-height")))
+    return fail("--offline needs a saved --proof, and cannot fetch a trust anchor");
+  std::unique_ptr<RpcClient> holder;
+  auto client = client_of(args, holder);
+  RpcClient* node = client && !args.flag("offline") ? *client : nullptr;
+  auto across = verify_certificate_across(*der, *proof, expect, *start, node);
+  if (!across) return fail("not verified: " + across.message());
+  if (auto file = args.get("save-checkpoint"); file && !file->empty()) {
+    std::ofstream out(*file, std::ios::trunc);
+    if (!(out << checkpoint_json(across->set))) return fail("--save-checkpoint: cannot write " + *file);
   }
-  auto v = verify_certificate(*der, proof, expect, params->validator_set());
-  if (!v) return fail("not verified: " + v.message());
-  const std::string status(ca::to_string(v->status));
-  if (args.flag("json")) {
-    json::object o{{"serial", v->cert.serial}, {"status", status}, {"height", v->height},
-                   {"holder", v->cert.holder.to_string()}, {"subject", v->cert.subject},
-                   {"issuedHeight", v->record.issued_height}, {"certifiedBlock", v->certified_block.hex()}};
-    if (v->record.revoked_height) o["revokedHeight"] = *v->record.revoked_height;
-    if (v->record.suspended_height) o["suspendedHeight"] = *v->record.suspended_height;
-    std::printf("%s\n", json::serialize(o).c_str());
-  } else {
-    std::printf("certificate %s (%s, holder %s): %s at height %llu, issued at %llu%s; proven by block %s certified by a quorum of the genesis validators\n",
-                v->cert.serial.c_str(), v->cert.subject.c_str(), v->cert.holder.to_string().c_str(), status.c_str(),
-                static_cast<unsigned long long>(v->height), static_cast<unsigned long long>(v->record.issued_height),
-                v->record.revoked_height ? (", revoked at " + std::to_string(*v->record.revoked_height) + " (" + v->record.reason + ")").c_str() : "",
-                v->certified_block.hex().c_str());
-  }
-  return v->status == ca::CertStatus::kGood ? 0 : v->status == ca::CertStatus::kSuspended ? 4 : 3;
+  print_verified(args, *across);
+  const auto status = across->status.status;
+  return status == ca::CertStatus::kGood ? 0 : status == ca::CertStatus::kSuspended ? 4 : 3;
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <variant>
 
 #include "cli/args.hpp"
+#include "cli/cert_recipient.hpp"
 #include "cli/commands.hpp"
 #include "cli/message_keys.hpp"
 #include "cli/rpc_client.hpp"
@@ -16,6 +17,7 @@
 #include "cli/tx_send.hpp"
 #include "crypto/address.hpp"
 #include "crypto/ecies.hpp"
+#include "node/genesis.hpp"
 
 namespace cx::cli {
 
@@ -27,13 +29,16 @@ constexpr const char* kMessageUsage =
     "usage: complexchain message <send|read|encrypt|decrypt> [options]\n"
     "\n"
     "  send     seal a message to recipients' public keys and send it as a message tx\n"
-    "           --to PUBKEY[,..] | --to-tx TXHASH[,..] | --to-file FILE, --text TEXT | --file FILE\n"
+    "           --to PUBKEY[,..] | --to-tx TXHASH[,..] | --to-file FILE | --to-cert SERIAL[,..] |\n"
+    "           --to-holder hx..[,..] [--verify-genesis FILE], --text TEXT | --file FILE\n"
     "  read     fetch a message tx, open your slot and print the plaintext: --tx TXHASH\n"
     "  encrypt  offline: seal --text/--file to --to/--to-file keys, write the envelope as 0x hex\n"
     "  decrypt  offline: open an envelope (0x hex) from --in FILE with your key\n"
     "\n"
     "Recipients' keys: `complexchain ks inspect` prints yours; --to-tx recovers the signer's key from\n"
-    "any tx they signed. You get a slot too (you can read what you sent) unless --no-self.\n";
+    "any tx they signed; --to-cert and --to-holder take the certified key of a good certificate of the\n"
+    "chain CA (proven from the chain with --verify-genesis). You get a slot too (you can read what you\n"
+    "sent) unless --no-self.\n";
 
 int fail(const std::string& message) {
   std::fprintf(stderr, "error: %s\n", message.c_str());
@@ -54,6 +59,9 @@ std::vector<OptionSpec> recipient_options() {
   return {{"to", "PUBKEY[,..]", "recipients' public keys, hex (65-byte 04… or 33-byte 02…/03…), comma-separated", ""},
           {"to-tx", "TXHASH[,..]", "recipients named by a tx each signed: the key is recovered from its signature", ""},
           {"to-file", "FILE", "recipients' public keys, one per line ('#' comments)", ""},
+          {"to-cert", "SERIAL[,..]", "recipients by certificate of the chain CA: its certified key, if good now", ""},
+          {"to-holder", "hx..[,..]", "recipients by address: the key of the newest good certificate each holds", ""},
+          {"verify-genesis", "FILE", "prove --to-cert/--to-holder statuses from the chain (as `ca verify`) with this genesis", ""},
           {"no-self", "", "do not give the sender a slot (the sender cannot read the message back)", ""},
           {"text", "TEXT", "the message (its UTF-8 bytes)", ""},
           {"file", "FILE", "the message: the bytes of FILE (- for stdin)", ""}};
@@ -71,6 +79,61 @@ Result<Bytes> read_plaintext(const Args& args) {
   auto content = read_text_file(*file);
   if (!content) return content.status();
   return Bytes(content->begin(), content->end());
+}
+
+// Each of the comma-separated `list` through `one`, at most kEnvelopeRecipientsMax.
+template <typename One>
+Status add_each(std::string_view list, std::vector<crypto::PublicKey>& keys, One one) {
+  size_t n = 0;
+  while (!list.empty()) {
+    const size_t comma = list.find(',');
+    if (++n > crypto::kEnvelopeRecipientsMax) return Status::error("more recipients than an envelope holds");
+    auto key = one(list.substr(0, comma));
+    if (!key) return key.status();
+    keys.push_back(*key);
+    list.remove_prefix(comma == std::string_view::npos ? list.size() : comma + 1);
+  }
+  return Status::ok();
+}
+
+// --to-cert and --to-holder: keys of good certificates of the chain CA (needs `client`).
+Status add_cert_recipients(const Args& args, RpcClient* client, std::vector<crypto::PublicKey>& keys) {
+  auto certs = args.get("to-cert");
+  auto holders = args.get("to-holder");
+  if (!certs && !holders) return Status::ok();
+  if (!client) return Status::error("--to-cert and --to-holder need a node (--rpc)");
+  CertLookup lookup;
+  lookup.client = client;
+  if (auto file = args.get("verify-genesis"); file && !file->empty()) {
+    auto text = read_text_file(*file);
+    if (!text) return Status::error("--verify-genesis: " + text.message());
+    auto params = node::parse_genesis(*text);
+    if (!params) return Status::error("--verify-genesis: " + params.message());
+    if (!params->ca) return Status::error("--verify-genesis: the genesis has no \"ca\"");
+    lookup.expect = {params->ca->name, params->nid};
+    lookup.trust = TrustStart{TrustedSet{0, params->validator_set()}, kSetChangesMaxDefault};
+  } else {
+    auto expect = fetch_ca_expect(*client);
+    if (!expect) return expect.status();
+    lookup.expect = *expect;
+  }
+  auto key_of = [](const Result<CertRecipient>& r) -> Result<crypto::PublicKey> {
+    if (!r) return r.status();
+    return r->key;
+  };
+  if (certs) {
+    auto s = add_each(*certs, keys, [&](std::string_view serial) { return key_of(recipient_by_serial(lookup, serial)); });
+    if (!s) return Status::error("--to-cert: " + s.message());
+  }
+  if (holders) {
+    auto s = add_each(*holders, keys, [&](std::string_view text) -> Result<crypto::PublicKey> {
+      auto a = crypto::Address::parse(text);
+      if (!a) return Status::error("'" + std::string(text) + "' is not an hx address");
+      return key_of(recipient_by_holder(lookup, *a));
+    });
+    if (!s) return Status::error("--to-holder: " + s.message());
+  }
+  return Status::ok();
 }
 
 // --to, --to-file and --to-tx (the last needs `client`), then the sender's own key unless --no-self.
@@ -102,7 +165,8 @@ Result<std::vector<crypto::PublicKey>> gather_recipients(const Args& args, RpcCl
       if (keys.size() > crypto::kEnvelopeRecipientsMax) break;
     }
   }
-  if (keys.empty()) return R::error("no recipient: give --to, --to-tx or --to-file");
+  if (auto s = add_cert_recipients(args, client, keys); !s) return s;
+  if (keys.empty()) return R::error("no recipient: give --to, --to-tx, --to-file, --to-cert or --to-holder");
   if (self && !args.flag("no-self")) keys.push_back(*crypto::public_key_of(*self));
   std::vector<crypto::PublicKey> unique;
   std::set<crypto::Address> seen;
@@ -151,7 +215,8 @@ int message_send(const Argv& argv) {
   auto r = recipient_options();
   options.insert(options.begin(), r.begin(), r.end());
   options.push_back({"address", "ADDR", "the tx's `to` (default: the first recipient's hx address)", ""});
-  Args args("complexchain message send (--to PUBKEY[,..] | --to-tx TXHASH[,..] | --to-file FILE) (--text TEXT | --file FILE) [options]",
+  Args args("complexchain message send (--to PUBKEY[,..] | --to-tx TXHASH[,..] | --to-file FILE | --to-cert SERIAL[,..] | "
+            "--to-holder hx..[,..]) (--text TEXT | --file FILE) [options]",
             "Seal a message to the recipients' public keys and send it as an ICON message tx; prints the tx hash.", options);
   int code = 0;
   if (!args.parse(argv, code)) return code;
@@ -210,7 +275,8 @@ int message_read(const Argv& argv) {
 
 int message_encrypt(const Argv& argv) {
   auto options = recipient_options();
-  options.erase(options.begin() + 1);  // --to-tx needs a node; offline takes keys only
+  options.erase(options.begin() + 1);  // --to-tx needs a node; offline takes keys (or certificates, with --rpc)
+  options.push_back({"rpc", "URL", "node JSON-RPC endpoint, for --to-cert/--to-holder only", ""});
   options.push_back({"key-file", "FILE", "your hex private key: gives you a slot too (else you get none)", ""});
   options.push_back({"keystore", "FILE", "your keystore: gives you a slot too (else you get none)", ""});
   options.push_back({"password-file", "FILE", "keystore password file", ""});
@@ -228,7 +294,15 @@ int message_encrypt(const Argv& argv) {
   }
   auto plaintext = read_plaintext(args);
   if (!plaintext) return fail(plaintext.message());
-  auto keys = gather_recipients(args, nullptr, self ? &self->key : nullptr);
+  std::unique_ptr<RpcClient> holder;
+  RpcClient* client = nullptr;
+  if (args.get("to-cert") || args.get("to-holder")) {
+    if (!args.get("rpc") || args.get("rpc")->empty()) return fail("--to-cert and --to-holder need a node (--rpc URL)");
+    auto c = tx_open_client(args, holder);
+    if (!c) return fail(c.message());
+    client = *c;
+  }
+  auto keys = gather_recipients(args, client, self ? &self->key : nullptr);
   if (!keys) return fail(keys.message());
   auto envelope = crypto::seal_envelope(*plaintext, *keys, os_random());
   if (!envelope) return fail(envelope.message());

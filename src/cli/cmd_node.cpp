@@ -154,6 +154,8 @@ std::vector<std::string> localnet_nodes(const std::string& dir) {
 struct LocalnetExtras {
   size_t spares = 0;
   bool rpc_auth_signed = false;
+  bool ca = false;                      // a chain CA whose RA is the first funded account (docs/ca.md)
+  std::optional<uint16_t> p2p_base_port;  // default: the RPC port + 100
 };
 
 // Spares come last: nodes whose keys are not members (docs/membership.md "Membership follows final
@@ -171,7 +173,8 @@ Status create_localnet(const std::string& dir, size_t validators, size_t followe
   std::vector<uint16_t> rpc_ports, p2p_ports;
   for (size_t i = 0; i < n; ++i) {
     rpc_ports.push_back(base_port == 0 ? p2p::free_loopback_port() : static_cast<uint16_t>(base_port + i));
-    p2p_ports.push_back(base_port == 0 ? p2p::free_loopback_port() : static_cast<uint16_t>(base_port + 100 + i));
+    const uint16_t p2p_base = extras.p2p_base_port.value_or(static_cast<uint16_t>(base_port + 100));
+    p2p_ports.push_back(base_port == 0 ? p2p::free_loopback_port() : static_cast<uint16_t>(p2p_base + i));
   }
   for (size_t i = 0; i < n; ++i) {
     if (port_accepts(rpc_ports[i])) return Status::error("port " + std::to_string(rpc_ports[i]) + " is in use; pass --port 0 for free ones");
@@ -194,6 +197,7 @@ Status create_localnet(const std::string& dir, size_t validators, size_t followe
   p.genesis_message = "complexchain localnet";
   Uint256 fund_each = icx(1'000'000);
   for (const auto& a : funded) p.accounts.push_back({a.address, fund_each});
+  if (extras.ca) p.ca = core::CaParams{"localnet chain CA", {funded.front().address}, /*tx_pki=*/false};
   std::string genesis = p.to_json() + "\n";
 
   for (size_t i = 0; i < n; ++i) {
@@ -400,6 +404,8 @@ int cmd_localnet(const Argv& argv) {
              {"validators", "N", "validator nodes (when the network is created)", "1"},
              {"followers", "N", "follower nodes after the validators: sync, serve reads, forward txs (needs 2+ validators)", "0"},
              {"spares", "N", "nodes after those whose keys are not members: they wait until governance admits them (addMember, grantAudit)", "0"},
+             {"p2p-port", "PORT", "p2p port of node0; node i uses PORT+i (default: the JSON-RPC port + 100)", ""},
+             {"ca", "", "the channel has a chain CA (docs/ca.md) whose RA is the first funded account", ""},
              {"rpc-auth", "MODE", "'signed': the channel's JSON-RPC answers only requests signed by a member (docs/membership.md)", ""},
              {"block-interval-ms", "MS", "time between blocks", "300"},
              {"foreground", "", "run node0 in this process instead of in the background (1 validator only)", ""},
@@ -449,6 +455,11 @@ int cmd_localnet(const Argv& argv) {
       accounts = std::stoul(*args.get("accounts"));
       port = std::stoul(*args.get("port"));
       interval = std::stoull(*args.get("block-interval-ms"));
+      if (auto p2p = args.get("p2p-port"); p2p && !p2p->empty()) {
+        const unsigned long v = std::stoul(*p2p);
+        if (v == 0 || v > 65000) return fail("--p2p-port must be between 1 and 65000");
+        extras.p2p_base_port = static_cast<uint16_t>(v);
+      }
     } catch (const std::exception&) {
       return fail("--validators, --followers, --accounts, --port and --block-interval-ms must be numbers");
     }
@@ -459,6 +470,7 @@ int cmd_localnet(const Argv& argv) {
     const std::string auth = args.get("rpc-auth").value_or("");
     if (!auth.empty() && auth != "signed") return fail("--rpc-auth must be 'signed' (or absent)");
     extras.rpc_auth_signed = auth == "signed";
+    extras.ca = args.flag("ca");
     if (followers > 0 && validators < 2) return fail("followers need at least 2 validators (--validators 2 or more)");
     if (accounts == 0 || accounts > 1000) return fail("--accounts must be between 1 and 1000");
     if (port > 65535 - 100 - validators - followers - extras.spares) return fail("--port is too high for " + std::to_string(validators + followers) + " nodes");

@@ -203,6 +203,8 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
         {"cx_getValidators", {&explorer::get_validators}},
         {"cx_getChannels", {&explorer::get_channels}},
         {"cx_getProof", {&proof::get_proof}},
+        {"cx_getValidatorChanges", {&proof::get_validator_changes}},
+        {"cx_getHeader", {&proof::get_header}},
         {"debug_estimateStep", {&reads::estimate_step, nullptr, /*debug_only=*/true}},
     };
     for (auto& [name, m] : methods) m.metrics = MethodMetrics::of(name);

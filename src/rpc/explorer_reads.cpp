@@ -1,5 +1,8 @@
 #include "rpc/explorer_reads.hpp"
 
+#include <set>
+
+#include "governance/governance.hpp"
 #include "rpc/json_format.hpp"
 #include "rpc/params.hpp"
 
@@ -171,8 +174,78 @@ std::string get_validators(const RequestContext& ctx, const json::value* params)
   return json::serialize(out);
 }
 
-// cx_getChannels {}: members come from genesis. A channel that serves only signed requests
-// (rpcAuth "signed") shows its name alone unless it is the channel asked, whose auth the request passed.
+namespace {
+
+constexpr uint64_t kMembersPage = 100;       // the governance contract's page limit
+constexpr uint64_t kMembersMax = 1000;       // its bound on members
+
+// A read of the governance contract at the channel's head; nullopt when it fails (no governance).
+std::optional<json::value> governance_read(const channel::ChannelApi& ch, const char* method, json::object params) {
+  contracts::CallRequest req;
+  req.contract = governance::governance_contract_address();
+  req.method = method;
+  req.params = std::move(params);
+  auto r = ch.call(req, std::nullopt);
+  if (!r || !r->ok) return std::nullopt;
+  return std::move(r->output);
+}
+
+// The live members from the governance contract at the head: the validators in force first (in set
+// order, role "validator"), then every other member in order of admission with its first other role;
+// suspended members carry "suspended": true. nullopt when the channel has no governance state.
+std::optional<std::pair<size_t, json::array>> live_members(const channel::ChannelApi& ch) {
+  auto set = governance_read(ch, "getValidators", {});
+  const json::value* vals = set && set->is_object() ? set->get_object().if_contains("validators") : nullptr;
+  if (!vals || !vals->is_array()) return std::nullopt;
+  json::array out;
+  std::set<std::string> validators;
+  for (const auto& v : vals->get_array()) {
+    const json::value* a = v.is_object() ? v.get_object().if_contains("address") : nullptr;
+    if (!a || !a->is_string()) return std::nullopt;
+    validators.insert(std::string(a->get_string()));
+    out.push_back(json::object{{"address", *a}, {"role", "validator"}});
+  }
+  for (uint64_t offset = 0; offset < kMembersMax; offset += kMembersPage) {
+    auto page = governance_read(ch, "getMembers", {{"offset", hex_u64(offset)}, {"limit", hex_u64(kMembersPage)}});
+    const json::value* list = page && page->is_object() ? page->get_object().if_contains("members") : nullptr;
+    if (!list || !list->is_array()) return std::nullopt;
+    for (const auto& m : list->get_array()) {
+      const json::object* o = m.if_object();
+      const json::value* a = o ? o->if_contains("address") : nullptr;
+      if (!a || !a->is_string() || validators.contains(std::string(a->get_string()))) continue;
+      std::string role = "member";
+      if (const json::value* roles = o->if_contains("roles"); roles && roles->is_array())
+        for (const auto& r : roles->get_array())
+          if (r.is_string() && r.get_string() != "validator") {
+            role = std::string(r.get_string());
+            break;
+          }
+      json::object e{{"address", *a}, {"role", role}};
+      if (const json::value* st = o->if_contains("status"); st && st->is_string() && st->get_string() == "suspended")
+        e["suspended"] = true;
+      out.push_back(std::move(e));
+    }
+    if (list->get_array().size() < kMembersPage) break;
+  }
+  return std::pair{validators.size(), std::move(out)};
+}
+
+// The genesis's members, for a channel without governance state.
+std::pair<size_t, json::array> genesis_members(const core::ChainParams& p) {
+  json::array members;
+  for (const auto& v : p.validators) members.push_back(json::object{{"address", v.to_string()}, {"role", "validator"}});
+  for (const auto& m : p.members) {
+    if (m.role == core::MemberRole::kValidator) continue;  // listed above (a validator entry must be in validators)
+    members.push_back(json::object{{"address", m.address.to_string()}, {"role", std::string(core::to_string(m.role))}});
+  }
+  return {p.validators.size(), std::move(members)};
+}
+
+}  // namespace
+
+// cx_getChannels {}: the live members, from the governance contract at each channel's head (the
+// genesis's on a chain without governance). A channel that serves only signed requests (rpcAuth
+// "signed") shows its name alone unless it is the channel asked, whose auth the request passed.
 std::string get_channels(const RequestContext& ctx, const json::value* params) {
   params_object(params, {}, /*required=*/false);
   json::array list;
@@ -187,14 +260,9 @@ std::string get_channels(const RequestContext& ctx, const json::value* params) {
     }
     e["nid"] = hex_u64(p.nid);
     e["height"] = hex_u64(ch->last_height());
-    e["validators"] = hex_u64(p.validators.size());
+    auto [validators, members] = live_members(*ch).value_or(genesis_members(p));
+    e["validators"] = hex_u64(validators);
     e["explorerIndexes"] = ch->explorer_indexes();
-    json::array members;
-    for (const auto& v : p.validators) members.push_back(json::object{{"address", v.to_string()}, {"role", "validator"}});
-    for (const auto& m : p.members) {
-      if (m.role == core::MemberRole::kValidator) continue;  // listed above (a validator entry must be in validators)
-      members.push_back(json::object{{"address", m.address.to_string()}, {"role", std::string(core::to_string(m.role))}});
-    }
     e["members"] = std::move(members);
     list.push_back(std::move(e));
   }

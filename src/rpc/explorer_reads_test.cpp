@@ -8,6 +8,7 @@
 #include <boost/json.hpp>
 
 #include "channel/single_validator_test.hpp"
+#include "core/block.hpp"
 #include "rpc/error_codes.hpp"
 
 namespace cx::rpc {
@@ -167,6 +168,30 @@ TEST_F(ExplorerRpc, WithTheIndexesOffTheReadsSaySoAndChannelsStillAnswer) {
   EXPECT_NE(std::string(r.at("error").at("message").as_string()).find("indexes"), std::string::npos);
   auto chans = result("cx_getChannels", "{}");
   EXPECT_FALSE(chans.at("channels").as_array()[0].at("explorerIndexes").as_bool());
+}
+
+// cx_getHeader and cx_getValidatorChanges (docs/ca.md §3, rpc/proof.hpp) on a channel whose set never
+// changed: the header hashes to the block hash, names the genesis set as the next, and there are no changes.
+TEST_F(ExplorerRpc, HeaderAndValidatorChangesForAVerifier) {
+  transfers(2);
+  auto h = result("cx_getHeader", R"({"height":"0x1"})");
+  auto header = core::Header::decode(*from_hex(h.at("header").as_string()));
+  ASSERT_TRUE(header);
+  EXPECT_EQ(header->height, 1u);
+  EXPECT_EQ(h.at("hash").as_string(), header->hash().hex());
+  EXPECT_EQ(header->hash(), ch->block_by_height(1)->hash());
+  const auto& next = h.at("nextValidators").as_array();
+  ASSERT_EQ(next.size(), 1u);
+  EXPECT_EQ(next[0].at("address").as_string(), ch->params().validators[0].to_string());
+  EXPECT_EQ(header->next_validators(), ch->params().validator_set().hash());
+  auto changes = result("cx_getValidatorChanges", "{}");
+  EXPECT_TRUE(changes.at("changes").as_array().empty());
+  EXPECT_FALSE(changes.contains("next"));
+  expect_invalid("cx_getHeader", "{}", "height");
+  expect_invalid("cx_getValidatorChanges", R"({"limit":"0x1"})", "unknown param 'limit'");
+  auto beyond = call("cx_getHeader", R"({"height":"0x1000"})");
+  ASSERT_TRUE(beyond.contains("error")) << json::serialize(beyond);
+  EXPECT_EQ(beyond.at("error").at("code").as_int64(), error_code::kNotFound);
 }
 
 }  // namespace

@@ -46,11 +46,15 @@ export async function waitFor(fn, { timeoutMs = 30000, intervalMs = 50, what = '
 
 // Starts `complexchain localnet` in the background in a fresh directory; returns its JSON summary.
 // `spares`: nodes whose keys are not members (they wait for governance); `rpcAuth: 'signed'`: signed RPC only.
-export function startLocalnet(accounts = 5, validators = 1, { blockIntervalMs, followers = 0, spares = 0, rpcAuth } = {}) {
+// `port`/`p2pPort`: fixed base ports (default: free ones); `ca`: the channel has a chain CA whose RA is
+// the first funded account.
+export function startLocalnet(accounts = 5, validators = 1,
+  { blockIntervalMs, followers = 0, spares = 0, rpcAuth, port = 0, p2pPort, ca = false } = {}) {
   const dir = tmpdir('localnet');
   const interval = blockIntervalMs ? ['--block-interval-ms', String(blockIntervalMs)] : [];
-  const extra = [...(spares ? ['--spares', String(spares)] : []), ...(rpcAuth ? ['--rpc-auth', rpcAuth] : [])];
-  const out = cx(['localnet', 'start', '--dir', dir, '--port', '0', '--accounts', String(accounts),
+  const extra = [...(spares ? ['--spares', String(spares)] : []), ...(rpcAuth ? ['--rpc-auth', rpcAuth] : []),
+    ...(p2pPort ? ['--p2p-port', String(p2pPort)] : []), ...(ca ? ['--ca'] : [])];
+  const out = cx(['localnet', 'start', '--dir', dir, '--port', String(port), '--accounts', String(accounts),
     '--validators', String(validators), '--followers', String(followers), ...interval, ...extra, '--json']);
   const info = JSON.parse(out);
   return { dir, ...info, stop: () => cx(['localnet', 'reset', '--dir', dir]) };
