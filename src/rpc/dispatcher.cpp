@@ -202,6 +202,7 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
         {"cx_getTokens", {&explorer::get_tokens}},
         {"cx_getValidators", {&explorer::get_validators}},
         {"cx_getChannels", {&explorer::get_channels}},
+        {"cx_getBlockHeader", {&explorer::get_block_header}},
         {"cx_getProof", {&proof::get_proof}},
         {"debug_estimateStep", {&reads::estimate_step, nullptr, /*debug_only=*/true}},
     };

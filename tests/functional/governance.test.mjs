@@ -11,64 +11,19 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import IconService from 'icon-sdk-js';
-import { startLocalnet, rpc, waitFor, sleep, hex, height } from './lib.mjs';
+import { startLocalnet, rpc, waitFor, hex, height } from './lib.mjs';
+import { govSend, govCall, fund, decide as decideChange } from './reconfig_lib.mjs';
 
 const SDK = IconService.default || IconService;
-const { IconWallet, IconBuilder, IconConverter, SignedTransaction } = SDK;
-const GOV = 'cx0000000000000000000000000000000000000a02';
+const { IconWallet } = SDK;
 const HANG_MS = 120000;
 
-function callTx(wallet, to, method, params, value) {
-  let b = new IconBuilder.CallTransactionBuilder()
-    .from(wallet.getAddress())
-    .to(to)
-    .stepLimit(IconConverter.toBigNumber('2000000000'))
-    .nid(IconConverter.toBigNumber(3))
-    .nonce(IconConverter.toBigNumber(Math.floor(Math.random() * 1e9)))
-    .version(IconConverter.toBigNumber(3))
-    .timestamp(Date.now() * 1000)
-    .method(method)
-    .params(params);
-  if (value) b = b.value(value);
-  return new SignedTransaction(b.build(), wallet);
-}
-
-async function send(url, wallet, method, params) {
-  const hash = await rpc(url, 'icx_sendTransaction', callTx(wallet, GOV, method, params).getProperties());
-  return waitFor(() => rpc(url, 'icx_getTransactionResult', { txHash: hash }), { timeoutMs: 30000, what: `result of ${method}` });
-}
-
-async function transfer(url, from, to, icx) {
-  const tx = new IconBuilder.IcxTransactionBuilder()
-    .from(from.getAddress()).to(to)
-    .value(IconConverter.toBigNumber(icx).multipliedBy('1e18'))
-    .stepLimit(IconConverter.toBigNumber(100000)).nid(IconConverter.toBigNumber(3))
-    .nonce(IconConverter.toBigNumber(Math.floor(Math.random() * 1e9))).version(IconConverter.toBigNumber(3))
-    .timestamp(Date.now() * 1000).build();
-  const hash = await rpc(url, 'icx_sendTransaction', new SignedTransaction(tx, from).getProperties());
-  return waitFor(() => rpc(url, 'icx_getTransactionResult', { txHash: hash }), { timeoutMs: 30000, what: 'a transfer' });
-}
-
-const call = (url, method, params = {}, h) =>
-  rpc(url, 'icx_call', { to: GOV, dataType: 'call', data: { method, params }, ...(h === undefined ? {} : { height: hex(h) }) });
-
-const eventOf = (result, sig) => result.eventLogs.find((l) => l.indexed[0] === sig);
+const send = govSend;
+const call = govCall;
+const transfer = async (url, from, to, icx) => (await fund(url, from, [to], icx))[0];
 
 // Proposes `action` from the first voter, the others approve; returns the effective height.
-async function decide(url, voters, action, args) {
-  const p = await send(url, voters[0], 'propose', { action, args: JSON.stringify(args) });
-  assert.equal(Number(p.status), 1, `propose ${action}: ${JSON.stringify(p.failure)}`);
-  const id = eventOf(p, 'ProposalCreated(int,str,Address)').indexed[1];
-  let last;
-  for (const v of voters.slice(1)) {
-    last = await send(url, v, 'vote', { id, approve: '0x1' });
-    assert.equal(Number(last.status), 1, `vote on ${action}: ${JSON.stringify(last.failure)}`);
-    if (eventOf(last, 'Executed(int,int)')) break;
-  }
-  const executed = eventOf(last, 'Executed(int,int)');
-  assert.ok(executed, `${action} was not executed: ${JSON.stringify(await call(url, 'getProposal', { id }))}`);
-  return Number(executed.data[0]);
-}
+const decide = async (url, voters, action, args) => (await decideChange(url, voters, action, args)).effective;
 
 async function proposers(url, from, to) {
   const out = [];
