@@ -12,6 +12,9 @@ const SDK = IconService.default || IconService;
 const { IconWallet, IconBuilder, IconConverter, SignedTransaction } = SDK;
 export const GOV = 'cx0000000000000000000000000000000000000a02';
 
+// A wallet from a hex private key (a localnet account's).
+export const walletOf = (privateKey) => IconWallet.loadPrivateKey(privateKey);
+
 // The wallet of localnet node `i` (its node key: validators are tier 1 in a genesis without tiers).
 export function nodeWallet(netDir, i) {
   const doc = JSON.parse(fs.readFileSync(path.join(netDir, 'accounts.json'), 'utf8'));
@@ -152,25 +155,25 @@ export class HeightSampler {
     await this.loop;
   }
 
-  // Lag of node `i` behind the highest of `refs` in each sample from `fromMs` on, in blocks; a sample
-  // where node i did not answer counts as Infinity. Returns the list.
-  lagBlocks(i, refs, fromMs = 0) {
+  // Lag of node `i` behind the highest of `refs` in each sample from `fromMs` to `toMs`, in blocks; a
+  // sample where node i did not answer counts as Infinity. Returns the list.
+  lagBlocks(i, refs, fromMs = 0, toMs = Infinity) {
     const out = [];
     for (const s of this.samples) {
-      if (s.t < fromMs) continue;
+      if (s.t < fromMs || s.t > toMs) continue;
       const ref = Math.max(...refs.map((r) => s.heights[r] ?? 0));
       out.push(s.heights[i] === null ? Infinity : Math.max(0, ref - s.heights[i]));
     }
     return out;
   }
 
-  // For each height the refs reached, how much later node i was first seen at it (ms); heights node i
-  // never reached are left out (lagBlocks shows those).
-  lagMs(i, refs, fromMs = 0) {
+  // For each height the refs first reached between `fromMs` and `toMs`, how much later node i was first
+  // seen at it (ms); heights node i never reached are left out (lagBlocks shows those).
+  lagMs(i, refs, fromMs = 0, toMs = Infinity) {
     const out = [];
     for (const [h, t] of this.seenAt[i]) {
       const first = Math.min(...refs.map((r) => this.seenAt[r].get(h) ?? Infinity));
-      if (first === Infinity || first < fromMs) continue;
+      if (first === Infinity || first < fromMs || first > toMs) continue;
       out.push(Math.max(0, t - first));
     }
     return out;
