@@ -6,10 +6,10 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import IconService from 'icon-sdk-js';
-import { BIN, rpc, waitFor, hex } from './lib.mjs';
+import { BIN, rpc, waitFor, hex, callTx, signedTransfer } from './lib.mjs';
 
 const SDK = IconService.default || IconService;
-const { IconWallet, IconBuilder, IconConverter, SignedTransaction } = SDK;
+const { IconWallet } = SDK;
 export const GOV = 'cx0000000000000000000000000000000000000a02';
 
 // A wallet from a hex private key (a localnet account's).
@@ -19,22 +19,6 @@ export const walletOf = (privateKey) => IconWallet.loadPrivateKey(privateKey);
 export function nodeWallet(netDir, i) {
   const doc = JSON.parse(fs.readFileSync(path.join(netDir, 'accounts.json'), 'utf8'));
   return IconWallet.loadPrivateKey(fs.readFileSync(path.join(doc.nodes[i].dir, 'node.key'), 'utf8').trim());
-}
-
-// A signed call tx (icon-sdk-js) to `to`, with an optional value.
-export function callTx(wallet, to, method, params, value) {
-  let b = new IconBuilder.CallTransactionBuilder()
-    .from(wallet.getAddress())
-    .to(to)
-    .stepLimit(IconConverter.toBigNumber('2000000000'))
-    .nid(IconConverter.toBigNumber(3))
-    .nonce(IconConverter.toBigNumber(Math.floor(Math.random() * 1e9)))
-    .version(IconConverter.toBigNumber(3))
-    .timestamp(Date.now() * 1000)
-    .method(method)
-    .params(params);
-  if (value) b = b.value(value);
-  return new SignedTransaction(b.build(), wallet);
 }
 
 // Sends a governance call and waits for its result (under load a tx can wait a few blocks).
@@ -47,13 +31,8 @@ export async function govSend(url, wallet, method, params, { timeoutMs = 30000 }
 export async function fund(url, from, addresses, icx) {
   const hashes = [];
   for (const to of addresses) {
-    const tx = new IconBuilder.IcxTransactionBuilder()
-      .from(from.getAddress()).to(to)
-      .value(IconConverter.toBigNumber(icx).multipliedBy('1e18'))
-      .stepLimit(IconConverter.toBigNumber(100000)).nid(IconConverter.toBigNumber(3))
-      .nonce(IconConverter.toBigNumber(Math.floor(Math.random() * 1e9))).version(IconConverter.toBigNumber(3))
-      .timestamp(Date.now() * 1000).build();
-    hashes.push(await rpc(url, 'icx_sendTransaction', new SignedTransaction(tx, from).getProperties()));
+    const tx = signedTransfer(from, to, { value: (BigInt(icx) * 10n ** 18n).toString(), nonce: Math.floor(Math.random() * 1e9) });
+    hashes.push(await rpc(url, 'icx_sendTransaction', tx.getProperties()));
   }
   return Promise.all(hashes.map((txHash) =>
     waitFor(() => rpc(url, 'icx_getTransactionResult', { txHash }), { timeoutMs: 30000, what: 'a funding transfer' })));
@@ -92,19 +71,22 @@ export async function blockHeader(url, height) {
   };
 }
 
-// `complexchain bench` against `urls` as a child process. done resolves to {code, report} (the --json
-// report, or null when it printed none); stop() ends it early (SIGTERM).
-export function startBench(accountsFile, urls, { txs, rate = 0, senders = 100, timeoutS = 60 } = {}) {
+// `complexchain bench` against `urls` as a child process (`watch`: URLs for its --watch). done resolves
+// to {code, report} (the --json report, or null when it printed none); stop() ends it early (SIGTERM).
+export function startBench(accountsFile, urls, { txs, rate = 0, senders = 100, timeoutS = 60, watch = [] } = {}) {
   const args = ['bench', '--accounts-file', accountsFile, '--rpc', urls.join(','), '--txs', String(txs),
     '--senders', String(senders), '--timeout', String(timeoutS), '--json'];
   if (rate) args.push('--rate', String(rate));
+  if (watch.length) args.push('--watch', watch.join(','));
   const child = spawn(BIN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout.on('data', (d) => { out += d; });
   child.stderr.on('data', (d) => { err += d; });
   let exited = false;
-  const done = new Promise((resolve) => child.on('exit', (code, signal) => {
+  // A binary that cannot be started ends the run like one that exits at once (the caller sees no report).
+  child.on('error', (e) => { err += `cannot run ${BIN}: ${e.message}`; child.emit('exit', null, null); });
+  const done = new Promise((resolve) => child.once('exit', (code, signal) => {
     exited = true;
     let report = null;
     try {
