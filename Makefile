@@ -8,7 +8,7 @@ FUZZ_RUNS  ?= 300000
 FUZZ_TARGETS = fuzz_tx_json fuzz_block_decode fuzz_p2p_messages fuzz_vote_records fuzz_rpc_dispatcher \
                fuzz_ws_monitor fuzz_genesis fuzz_config fuzz_deploy_package fuzz_lua_contract
 
-.PHONY: all deps web build localnet localnet-stop test test-unit test-fuzz test-functional test-long test-tsan bench fuzz-build tsan-build clean
+.PHONY: all deps web build localnet localnet-stop test test-unit test-fuzz test-functional test-long test-tsan bench bench-reconfig bench-follower fuzz-build tsan-build clean
 
 all: build
 
@@ -83,6 +83,18 @@ test-long: build fuzz-build
 
 bench: build
 	./$(BUILD)/complexchain bench --accounts-file localnet/accounts.json
+
+# Issue 13's two membership benchmarks, each on a fresh localnet (docs/governance.md, docs/membership.md "How fast").
+FUNCTIONAL_DEPS = @[ -d tests/functional/node_modules/icon-sdk-js ] || \
+	  (cd tests/functional && npm ci --no-audit --no-fund --loglevel=error)
+
+bench-reconfig: build
+	$(FUNCTIONAL_DEPS)
+	CX_BIN=$(CURDIR)/$(BUILD)/complexchain node scripts/bench_reconfig.mjs
+
+bench-follower: build
+	$(FUNCTIONAL_DEPS)
+	CX_BIN=$(CURDIR)/$(BUILD)/complexchain node scripts/bench_follower.mjs
 
 clean:
 	rm -rf $(BUILD) $(FUZZ_BUILD) $(TSAN_BUILD)

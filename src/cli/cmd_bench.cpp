@@ -17,6 +17,7 @@
 #include "cli/args.hpp"
 #include "cli/bench_contract.hpp"
 #include "cli/bench_internal.hpp"
+#include "cli/bench_watch.hpp"
 #include "cli/commands.hpp"
 #include "cli/rpc_client.hpp"
 #include "cli/tx_builder.hpp"
@@ -226,21 +227,8 @@ class Follower {
   }
 
  private:
-  // icx_getNetworkInfo's "latest" is a few bytes; icx_getLastBlock may carry thousands of txs. Use
-  // the small one when the node offers it.
-  Result<uint64_t> latest_height() {
-    if (m_network_info_has_latest) {
-      RpcReply r = m_client.call("icx_getNetworkInfo");
-      if (r.ok() && r.result.is_object())
-        if (auto h = json_u64(r.result.get_object().if_contains("latest"))) return *h;
-      m_network_info_has_latest = false;
-    }
-    RpcReply r = m_client.call("icx_getLastBlock");
-    if (!r.ok()) return Result<uint64_t>::error("icx_getLastBlock: " + r.error->describe());
-    auto h = r.result.is_object() ? json_u64(r.result.get_object().if_contains("height")) : std::nullopt;
-    if (!h) return Result<uint64_t>::error("icx_getLastBlock returned no height");
-    return *h;
-  }
+  // icx_getNetworkInfo's "latest" is a few bytes; icx_getLastBlock may carry thousands of txs.
+  Result<uint64_t> latest_height() { return bench::latest_height(m_client, m_network_info_has_latest); }
 
   bool fetch_blocks(uint64_t from, uint64_t to) {
     std::vector<RpcRequest> reqs;
@@ -346,6 +334,8 @@ int cmd_bench(const Argv& argv) {
              {"alpha-instances", "N", "--workload alpha: instances run from proposal to close", "200"},
              {"alpha-timers", "N", "--workload alpha: signing deadlines that fall due in one block", "0"},
              {"contract", "DIR", "the IRC2 token for --workload irc2", kIrc2DefaultDir},
+             {"watch", "URL[,URL...]", "sample these nodes' heights (followers, auditors) every 100 ms during the run and report "
+                                       "how far each trails the --rpc endpoints, in blocks and in ms", ""},
              {"json", "", "print the report as JSON", ""}});
   int code = 0;
   if (!args.parse(argv, code)) return code;
@@ -404,17 +394,16 @@ int cmd_bench(const Argv& argv) {
     accounts = *f;
     cfg.funder = *accounts.first;
   }
-  std::string rpc = args.get_or("rpc", accounts.rpc.empty() ? kDefaultRpcUrl : accounts.rpc);
-  for (size_t start = 0; start <= rpc.size();) {
-    size_t comma = rpc.find(',', start);
-    if (comma == std::string::npos) comma = rpc.size();
-    auto url = Url::parse(rpc.substr(start, comma - start));
-    if (!url) return fail("--rpc: " + url.message());
-    cfg.submit_urls.push_back(*url);
-    start = comma + 1;
-  }
-  if (cfg.submit_urls.size() > kConcurrencyMax) return fail("--rpc: too many endpoints");
+  auto submit_urls = parse_url_list(args.get_or("rpc", accounts.rpc.empty() ? kDefaultRpcUrl : accounts.rpc), "rpc", kConcurrencyMax);
+  if (!submit_urls) return fail(submit_urls.message());
+  cfg.submit_urls = *submit_urls;
   cfg.url = cfg.submit_urls.front();
+  std::vector<Url> watch_urls;
+  if (auto w = args.get("watch")) {
+    auto urls = parse_url_list(*w, "watch", kWatchUrlsMax);
+    if (!urls) return fail(urls.message());
+    watch_urls = *urls;
+  }
 
   RpcClient control(cfg.url);
   Uint256 step_price(kDefaultStepPrice);
@@ -487,6 +476,8 @@ int cmd_bench(const Argv& argv) {
   // Until submission ends the follower must not stop; then it gets `timeout` more to see commits.
   std::atomic<int64_t> deadline_us{INT64_MAX};
   ProcSample proc_start = cfg.node_pid ? sample_proc(*cfg.node_pid) : ProcSample{};
+  HeightWatch watch(cfg.submit_urls, watch_urls, kWatchInterval);
+  if (!watch_urls.empty()) watch.start();
   int64_t run_start = mono_us();
   std::thread follow_thread([&] { follower.run(submitting, submit, deadline_us); });
   std::atomic<bool> running{true};
@@ -504,6 +495,7 @@ int cmd_bench(const Argv& argv) {
   say("submitted: %zu accepted, %zu rejected in %.2f s\n", submit.accepted.load(), failures.count.load(),
       seconds(submit_end - run_start));
   follow_thread.join();
+  watch.stop();
   running = false;
   progress_thread.join();
   int64_t run_end = mono_us();
@@ -586,6 +578,7 @@ int cmd_bench(const Argv& argv) {
         {"complete", complete},
     };
     if (!follow.error.empty()) out["last_follow_error"] = follow.error;
+    if (!watch_urls.empty()) out["watch"] = watch_json(watch.report());
     if (cfg.irc2) out["token"] = irc2.token.to_string();
     if (cfg.node_pid) {
       out["node_pid"] = *cfg.node_pid;
@@ -614,6 +607,7 @@ int cmd_bench(const Argv& argv) {
                   cpu_percent, static_cast<double>(proc_end.hwm_kib) / 1024.0,
                   static_cast<double>(follow.max_rss_kib) / 1024.0);
     }
+    print_watch(watch.report());
     if (!follow.error.empty() && committed < cfg.txs) std::printf("last follow error: %s\n", follow.error.c_str());
   }
   return complete ? 0 : 1;

@@ -202,6 +202,7 @@ struct Dispatcher::Impl : std::enable_shared_from_this<Dispatcher::Impl> {
         {"cx_getTokens", {&explorer::get_tokens}},
         {"cx_getValidators", {&explorer::get_validators}},
         {"cx_getChannels", {&explorer::get_channels}},
+        {"cx_getBlockHeader", {&explorer::get_block_header}},
         {"cx_getProof", {&proof::get_proof}},
         {"cx_getValidatorChanges", {&proof::get_validator_changes}},
         {"cx_getHeader", {&proof::get_header}},

@@ -5,6 +5,7 @@
 #include "governance/governance.hpp"
 #include "rpc/json_format.hpp"
 #include "rpc/params.hpp"
+#include "rpc/reads.hpp"
 
 namespace cx::rpc::explorer {
 
@@ -268,6 +269,26 @@ std::string get_channels(const RequestContext& ctx, const json::value* params) {
   }
   json::object out;
   out["channels"] = std::move(list);
+  return json::serialize(out);
+}
+
+// cx_getBlockHeader {height}: the consensus fields icx_getBlockByHeight leaves out — the LFT round the
+// block was certified in (numbered across heights: block h in round h when no round failed), the sets
+// that certify it and its child, the certificate of its parent that it carries, and its tx count.
+std::string get_block_header(const RequestContext& ctx, const json::value* params) {
+  auto block = reads::block_at_height_param(ctx, params);
+  const core::Header& hd = block->header;
+  json::object out;
+  out["height"] = hex_u64(hd.height);
+  out["hash"] = hash_hex(block->hash());
+  out["round"] = hex_u64(hd.round);
+  out["proposer"] = hd.proposer.to_string();
+  out["timestamp"] = hex_u64(static_cast<uint64_t>(hd.timestamp_us));
+  out["validatorsHash"] = hash_hex(hd.validators_hash);
+  out["nextValidatorsHash"] = hash_hex(hd.next_validators());
+  out["parentQcRound"] = hex_u64(block->prev_qc.round);
+  out["parentQcVotes"] = hex_u64(block->prev_qc.votes.size());
+  out["txCount"] = hex_u64(block->txs.size());
   return json::serialize(out);
 }
 

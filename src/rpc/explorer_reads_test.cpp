@@ -10,6 +10,7 @@
 #include "channel/single_validator_test.hpp"
 #include "core/block.hpp"
 #include "rpc/error_codes.hpp"
+#include "rpc/json_format.hpp"
 
 namespace cx::rpc {
 namespace {
@@ -158,6 +159,29 @@ TEST_F(ExplorerRpc, ValidatorsTokensAndChannels) {
   EXPECT_EQ(members[0].at("role").as_string(), "validator");
   EXPECT_EQ(members[1].at("address").as_string(), address_of(fx.bob).to_string());
   EXPECT_EQ(members[1].at("role").as_string(), "client");
+}
+
+TEST_F(ExplorerRpc, BlockHeaderGivesTheRoundTheSetsAndTheParentCertificate) {
+  transfers(3);
+  const std::string last = std::string(result("icx_getNetworkInfo", "").at("latest").as_string());
+  auto block = result("icx_getBlockByHeight", R"({"height":")" + last + R"("})");
+  auto h = result("cx_getBlockHeader", R"({"height":")" + last + R"("})");
+  EXPECT_EQ(h.at("height").as_string(), last);
+  EXPECT_EQ(h.at("hash").as_string(), "0x" + std::string(block.at("block_hash").as_string()));  // icx's has no 0x
+  EXPECT_EQ(h.at("proposer").as_string(), block.at("peer_id").as_string());
+  // A single validator certifies every block in its own round: round = height, parent's in the one before.
+  const uint64_t height = *parse_hex_u64(last);
+  EXPECT_EQ(*parse_hex_u64(h.at("round").as_string()), height);
+  EXPECT_EQ(*parse_hex_u64(h.at("parentQcRound").as_string()), height - 1);
+  EXPECT_EQ(h.at("parentQcVotes").as_string(), "0x1");
+  EXPECT_EQ(*parse_hex_u64(h.at("txCount").as_string()), block.at("confirmed_transaction_list").as_array().size());
+  const auto set = result("cx_getValidators", "").at("setHash");
+  EXPECT_EQ(h.at("validatorsHash"), set);
+  EXPECT_EQ(h.at("nextValidatorsHash"), set);
+  expect_invalid("cx_getBlockHeader", "{}", "height");
+  expect_invalid("cx_getBlockHeader", R"({"height":"0x1","x":1})", "unknown param 'x'");
+  auto r = call("cx_getBlockHeader", R"({"height":"0x100000"})");
+  EXPECT_EQ(r.at("error").at("code").as_int64(), error_code::kNotFound);
 }
 
 TEST_F(ExplorerRpc, WithTheIndexesOffTheReadsSaySoAndChannelsStillAnswer) {

@@ -22,13 +22,17 @@ std::string get_last_block(const RequestContext& ctx, const json::value* params)
   return block_to_json_text(*block);
 }
 
-std::string get_block_by_height(const RequestContext& ctx, const json::value* params) {
+std::shared_ptr<const core::Block> block_at_height_param(const RequestContext& ctx, const json::value* params) {
   const json::object* o = params_object(params, {"height"}, /*required=*/true);
   uint64_t h = *height_param(o, /*required=*/true);
   require_height_available(*ctx.channel, h);
   auto block = ctx.channel->block_by_height(h);
   if (!block) fail(ec::kNotFound, "not found: no block at height " + hex_u64(h));
-  return block_to_json_text(*block);
+  return block;
+}
+
+std::string get_block_by_height(const RequestContext& ctx, const json::value* params) {
+  return block_to_json_text(*block_at_height_param(ctx, params));
 }
 
 std::string get_block_by_hash(const RequestContext& ctx, const json::value* params) {

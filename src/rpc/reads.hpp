@@ -24,6 +24,10 @@ std::string get_score_api(const RequestContext& ctx, const boost::json::value* p
 std::string get_score_status(const RequestContext& ctx, const boost::json::value* params);
 std::string estimate_step(const RequestContext& ctx, const boost::json::value* params);
 
+// The block named by params {"height"} (required; a height not available here or without a block fails
+// with goloop's codes): icx_getBlockByHeight's and cx_getBlockHeader's lookup.
+std::shared_ptr<const core::Block> block_at_height_param(const RequestContext& ctx, const boost::json::value* params);
+
 // A committed tx's receipt as goloop prints it.
 std::string receipt_text(const channel::TxLookup& lookup);
 

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import IconService from 'icon-sdk-js';
-import { startLocalnet, waitFor, cx } from './lib.mjs';
+import { startLocalnet, waitFor, cx, callTx as signedCall } from './lib.mjs';
 
 const SDK = IconService.default || IconService;
 const { IconWallet, IconBuilder, IconConverter, IconAmount, HttpProvider, SignedTransaction } = SDK;
@@ -32,20 +32,7 @@ after(() => net && net.stop());
 
 const loop = (icx) => IconAmount.of(icx, IconAmount.Unit.ICX).toLoop();
 
-function callTx(wallet, method, params, value, to = ALPHA) {
-  let b = new IconBuilder.CallTransactionBuilder()
-    .from(wallet.getAddress())
-    .to(to)
-    .stepLimit(IconConverter.toBigNumber('2000000000'))
-    .nid(IconConverter.toBigNumber(3))
-    .nonce(IconConverter.toBigNumber(1))
-    .version(IconConverter.toBigNumber(3))
-    .timestamp(Date.now() * 1000)
-    .method(method)
-    .params(params);
-  if (value) b = b.value(value);
-  return new SignedTransaction(b.build(), wallet);
-}
+const callTx = (wallet, method, params, value, to = ALPHA) => signedCall(wallet, to, method, params, value);
 
 async function send(wallet, method, params, value, to = ALPHA) {
   const hash = await svc.sendTransaction(callTx(wallet, method, params, value, to)).execute();

@@ -2,30 +2,17 @@
 // contract cx…0a02, a proposal decided by a list of voters, and reads at a height.
 import assert from 'node:assert/strict';
 import IconService from 'icon-sdk-js';
-import { rpc, waitFor, hex } from './lib.mjs';
+import { rpc, waitFor, hex, callTx } from './lib.mjs';
 
 const SDK = IconService.default || IconService;
 const { IconBuilder, IconConverter, SignedTransaction } = SDK;
+export { callTx };
 export const GOV = 'cx0000000000000000000000000000000000000a02';
 
-export function callTx(wallet, to, method, params, value) {
-  let b = new IconBuilder.CallTransactionBuilder()
-    .from(wallet.getAddress())
-    .to(to)
-    .stepLimit(IconConverter.toBigNumber('2000000000'))
-    .nid(IconConverter.toBigNumber(3))
-    .nonce(IconConverter.toBigNumber(Math.floor(Math.random() * 1e9)))
-    .version(IconConverter.toBigNumber(3))
-    .timestamp(Date.now() * 1000)
-    .method(method)
-    .params(params);
-  if (value) b = b.value(value);
-  return new SignedTransaction(b.build(), wallet);
-}
-
-export async function send(url, wallet, method, params) {
+// Sends a governance call and waits for its result (under load a tx can wait a few blocks).
+export async function send(url, wallet, method, params, { timeoutMs = 30000 } = {}) {
   const hash = await rpc(url, 'icx_sendTransaction', callTx(wallet, GOV, method, params).getProperties());
-  return waitFor(() => rpc(url, 'icx_getTransactionResult', { txHash: hash }), { timeoutMs: 30000, what: `result of ${method}` });
+  return waitFor(() => rpc(url, 'icx_getTransactionResult', { txHash: hash }), { timeoutMs, what: `result of ${method}` });
 }
 
 export async function transfer(url, from, to, icx) {
@@ -44,18 +31,22 @@ export const call = (url, method, params = {}, h) =>
 
 export const eventOf = (result, sig) => result.eventLogs.find((l) => l.indexed[0] === sig);
 
-// Proposes `action` from the first voter, the others approve; returns the effective height.
-export async function decide(url, voters, action, args) {
+// Proposes `action` from the first voter; the others approve until it executes. Returns
+// {effective, approvedAt}: the effective height (Executed's data) and the height of the deciding vote.
+export async function decideAt(url, voters, action, args) {
   const p = await send(url, voters[0], 'propose', { action, args: JSON.stringify(args) });
   assert.equal(Number(p.status), 1, `propose ${action}: ${JSON.stringify(p.failure)}`);
   const id = eventOf(p, 'ProposalCreated(int,str,Address)').indexed[1];
-  let last;
+  let last = p;
   for (const v of voters.slice(1)) {
+    if (eventOf(last, 'Executed(int,int)')) break;
     last = await send(url, v, 'vote', { id, approve: '0x1' });
     assert.equal(Number(last.status), 1, `vote on ${action}: ${JSON.stringify(last.failure)}`);
-    if (eventOf(last, 'Executed(int,int)')) break;
   }
   const executed = eventOf(last, 'Executed(int,int)');
   assert.ok(executed, `${action} was not executed: ${JSON.stringify(await call(url, 'getProposal', { id }))}`);
-  return Number(executed.data[0]);
+  return { effective: Number(executed.data[0]), approvedAt: parseInt(last.blockHeight, 16) };
 }
+
+// The same, returning the effective height only.
+export const decide = async (url, voters, action, args) => (await decideAt(url, voters, action, args)).effective;

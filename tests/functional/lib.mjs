@@ -295,6 +295,22 @@ export function startLoad(net) {
   };
 }
 
+// A signed call tx (icon-sdk-js) of `method` on contract `to`, with an optional value (nid 3, a random nonce).
+export function callTx(wallet, to, method, params, value) {
+  let b = new IconBuilder.CallTransactionBuilder()
+    .from(wallet.getAddress())
+    .to(to)
+    .stepLimit(IconConverter.toBigNumber('2000000000'))
+    .nid(IconConverter.toBigNumber(3))
+    .nonce(IconConverter.toBigNumber(Math.floor(Math.random() * 1e9)))
+    .version(IconConverter.toBigNumber(3))
+    .timestamp(Date.now() * 1000)
+    .method(method)
+    .params(params);
+  if (value) b = b.value(value);
+  return new SignedTransaction(b.build(), wallet);
+}
+
 // The IRC2 example (examples/contracts/irc2) as a signed deploy's params, with its constructor params.
 export const IRC2_SOURCE = path.resolve(import.meta.dirname, '../../examples/contracts/irc2/main.lua');
 export function irc2DeployTx(wallet, params, timestamp) {
