@@ -270,7 +270,6 @@ class ChannelImpl final : public Channel, private p2p::Handler {
     return read_tokens(*m_kv, a);
   }
   Result<ValidatorsAt> validators_at(std::optional<uint64_t> height) const override;
-  std::optional<governance::Member> member_at(const core::Address& a, uint64_t height) const;
   std::vector<const ChannelApi*> served_channels() const override {
     if (!m_options.served_channels) return {this};
     return *m_options.served_channels;
@@ -510,12 +509,20 @@ Result<ValidatorsAt> ChannelImpl::validators_at(std::optional<uint64_t> height) 
   out.height = h;
   out.total_weight = set.total_weight();
   out.set_hash = set.hash();
-  for (const auto& v : set.validators()) {
+  // Their member records (tier, institution) as getMember answers after block `h`, read from the
+  // governance store directly: one state reader for the whole set, no contract call per validator.
+  auto root = m_reads.state_root_at(h);
+  if (!root) return root.status();
+  std::vector<core::Address> addresses;
+  for (const auto& v : set.validators()) addresses.push_back(v.address);
+  const auto members = m_executor.governed_members_of(*root, addresses);
+  for (size_t i = 0; i < set.validators().size(); ++i) {
+    const auto& v = set.validators()[i];
     auto rec = read_validator_activity(*m_kv, v.address);
     if (!rec) return rec.status();
     ValidatorActivity a{v.address, v.weight, v.group, rec->last_signed_height, rec->signed_blocks,
                         rec->missed_blocks, std::nullopt, {}};
-    if (auto m = member_at(v.address, h)) {
+    if (const auto& m = members[i]) {
       a.tier = m->tier;
       a.institution = m->institution;
     } else if (!tiers_named) {
@@ -524,18 +531,6 @@ Result<ValidatorsAt> ChannelImpl::validators_at(std::optional<uint64_t> height) 
     out.validators.push_back(std::move(a));
   }
   return out;
-}
-
-// The member `a` as the governance contract holds it after block `height` (its getMember read, as
-// icx_call runs it); nullopt when it is no member or the chain has no governance state.
-std::optional<governance::Member> ChannelImpl::member_at(const core::Address& a, uint64_t height) const {
-  contracts::CallRequest req;
-  req.contract = governance::governance_contract_address();
-  req.method = "getMember";
-  req.params = boost::json::object{{"address", a.to_string()}};
-  auto r = m_reads.call(req, height);
-  if (!r || !r->ok) return std::nullopt;
-  return governance::model::member_from(r->output);
 }
 
 }  // namespace

@@ -120,5 +120,8 @@ std::vector<core::ValidatorEpoch> read_epochs(const StorageGetter& get);
 std::optional<Params> read_params(const StorageGetter& get);
 // Every member in order of admission (suspended ones too); empty without governance state.
 std::vector<Member> read_members(const StorageGetter& get);
+// One member as getMember answers it (one storage read); nullopt when `a` is no member or the state
+// has no governance.
+std::optional<Member> read_member(const StorageGetter& get, const core::Address& a);
 
 }  // namespace cx::governance

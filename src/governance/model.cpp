@@ -350,13 +350,20 @@ std::vector<Member> read_members(const StorageGetter& get) {
   for (const auto& e : list->get_array()) {
     auto a = e.is_string() ? core::Address::parse(e.get_string()) : std::nullopt;
     CX_ASSERT_MSG(a.has_value(), "a stored member address does not parse");
-    auto v = model::parse(get(model::member_key(*a)));
-    auto m = v ? model::member_from(*v) : std::nullopt;
-    CX_ASSERT_MSG(m.has_value(), "a stored member does not decode");
+    auto m = read_member(get, *a);
+    CX_ASSERT_MSG(m.has_value(), "a listed member has no record");
     out.push_back(std::move(*m));
     if (out.size() >= kMembersMax) break;
   }
   return out;
+}
+
+std::optional<Member> read_member(const StorageGetter& get, const core::Address& a) {
+  auto v = model::parse(get(model::member_key(a)));
+  if (!v) return std::nullopt;
+  auto m = model::member_from(*v);
+  CX_ASSERT_MSG(m.has_value(), "a stored member does not decode");
+  return m;
 }
 
 std::optional<Params> read_params(const StorageGetter& get) {
