@@ -22,7 +22,6 @@
 #include "channel/metrics.hpp"
 #include "channel/watchers.hpp"
 #include "governance/governance.hpp"
-#include "governance/model.hpp"
 
 namespace cx::channel {
 namespace {
@@ -75,6 +74,8 @@ class ChannelImpl final : public Channel, private p2p::Handler {
         m_executor(m_options.params, *m_state), m_writer(*m_kv, m_chain, *m_state, m_records),
         m_reads(m_options.params, m_chain, *m_state, clock, {o.recent_blocks_cached, o.recent_txs_cached}),
         m_watchers(m_reads) {
+    if (m_options.network)
+      for (const auto& p : m_options.network->peers) m_configured_peers.emplace(p.id, p);  // the first listed wins
     for (const auto& index : m_options.indexes) {
       m_indexes.push_back(index.make(*m_kv));
       m_writer.add_subscriber(*m_indexes.back());
@@ -391,10 +392,10 @@ class ChannelImpl final : public Channel, private p2p::Handler {
     }
     if (!m_network) return;
     std::vector<p2p::PeerAddress> list;
+    list.reserve(nodes.size());
     for (const auto& a : nodes) {
-      auto it = std::find_if(m_options.network->peers.begin(), m_options.network->peers.end(),
-                             [&](const p2p::PeerAddress& x) { return x.id == a; });
-      list.push_back(it != m_options.network->peers.end() ? *it : p2p::PeerAddress{a, "", 0});
+      auto it = m_configured_peers.find(a);
+      list.push_back(it != m_configured_peers.end() ? it->second : p2p::PeerAddress{a, "", 0});
     }
     m_network->set_peers(std::move(list));
   }
@@ -460,6 +461,7 @@ class ChannelImpl final : public Channel, private p2p::Handler {
   std::atomic<bool> m_auditor{false};
   MemberSetPtr m_members_seen;                                          // the core's thread
   std::shared_ptr<const core::ValidatorSchedule> m_members_schedule;    // the core's thread
+  std::map<core::Address, p2p::PeerAddress> m_configured_peers;  // the configured peers by address (up to kPeersMax)
   bool m_follower = false;  // a member that is not a validator at genesis: syncs and serves; votes once governance promotes it
   std::shared_ptr<const core::ValidatorSchedule> m_voters_schedule;  // the core's thread
   mutable Mutex m_voters_mutex;
