@@ -137,7 +137,7 @@ class ChannelImpl final : public Channel, private p2p::Handler {
                                            });
     const core::ValidatorSet head_set =
         m_head_schedule ? m_head_schedule->at(m_head.block->header.height) : p.validator_set();
-    m_metrics = std::make_unique<ChannelMetrics>(p, *m_pool, *m_head.block, head_set);
+    m_metrics = std::make_unique<ChannelMetrics>(p, *m_pool, *m_head.block, head_set, m_chain.txs_total());
     m_reads.attach(*m_pool, m_head, nullptr);
     m_reads.publish_view(empty_view());
     m_commits = std::make_unique<CommitPipeline>(
@@ -200,7 +200,10 @@ class ChannelImpl final : public Channel, private p2p::Handler {
       const std::string why = "this node (" + m_self.to_string() + ") takes no txs for channel " + m_options.params.channel +
                               ": it is " + (m_auditor.load() ? "an auditor (it reads, it does not transact)" : "not a member now") +
                               "; send the tx to a validator's or a follower's node";
-      for (auto& r : out) r.rejection = core::TxRejection{core::TxReject::kNotTransacting, why};
+      for (auto& r : out) {
+        r.rejection = core::TxRejection{core::TxReject::kNotTransacting, why};
+        m_metrics->on_rejected(core::TxReject::kNotTransacting);  // counted like every other refusal
+      }
       return out;
     }
     std::vector<core::TxPtr> parsed;

@@ -233,7 +233,7 @@ TEST_F(GovernedCoreTest, ActivityIndexAndValidatorGaugesFollowTheSetInForceAfter
   auto kv = storage::make_memory_store(schema);
   std::vector<std::unique_ptr<CommitSubscriber>> subs;
   for (const auto& s : specs) subs.push_back(s.make(*kv));
-  ChannelMetrics metrics(params, *pool, *ledger->head.block, old_set);
+  ChannelMetrics metrics(params, *pool, *ledger->head.block, old_set, /*txs_total=*/0);
   auto& validators = metrics::global().gauge("complexchain_consensus_validators", "", {{"channel", params.channel}});
   auto& power = metrics::global().gauge("complexchain_consensus_validators_power", "", {{"channel", params.channel}});
   EXPECT_EQ(validators.value(), 4);

@@ -1,11 +1,14 @@
 // GET /metrics on a real localnet: the Prometheus text is well formed, and the series move under load
 // (height, txs committed, RPC counters and latency histograms, admission failures); then
-// `complexchain status` reads the same node (ok, exit 0) and a port with no node (unreachable, exit 5).
+// `complexchain status` reads the same node (ok, exit 0) and a port with no node (unreachable, exit 5);
+// complexchain_consensus_total_txs is the chain's total, kept across a restart of the whole network.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
 import IconService from 'icon-sdk-js';
-import { BIN, startLocalnet, rpc, rawRpc, signedTransfer, waitFor, freePort } from './lib.mjs';
+import { BIN, cx, startLocalnet, rpc, rawRpc, signedTransfer, waitFor, freePort } from './lib.mjs';
 
 const { IconWallet } = IconService.default || IconService;
 
@@ -155,3 +158,33 @@ test('complexchain status: ok with exit 0 on a live node, unreachable with exit 
   assert.equal(failed.status, 5);
   assert.equal(JSON.parse(failed.stdout).health, 'unreachable');
 });
+
+const pidOf = (i) => Number(fs.readFileSync(path.join(net.dir, `node${i}`, 'node.pid'), 'utf8'));
+
+test('complexchain_consensus_total_txs is the chain\'s tx count and survives a restart of every node',
+  { timeout: 180000 }, async () => {
+    const channel = (await rpc(net.rpc, 'icx_getNetworkInfo')).channel;
+    const ch = { channel };
+    const s0 = await scrape();
+    const total = value(s0, 'complexchain_consensus_total_txs', ch);
+    const top = value(s0, 'complexchain_consensus_height', ch);
+    let counted = 0;
+    for (let h = 1; h <= top; ++h) {
+      counted += (await rpc(net.rpc, 'icx_getBlockByHeight', { height: `0x${h.toString(16)}` })).confirmed_transaction_list.length;
+    }
+    assert.ok(total >= 12, `total_txs ${total}: the load test committed 12`);
+    assert.equal(total, counted, `total_txs ${total}, but blocks 1..${top} hold ${counted} txs`);
+
+    const pid0 = pidOf(0);
+    cx(['localnet', 'stop', '--dir', net.dir]);
+    cx(['localnet', 'start', '--dir', net.dir]);
+    const s1 = await waitFor(async () => {
+      try {
+        return await scrape();
+      } catch {
+        return null;
+      }
+    }, { timeoutMs: 60000, what: 'node 0 serving /metrics after the restart' });
+    assert.equal(value(s1, 'complexchain_consensus_total_txs', ch), total, 'total_txs after the restart');
+    assert.notEqual(pidOf(0), pid0, 'node 0 is a new process');
+  });
