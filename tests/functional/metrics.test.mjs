@@ -1,14 +1,15 @@
 // GET /metrics on a real localnet: the Prometheus text is well formed, and the series move under load
 // (height, txs committed, RPC counters and latency histograms, admission failures); then
-// `complexchain status` reads the same node (ok, exit 0) and a port with no node (unreachable, exit 5);
-// complexchain_consensus_total_txs is the chain's total, kept across a restart of the whole network.
+// `complexchain status` reads the same node (ok, exit 0), a port with no node (unreachable, exit 5) and
+// the node once its only peer is stopped (stalled, exit 4); complexchain_consensus_total_txs is the
+// chain's total, kept across a restart of the whole network.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import IconService from 'icon-sdk-js';
-import { BIN, cx, startLocalnet, rpc, rawRpc, signedTransfer, waitFor, freePort } from './lib.mjs';
+import { BIN, cx, startLocalnet, rpc, rawRpc, signedTransfer, waitFor, freePort, height } from './lib.mjs';
 
 const { IconWallet } = IconService.default || IconService;
 
@@ -160,6 +161,34 @@ test('complexchain status: ok with exit 0 on a live node, unreachable with exit 
 });
 
 const pidOf = (i) => Number(fs.readFileSync(path.join(net.dir, `node${i}`, 'node.pid'), 'utf8'));
+
+// `complexchain status --json` as {code, st}: its exit status and the verdict it printed.
+function status(url, ...extra) {
+  const r = spawnSync(BIN, ['status', '--rpc', url, '--json', ...extra], { encoding: 'utf8', timeout: 20000 });
+  return { code: r.status, st: JSON.parse(r.stdout) };
+}
+
+test('complexchain status: stalled with exit 4 once the other validator is stopped, ok again after it restarts',
+  { timeout: 120000 }, async () => {
+    process.kill(pidOf(1), 'SIGTERM');
+    // Two validators need both for a quorum: node 0 makes no block, and the age passes the threshold.
+    const stalled = await waitFor(() => {
+      const r = status(net.rpc, '--stall-seconds', '2');
+      return r.code === 4 ? r : null;
+    }, { timeoutMs: 60000, intervalMs: 500, what: 'node 0 to report stalled' });
+    assert.equal(stalled.st.health, 'stalled', JSON.stringify(stalled.st));
+    assert.match(stalled.st.reason, /^no block for \d+s; no peers connected$/);
+    assert.equal(stalled.st.peers, 0);
+    assert.ok(stalled.st.last_block_age_seconds > 2);
+    // The same node with a longer threshold is still ok: the verdict follows --stall-seconds.
+    const patient = status(net.rpc, '--stall-seconds', '3600');
+    assert.equal(patient.code, 0, JSON.stringify(patient.st));
+
+    cx(['localnet', 'start', '--dir', net.dir]);
+    const h0 = await height(net.rpc);
+    await waitFor(async () => (await height(net.rpc)) > h0 + 1, { timeoutMs: 60000, what: 'blocks again after the restart' });
+    await waitFor(() => status(net.rpc, '--stall-seconds', '2').code === 0, { timeoutMs: 30000, what: 'status ok again' });
+  });
 
 test('complexchain_consensus_total_txs is the chain\'s tx count and survives a restart of every node',
   { timeout: 180000 }, async () => {
