@@ -283,6 +283,9 @@ class ChannelImpl final : public Channel, private p2p::Handler {
     if (!view || !view->members) return ChannelApi::member_refusal(a);
     const auto* m = view->members->find(a);
     if (!m) return a.to_string() + " is not a member of channel " + m_options.params.channel;
+    if (m->roles == 0 && m->audit_until != 0 && view->members->height >= m->audit_until)
+      return a.to_string() + "'s audit of channel " + m_options.params.channel + " ended at height " +
+             std::to_string(m->audit_until);
     if (m->suspended)
       return a.to_string() + " is suspended from channel " + m_options.params.channel + " (since final block " +
              std::to_string(view->members->height) + " or before)";
