@@ -2,7 +2,8 @@
 // (height, txs committed, RPC counters and latency histograms, admission failures); then
 // `complexchain status` reads the same node (ok, exit 0), a port with no node (unreachable, exit 5) and
 // the node once its only peer is stopped (stalled, exit 4); complexchain_consensus_total_txs is the
-// chain's total, kept across a restart of the whole network.
+// chain's total, kept across a restart of the whole network; a follower restarted far behind reports
+// syncing (exit 3), then ok.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -216,4 +217,33 @@ test('complexchain_consensus_total_txs is the chain\'s tx count and survives a r
     }, { timeoutMs: 60000, what: 'node 0 serving /metrics after the restart' });
     assert.equal(value(s1, 'complexchain_consensus_total_txs', ch), total, 'total_txs after the restart');
     assert.notEqual(pidOf(0), pid0, 'node 0 is a new process');
+  });
+
+test('complexchain status: a follower catching up after time down is syncing (exit 3), then ok',
+  { timeout: 240000 }, async () => {
+    const sync = startLocalnet(2, 2, { followers: 1, blockIntervalMs: 20 });
+    try {
+      const dir = (i) => path.join(sync.dir, `node${i}`);
+      const urls = sync.nodes.map((n) => n.rpc);
+      await waitFor(async () => (await height(urls[2])) >= 3, { timeoutMs: 60000, what: 'the follower following' });
+      process.kill(Number(fs.readFileSync(path.join(dir(2), 'node.pid'), 'utf8')), 'SIGTERM');
+      const downAt = await height(urls[0]);
+      const GAP = 1000;  // blocks the follower misses: its catch-up takes seconds, not one status call
+      await waitFor(async () => (await height(urls[0])) >= downAt + GAP, { timeoutMs: 180000, intervalMs: 500,
+        what: `the validators ${GAP} blocks ahead` });
+      cx(['localnet', 'start', '--dir', sync.dir]);
+      const seen = await waitFor(() => {
+        const r = spawnSync(BIN, ['status', '--rpc', urls[2], '--json', '--lag-max', '5', '--timeout-ms', '2000'],
+          { encoding: 'utf8', timeout: 10000 });
+        return r.status === 3 ? JSON.parse(r.stdout) : null;
+      }, { timeoutMs: 60000, intervalMs: 20, what: 'the restarted follower to report syncing' });
+      assert.equal(seen.health, 'syncing');
+      assert.match(seen.reason, /^\d+ blocks behind its best peer$/);
+      assert.ok(seen.sync_lag_blocks > 5, JSON.stringify(seen));
+      await waitFor(() => spawnSync(BIN, ['status', '--rpc', urls[2], '--json', '--lag-max', '5'], { encoding: 'utf8' }).status === 0,
+        { timeoutMs: 120000, intervalMs: 500, what: 'the follower caught up (ok)' });
+      console.log(`syncing seen with lag ${seen.sync_lag_blocks} at height ${seen.height}`);
+    } finally {
+      sync.stop();
+    }
   });
