@@ -74,6 +74,12 @@ ReceiptsPtr ChainReads::receipts_of(uint64_t height) const {
   return out;
 }
 
+Result<Hash32> ChainReads::state_root_at(uint64_t height) const {
+  auto a = at(height);
+  if (!a) return a.status();
+  return a->state_root;
+}
+
 Result<ChainReads::At> ChainReads::at(std::optional<uint64_t> height) const {
   HeadPtr h = head();
   if (!height) return At{h->block, h->result.state_root};

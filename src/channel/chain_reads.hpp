@@ -55,6 +55,8 @@ class ChainReads final : public mempool::AdmissionChecks {
                                                                 std::optional<uint64_t> height) const;
   Result<std::optional<acore::ContractInfo>> score_status(const core::Address& address, std::optional<uint64_t> height) const;
   Result<StateProof> state_proof(BytesView key, uint64_t height) const;
+  // The state root after block `height` (an error above the latest height).
+  Result<Hash32> state_root_at(uint64_t height) const;
 
   // mempool::AdmissionChecks, at the latest snapshot.
   bool is_known_on_chain(const Hash32& tx_hash) const override;

@@ -137,5 +137,24 @@ TEST_F(ChainReadsTest, ATxIsFoundInThePoolInFlightAndInTheStore) {
   EXPECT_TRUE(l.receipt->success);
 }
 
+// The chain's tx count (what complexchain_consensus_total_txs starts from at open) is written with
+// each block; a directory from before the entry has its tx index counted, and the next block writes it.
+TEST_F(ChainReadsTest, TheChainStoreCountsTheTxsOfTheCommittedChain) {
+  EXPECT_EQ(chain.txs_total(), 0u);
+  commit({transfer(1, 1), transfer(2, 1)});
+  commit({});
+  commit({transfer(3, 1)});
+  EXPECT_EQ(chain.txs_total(), 3u);
+  const Bytes key = {'t', 'x', 's'};
+  storage::WriteBatch forget;  // as a directory written before the entry existed
+  forget.del(kMetaColumn, key);
+  ASSERT_TRUE(kv->write(forget, storage::Durability::kSync));
+  EXPECT_FALSE(kv->get(kMetaColumn, key).value());
+  EXPECT_EQ(chain.txs_total(), 3u);
+  commit({transfer(4, 1)});
+  EXPECT_EQ(chain.txs_total(), 4u);
+  EXPECT_TRUE(kv->get(kMetaColumn, key).value());
+}
+
 }  // namespace
 }  // namespace cx::channel

@@ -9,6 +9,7 @@ namespace {
 const Bytes kLastHeightKey = {'l', 'a', 's', 't'};
 const Bytes kGenesisKey = {'g', 'e', 'n', 'e', 's', 'i', 's'};
 const Bytes kFormatKey = {'f', 'o', 'r', 'm', 'a', 't'};
+const Bytes kTxsTotalKey = {'t', 'x', 's'};
 
 Bytes u64_bytes(uint64_t v) {
   codec::Writer w;
@@ -101,6 +102,17 @@ std::optional<CommittedResult> ChainStore::result_at(uint64_t height) const {
 
 std::optional<uint64_t> ChainStore::format() const { return meta_u64(kFormatKey, "corrupted storage format entry"); }
 
+uint64_t ChainStore::txs_total() const {
+  if (auto n = meta_u64(kTxsTotalKey, "corrupted tx count")) return *n;
+  uint64_t n = 0;
+  auto s = m_kv.scan(kTxIndexColumn, {}, [&n](BytesView, BytesView) {
+    ++n;
+    return true;
+  });
+  CX_ASSERT_MSG(s.is_ok(), ("counting the tx index failed: " + s.message()).c_str());
+  return n;
+}
+
 // A tx's entry: u64 height, u32 index, then its receipt's encoding.
 std::optional<TxPosition> ChainStore::tx_position(const Hash32& tx_hash) const {
   auto v = get(kTxIndexColumn, tx_hash.view());
@@ -137,6 +149,7 @@ void ChainStore::stage_block(const core::Block& block, const std::vector<core::R
   }
   batch.put(kResultsColumn, height_key(height), result.encode());
   batch.put(kMetaColumn, kLastHeightKey, u64_bytes(height));
+  batch.put(kMetaColumn, kTxsTotalKey, u64_bytes(txs_total() + block.txs.size()));
 }
 
 void ChainStore::stage_genesis_id(const Hash32& id, storage::WriteBatch& batch) const {

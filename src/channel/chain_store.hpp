@@ -19,7 +19,7 @@ inline constexpr uint32_t kStorageFormat = 3;
 // The chain's columns. Their names are the column families on disk since format 1: renaming one is a
 // format change. (Directories of formats 1 and 2 also hold "receipts", and all hold "consensus", which
 // this store no longer uses: the store opens them and leaves them alone.)
-inline constexpr storage::ColumnDef kMetaColumn{"meta"};                // `last`, `genesis`, `format`
+inline constexpr storage::ColumnDef kMetaColumn{"meta"};                // `last`, `genesis`, `format`, `txs`
 inline constexpr storage::ColumnDef kBlocksColumn{"blocks"};            // block hash -> encoded block
 inline constexpr storage::ColumnDef kHeightIndexColumn{"height_index"}; // height (height_key) -> block hash
 inline constexpr storage::ColumnDef kTxIndexColumn{"tx_index"};         // tx hash -> height, index, receipt
@@ -57,8 +57,12 @@ class ChainStore {
   std::optional<CommittedResult> result_at(uint64_t height) const;
   std::optional<TxPosition> tx_position(const Hash32& tx_hash) const;
   std::optional<core::Receipt> receipt(const Hash32& tx_hash) const;
+  // Txs in the committed chain (its `txs` entry, written with each block). A directory written before
+  // the entry existed has its tx index counted instead (once: the next block writes the entry).
+  uint64_t txs_total() const;
 
-  // Adds a committed block to `batch` (the caller adds state nodes and writes it).
+  // Adds a committed block to `batch` (the caller adds state nodes and writes it). Blocks are written
+  // one batch each, in height order: the running tx count is read from the block before.
   void stage_block(const core::Block& block, const std::vector<core::Receipt>& receipts,
                    const CommittedResult& result, storage::WriteBatch& batch) const;
   void stage_genesis_id(const Hash32& id, storage::WriteBatch& batch) const;

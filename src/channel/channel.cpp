@@ -22,7 +22,6 @@
 #include "channel/metrics.hpp"
 #include "channel/watchers.hpp"
 #include "governance/governance.hpp"
-#include "governance/model.hpp"
 
 namespace cx::channel {
 namespace {
@@ -75,6 +74,8 @@ class ChannelImpl final : public Channel, private p2p::Handler {
         m_executor(m_options.params, *m_state), m_writer(*m_kv, m_chain, *m_state, m_records),
         m_reads(m_options.params, m_chain, *m_state, clock, {o.recent_blocks_cached, o.recent_txs_cached}),
         m_watchers(m_reads) {
+    if (m_options.network)
+      for (const auto& p : m_options.network->peers) m_configured_peers.emplace(p.id, p);  // the first listed wins
     for (const auto& index : m_options.indexes) {
       m_indexes.push_back(index.make(*m_kv));
       m_writer.add_subscriber(*m_indexes.back());
@@ -136,7 +137,7 @@ class ChannelImpl final : public Channel, private p2p::Handler {
                                            });
     const core::ValidatorSet head_set =
         m_head_schedule ? m_head_schedule->at(m_head.block->header.height) : p.validator_set();
-    m_metrics = std::make_unique<ChannelMetrics>(p, *m_pool, *m_head.block, head_set);
+    m_metrics = std::make_unique<ChannelMetrics>(p, *m_pool, *m_head.block, head_set, m_chain.txs_total());
     m_reads.attach(*m_pool, m_head, nullptr);
     m_reads.publish_view(empty_view());
     m_commits = std::make_unique<CommitPipeline>(
@@ -199,7 +200,10 @@ class ChannelImpl final : public Channel, private p2p::Handler {
       const std::string why = "this node (" + m_self.to_string() + ") takes no txs for channel " + m_options.params.channel +
                               ": it is " + (m_auditor.load() ? "an auditor (it reads, it does not transact)" : "not a member now") +
                               "; send the tx to a validator's or a follower's node";
-      for (auto& r : out) r.rejection = core::TxRejection{core::TxReject::kNotTransacting, why};
+      for (auto& r : out) {
+        r.rejection = core::TxRejection{core::TxReject::kNotTransacting, why};
+        m_metrics->on_rejected(core::TxReject::kNotTransacting);  // counted like every other refusal
+      }
       return out;
     }
     std::vector<core::TxPtr> parsed;
@@ -270,7 +274,6 @@ class ChannelImpl final : public Channel, private p2p::Handler {
     return read_tokens(*m_kv, a);
   }
   Result<ValidatorsAt> validators_at(std::optional<uint64_t> height) const override;
-  std::optional<governance::Member> member_at(const core::Address& a, uint64_t height) const;
   std::vector<const ChannelApi*> served_channels() const override {
     if (!m_options.served_channels) return {this};
     return *m_options.served_channels;
@@ -280,6 +283,9 @@ class ChannelImpl final : public Channel, private p2p::Handler {
     if (!view || !view->members) return ChannelApi::member_refusal(a);
     const auto* m = view->members->find(a);
     if (!m) return a.to_string() + " is not a member of channel " + m_options.params.channel;
+    if (m->roles == 0 && m->audit_until != 0 && view->members->height >= m->audit_until)
+      return a.to_string() + "'s audit of channel " + m_options.params.channel + " ended at height " +
+             std::to_string(m->audit_until);
     if (m->suspended)
       return a.to_string() + " is suspended from channel " + m_options.params.channel + " (since final block " +
              std::to_string(view->members->height) + " or before)";
@@ -392,10 +398,10 @@ class ChannelImpl final : public Channel, private p2p::Handler {
     }
     if (!m_network) return;
     std::vector<p2p::PeerAddress> list;
+    list.reserve(nodes.size());
     for (const auto& a : nodes) {
-      auto it = std::find_if(m_options.network->peers.begin(), m_options.network->peers.end(),
-                             [&](const p2p::PeerAddress& x) { return x.id == a; });
-      list.push_back(it != m_options.network->peers.end() ? *it : p2p::PeerAddress{a, "", 0});
+      auto it = m_configured_peers.find(a);
+      list.push_back(it != m_configured_peers.end() ? it->second : p2p::PeerAddress{a, "", 0});
     }
     m_network->set_peers(std::move(list));
   }
@@ -461,6 +467,7 @@ class ChannelImpl final : public Channel, private p2p::Handler {
   std::atomic<bool> m_auditor{false};
   MemberSetPtr m_members_seen;                                          // the core's thread
   std::shared_ptr<const core::ValidatorSchedule> m_members_schedule;    // the core's thread
+  std::map<core::Address, p2p::PeerAddress> m_configured_peers;  // the configured peers by address (up to kPeersMax)
   bool m_follower = false;  // a member that is not a validator at genesis: syncs and serves; votes once governance promotes it
   std::shared_ptr<const core::ValidatorSchedule> m_voters_schedule;  // the core's thread
   mutable Mutex m_voters_mutex;
@@ -510,12 +517,20 @@ Result<ValidatorsAt> ChannelImpl::validators_at(std::optional<uint64_t> height) 
   out.height = h;
   out.total_weight = set.total_weight();
   out.set_hash = set.hash();
-  for (const auto& v : set.validators()) {
+  // Their member records (tier, institution) as getMember answers after block `h`, read from the
+  // governance store directly: one state reader for the whole set, no contract call per validator.
+  auto root = m_reads.state_root_at(h);
+  if (!root) return root.status();
+  std::vector<core::Address> addresses;
+  for (const auto& v : set.validators()) addresses.push_back(v.address);
+  const auto members = m_executor.governed_members_of(*root, addresses);
+  for (size_t i = 0; i < set.validators().size(); ++i) {
+    const auto& v = set.validators()[i];
     auto rec = read_validator_activity(*m_kv, v.address);
     if (!rec) return rec.status();
     ValidatorActivity a{v.address, v.weight, v.group, rec->last_signed_height, rec->signed_blocks,
                         rec->missed_blocks, std::nullopt, {}};
-    if (auto m = member_at(v.address, h)) {
+    if (const auto& m = members[i]) {
       a.tier = m->tier;
       a.institution = m->institution;
     } else if (!tiers_named) {
@@ -524,18 +539,6 @@ Result<ValidatorsAt> ChannelImpl::validators_at(std::optional<uint64_t> height) 
     out.validators.push_back(std::move(a));
   }
   return out;
-}
-
-// The member `a` as the governance contract holds it after block `height` (its getMember read, as
-// icx_call runs it); nullopt when it is no member or the chain has no governance state.
-std::optional<governance::Member> ChannelImpl::member_at(const core::Address& a, uint64_t height) const {
-  contracts::CallRequest req;
-  req.contract = governance::governance_contract_address();
-  req.method = "getMember";
-  req.params = boost::json::object{{"address", a.to_string()}};
-  auto r = m_reads.call(req, height);
-  if (!r || !r->ok) return std::nullopt;
-  return governance::model::member_from(r->output);
 }
 
 }  // namespace

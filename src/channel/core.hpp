@@ -233,6 +233,7 @@ class ChannelCore {
   uint64_t m_known_through = UINT64_MAX;   // final height + changeMargin when governed
   bool m_has_members = false;              // the state holds governance members (read after changes)
   MemberSetPtr m_members;                  // published with the view
+  uint64_t m_audit_end_next = 0;           // the lowest grantAudit `until` still ahead (0: none)
   std::unique_ptr<consensus::Engine> m_engine;
   int64_t m_now_us = 0;  // time of the event being handled
 

@@ -151,7 +151,10 @@ class GovernedCoreTest : public ::testing::Test {
       hd.set_next_validators(set_at(h + 1).hash());
       b.prev_qc = parent_qc;
       hd.prev_qc_hash = b.prev_qc.hash();
-      if (h == 1) b.txs = promote_follower();
+      if (h == 1) {
+        b.txs = promote_follower();
+        b.txs.insert(b.txs.end(), extra_first_txs.begin(), extra_first_txs.end());
+      }
       hd.tx_root = core::tx_root(b.txs);
       size_t signer = 0;
       for (size_t i = 0; i < keys.size(); ++i)
@@ -184,6 +187,7 @@ class GovernedCoreTest : public ::testing::Test {
   }
 
   std::vector<crypto::PrivateKey> keys;
+  std::vector<core::TxPtr> extra_first_txs;  // chain() puts them in block 1 after promote_follower()'s
   core::ChainParams params;
   core::ValidatorSet old_set, new_set;
   std::vector<core::ExecResult> results;  // after each block chain() made, in height order
@@ -233,7 +237,7 @@ TEST_F(GovernedCoreTest, ActivityIndexAndValidatorGaugesFollowTheSetInForceAfter
   auto kv = storage::make_memory_store(schema);
   std::vector<std::unique_ptr<CommitSubscriber>> subs;
   for (const auto& s : specs) subs.push_back(s.make(*kv));
-  ChannelMetrics metrics(params, *pool, *ledger->head.block, old_set);
+  ChannelMetrics metrics(params, *pool, *ledger->head.block, old_set, /*txs_total=*/0);
   auto& validators = metrics::global().gauge("complexchain_consensus_validators", "", {{"channel", params.channel}});
   auto& power = metrics::global().gauge("complexchain_consensus_validators_power", "", {{"channel", params.channel}});
   EXPECT_EQ(validators.value(), 4);
@@ -307,6 +311,32 @@ TEST_F(GovernedCoreTest, AProposalNamingTheOldSetForTheNextHeightIsRefused) {
   auto it = core->rejections().find(addr(signer));
   ASSERT_NE(it, core->rejections().end());
   EXPECT_EQ(it->second.count(ProposalReject::kValidatorsMismatch), 1u);
+}
+
+
+// grantAudit's `until`: the auditor's access ends when final state reaches that height, though no
+// block then carries a governance event: the core reads the members again at the end.
+TEST_F(GovernedCoreTest, AnAuditorsAccessEndsWhenFinalStateReachesItsUntilHeight) {
+  const core::Address auditor = address_of(test_key(77));
+  json::object args{{"address", auditor.to_string()}, {"until", 7}};
+  extra_first_txs = {gov_tx(1, "propose", json::object{{"action", "grantAudit"}, {"args", args}}, 4),
+                     gov_tx(2, "vote", json::object{{"id", "0x2"}, {"approve", "0x1"}}, 5),
+                     gov_tx(3, "vote", json::object{{"id", "0x2"}, {"approve", "0x1"}}, 6)};
+  auto blocks = chain(10);
+  page(Page(blocks.begin(), blocks.begin() + 6), 2);
+  ASSERT_EQ(core->final_height(), 5u);
+  ASSERT_TRUE(core->view()->members);
+  const auto* m = core->view()->members->find(auditor);
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->roles, governance::kRoleAuditor);
+  EXPECT_EQ(m->audit_until, 7u);
+  page(Page(blocks.begin() + 5, blocks.end()), 2);  // from the first height not final
+  EXPECT_TRUE(core->rejections().empty());
+  ASSERT_EQ(core->final_height(), 9u);
+  EXPECT_GE(core->view()->members->height, 7u);
+  m = core->view()->members->find(auditor);
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->roles, 0u) << "the auditor role outlived its until height";
 }
 
 }  // namespace

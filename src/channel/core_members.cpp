@@ -3,6 +3,8 @@
 // in which the contract emitted an event (every member change is a decided proposal, which emits
 // one), and publishes them with the view. The runtime turns them into the p2p allow-list and the
 // signed-RPC check; the core itself admits nobody.
+#include <algorithm>
+
 #include "base/log.hpp"
 #include "channel/core.hpp"
 
@@ -17,7 +19,15 @@ void ChannelCore::learn_members(uint64_t height, const Hash32& state_root) {
   if (!m_has_members) return;  // no governance: the genesis members hold
   auto set = std::make_shared<MemberSet>();
   set->height = height;
-  for (auto& m : list) set->members.emplace(m.address, std::move(m));
+  m_audit_end_next = 0;
+  for (auto& m : list) {
+    // An auditor whose grant ran out (`until` reached by final state) has the role no more; the next
+    // end still ahead makes learn_members_of read the members again at that height.
+    if (governance::audit_ended(m, height)) m.roles &= ~governance::kRoleAuditor;
+    else if ((m.roles & governance::kRoleAuditor) && m.audit_until != 0)
+      m_audit_end_next = m_audit_end_next == 0 ? m.audit_until : std::min(m_audit_end_next, m.audit_until);
+    set->members.emplace(m.address, std::move(m));
+  }
   if (m_members && m_members->members.size() == set->members.size()) {
     bool same = true;
     for (const auto& [a, m] : set->members) {
@@ -37,6 +47,8 @@ void ChannelCore::learn_members(uint64_t height, const Hash32& state_root) {
 
 void ChannelCore::learn_members_of(const ExecutedBlock& final_block) {
   if (!m_has_members) return;
+  const uint64_t height = final_block.block->header.height;
+  if (m_audit_end_next != 0 && height >= m_audit_end_next) return learn_members(height, final_block.result.state_root);
   const auto gov = governance::governance_contract_address();
   for (const auto& r : *final_block.receipts)
     for (const auto& log : r.logs)

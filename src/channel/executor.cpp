@@ -49,6 +49,16 @@ std::vector<governance::Member> BlockExecutor::governed_members(const Hash32& st
   return governance::read_members(governance_reader(*reader));
 }
 
+std::vector<std::optional<governance::Member>> BlockExecutor::governed_members_of(
+    const Hash32& state_root, const std::vector<core::Address>& addresses) const {
+  auto reader = m_state.reader_at(state_root);
+  const auto get = governance_reader(*reader);
+  std::vector<std::optional<governance::Member>> out;
+  out.reserve(addresses.size());
+  for (const auto& a : addresses) out.push_back(governance::read_member(get, a));
+  return out;
+}
+
 uint64_t BlockExecutor::governed_epoch_count(const Hash32& state_root) const {
   auto reader = m_state.reader_at(state_root);
   auto v = governance_reader(*reader)("epochs");

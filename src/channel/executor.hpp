@@ -32,6 +32,10 @@ class BlockExecutor {
   uint64_t governed_epoch_count(const Hash32& state_root) const;
   // The members the governance contract holds in that state (empty: no governance).
   std::vector<governance::Member> governed_members(const Hash32& state_root) const;
+  // The records of `addresses` in that state, in their order (nullopt: no member, or no governance).
+  // Read from any thread (a state reader is).
+  std::vector<std::optional<governance::Member>> governed_members_of(const Hash32& state_root,
+                                                                     const std::vector<core::Address>& addresses) const;
 
  private:
   const core::ChainParams& m_params;

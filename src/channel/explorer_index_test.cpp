@@ -9,6 +9,7 @@
 
 #include "channel/explorer_codec.hpp"
 #include "channel/single_validator_test.hpp"
+#include "governance/model.hpp"
 #include "core/test_tx.hpp"
 
 using namespace cx;
@@ -382,4 +383,45 @@ TEST(ExplorerIndex, AChannelServesTheReadsAndIndexesADirectoryWrittenWithoutThem
     EXPECT_TRUE(bob->txs[0].success);
   }
   std::filesystem::remove_all(dir);
+}
+
+// cx_getValidators' tier and institution come from the governance store read directly; they must be
+// what the contract's getMember answers at the same height, for every validator of a governed set
+// (tiers and institutions named, one validator left at the default tier).
+TEST(ExplorerIndex, ValidatorTiersAndInstitutionsAreWhatGetMemberAnswers) {
+  channel::testing::SingleValidator fx;
+  const crypto::PrivateKey other = test_key(101), third = test_key(102);
+  auto o = fx.options("", /*explorer=*/false);
+  o.params.validators = {address_of(fx.node_key), address_of(other), address_of(third)};
+  o.params.members = {{address_of(fx.node_key), core::MemberRole::kValidator, "Bank A", 1, 0},
+                      {address_of(other), core::MemberRole::kValidator, "Insurer B", 2, 0},
+                      {address_of(third), core::MemberRole::kValidator, "", 0, 0}};
+  o.indexes = channel::explorer_indexes(core::ValidatorSchedule::single(o.params.validator_set()));
+  p2p::NetworkOptions net;  // required with several validators; the channel is never started
+  net.channel = o.params.channel;
+  net.listen_port = 9501;
+  net.node_key = fx.node_key;
+  o.network = net;
+  auto ch = channel::Channel::open(o, system_clock());
+  ASSERT_TRUE(ch) << ch.message();
+  auto& c = *ch.value();
+  auto vals = c.validators_at(0);
+  ASSERT_TRUE(vals) << vals.message();
+  ASSERT_EQ(vals->validators.size(), 3u);
+  for (const auto& v : vals->validators) {
+    contracts::CallRequest req;
+    req.contract = governance::governance_contract_address();
+    req.method = "getMember";
+    req.params = boost::json::object{{"address", v.address.to_string()}};
+    auto r = c.call(req, 0);
+    ASSERT_TRUE(r && r->ok) << v.address.to_string();
+    auto m = governance::model::member_from(r->output);
+    ASSERT_TRUE(m);
+    EXPECT_EQ(v.tier, m->tier) << v.address.to_string();
+    EXPECT_EQ(v.institution, m->institution) << v.address.to_string();
+  }
+  EXPECT_EQ(vals->validators[0].tier, 1u);
+  EXPECT_EQ(vals->validators[0].institution, "Bank A");
+  EXPECT_EQ(vals->validators[1].tier, 2u);
+  EXPECT_EQ(vals->validators[2].tier, 3u);  // not named: business
 }

@@ -15,7 +15,7 @@ constexpr uint64_t kSyncLogLagMin = 10;
 }  // namespace
 
 ChannelMetrics::ChannelMetrics(const core::ChainParams& params, const mempool::Mempool& pool, const core::Block& head,
-                               const core::ValidatorSet& validators)
+                               const core::ValidatorSet& validators, uint64_t txs_total)
     : m_channel(params.channel),
       m_height(metrics::global().gauge("complexchain_consensus_height", "Height of the last durable block.",
                                        {{"channel", params.channel}})),
@@ -38,7 +38,7 @@ ChannelMetrics::ChannelMetrics(const core::ChainParams& params, const mempool::M
       m_num_txs(metrics::global().gauge("complexchain_consensus_num_txs", "Txs in the last durable block.",
                                         {{"channel", params.channel}})),
       m_total_txs(metrics::global().counter("complexchain_consensus_total_txs",
-                                            "Txs in the blocks this process made durable since it started.",
+                                            "Txs in the chain (every durable block, from genesis).",
                                             {{"channel", params.channel}})),
       m_validators(metrics::global().gauge("complexchain_consensus_validators",
                                            "Validators in the set in force at the last durable block.",
@@ -58,7 +58,7 @@ ChannelMetrics::ChannelMetrics(const core::ChainParams& params, const mempool::M
     std::string reason = core::to_string(static_cast<core::TxReject>(r));  // "wrong nid" -> "wrong_nid"
     std::replace(reason.begin(), reason.end(), ' ', '_');
     m_failed[r] = &metrics::global().counter("complexchain_mempool_failed_txs",
-                                             "Txs refused at admission (RPC submissions), by reason.",
+                                             "Txs refused at admission (RPC submissions since the process started), by reason.",
                                              {{"channel", params.channel}, {"reason", reason}});
   }
   m_pool_size = metrics::global().gauge_callback("complexchain_mempool_size", "Txs in the pool.",
@@ -67,6 +67,10 @@ ChannelMetrics::ChannelMetrics(const core::ChainParams& params, const mempool::M
   m_pool_bytes = metrics::global().gauge_callback("complexchain_mempool_size_bytes", "Bytes of tx JSON in the pool.",
                                                   {{"channel", params.channel}},
                                                   [&pool] { return static_cast<int64_t>(pool.bytes()); });
+  // The chain's total, as CometBFT's consensus_total_txs: it starts from the stored count, so a restart
+  // does not drop it to 0. A counter never goes down: a channel reopened in this process (tests) with
+  // a shorter chain keeps the higher value.
+  if (const uint64_t seen = m_total_txs.value(); txs_total > seen) m_total_txs.inc(txs_total - seen);
   m_validators.set(static_cast<int64_t>(validators.size()));
   m_validators_power.set(static_cast<int64_t>(validators.total_weight()));
   m_height.set(static_cast<int64_t>(head.header.height));

@@ -22,9 +22,10 @@ class ChannelCore;
 class ChannelMetrics {
  public:
   // `head`: the durable block at open (the block interval of the next commit is measured from it);
-  // `validators`: the set in force at its height (the gauges follow each durable block's set after).
+  // `validators`: the set in force at its height (the gauges follow each durable block's set after);
+  // `txs_total`: the txs in the chain up to it (the stored count), where the tx total starts.
   ChannelMetrics(const core::ChainParams& params, const mempool::Mempool& pool, const core::Block& head,
-                 const core::ValidatorSet& validators);
+                 const core::ValidatorSet& validators, uint64_t txs_total);
 
   // The commit pipeline's thread: `block` is on disk.
   void on_durable(const ExecutedBlock& block);

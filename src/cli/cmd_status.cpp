@@ -11,6 +11,7 @@
 #include "cli/args.hpp"
 #include "cli/commands.hpp"
 #include "cli/rpc_client.hpp"
+#include "cli/status_health.hpp"
 
 namespace cx::cli {
 
@@ -18,73 +19,12 @@ namespace json = boost::json;
 
 namespace {
 
-enum class Health { kOk, kSyncing, kStalled, kUnreachable };
 constexpr const char* kHealthNames[] = {"ok", "syncing", "stalled", "unreachable"};
 constexpr int kHealthExit[] = {0, 3, 4, 5};
 
 int usage_error(const std::string& message) {
   std::fprintf(stderr, "error: %s\n", message.c_str());
   return 2;
-}
-
-// One sample line of the text format: name{labels} value. Comments and histograms' parts are kept
-// too; callers pick what they know.
-struct Sample {
-  std::string name;
-  std::map<std::string, std::string> labels;
-  double value = 0;
-};
-
-std::vector<Sample> parse_samples(const std::string& text) {
-  std::vector<Sample> out;
-  size_t at = 0;
-  while (at < text.size()) {
-    size_t end = text.find('\n', at);
-    if (end == std::string::npos) end = text.size();
-    const std::string line = text.substr(at, end - at);
-    at = end + 1;
-    if (line.empty() || line[0] == '#') continue;
-    Sample s;
-    size_t i = line.find_first_of("{ ");
-    if (i == std::string::npos) continue;
-    s.name = line.substr(0, i);
-    if (line[i] == '{') {
-      ++i;
-      while (i < line.size() && line[i] != '}') {
-        const size_t eq = line.find("=\"", i);
-        if (eq == std::string::npos) break;
-        std::string key = line.substr(i, eq - i), value;
-        size_t k = eq + 2;
-        for (; k < line.size() && line[k] != '"'; ++k) {
-          if (line[k] == '\\' && k + 1 < line.size()) {
-            ++k;
-            value += line[k] == 'n' ? '\n' : line[k];
-          } else {
-            value += line[k];
-          }
-        }
-        s.labels[key] = value;
-        i = k + 1;
-        if (i < line.size() && line[i] == ',') ++i;
-      }
-      ++i;  // the '}'
-    }
-    while (i < line.size() && line[i] == ' ') ++i;
-    char* parsed_end = nullptr;
-    s.value = std::strtod(line.c_str() + i, &parsed_end);
-    if (parsed_end == line.c_str() + i) continue;
-    out.push_back(std::move(s));
-  }
-  return out;
-}
-
-std::optional<double> find(const std::vector<Sample>& samples, std::string_view name, const std::string& channel) {
-  for (const auto& s : samples) {
-    if (s.name != name) continue;
-    if (channel.empty() ? s.labels.empty() : (s.labels.contains("channel") && s.labels.at("channel") == channel))
-      return s.value;
-  }
-  return std::nullopt;
 }
 
 std::string utc(int64_t secs) {
@@ -96,17 +36,9 @@ std::string utc(int64_t secs) {
   return buf;
 }
 
-std::string span(int64_t secs) {
-  if (secs < 0) secs = 0;
-  if (secs >= 86400) return std::to_string(secs / 86400) + "d" + std::to_string(secs % 86400 / 3600) + "h";
-  if (secs >= 3600) return std::to_string(secs / 3600) + "h" + std::to_string(secs % 3600 / 60) + "m";
-  if (secs >= 60) return std::to_string(secs / 60) + "m" + std::to_string(secs % 60) + "s";
-  return std::to_string(secs) + "s";
-}
-
 // The channel the status is about: --channel, the URL's /api/v3/{channel}, the only one the node
 // serves, or the node's default channel (icx_getNetworkInfo at the URL).
-std::optional<std::string> pick_channel(const Args& args, const Url& url, const std::vector<Sample>& samples,
+std::optional<std::string> pick_channel(const Args& args, const Url& url, const std::vector<MetricSample>& samples,
                                         std::string& why) {
   if (auto c = args.get("channel"); c && !c->empty()) return *c;
   constexpr std::string_view kPrefix = "/api/v3/";
@@ -181,22 +113,22 @@ int cmd_status(const Argv& argv) {
   if (reply->status != 200)
     return finish(Health::kUnreachable, "GET /metrics answered HTTP " + std::to_string(reply->status) +
                                             " (a node older than /metrics, or not a complexchain node)");
-  const auto samples = parse_samples(reply->body);
+  const auto samples = parse_metrics(reply->body);
   std::string why;
   auto channel = pick_channel(args, *url, samples, why);
   if (!channel) return finish(Health::kUnreachable, why);
   out["channel"] = *channel;
-  auto height = find(samples, "complexchain_consensus_height", *channel);
+  auto height = find_metric(samples, "complexchain_consensus_height", *channel);
   if (!height) return finish(Health::kUnreachable, "the node does not serve channel '" + *channel + "'");
 
   const int64_t now_s = system_clock().now_us() / 1'000'000;
-  auto num = [&](std::string_view name) { return static_cast<int64_t>(find(samples, name, *channel).value_or(0)); };
+  auto num = [&](std::string_view name) { return static_cast<int64_t>(find_metric(samples, name, *channel).value_or(0)); };
   const int64_t block_time = num("complexchain_consensus_latest_block_time_seconds");
   const int64_t age = std::max<int64_t>(0, now_s - block_time);
   const int64_t peers = num("complexchain_p2p_peers"), lag = num("complexchain_blocksync_lag_blocks");
   const int64_t pool = num("complexchain_mempool_size"), pool_bytes = num("complexchain_mempool_size_bytes");
   const int64_t validators = num("complexchain_consensus_validators");
-  const auto started = find(samples, "process_start_time_seconds", "");
+  const auto started = find_metric(samples, "process_start_time_seconds", "");
   out["height"] = static_cast<int64_t>(*height);
   out["last_block_time"] = block_time;
   out["last_block_age_seconds"] = age;
@@ -208,20 +140,15 @@ int cmd_status(const Argv& argv) {
   if (started) out["uptime_seconds"] = now_s - static_cast<int64_t>(*started);
   if (!as_json) {
     std::printf("channel    %s%s\n", channel->c_str(),
-                started ? ("  (node up " + span(now_s - static_cast<int64_t>(*started)) + ")").c_str() : "");
+                started ? ("  (node up " + duration_text(now_s - static_cast<int64_t>(*started)) + ")").c_str() : "");
     std::printf("height     %lld  last block %s (%s ago)\n", static_cast<long long>(*height), utc(block_time).c_str(),
-                span(age).c_str());
+                duration_text(age).c_str());
     std::printf("peers      %lld  (%lld validators)\n", static_cast<long long>(peers), static_cast<long long>(validators));
     std::printf("sync lag   %lld blocks\n", static_cast<long long>(lag));
     std::printf("mempool    %lld txs, %lld bytes\n", static_cast<long long>(pool), static_cast<long long>(pool_bytes));
   }
-  if (lag > lag_max) return finish(Health::kSyncing, std::to_string(lag) + " blocks behind its best peer");
-  // A lone validator makes no empty blocks while idle; a chain of several keeps a steady pace, and
-  // pending txs must get a block either way.
-  if (age > stall_seconds && (pool > 0 || validators > 1))
-    return finish(Health::kStalled, "no block for " + span(age) + (pool > 0 ? " with txs waiting" : "") +
-                                        (validators > 1 && peers == 0 ? "; no peers connected" : ""));
-  return finish(Health::kOk, "");
+  const Verdict v = judge_health({age, peers, lag, pool, validators}, {lag_max, stall_seconds});
+  return finish(v.health, v.reason);
 }
 
 }  // namespace cx::cli

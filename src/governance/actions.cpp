@@ -140,18 +140,35 @@ std::optional<CallResult> check_member_action(Host& h, const std::string& action
   return std::nullopt;
 }
 
-// grantAudit {address, institution?}: a stranger becomes an auditor-only member (tier 3, no vote); a
-// member gains the auditor role.
+// grantAudit's optional `until`: a height after the current block, at most 10,000,000 ahead; 0 = none.
+std::optional<CallResult> audit_until_arg(Host& h, const json::object& args, uint64_t& out) {
+  out = 0;
+  const auto* until = args.if_contains("until");
+  if (!until) return std::nullopt;
+  const uint64_t height = h.block().height;
+  auto v = model::u64_of(until);
+  if (!v) return bad("until: expected a block height");
+  if (*v <= height)
+    return refuse("until: height " + std::to_string(*v) + " has been reached (the block is " + std::to_string(height) + ")");
+  if (*v > height + 10'000'000) return refuse("until: height " + std::to_string(*v) + " is too far ahead");
+  out = *v;
+  return std::nullopt;
+}
+
+// grantAudit {address, institution?, until?}: a stranger becomes an auditor-only member (tier 3, no
+// vote); a member gains the auditor role (again, once an earlier grant's `until` has passed).
 std::optional<CallResult> check_grant_audit(Host& h, const json::object& args) {
   auto a = address_arg(args);
   if (!a) return bad("address: expected an hx address");
   const auto* inst = args.if_contains("institution");
   if (inst && (!inst->is_string() || inst->get_string().size() > kInstitutionMax))
     return bad("institution: expected a name of at most " + std::to_string(kInstitutionMax) + " characters");
+  uint64_t until = 0;
+  if (auto f = audit_until_arg(h, args, until)) return f;
   std::optional<Member> m;
   if (auto f = store::load_member(h, *a, m)) return f;
   if (m) {
-    if (m->roles & kRoleAuditor) return refuse(a->to_string() + " is an auditor already");
+    if ((m->roles & kRoleAuditor) && !audit_ended(*m, h.block().height)) return refuse(a->to_string() + " is an auditor already");
     if (m->suspended) return refuse(a->to_string() + " is suspended");
     return std::nullopt;
   }
@@ -237,6 +254,40 @@ std::optional<CallResult> check_effective(Host& h, const std::string& action, st
   return std::nullopt;
 }
 
+namespace {
+
+// addMember, grantAudit (checked): a new member, or (grantAudit) the auditor role for a member.
+std::optional<CallResult> admit(Host& h, const std::string& action, const json::object& args) {
+  uint64_t audit_until = 0;
+  if (action == "grantAudit") {
+    if (auto f = audit_until_arg(h, args, audit_until)) return f;
+    std::optional<Member> existing;
+    if (auto f = store::load_member(h, *address_arg(args), existing)) return f;
+    if (existing) {
+      existing->roles |= kRoleAuditor;
+      existing->audit_until = audit_until;
+      return store::save_member(h, *existing);
+    }
+  }
+  Member m;
+  m.address = *address_arg(args);
+  const bool audit = action == "grantAudit";
+  m.tier = audit ? 3 : static_cast<uint32_t>(*model::u64_of(args.if_contains("tier")));
+  m.roles = audit ? kRoleAuditor : *roles_arg(args);
+  m.votes = args.contains("votes") && !audit ? static_cast<uint32_t>(*model::u64_of(args.if_contains("votes"))) : 1;
+  m.audit_until = audit_until;
+  if (const auto* inst = args.if_contains("institution")) m.institution = std::string(inst->get_string());
+  std::vector<core::Address> all;
+  if (auto f = store::load_addresses(h, all)) return f;
+  json::array list;
+  for (const auto& a : all) list.push_back(json::value(a.to_string()));
+  list.push_back(json::value(m.address.to_string()));
+  if (auto f = store::put(h, "members", list)) return f;
+  return store::save_member(h, m);
+}
+
+}  // namespace
+
 std::optional<CallResult> execute(Host& h, const std::string& action, const json::object& args, uint64_t effective) {
   if (auto f = check(h, action, args)) return f;
   std::vector<core::ValidatorEpoch> epochs;
@@ -272,35 +323,15 @@ std::optional<CallResult> execute(Host& h, const std::string& action, const json
     rules[std::string(args.at("action").get_string())] = *model::rule_from(args.at("rule"));
     return store::put(h, "rules", model::rules_json(rules));
   }
-  if (action == "grantAudit") {
-    std::optional<Member> existing;
-    if (auto f = store::load_member(h, *address_arg(args), existing)) return f;
-    if (existing) {
-      existing->roles |= kRoleAuditor;
-      return store::save_member(h, *existing);
-    }
-  }
-  if (action == "addMember" || action == "grantAudit") {
-    Member m;
-    m.address = *address_arg(args);
-    const bool audit = action == "grantAudit";
-    m.tier = audit ? 3 : static_cast<uint32_t>(*model::u64_of(args.if_contains("tier")));
-    m.roles = audit ? kRoleAuditor : *roles_arg(args);
-    m.votes = args.contains("votes") && !audit ? static_cast<uint32_t>(*model::u64_of(args.if_contains("votes"))) : 1;
-    if (const auto* inst = args.if_contains("institution")) m.institution = std::string(inst->get_string());
-    std::vector<core::Address> all;
-    if (auto f = store::load_addresses(h, all)) return f;
-    json::array list;
-    for (const auto& a : all) list.push_back(json::value(a.to_string()));
-    list.push_back(json::value(m.address.to_string()));
-    if (auto f = store::put(h, "members", list)) return f;
-    return store::save_member(h, m);
-  }
+  if (action == "addMember" || action == "grantAudit") return admit(h, action, args);
   std::optional<Member> m;
   if (auto f = existing_member(h, args, m)) return f;
   if (action == "suspendMember") m->suspended = true;
   else if (action == "reinstateMember") m->suspended = false;
-  else if (action == "revokeAudit") m->roles &= ~kRoleAuditor;
+  else if (action == "revokeAudit") {
+    m->roles &= ~kRoleAuditor;
+    m->audit_until = 0;
+  }
   else m->roles = *roles_arg(args);  // setRoles
   return store::save_member(h, *m);
 }

@@ -55,6 +55,9 @@ struct Member {
   uint32_t roles = 0;
   uint32_t votes = 1;  // weight in governance votes
   bool suspended = false;
+  // grantAudit's optional `until`: the auditor role ends at this final height (0: no end). The record
+  // keeps the role; readers of final state drop it from that height (audit_ended).
+  uint64_t audit_until = 0;
 };
 
 // The member `a` as the governance contract holds it now, read through its getMember method (a
@@ -93,6 +96,10 @@ bool is_action(std::string_view name);
 // An auditor (docs/membership.md "Auditors") that holds no other role: it reads the channel, and takes no
 // part in governance (neither proposes, votes nor counts in a rule's total).
 inline bool auditor_only(const Member& m) { return m.roles == kRoleAuditor; }
+// Whether `m`'s auditor role has ended in the state after block `height` (grantAudit's `until`).
+inline bool audit_ended(const Member& m, uint64_t height) {
+  return (m.roles & kRoleAuditor) && m.audit_until != 0 && height >= m.audit_until;
+}
 // Roles that run a node admitted at p2p.
 inline constexpr uint32_t kNodeRoles = kRoleValidator | kRoleFollower | kRoleAuditor;
 std::map<std::string, Rule> default_rules();
@@ -120,5 +127,8 @@ std::vector<core::ValidatorEpoch> read_epochs(const StorageGetter& get);
 std::optional<Params> read_params(const StorageGetter& get);
 // Every member in order of admission (suspended ones too); empty without governance state.
 std::vector<Member> read_members(const StorageGetter& get);
+// One member as getMember answers it (one storage read); nullopt when `a` is no member or the state
+// has no governance.
+std::optional<Member> read_member(const StorageGetter& get, const core::Address& a);
 
 }  // namespace cx::governance

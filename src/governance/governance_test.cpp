@@ -233,6 +233,50 @@ TEST(Governance, TierOneAloneGrantsAndRevokesAudit) {
   EXPECT_NE(refusal(c.propose(r1, "revokeAudit", {{"address", aud.to_string()}})).find("is not an auditor"), std::string::npos);
 }
 
+// grantAudit's `until`: the auditor's access ends at that height, read from final state as suspension
+// is; the record shows it (auditUntil), a height already reached is refused, a grant that ran out can
+// be given again, and revokeAudit clears it.
+TEST(Governance, AGrantOfAuditEndsAtItsUntilHeight) {
+  const core::Address aud = user(33);
+  GovChain c(tiered_params());
+  c.height = 10;
+  EXPECT_NE(refusal(c.propose(r1, "grantAudit", {{"address", aud.to_string()}, {"until", 10}})).find("until: height 10 has been reached"),
+            std::string::npos);
+  EXPECT_NE(refusal(c.propose(r1, "grantAudit", {{"address", aud.to_string()}, {"until", "soon"}})).find("until: expected a block height"),
+            std::string::npos);
+  ASSERT_TRUE(c.propose(r1, "grantAudit", {{"address", aud.to_string()}, {"until", 20}}).success);
+  ASSERT_TRUE(c.vote(r2, 1, true).success);
+  ASSERT_EQ(c.status(1), "executed");
+  auto m = c.read("getMember", json::object{{"address", aud.to_string()}});
+  EXPECT_EQ(m.at("auditUntil"), 20);
+  EXPECT_EQ(m.at("roles"), json::array{"auditor"});
+  auto stored = [&] {
+    auto all = read_members([&](std::string_view key) { return c.journal->get(execution::contract_storage_key(kGov, as_bytes(key))); });
+    return all.back();
+  };
+  EXPECT_EQ(stored().audit_until, 20u);
+  EXPECT_FALSE(audit_ended(stored(), 19));
+  EXPECT_TRUE(audit_ended(stored(), 20));
+  // Before the end a second grant is refused; from it on, a new grant (here without an end) is taken.
+  c.height = 19;
+  EXPECT_NE(refusal(c.propose(r1, "grantAudit", {{"address", aud.to_string()}})).find("is an auditor already"), std::string::npos);
+  c.height = 20;
+  ASSERT_TRUE(c.propose(r1, "grantAudit", {{"address", aud.to_string()}}).success);
+  ASSERT_TRUE(c.vote(r2, 2, true).success);
+  ASSERT_EQ(c.status(2), "executed");
+  EXPECT_FALSE(c.read("getMember", json::object{{"address", aud.to_string()}}).as_object().contains("auditUntil"));
+  EXPECT_FALSE(audit_ended(stored(), 1'000'000));
+  // revokeAudit clears an end with the role.
+  ASSERT_TRUE(c.propose(r1, "grantAudit", {{"address", f1.to_string()}, {"until", 30}}).success);
+  ASSERT_TRUE(c.vote(r2, 3, true).success);
+  EXPECT_EQ(c.read("getMember", json::object{{"address", f1.to_string()}}).at("auditUntil"), 30);
+  ASSERT_TRUE(c.propose(r2, "revokeAudit", {{"address", f1.to_string()}}).success);
+  ASSERT_TRUE(c.vote(r1, 4, true).success);
+  auto f = c.read("getMember", json::object{{"address", f1.to_string()}});
+  EXPECT_EQ(f.at("roles"), json::array{"follower"});
+  EXPECT_FALSE(f.as_object().contains("auditUntil"));
+}
+
 TEST(Governance, AGenesisStoresNoRuleOfTheLaterActionsUnlessItSetsOne) {
   GovChain plain;
   auto stored = plain.journal->get(execution::contract_storage_key(kGov, as_bytes(std::string_view("rules"))));

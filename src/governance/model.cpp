@@ -134,8 +134,10 @@ json::object rules_json(const std::map<std::string, Rule>& rules) {
 json::object member_json(const Member& m) {
   json::array roles;
   for (auto& n : role_names(m.roles)) roles.push_back(json::value(n));
-  return json::object{{"address", m.address.to_string()}, {"institution", m.institution}, {"tier", m.tier},
-                      {"roles", std::move(roles)},        {"votes", m.votes},             {"status", m.suspended ? "suspended" : "active"}};
+  json::object o{{"address", m.address.to_string()}, {"institution", m.institution}, {"tier", m.tier},
+                 {"roles", std::move(roles)},        {"votes", m.votes},             {"status", m.suspended ? "suspended" : "active"}};
+  if (m.audit_until != 0) o["auditUntil"] = m.audit_until;  // absent without one: older records keep their bytes
+  return o;
 }
 
 std::optional<Member> member_from(const json::value& v) {
@@ -164,6 +166,11 @@ std::optional<Member> member_from(const json::value& v) {
   m.roles = *bits;
   m.votes = static_cast<uint32_t>(*votes);
   m.suspended = status->get_string() == "suspended";
+  if (const auto* until = o->if_contains("auditUntil")) {
+    auto h = u64_of(until);
+    if (!h || *h == 0) return std::nullopt;
+    m.audit_until = *h;
+  }
   return m;
 }
 
@@ -350,13 +357,20 @@ std::vector<Member> read_members(const StorageGetter& get) {
   for (const auto& e : list->get_array()) {
     auto a = e.is_string() ? core::Address::parse(e.get_string()) : std::nullopt;
     CX_ASSERT_MSG(a.has_value(), "a stored member address does not parse");
-    auto v = model::parse(get(model::member_key(*a)));
-    auto m = v ? model::member_from(*v) : std::nullopt;
-    CX_ASSERT_MSG(m.has_value(), "a stored member does not decode");
+    auto m = read_member(get, *a);
+    CX_ASSERT_MSG(m.has_value(), "a listed member has no record");
     out.push_back(std::move(*m));
     if (out.size() >= kMembersMax) break;
   }
   return out;
+}
+
+std::optional<Member> read_member(const StorageGetter& get, const core::Address& a) {
+  auto v = model::parse(get(model::member_key(a)));
+  if (!v) return std::nullopt;
+  auto m = model::member_from(*v);
+  CX_ASSERT_MSG(m.has_value(), "a stored member does not decode");
+  return m;
 }
 
 std::optional<Params> read_params(const StorageGetter& get) {

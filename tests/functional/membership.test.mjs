@@ -5,7 +5,8 @@
 //   - grant node6 audit (tier 1): it syncs, its key may read, its node refuses icx_sendTransaction;
 //   - suspend node4: its connections are dropped, its height stops, its signed requests are refused;
 //   - reinstate node4: it catches up.
-// node7 is never admitted: it stays at genesis and its signed requests are refused throughout.
+// node7 is not admitted until the end: it stays at genesis and its signed requests are refused; then
+//   - grant node7 audit until a height: it syncs and reads, and from that height it is cut off.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
@@ -49,7 +50,7 @@ function tx(wallet, build) {
   return new SignedTransaction(b.build(), wallet).getProperties();
 }
 
-test('p2p and signed RPC admit the members by final state: added, audited, suspended, reinstated', { timeout: 180000 }, async () => {
+test('p2p and signed RPC admit the members by final state: added, audited, suspended, reinstated', { timeout: 240000 }, async () => {
   const started = Date.now();
   const net = startLocalnet(2, 4, { followers: 1, spares: 3, rpcAuth: 'signed' });
   try {
@@ -141,7 +142,26 @@ test('p2p and signed RPC admit the members by final state: added, audited, suspe
       const b = await srpc(url, v0, 'icx_getBlockByHeight', { height: `0x${h.toString(16)}` });
       assert.equal(a.block_hash, b.block_hash, `node${i} differs at ${h}`);
     }
-    console.log(`membership: suspended at ${at}, node4 stopped at ${stopped}, height ${top}; ${((Date.now() - started) / 1000).toFixed(1)} s`);
+
+    // 5. grantAudit with `until`: node7 syncs and reads until final state reaches that height; then its
+    // connections are dropped, its height stops and its signed requests are refused.
+    const until = (await heightOf(0)) + 25;
+    const granted = await decide('grantAudit', { address: stranger.getAddress(), until: `0x${until.toString(16)}` });
+    assert.ok(granted < until, `granted at ${granted}, not before until ${until}`);
+    await catchesUp(7, 'the auditor granted until a height');
+    assert.ok(await srpc(url, stranger, 'icx_getLastBlock'), 'the auditor may read before its until height');
+    const limited = await srpc(url, v0, 'icx_call', { to: GOV, dataType: 'call', data: { method: 'getMember', params: { address: stranger.getAddress() } } });
+    assert.equal(Number(limited.auditUntil), until);
+    await waitFor(async () => (await heightOf(0)) >= until + 10, { timeoutMs: 60000, what: `height ${until + 10}` });
+    const ended = await heightOf(7);
+    assert.ok(ended <= until + 3, `the auditor went on to ${ended} (its access ended at ${until})`);
+    const late = await signedRaw(url, stranger, 'icx_getLastBlock');
+    assert.equal(late.status, 401);
+    assert.match(late.body.error.message, new RegExp(`audit of channel localnet ended at height ${until}`));
+    await sleep(1500);
+    assert.equal(await heightOf(7), ended, 'the auditor still receives blocks after its until height');
+    console.log(`membership: suspended at ${at}, node4 stopped at ${stopped}, height ${top}; audit until ${until}, node7 stopped at ${ended}; ` +
+      `${((Date.now() - started) / 1000).toFixed(1)} s`);
   } finally {
     net.stop();
   }

@@ -1,11 +1,16 @@
 // GET /metrics on a real localnet: the Prometheus text is well formed, and the series move under load
 // (height, txs committed, RPC counters and latency histograms, admission failures); then
-// `complexchain status` reads the same node (ok, exit 0) and a port with no node (unreachable, exit 5).
+// `complexchain status` reads the same node (ok, exit 0), a port with no node (unreachable, exit 5) and
+// the node once its only peer is stopped (stalled, exit 4); complexchain_consensus_total_txs is the
+// chain's total, kept across a restart of the whole network; a follower restarted far behind reports
+// syncing (exit 3), then ok.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
 import IconService from 'icon-sdk-js';
-import { BIN, startLocalnet, rpc, rawRpc, signedTransfer, waitFor, freePort } from './lib.mjs';
+import { BIN, cx, startLocalnet, rpc, rawRpc, signedTransfer, waitFor, freePort, height } from './lib.mjs';
 
 const { IconWallet } = IconService.default || IconService;
 
@@ -155,3 +160,90 @@ test('complexchain status: ok with exit 0 on a live node, unreachable with exit 
   assert.equal(failed.status, 5);
   assert.equal(JSON.parse(failed.stdout).health, 'unreachable');
 });
+
+const pidOf = (i) => Number(fs.readFileSync(path.join(net.dir, `node${i}`, 'node.pid'), 'utf8'));
+
+// `complexchain status --json` as {code, st}: its exit status and the verdict it printed.
+function status(url, ...extra) {
+  const r = spawnSync(BIN, ['status', '--rpc', url, '--json', ...extra], { encoding: 'utf8', timeout: 20000 });
+  return { code: r.status, st: JSON.parse(r.stdout) };
+}
+
+test('complexchain status: stalled with exit 4 once the other validator is stopped, ok again after it restarts',
+  { timeout: 120000 }, async () => {
+    process.kill(pidOf(1), 'SIGTERM');
+    // Two validators need both for a quorum: node 0 makes no block, and the age passes the threshold.
+    const stalled = await waitFor(() => {
+      const r = status(net.rpc, '--stall-seconds', '2');
+      return r.code === 4 ? r : null;
+    }, { timeoutMs: 60000, intervalMs: 500, what: 'node 0 to report stalled' });
+    assert.equal(stalled.st.health, 'stalled', JSON.stringify(stalled.st));
+    assert.match(stalled.st.reason, /^no block for \d+s; no peers connected$/);
+    assert.equal(stalled.st.peers, 0);
+    assert.ok(stalled.st.last_block_age_seconds > 2);
+    // The same node with a longer threshold is still ok: the verdict follows --stall-seconds.
+    const patient = status(net.rpc, '--stall-seconds', '3600');
+    assert.equal(patient.code, 0, JSON.stringify(patient.st));
+
+    cx(['localnet', 'start', '--dir', net.dir]);
+    const h0 = await height(net.rpc);
+    await waitFor(async () => (await height(net.rpc)) > h0 + 1, { timeoutMs: 60000, what: 'blocks again after the restart' });
+    await waitFor(() => status(net.rpc, '--stall-seconds', '2').code === 0, { timeoutMs: 30000, what: 'status ok again' });
+  });
+
+test('complexchain_consensus_total_txs is the chain\'s tx count and survives a restart of every node',
+  { timeout: 180000 }, async () => {
+    const channel = (await rpc(net.rpc, 'icx_getNetworkInfo')).channel;
+    const ch = { channel };
+    const s0 = await scrape();
+    const total = value(s0, 'complexchain_consensus_total_txs', ch);
+    const top = value(s0, 'complexchain_consensus_height', ch);
+    let counted = 0;
+    for (let h = 1; h <= top; ++h) {
+      counted += (await rpc(net.rpc, 'icx_getBlockByHeight', { height: `0x${h.toString(16)}` })).confirmed_transaction_list.length;
+    }
+    assert.ok(total >= 12, `total_txs ${total}: the load test committed 12`);
+    assert.equal(total, counted, `total_txs ${total}, but blocks 1..${top} hold ${counted} txs`);
+
+    const pid0 = pidOf(0);
+    cx(['localnet', 'stop', '--dir', net.dir]);
+    cx(['localnet', 'start', '--dir', net.dir]);
+    const s1 = await waitFor(async () => {
+      try {
+        return await scrape();
+      } catch {
+        return null;
+      }
+    }, { timeoutMs: 60000, what: 'node 0 serving /metrics after the restart' });
+    assert.equal(value(s1, 'complexchain_consensus_total_txs', ch), total, 'total_txs after the restart');
+    assert.notEqual(pidOf(0), pid0, 'node 0 is a new process');
+  });
+
+test('complexchain status: a follower catching up after time down is syncing (exit 3), then ok',
+  { timeout: 240000 }, async () => {
+    const sync = startLocalnet(2, 2, { followers: 1, blockIntervalMs: 20 });
+    try {
+      const dir = (i) => path.join(sync.dir, `node${i}`);
+      const urls = sync.nodes.map((n) => n.rpc);
+      await waitFor(async () => (await height(urls[2])) >= 3, { timeoutMs: 60000, what: 'the follower following' });
+      process.kill(Number(fs.readFileSync(path.join(dir(2), 'node.pid'), 'utf8')), 'SIGTERM');
+      const downAt = await height(urls[0]);
+      const GAP = 1000;  // blocks the follower misses: its catch-up takes seconds, not one status call
+      await waitFor(async () => (await height(urls[0])) >= downAt + GAP, { timeoutMs: 180000, intervalMs: 500,
+        what: `the validators ${GAP} blocks ahead` });
+      cx(['localnet', 'start', '--dir', sync.dir]);
+      const seen = await waitFor(() => {
+        const r = spawnSync(BIN, ['status', '--rpc', urls[2], '--json', '--lag-max', '5', '--timeout-ms', '2000'],
+          { encoding: 'utf8', timeout: 10000 });
+        return r.status === 3 ? JSON.parse(r.stdout) : null;
+      }, { timeoutMs: 60000, intervalMs: 20, what: 'the restarted follower to report syncing' });
+      assert.equal(seen.health, 'syncing');
+      assert.match(seen.reason, /^\d+ blocks behind its best peer$/);
+      assert.ok(seen.sync_lag_blocks > 5, JSON.stringify(seen));
+      await waitFor(() => spawnSync(BIN, ['status', '--rpc', urls[2], '--json', '--lag-max', '5'], { encoding: 'utf8' }).status === 0,
+        { timeoutMs: 120000, intervalMs: 500, what: 'the follower caught up (ok)' });
+      console.log(`syncing seen with lag ${seen.sync_lag_blocks} at height ${seen.height}`);
+    } finally {
+      sync.stop();
+    }
+  });
