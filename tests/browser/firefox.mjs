@@ -1,6 +1,6 @@
 // The Firefox side of the browser seam (lib.mjs): Debian's firefox-esr driven by puppeteer-core over
 // WebDriver BiDi (Playwright drives only its own patched Firefox builds), behind the small part of
-// Playwright's Page/Locator API the explorer tests use, so each test runs unchanged in both browsers.
+// Playwright's Page/Locator API the explorer and GAPP tests use, so each test runs unchanged in both browsers.
 // Playwright's habits kept here: actions and reads wait for their element (30 s), `fill` replaces
 // the value and fires `input`, nested locators are descendant selectors.
 import fs from 'node:fs';
@@ -55,16 +55,26 @@ export async function newFirefoxPage(browser, { width, height }) {
 }
 
 class Locator {
-  constructor(page, selector) {
+  // `last`: reads and actions take the last match (Playwright's .last()); otherwise the first.
+  constructor(page, selector, last = false) {
     this.page = page;
     this.selector = selector;
+    this.last_ = last;
   }
   locator(sub) { return new Locator(this.page, `${this.selector} ${sub}`); }
-  first() { return this; }  // reads take the first match, like querySelector
-  async element() { return this.page.raw.waitForSelector(this.selector, { timeout: TIMEOUT_MS }); }
+  first() { return new Locator(this.page, this.selector, false); }
+  last() { return new Locator(this.page, this.selector, true); }
+  async element() {
+    const one = await this.page.raw.waitForSelector(this.selector, { timeout: TIMEOUT_MS });
+    if (!this.last_) return one;
+    const all = await this.page.raw.$$(this.selector);
+    return all[all.length - 1] || one;
+  }
   async innerText() { return (await this.element()).evaluate((e) => e.innerText); }
+  async getAttribute(name) { return (await this.element()).evaluate((e, n) => e.getAttribute(n), name); }
+  async allInnerTexts() { return this.page.raw.$$eval(this.selector, (els) => els.map((e) => e.innerText)); }
   async count() { return (await this.page.raw.$$(this.selector)).length; }
-  async waitFor() { await this.page.raw.waitForSelector(this.selector, { visible: true, timeout: TIMEOUT_MS }); }
+  async waitFor(opts = {}) { await this.page.raw.waitForSelector(this.selector, { visible: true, timeout: opts.timeout ?? TIMEOUT_MS }); }
   async click() { await (await this.element()).click(); }
   async fill(value) {
     await (await this.element()).evaluate((e, v) => {
@@ -74,6 +84,12 @@ class Locator {
       e.dispatchEvent(new Event('change', { bubbles: true }));
     }, value);
   }
+  // A <select>'s option by value, with the input and change events a person's choice fires.
+  async selectOption(value) {
+    const got = await (await this.element()).select(value);
+    if (!got.includes(value)) throw new Error(`${this.selector} has no option ${value}`);
+  }
+  async setInputFiles(file) { await (await this.element()).uploadFile(file); }
   async evaluateAll(fn) { return this.page.raw.$$eval(this.selector, fn); }
 }
 
@@ -99,15 +115,29 @@ class Page {
   waitForSelector(selector, opts = {}) {
     return this.raw.waitForSelector(selector, { timeout: opts.timeout ?? TIMEOUT_MS, hidden: opts.state === 'detached' });
   }
+  // Requests as Playwright shows them, url() and postData(). Over BiDi the body is not on the event:
+  // it is fetched from the browser's network data collector (network.getData) first, so `fn` hears
+  // each request once its body is known; a body that cannot be read is reported as an error.
+  on(event, fn) {
+    if (event !== 'request') throw new Error(`the Firefox page shim forwards only 'request' events, not '${event}'`);
+    this.raw.on('request', (r) => {
+      const url = r.url();
+      const body = r.hasPostData() ? r.fetchPostData() : Promise.resolve(undefined);
+      body.then((b) => fn({ url: () => url, postData: () => b ?? null }),
+        (e) => this.errors.push(`request body of ${url}: ${e.message}`));
+    });
+  }
   evaluate(fn, arg) { return this.raw.evaluate(fn, arg); }
   waitForFunction(fn, arg) { return this.raw.waitForFunction(fn, { timeout: TIMEOUT_MS }, arg); }
   // Same-document (hash) navigations included: the page's own location is read.
-  waitForURL(re) {
+  waitForURL(re, opts = {}) {
     return this.raw.waitForFunction((src, flags) => new RegExp(src, flags).test(window.location.href),
-      { timeout: TIMEOUT_MS }, re.source, re.flags);
+      { timeout: opts.timeout ?? TIMEOUT_MS }, re.source, re.flags);
   }
   fill(selector, value) { return this.locator(selector).fill(value); }
   click(selector) { return this.locator(selector).click(); }
+  selectOption(selector, value) { return this.locator(selector).selectOption(value); }
+  setInputFiles(selector, file) { return this.locator(selector).setInputFiles(file); }
   async focus(selector) {
     await this.locator(selector).element();
     await this.raw.focus(selector);

@@ -51,7 +51,7 @@ export async function instancePage(root, id) {
     if (seqKey !== lastSeq || lastMe !== wallet.address()) {
       lastSeq = seqKey;
       lastMe = wallet.address();
-      clear(actionsSlot, instanceActions(t, inst, refreshNow, resultBox));
+      clear(actionsSlot, instanceActions(t, inst, now, refreshNow, resultBox));
       if (inst.status === 'proposed' && !signPanel.childElementCount) signPanel.append(await whatYouSign(t, inst, id));
       if (inst.status !== 'proposed') clear(signPanel);
       history(inst, id).then((el) => clear(historySlot, el)).catch((e) => clear(historySlot, errorBox(e)));
@@ -114,7 +114,7 @@ async function whatYouSign(t, inst, id) {
   const idHex = `0x${BigInt(id).toString(16)}`;
   const simBox = h('div', {}, busy('Simulating…'));
   alphaRead('simulate', { id: idHex }).then((r) => clear(simBox, simulationTable(r, t, BigInt(stepPrice)),
-    r.digest?.replace(/^0x/, '') === inst.simulation_digest ? h('p', { class: 'ok small' }, 'This report’s digest is the simulation digest the hash covers.') : h('p', { class: 'warn' }, 'This report’s digest differs from the one the hash covers.')))
+    r.digest?.replace(/^0x/, '') === inst.simulation_digest ? h('p', { class: 'ok small', 'data-digest': 'same' }, 'This report’s digest is the simulation digest the hash covers.') : h('p', { class: 'warn', 'data-digest': 'differs' }, 'This report’s digest differs from the one the hash covers.')))
     .catch((e) => clear(simBox, errorBox(e)));
   const prose = proseToggle(t, (lang) => alphaRead('getProse', { id: idHex, lang }));
   prose.show();

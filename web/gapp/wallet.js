@@ -49,15 +49,16 @@ export function forget() {
   changed();
 }
 
-// Builds and signs one ICON call tx to the Alpha contract: the same method and params as
-// `complexchain alpha <verb>` sends (src/cli/cmd_alpha_call.cpp). `value` in loop.
-export async function signCall(method, params, value = 0n) {
+// Builds and signs one ICON call tx, to the Alpha contract unless `to` names another (an IRC2
+// token's `transfer` that funds an escrow): the same method and params as `complexchain alpha <verb>`
+// sends (src/cli/cmd_alpha_call.cpp). `value` in loop.
+export async function signCall(method, params, value = 0n, to = ALPHA) {
   if (!wallet) throw new Error('unlock your keystore first');
   const { nid } = await networkInfo();
   const big = (v) => IconConverter.toBigNumber(String(v));
   let b = new IconBuilder.CallTransactionBuilder()
     .from(wallet.getAddress())
-    .to(ALPHA)
+    .to(to)
     .stepLimit(big(STEP_LIMIT))
     .nid(big(BigInt(nid)))
     .nonce(big(Date.now()))
