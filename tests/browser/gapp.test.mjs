@@ -233,12 +233,19 @@ test('an auction: the owner delegates the award in the page, the referee decides
   clean(O, R);
 });
 
-// The auction of the test above, proposed, signed and bid on by the test (reserve 10 ICX, so the
-// dispute bond floor(reserve * 500bps) is 0.5 ICX); resolves to its id once the bidding has closed.
+// The auction of the test above with a two-rung ladder — the Virtual Person rules at once for the
+// owner (the bids go back, the bonds to the referee), appealable for a minute to the referee —,
+// proposed, signed and bid on by the test (reserve 10 ICX, so each rung's bond floor(reserve *
+// 500bps) is 0.5 ICX); resolves to its id once the bidding has closed. (No outcome goes back to
+// awarding here: with two rungs that loop would make more paths than a proposal may have.)
 async function auctionInAwarding(bids) {
   const [owner, , , referee] = net.accounts;
   const auction = JSON.parse(fs.readFileSync(path.join(ROOT, 'examples/alpha/auction.json'), 'utf8'));
-  auction.template.id = 'cx.market.owner-auction-disputed';  // a template of its own: the test above registered the example
+  auction.template.id = 'cx.market.owner-auction-appealable';
+  auction.dispute.ladder = [{ by: 'virtual_person', default: 'owner_upheld' }, { by: 'referee', within: 'P3D' }];
+  auction.dispute.outcomes = { return_bids: auction.dispute.outcomes.return_bids,
+    owner_upheld: { favours: 'owner', refund: 'all', goto: 'not_awarded' } };
+  auction.dispute.appeal_window = 'PT1M';
   const reg = await sendCall(net, owner.wallet, 'registerTemplate', { template: JSON.stringify(auction) });
   assert.equal(reg.status, '0x1', JSON.stringify(reg.failure));
   const hash = reg.eventLogs.find((l) => l.indexed[0].startsWith('TemplateRegistered')).indexed[1];
@@ -253,7 +260,7 @@ async function auctionInAwarding(bids) {
   return BigInt(id);
 }
 
-test('a dispute: a bidder opens it with its bond, the referee rules, the bids and the bond follow the ruling', async () => {
+test('a dispute: a bidder opens it, the Virtual Person rules, the bidder appeals, the referee rules; bids and bonds follow', async () => {
   const [, bidder1, bidder2, referee] = net.accounts;
   const id = await auctionInAwarding([[bidder1, 11n * ICX], [bidder2, 12n * ICX]]);
   const D = await partyPage(bidder1);
@@ -270,10 +277,15 @@ test('a dispute: a bidder opens it with its bond, the referee rules, the bids an
   await dp.fill('#dispute-bond', '0.5');
   assert.equal((await act(dp, '[data-action="dispute"]')).status, 'ok');
   await waitStatus(dp, 'disputed');
-  await dp.waitForSelector('[data-dispute="open"]');
+  // Rung 0, the Virtual Person, ruled at once for the owner; the bidder appeals to the referee.
+  assert.match(await dp.locator('.dispute .trail').innerText(), /rung 0 virtual_person: owner_upheld/);
+  await dp.waitForSelector('[data-action="appeal"]');
+  assert.equal(await dp.locator('#appeal-bond').getAttribute('value'), '0.5');
+  assert.equal((await act(dp, '[data-action="appeal"]')).status, 'ok');
+  await dp.waitForSelector('[data-action="appeal"]', { state: 'detached' });
 
-  // The referee, on a phone-sized screen, rules that the bids go back; the ruling is final at once
-  // (one rung), the bond favours the bidder and comes back too.
+  // The referee, on a phone-sized screen, rules that the bids go back; the last rung's ruling is final
+  // at once, and both bonds favour the bidder and come back too.
   const R = await partyPage(referee, { width: 390, height: 844 });
   const rp = R.page;
   await rp.goto(`${net.origin}/gapp/#/instance/${id}`);
@@ -285,11 +297,11 @@ test('a dispute: a bidder opens it with its bond, the referee rules, the bids an
   assert.equal((await act(rp, '[data-action="rule"]')).status, 'ok');
   await waitStatus(dp, 'closed');
   assert.equal(await dp.locator('.inst-head [data-stage]').innerText(), 'not_awarded');
-  assert.equal((await balance(net, bidder1.address)) - before1, 11n * ICX + ICX / 2n);  // its bid and its bond
+  assert.equal((await balance(net, bidder1.address)) - before1, 12n * ICX);  // its bid and its two bonds
   assert.equal((await balance(net, bidder2.address)) - before2, 12n * ICX);
-  // The timeline shows the dispute and its ruling; the escrow is empty.
+  // The timeline shows the dispute and both rulings; the escrow is empty.
   await dp.waitForSelector('[data-dispute="closed"]');
-  assert.match(await dp.locator('.dispute .trail').innerText(), /referee: return_bids/);
+  assert.match(await dp.locator('.dispute .trail').innerText(), /owner_upheld[\s\S]*rung 1 referee: return_bids/);
   await dp.waitForSelector('[data-escrow="empty"]');
   await shot(dp, 'gapp-dispute');
   clean(D, R);

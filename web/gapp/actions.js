@@ -34,7 +34,9 @@ export function actionButton(label, build, box, onDone, attrs = {}) {
       const r = await runTx(call, box);
       if (r.ok) onDone?.(r);
     } catch (e) {
-      clear(box, errorBox(e));
+      const el = errorBox(e);
+      el.dataset.txStatus = 'error';  // nothing was sent, or the node refused it before a block
+      clear(box, el);
     } finally {
       btn.disabled = false;
     }
