@@ -349,6 +349,8 @@ test('an escrow in an IRC2 token: the buyer reserves for one instance and funds 
   assert.equal((await act(bp, '[data-action="fund"]')).status, 'ok');
   await waitStage(bp, 'confirmation');
   assert.equal(await tokens(ALPHA), 300n);
+  // The history lists the token transfer with the transition it caused.
+  await bp.waitForFunction(() => /paid 300 of token/.test(document.querySelector('.history')?.innerText || ''));
   await shot(bp, 'gapp-irc2-funded');
 
   // The second, still proposed: the buyer reserves the price in the token; when the seller signs,

@@ -133,6 +133,16 @@ async function whatYouSign(t, inst, id) {
     h('h3', {}, 'Every way it can end'), simBox, prose.el);
 }
 
+// A coin or token movement in a receipt's logs: ICXTransfer(from, to, value), or an IRC2
+// Transfer(_from, _to, _value, _data) into or out of the Alpha contract (the token's address shown).
+function payOf(l) {
+  const [sig, from, to, value] = l.indexed || [];
+  if (String(sig).startsWith('ICXTransfer')) return { amount: fmtAmount(BigInt(value), { kind: 'native' }), to };
+  if (String(sig).startsWith('Transfer(') && (from === ALPHA || to === ALPHA) && /^0x[0-9a-f]+$/.test(value || ''))
+    return { amount: `${BigInt(value).toLocaleString('en-US')} of token ${short(l.scoreAddress, 6)}`, to };
+  return null;
+}
+
 // This instance's txs in recent blocks (newest first), back to its proposal or HISTORY_BLOCKS_MAX.
 async function history(inst, id) {
   const last = Number(BigInt((await rpc('icx_getLastBlock')).height));
@@ -147,7 +157,8 @@ async function history(inst, id) {
     for (const b of blocks) {
       if (b instanceof Error) continue;
       if (Math.floor(Number(b.time_stamp) / 1e6) < Number(inst.proposed_at)) stop = true;
-      for (const tx of b.confirmed_transaction_list || []) if (tx.to === ALPHA) txs.push({ tx, b });
+      // Calls of the Alpha contract, and token transfers (a payment in an IRC2 token reaches it so).
+      for (const tx of b.confirmed_transaction_list || []) if (tx.to === ALPHA || tx.data?.method === 'transfer') txs.push({ tx, b });
     }
     const receipts = await rpcBatch(txs.map(({ tx }) => ['icx_getTransactionResult', { txHash: tx.txHash }]));
     receipts.forEach((r, i) => {
@@ -156,11 +167,11 @@ async function history(inst, id) {
       const { tx, b } = txs[i];
       const p = tx.data?.params || {};
       if (!moves.length && !(p.id !== undefined && BigInt(p.id) === want)) return;
-      const pays = (r.eventLogs || []).filter((l) => String(l.indexed?.[0]).startsWith('ICXTransfer'));
+      const pays = (r.eventLogs || []).map(payOf).filter(Boolean);
       items.push(h('li', {}, h('span', { class: 'small muted' }, `${fmtTime(Math.floor(Number(b.time_stamp) / 1e6))} · block ${b.height} · `),
         h('strong', {}, tx.data?.method), ` by ${short(tx.from, 8)}`, r.status === '0x1' ? '' : h('span', { class: 'warn' }, ` refused: ${r.failure?.message}`),
         moves.length ? h('div', { class: 'small' }, moves.map((m) => m.what).join('; ')) : null,
-        pays.map((l) => h('div', { class: 'small pay' }, `paid ${fmtAmount(BigInt(l.indexed[3]), { kind: 'native' })} to ${short(l.indexed[2], 8)}`))));
+        pays.map((p) => h('div', { class: 'small pay' }, `paid ${p.amount} to ${short(p.to, 8)}`))));
     });
   }
   return h('section', { class: 'panel' }, h('h2', {}, 'History'),
