@@ -36,7 +36,18 @@ export async function instancePage(root, id) {
   let lastKey = '';
   let lastSeq = null;
   let lastMe;
-  const refreshNow = () => { lastKey = ''; };
+  // One draw at a time (a poll and a refresh must not both add the sign panel); a refresh asked for
+  // while one runs draws again after it. After this page's own tx (or a sign-in) it redraws at once
+  // rather than at the next poll.
+  let running = null;
+  let again = false;
+  const drawOnce = () => {
+    if (running) { again = true; return running; }
+    running = draw().catch((e) => { if (!head.childElementCount) clear(head, errorBox(e)); })
+      .finally(() => { running = null; if (again) { again = false; drawOnce(); } });
+    return running;
+  };
+  const refreshNow = () => { lastKey = ''; drawOnce(); };
   async function draw() {
     const [fresh, last] = await Promise.all([alphaRead('getInstance', { id: `0x${BigInt(id).toString(16)}` }), rpc('icx_getLastBlock')]);
     const now = Math.floor(Number(last.time_stamp) / 1e6);
@@ -57,9 +68,9 @@ export async function instancePage(root, id) {
       history(inst, id).then((el) => clear(historySlot, el)).catch((e) => clear(historySlot, errorBox(e)));
     }
   }
-  await draw().catch((e) => clear(head, errorBox(e)));
+  await drawOnce();
   let alive = true;
-  const timer = setInterval(() => { if (alive) draw().catch(() => {}); }, POLL_MS);
+  const timer = setInterval(() => { if (alive && !running) drawOnce(); }, POLL_MS);
   const off = wallet.onChange(refreshNow);
   stopPolling = () => { alive = false; clearInterval(timer); off(); };
 }

@@ -71,16 +71,20 @@ export async function signCall(method, params, value = 0n, to = ALPHA) {
   return { raw: signed.getProperties() };
 }
 
-// Sends a signed tx; `onHash` hears the tx hash at once; resolves to the receipt when it is in a block.
+// Sends a signed tx; `onHash` hears the tx hash at once; resolves to the receipt when it is in a block:
+// the node's long poll (icx_waitTransactionResult, answered the moment the block is final), asked
+// again after its own timeout, polling icx_getTransactionResult on a node that lacks it.
 export async function send(signed, onHash) {
   const hash = await rpc('icx_sendTransaction', signed.raw);
   onHash?.(hash);
   const end = Date.now() + RESULT_WAIT_MS;
+  let method = 'icx_waitTransactionResult';
   for (;;) {
     try {
-      return { hash, receipt: await rpc('icx_getTransactionResult', { txHash: hash }) };
+      return { hash, receipt: await rpc(method, { txHash: hash }, { timeoutMs: 20_000 }) };
     } catch (e) {
       if (Date.now() > end) throw new Error(`no result for ${hash} after ${RESULT_WAIT_MS / 1000} s: ${e.message}`);
+      if (e.code === -32601) method = 'icx_getTransactionResult';  // no long poll on this node
     }
     await new Promise((r) => setTimeout(r, 400));
   }
