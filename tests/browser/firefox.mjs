@@ -10,6 +10,20 @@ import puppeteer from 'puppeteer-core';
 
 export const FIREFOX = process.env.CX_FIREFOX || '/usr/bin/firefox-esr';
 const TIMEOUT_MS = 30000;
+// Waits poll on a timer, not on animation frames: Firefox runs no frames in a window that is not in
+// front, and a test moves between several parties' pages (each a window of its own context).
+const POLL_MS = 100;
+
+// Resolves when `selector` matches an element in `state` (attached | visible | hidden: absent or not
+// visible), as Playwright's waitForSelector; to the element unless waiting for it to go.
+async function waitSelector(raw, selector, state, timeout) {
+  await raw.waitForFunction((sel, st) => {
+    const el = document.querySelector(sel);
+    const shown = !!el && el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden';
+    return st === 'hidden' ? !shown : st === 'visible' ? shown : !!el;
+  }, { polling: POLL_MS, timeout }, selector, state);
+  return state === 'hidden' ? null : raw.$(selector);
+}
 
 /** Headless firefox-esr with a fresh profile in a temporary directory (removed on close). */
 export async function launchFirefox() {
@@ -65,31 +79,43 @@ class Locator {
   first() { return new Locator(this.page, this.selector, false); }
   last() { return new Locator(this.page, this.selector, true); }
   async element() {
-    const one = await this.page.raw.waitForSelector(this.selector, { timeout: TIMEOUT_MS });
+    const one = await waitSelector(this.page.raw, this.selector, 'attached', TIMEOUT_MS);
     if (!this.last_) return one;
     const all = await this.page.raw.$$(this.selector);
     return all[all.length - 1] || one;
   }
-  async innerText() { return (await this.element()).evaluate((e) => e.innerText); }
-  async getAttribute(name) { return (await this.element()).evaluate((e, n) => e.getAttribute(n), name); }
+  // Runs `fn` on the element; when the page replaced it meanwhile (a redraw), finds it again, as
+  // Playwright's locators do.
+  async withElement(fn) {
+    const end = Date.now() + TIMEOUT_MS;
+    for (;;) {
+      try {
+        return await fn(await this.element());
+      } catch (e) {
+        if (!/detached|stale|no such node/i.test(e.message) || Date.now() > end) throw e;
+      }
+    }
+  }
+  innerText() { return this.withElement((el) => el.evaluate((e) => e.innerText)); }
+  getAttribute(name) { return this.withElement((el) => el.evaluate((e, n) => e.getAttribute(n), name)); }
   async allInnerTexts() { return this.page.raw.$$eval(this.selector, (els) => els.map((e) => e.innerText)); }
   async count() { return (await this.page.raw.$$(this.selector)).length; }
-  async waitFor(opts = {}) { await this.page.raw.waitForSelector(this.selector, { visible: true, timeout: opts.timeout ?? TIMEOUT_MS }); }
-  async click() { await (await this.element()).click(); }
-  async fill(value) {
-    await (await this.element()).evaluate((e, v) => {
+  async waitFor(opts = {}) { await waitSelector(this.page.raw, this.selector, 'visible', opts.timeout ?? TIMEOUT_MS); }
+  click() { return this.withElement((el) => el.click()); }
+  fill(value) {
+    return this.withElement((el) => el.evaluate((e, v) => {
       e.focus();
       e.value = v;
       e.dispatchEvent(new Event('input', { bubbles: true }));
       e.dispatchEvent(new Event('change', { bubbles: true }));
-    }, value);
+    }, value));
   }
   // A <select>'s option by value, with the input and change events a person's choice fires.
   async selectOption(value) {
-    const got = await (await this.element()).select(value);
+    const got = await this.withElement((el) => el.select(value));
     if (!got.includes(value)) throw new Error(`${this.selector} has no option ${value}`);
   }
-  async setInputFiles(file) { await (await this.element()).uploadFile(file); }
+  setInputFiles(file) { return this.withElement((el) => el.uploadFile(file)); }
   async evaluateAll(fn) { return this.page.raw.$$eval(this.selector, fn); }
 }
 
@@ -113,7 +139,7 @@ class Page {
   url() { return this.raw.url(); }
   locator(selector) { return new Locator(this, selector); }
   waitForSelector(selector, opts = {}) {
-    return this.raw.waitForSelector(selector, { timeout: opts.timeout ?? TIMEOUT_MS, hidden: opts.state === 'detached' });
+    return waitSelector(this.raw, selector, opts.state === 'detached' ? 'hidden' : 'attached', opts.timeout ?? TIMEOUT_MS);
   }
   // Requests as Playwright shows them, url() and postData(). Over BiDi the body is not on the event:
   // it is fetched from the browser's network data collector (network.getData) first, so `fn` hears
@@ -128,11 +154,11 @@ class Page {
     });
   }
   evaluate(fn, arg) { return this.raw.evaluate(fn, arg); }
-  waitForFunction(fn, arg) { return this.raw.waitForFunction(fn, { timeout: TIMEOUT_MS }, arg); }
+  waitForFunction(fn, arg) { return this.raw.waitForFunction(fn, { polling: POLL_MS, timeout: TIMEOUT_MS }, arg); }
   // Same-document (hash) navigations included: the page's own location is read.
   waitForURL(re, opts = {}) {
     return this.raw.waitForFunction((src, flags) => new RegExp(src, flags).test(window.location.href),
-      { timeout: opts.timeout ?? TIMEOUT_MS }, re.source, re.flags);
+      { polling: POLL_MS, timeout: opts.timeout ?? TIMEOUT_MS }, re.source, re.flags);
   }
   fill(selector, value) { return this.locator(selector).fill(value); }
   click(selector) { return this.locator(selector).click(); }
@@ -147,5 +173,6 @@ class Page {
     await this.raw.keyboard.press(key);
   }
   screenshot(opts) { return this.raw.screenshot(opts); }
+  setViewportSize(size) { return this.raw.setViewport(size); }
   context() { return { close: () => this.ctx.close() }; }
 }
