@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Browser tests against a localnet of real nodes that serve web/: everything in Debian's headless
-# Chromium (playwright-core), then the explorer again in Debian's firefox-esr (puppeteer-core over
-# WebDriver BiDi). CX_BROWSERS picks the browsers ("chromium firefox" by default; "firefox" alone runs
-# the explorer in Firefox only). Screenshots go to tests/browser/screenshots/ (Firefox's end in -firefox).
+# Browser tests against a localnet of real nodes that serve web/: the explorer and the GAPP in Debian's
+# headless Chromium (playwright-core), then again in Debian's firefox-esr (puppeteer-core over WebDriver
+# BiDi, behind the Playwright-like shim of firefox.mjs). CX_BROWSERS picks the browsers ("chromium
+# firefox" by default, or one of them). Screenshots go to tests/browser/screenshots/ (Firefox's end in
+# -firefox).
 set -euo pipefail
 build=$(cd "${1:-build}" && pwd)
 here=$(cd "$(dirname "$0")" && pwd)
@@ -33,8 +34,8 @@ for b in $browsers; do
   if [ "$b" = chromium ]; then
     CX_BROWSER=chromium node --test --test-concurrency=1 --test-reporter=spec *.test.mjs
   else
-    # The GAPP tests use Playwright's routing and file inputs: Chromium only.
-    CX_BROWSER=firefox node --test --test-concurrency=1 --test-reporter=spec explorer.test.mjs
+    # web_lib.test.mjs runs in Node, not in a browser: once is enough.
+    CX_BROWSER=firefox node --test --test-concurrency=1 --test-reporter=spec explorer.test.mjs gapp.test.mjs
   fi
   echo "browser tests: $b took $((SECONDS - start)) s"
 done

@@ -1,5 +1,6 @@
 // Small DOM and formatting helpers. Everything from the chain goes in as text (textContent), never as
 // HTML, so a template's prose or a party's name cannot inject markup into the page.
+import { formatUnits } from '/lib/format.js';
 export function h(tag, attrs = {}, ...children) {
   const el = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs || {})) {
@@ -48,7 +49,8 @@ export function fmtIcx(loop) {
 // decimals when declared, else the minor units as given.
 export function fmtAmount(value, asset) {
   if (asset?.kind === 'native') return `${fmtIcx(value)} ICX`;
-  return `${BigInt(value).toLocaleString('en-US')}${asset?.id ? ` ${asset.id}` : ''}`;
+  const d = Number.isInteger(asset?.decimals) ? asset.decimals : 0;  // a token's declared decimals
+  return `${d > 0 ? formatUnits(BigInt(value), d) : BigInt(value).toLocaleString('en-US')}${asset?.id ? ` ${asset.id}` : ''}`;
 }
 
 export const short = (s, n = 10) => (typeof s === 'string' && s.length > 2 * n + 1 ? `${s.slice(0, n)}…${s.slice(-6)}` : s);

@@ -36,7 +36,18 @@ export async function instancePage(root, id) {
   let lastKey = '';
   let lastSeq = null;
   let lastMe;
-  const refreshNow = () => { lastKey = ''; };
+  // One draw at a time (a poll and a refresh must not both add the sign panel); a refresh asked for
+  // while one runs draws again after it. After this page's own tx (or a sign-in) it redraws at once
+  // rather than at the next poll.
+  let running = null;
+  let again = false;
+  const drawOnce = () => {
+    if (running) { again = true; return running; }
+    running = draw().catch((e) => { if (!head.childElementCount) clear(head, errorBox(e)); })
+      .finally(() => { running = null; if (again) { again = false; drawOnce(); } });
+    return running;
+  };
+  const refreshNow = () => { lastKey = ''; drawOnce(); };
   async function draw() {
     const [fresh, last] = await Promise.all([alphaRead('getInstance', { id: `0x${BigInt(id).toString(16)}` }), rpc('icx_getLastBlock')]);
     const now = Math.floor(Number(last.time_stamp) / 1e6);
@@ -51,15 +62,15 @@ export async function instancePage(root, id) {
     if (seqKey !== lastSeq || lastMe !== wallet.address()) {
       lastSeq = seqKey;
       lastMe = wallet.address();
-      clear(actionsSlot, instanceActions(t, inst, refreshNow, resultBox));
+      clear(actionsSlot, instanceActions(t, inst, now, refreshNow, resultBox));
       if (inst.status === 'proposed' && !signPanel.childElementCount) signPanel.append(await whatYouSign(t, inst, id));
       if (inst.status !== 'proposed') clear(signPanel);
       history(inst, id).then((el) => clear(historySlot, el)).catch((e) => clear(historySlot, errorBox(e)));
     }
   }
-  await draw().catch((e) => clear(head, errorBox(e)));
+  await drawOnce();
   let alive = true;
-  const timer = setInterval(() => { if (alive) draw().catch(() => {}); }, POLL_MS);
+  const timer = setInterval(() => { if (alive && !running) drawOnce(); }, POLL_MS);
   const off = wallet.onChange(refreshNow);
   stopPolling = () => { alive = false; clearInterval(timer); off(); };
 }
@@ -114,7 +125,7 @@ async function whatYouSign(t, inst, id) {
   const idHex = `0x${BigInt(id).toString(16)}`;
   const simBox = h('div', {}, busy('Simulating…'));
   alphaRead('simulate', { id: idHex }).then((r) => clear(simBox, simulationTable(r, t, BigInt(stepPrice)),
-    r.digest?.replace(/^0x/, '') === inst.simulation_digest ? h('p', { class: 'ok small' }, 'This report’s digest is the simulation digest the hash covers.') : h('p', { class: 'warn' }, 'This report’s digest differs from the one the hash covers.')))
+    r.digest?.replace(/^0x/, '') === inst.simulation_digest ? h('p', { class: 'ok small', 'data-digest': 'same' }, 'This report’s digest is the simulation digest the hash covers.') : h('p', { class: 'warn', 'data-digest': 'differs' }, 'This report’s digest differs from the one the hash covers.')))
     .catch((e) => clear(simBox, errorBox(e)));
   const prose = proseToggle(t, (lang) => alphaRead('getProse', { id: idHex, lang }));
   prose.show();
@@ -133,6 +144,16 @@ async function whatYouSign(t, inst, id) {
     h('h3', {}, 'Every way it can end'), simBox, prose.el);
 }
 
+// A coin or token movement in a receipt's logs: ICXTransfer(from, to, value), or an IRC2
+// Transfer(_from, _to, _value, _data) into or out of the Alpha contract (the token's address shown).
+function payOf(l) {
+  const [sig, from, to, value] = l.indexed || [];
+  if (String(sig).startsWith('ICXTransfer')) return { amount: fmtAmount(BigInt(value), { kind: 'native' }), to };
+  if (String(sig).startsWith('Transfer(') && (from === ALPHA || to === ALPHA) && /^0x[0-9a-f]+$/.test(value || ''))
+    return { amount: `${BigInt(value).toLocaleString('en-US')} of token ${short(l.scoreAddress, 6)}`, to };
+  return null;
+}
+
 // This instance's txs in recent blocks (newest first), back to its proposal or HISTORY_BLOCKS_MAX.
 async function history(inst, id) {
   const last = Number(BigInt((await rpc('icx_getLastBlock')).height));
@@ -147,7 +168,8 @@ async function history(inst, id) {
     for (const b of blocks) {
       if (b instanceof Error) continue;
       if (Math.floor(Number(b.time_stamp) / 1e6) < Number(inst.proposed_at)) stop = true;
-      for (const tx of b.confirmed_transaction_list || []) if (tx.to === ALPHA) txs.push({ tx, b });
+      // Calls of the Alpha contract, and token transfers (a payment in an IRC2 token reaches it so).
+      for (const tx of b.confirmed_transaction_list || []) if (tx.to === ALPHA || tx.data?.method === 'transfer') txs.push({ tx, b });
     }
     const receipts = await rpcBatch(txs.map(({ tx }) => ['icx_getTransactionResult', { txHash: tx.txHash }]));
     receipts.forEach((r, i) => {
@@ -156,11 +178,11 @@ async function history(inst, id) {
       const { tx, b } = txs[i];
       const p = tx.data?.params || {};
       if (!moves.length && !(p.id !== undefined && BigInt(p.id) === want)) return;
-      const pays = (r.eventLogs || []).filter((l) => String(l.indexed?.[0]).startsWith('ICXTransfer'));
+      const pays = (r.eventLogs || []).map(payOf).filter(Boolean);
       items.push(h('li', {}, h('span', { class: 'small muted' }, `${fmtTime(Math.floor(Number(b.time_stamp) / 1e6))} · block ${b.height} · `),
         h('strong', {}, tx.data?.method), ` by ${short(tx.from, 8)}`, r.status === '0x1' ? '' : h('span', { class: 'warn' }, ` refused: ${r.failure?.message}`),
         moves.length ? h('div', { class: 'small' }, moves.map((m) => m.what).join('; ')) : null,
-        pays.map((l) => h('div', { class: 'small pay' }, `paid ${fmtAmount(BigInt(l.indexed[3]), { kind: 'native' })} to ${short(l.indexed[2], 8)}`))));
+        pays.map((p) => h('div', { class: 'small pay' }, `paid ${p.amount} to ${short(p.to, 8)}`))));
     });
   }
   return h('section', { class: 'panel' }, h('h2', {}, 'History'),

@@ -171,14 +171,14 @@ export async function templatePage(root, hash, go) {
   }, proposeBox, (tx) => {
     const id = tx.transitions[0]?.id;
     if (id !== undefined) go(`#/instance/${id}`);
-  });
+  }, { 'data-action': 'propose' });
   clear(root,
     h('p', {}, h('a', { href: '#/' }, '← All templates')),
     h('h1', {}, `${t.template?.id} `, h('small', { class: 'muted' }, `v${t.template?.version}`)),
     h('p', { class: 'mono muted break' }, hash),
     templateSummary(t),
     h('section', { class: 'panel' }, h('h2', {}, 'Your terms'), form.el,
-      h('div', { class: 'actions' }, h('button', { type: 'button', onclick: simulate }, 'Simulate'), propose)),
+      h('div', { class: 'actions' }, h('button', { type: 'button', 'data-action': 'simulate', onclick: simulate }, 'Simulate'), propose)),
     h('section', {}, simBox), proseSlot, proposeBox);
 }
 

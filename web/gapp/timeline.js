@@ -11,13 +11,33 @@ function stageState(inst, id) {
   return 'pending';
 }
 
+// A timer's deadline as the axis names it (TimerKind in src/alpha/instance.hpp).
+const TIMER_KINDS = ['due', 'wait', 'signing', 'ruling due', 'appeal until', 'challenge'];
+const timerLabel = (tm) => `${TIMER_KINDS[tm.kind] || 'due'}${tm.stage ? `: ${tm.stage}` : ''}`;
+
+// The dispute, when there is or was one: where it stands on the ladder and one line per ruling.
+function disputeView(t, inst) {
+  const ds = inst.dispute || {};
+  if (!ds.open && !(ds.trail || []).length) return null;
+  const rung = t.dispute?.ladder?.[ds.rung];
+  let state = 'closed: the ruling is final';
+  if (ds.open && !ds.ruling) state = `open at rung ${ds.rung} (${rung?.by || '?'}): waiting for its ruling`;
+  else if (ds.open) state = `rung ${ds.rung} ruled ${ds.ruling}; appealable until ${fmtTime(ds.appeal_by)}`;
+  const bonds = Object.entries(inst.bonds || {}).flatMap(([asset, per]) => Object.entries(per || {}).map(([who, v]) => `${who} ${v} ${asset}`));
+  return h('div', { class: 'dispute', 'data-dispute': ds.open ? 'open' : 'closed' },
+    h('h3', {}, 'Dispute'),
+    h('p', {}, `Opened by ${inst.dispute_opened_by || '—'}${ds.challenged ? `, challenging ${ds.challenged}` : ''}; ${state}.`),
+    bonds.length ? h('p', { class: 'small muted' }, `Bonds held: ${bonds.join(', ')}`) : null,
+    (ds.trail || []).length ? h('ol', { class: 'trail' }, ds.trail.map((line) => h('li', {}, line))) : null);
+}
+
 function axis(inst, now) {
   const marks = [];
   const add = (t, label, kind) => { if (Number(t) > 0) marks.push({ t: Number(t), label, kind }); };
   add(inst.proposed_at, 'proposed', 'past');
   add(inst.signed_at, 'signed', 'past');
   for (const [stage, t] of Object.entries(inst.entered || {})) add(t, stage, 'past');
-  for (const tm of inst.timers || []) add(tm.deadline, `due: ${tm.stage || "signing"}`, "due");
+  for (const tm of inst.timers || []) add(tm.deadline, timerLabel(tm), 'due');
   if (!marks.length) return null;
   const lo = Math.min(...marks.map((m) => m.t), now);
   const hi = Math.max(...marks.map((m) => m.t), now);
@@ -62,5 +82,5 @@ export function timeline(t, inst, now) {
     h('span', { class: 'dot', 'aria-hidden': 'true' }),
     h('div', {}, h('strong', {}, closed ? `closed at ${inst.stage}` : 'end'),
       h('div', { class: 'small muted' }, closed ? '' : `one of: ${(t.terminals || []).join(', ')}`))));
-  return h('section', { class: 'panel' }, h('h2', {}, 'Timeline'), axis(inst, now), h('ol', { class: 'timeline' }, rows));
+  return h('section', { class: 'panel' }, h('h2', {}, 'Timeline'), axis(inst, now), h('ol', { class: 'timeline' }, rows), disputeView(t, inst));
 }

@@ -49,15 +49,16 @@ export function forget() {
   changed();
 }
 
-// Builds and signs one ICON call tx to the Alpha contract: the same method and params as
-// `complexchain alpha <verb>` sends (src/cli/cmd_alpha_call.cpp). `value` in loop.
-export async function signCall(method, params, value = 0n) {
+// Builds and signs one ICON call tx, to the Alpha contract unless `to` names another (an IRC2
+// token's `transfer` that funds an escrow): the same method and params as `complexchain alpha <verb>`
+// sends (src/cli/cmd_alpha_call.cpp). `value` in loop.
+export async function signCall(method, params, value = 0n, to = ALPHA) {
   if (!wallet) throw new Error('unlock your keystore first');
   const { nid } = await networkInfo();
   const big = (v) => IconConverter.toBigNumber(String(v));
   let b = new IconBuilder.CallTransactionBuilder()
     .from(wallet.getAddress())
-    .to(ALPHA)
+    .to(to)
     .stepLimit(big(STEP_LIMIT))
     .nid(big(BigInt(nid)))
     .nonce(big(Date.now()))
@@ -70,16 +71,20 @@ export async function signCall(method, params, value = 0n) {
   return { raw: signed.getProperties() };
 }
 
-// Sends a signed tx; `onHash` hears the tx hash at once; resolves to the receipt when it is in a block.
+// Sends a signed tx; `onHash` hears the tx hash at once; resolves to the receipt when it is in a block:
+// the node's long poll (icx_waitTransactionResult, answered the moment the block is final), asked
+// again after its own timeout, polling icx_getTransactionResult on a node that lacks it.
 export async function send(signed, onHash) {
   const hash = await rpc('icx_sendTransaction', signed.raw);
   onHash?.(hash);
   const end = Date.now() + RESULT_WAIT_MS;
+  let method = 'icx_waitTransactionResult';
   for (;;) {
     try {
-      return { hash, receipt: await rpc('icx_getTransactionResult', { txHash: hash }) };
+      return { hash, receipt: await rpc(method, { txHash: hash }, { timeoutMs: 20_000 }) };
     } catch (e) {
       if (Date.now() > end) throw new Error(`no result for ${hash} after ${RESULT_WAIT_MS / 1000} s: ${e.message}`);
+      if (e.code === -32601) method = 'icx_getTransactionResult';  // no long poll on this node
     }
     await new Promise((r) => setTimeout(r, 400));
   }
