@@ -77,7 +77,7 @@ int ca_bench(const Argv& argv) {
       {"batch", "B", "getStatus calls per JSON-RPC batch (1 = one per HTTP exchange; at most 1000)", "1"},
       {"seconds", "T", "how long to run (1..600)", "5"},
       {"reconnect", "", "a new connection for every exchange (measures TCP/TLS handshakes)", ""}};
-  for (auto& t : tls_options()) options.push_back(std::move(t));
+  for (auto& a : client_auth_options()) options.push_back(std::move(a));
   Args args("complexchain ca bench --serials S[,S...] [options]",
             "Certificate-status queries per second from one node: C keep-alive clients send icx_call getStatus for "
             "the serials round-robin (B per JSON-RPC batch) for T seconds. Prints one JSON line.",
@@ -101,7 +101,8 @@ int ca_bench(const Argv& argv) {
   auto url = Url::parse(args.get_or("rpc", kDefaultRpcUrl));
   if (!url) return std::fprintf(stderr, "error: --rpc: %s\n", url.message().c_str()), 1;
   ClientSetup setup{*url, {}, args.flag("reconnect")};
-  apply_tls_options(args, setup.options);
+  if (Status st = apply_client_auth_options(args, setup.options); !st)
+    return std::fprintf(stderr, "error: %s\n", st.message().c_str()), 1;
   std::vector<std::string> bodies;  // prepared once: the loop measures the node, not JSON building
   for (size_t first = 0; first < serials.size(); first += *batch) bodies.push_back(status_body(serials, first, *batch));
   Totals totals;

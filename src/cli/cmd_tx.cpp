@@ -39,7 +39,7 @@ std::vector<OptionSpec> send_options() {
                             {"wait", "", "wait until the tx is committed and print its result", ""},
                             {"wait-timeout", "SECONDS", "how long --wait waits", "60"},
                             {"json", "", "print JSON (the tx hash, and the result with --wait)", ""}};
-  for (auto& t : tls_options()) o.push_back(std::move(t));
+  for (auto& a : client_auth_options()) o.push_back(std::move(a));
   return o;
 }
 
@@ -70,7 +70,7 @@ Result<RpcClient*> open_client(const Args& args, std::unique_ptr<RpcClient>& hol
   auto url = Url::parse(args.get_or("rpc", kDefaultRpcUrl));
   if (!url) return url.status();
   RpcClientOptions options;
-  apply_tls_options(args, options);
+  if (Status st = apply_client_auth_options(args, options); !st) return st;
   holder = std::make_unique<RpcClient>(*url, options);
   return holder.get();
 }

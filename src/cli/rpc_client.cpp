@@ -1,6 +1,7 @@
 #include "cli/rpc_client.hpp"
 
 #include "base/clock.hpp"
+#include "node/config.hpp"
 #include "rpc/client_auth.hpp"
 #include "rpc/tls_context.hpp"
 
@@ -137,7 +138,6 @@ void run_io(asio::io_context& io) {
 
 struct RpcClient::Connection {
   asio::io_context io;
-  std::unique_ptr<asio::ssl::context> tls_context;          // https only
   std::optional<beast::tcp_stream> plain;                   // http
   std::optional<beast::ssl_stream<beast::tcp_stream>> tls;  // https
   beast::flat_buffer buffer;
@@ -185,16 +185,23 @@ Result<std::unique_ptr<asio::ssl::context>> client_tls(const RpcClientOptions& o
 
 }  // namespace
 
-std::vector<OptionSpec> tls_options() {
-  return {{"client-cert", "FILE", "https: TLS client certificate from the chain CA (PEM; env CX_RPC_CLIENT_CERT)", ""},
+std::vector<OptionSpec> client_auth_options() {
+  return {{"auth-key", "FILE", "sign requests with the member key in FILE (64 hex digits), for a channel with rpcAuth signed", ""},
+          {"client-cert", "FILE", "https: TLS client certificate from the chain CA (PEM; env CX_RPC_CLIENT_CERT)", ""},
           {"client-key", "FILE", "https: its secp256k1 key (PEM; env CX_RPC_CLIENT_KEY)", ""},
           {"rpc-ca", "FILE", "https: the PEM that signs the node's certificate (env CX_RPC_CA; default: system store)", ""}};
 }
 
-void apply_tls_options(const Args& args, RpcClientOptions& options) {
+Status apply_client_auth_options(const Args& args, RpcClientOptions& options) {
   options.client_cert_file = args.get_or("client-cert", "");
   options.client_key_file = args.get_or("client-key", "");
   options.ca_file = args.get_or("rpc-ca", "");
+  const std::string key_file = args.get_or("auth-key", "");
+  if (key_file.empty()) return Status::ok();
+  auto key = node::load_node_key(key_file);
+  if (!key) return Status::error("--auth-key: " + key.message());
+  options.auth_key = *key;
+  return Status::ok();
 }
 
 RpcClient::RpcClient(Url url, RpcClientOptions options) : m_url(std::move(url)), m_options(options) {}
@@ -212,10 +219,12 @@ Status RpcClient::connect() {
   close();
   auto conn = std::make_unique<Connection>();
   if (m_url.tls) {
-    auto ctx = client_tls(m_options, m_url);
-    if (!ctx) return ctx.status();
-    conn->tls_context = std::move(*ctx);
-    conn->tls.emplace(conn->io, *conn->tls_context);
+    if (!m_tls_context) {
+      auto ctx = client_tls(m_options, m_url);
+      if (!ctx) return ctx.status();
+      m_tls_context = std::shared_ptr<asio::ssl::context>(std::move(*ctx));
+    }
+    conn->tls.emplace(conn->io, *static_cast<asio::ssl::context*>(m_tls_context.get()));
     SSL_set_tlsext_host_name(conn->tls->native_handle(), m_url.host.c_str());
   } else {
     conn->plain.emplace(conn->io);

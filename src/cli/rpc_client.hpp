@@ -85,9 +85,10 @@ struct RpcClientOptions {
   std::string ca_file;
 };
 
-// --client-cert, --client-key and --rpc-ca for https:// endpoints (otherwise from the environment, above).
-std::vector<OptionSpec> tls_options();
-void apply_tls_options(const Args& args, RpcClientOptions& options);
+// How a command reaches a channel that authenticates its clients (docs/membership.md): --auth-key (signed
+// requests) and, for https:// endpoints, --client-cert, --client-key and --rpc-ca (else the environment, above).
+std::vector<OptionSpec> client_auth_options();
+Status apply_client_auth_options(const Args& args, RpcClientOptions& options);
 
 class RpcClient {
  public:
@@ -121,6 +122,7 @@ class RpcClient {
 
   Url m_url;
   RpcClientOptions m_options;
+  std::shared_ptr<void> m_tls_context;  // https: the asio::ssl::context, made at the first connect
   std::unique_ptr<Connection> m_conn;
   uint64_t m_next_id = 1;
 };

@@ -190,7 +190,12 @@ test('https with chain-CA client certificates: issued reads, the rest refused wi
     assert.match(signed.body.error.message, /may not sign requests/);
 
     // Revoked: refused from the next request on.
-    await raCall(dir, ra, 'revoke', { serial: cert.serial, reason: 'keyCompromise' });
+    // The RA revokes with the CLI, its requests signed with its member key (--auth-key).
+    const raKeyFile = path.join(dir, 'ra.hex');
+    fs.writeFileSync(raKeyFile, ra.getPrivateKey());
+    const rv = run(path.resolve(BIN), ['ca', 'revoke', '--serial', cert.serial, '--reason', 'keyCompromise', '--key-file', raKeyFile,
+      '--auth-key', raKeyFile, '--rpc', url, '--rpc-ca', tlsCa, '--wait', '--json']);
+    assert.equal(rv.code, 0, rv.out + rv.err);
     const revoked = await httpsRpc(dir, 'icx_getLastBlock', null, { cert: cert.pem, key: holder.pem });
     assert.equal(revoked.status, 401);
     assert.match(revoked.body.error.message, new RegExp(`certificate ${cert.serial} is revoked at height`));
