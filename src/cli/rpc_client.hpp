@@ -80,9 +80,9 @@ struct RpcClientOptions {
   // https:// only. Empty fields are taken from the environment: CX_RPC_CLIENT_CERT, CX_RPC_CLIENT_KEY
   // (a TLS client certificate from the chain CA and its key, PEM) and CX_RPC_CA (the PEM that signs the
   // node's certificate; empty: the system's trust store). The node's name is checked against the URL's host.
-  std::string client_cert_file;
-  std::string client_key_file;
-  std::string ca_file;
+  std::string client_cert_file{};
+  std::string client_key_file{};
+  std::string ca_file{};
 };
 
 // How a command reaches a channel that authenticates its clients (docs/membership.md): --auth-key (signed

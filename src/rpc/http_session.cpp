@@ -172,7 +172,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
   // Why the channel refuses this request (signed requests, TLS client certificates), or nullopt.
   std::optional<std::string> auth_refusal(channel::ChannelApi& ch, const http::request<http::string_body>& req);
   std::optional<std::string> tls_refusal(channel::ChannelApi& ch);
-  void start_monitor(RouteKind kind, channel::ChannelApi* ch, bool keep_alive);
+  void start_monitor(RouteKind kind, channel::ChannelApi* ch);
   void reply(unsigned status, std::string body, bool close, const char* content_type = "application/json");
   void reply_error(unsigned status, const RpcError& e, bool close) { reply(status, Dispatcher::error_body(e), close); }
   // GET/HEAD of a page under the web root; false when the target is not one.
@@ -311,7 +311,7 @@ void HttpSession<Stream>::handle() {
                   !keep_alive);
       return;
     }
-    start_monitor(route.kind, ch, keep_alive);
+    start_monitor(route.kind, ch);
     return;
   }
   if (req.method() != http::verb::post) {
@@ -372,15 +372,14 @@ std::optional<std::string> HttpSession<Stream>::tls_refusal(channel::ChannelApi&
 }
 
 template <typename Stream>
-void HttpSession<Stream>::start_monitor(RouteKind kind, channel::ChannelApi* ch, bool keep_alive) {
+void HttpSession<Stream>::start_monitor(RouteKind kind, channel::ChannelApi* ch) {
+  MonitorLimits limits{m_server.options.idle_timeout_ms, m_server.options.ws_queue_bytes_max};
+  MonitorKind mk = kind == RouteKind::kMonitorBlock ? MonitorKind::kBlock : MonitorKind::kEvent;
+  lowest().expires_never();
   if constexpr (kTls) {
-    reply_error(501, {error_code::kInvalidRequest,
-                      "invalid request: WebSocket monitors are not served over TLS yet (docs/membership.md \"TLS\")"},
-                !keep_alive);
+    // The TLS session moves on with the stream: wss:// with the same handshake (and client certificate).
+    start_monitor_session(std::move(m_stream), m_parser->release(), mk, ch, m_server.guard, limits, m_slot);
   } else {
-    MonitorLimits limits{m_server.options.idle_timeout_ms, m_server.options.ws_queue_bytes_max};
-    MonitorKind mk = kind == RouteKind::kMonitorBlock ? MonitorKind::kBlock : MonitorKind::kEvent;
-    lowest().expires_never();
     start_monitor_session(m_stream.release_socket(), m_parser->release(), mk, ch, m_server.guard, limits, m_slot);
   }
 }

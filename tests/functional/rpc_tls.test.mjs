@@ -12,6 +12,7 @@ import fs from 'node:fs';
 import https from 'node:https';
 import path from 'node:path';
 import IconService from 'icon-sdk-js';
+import WebSocket from 'ws';
 import { BIN, cx, tmpdir, waitFor } from './lib.mjs';
 
 const { IconBuilder, IconConverter, IconWallet, SignedTransaction } = IconService.default || IconService;
@@ -109,6 +110,25 @@ async function startTlsNode() {
   };
 }
 
+// A wss:// block monitor from height 1: resolves with the first notification, or {status} when the
+// upgrade is refused, or {error} when the connection fails.
+function wssFirstBlock(dir, tls) {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(`wss://127.0.0.1:${PORT}/api/v3/block`, { ca: fs.readFileSync(path.join(dir, 'tls.crt')),
+      ecdhCurve: GROUPS, ...tls });
+    const messages = [];
+    const timer = setTimeout(() => { ws.terminate(); resolve({ error: new Error('timeout'), messages }); }, 20000);
+    const done = (r) => { clearTimeout(timer); ws.terminate(); resolve(r); };
+    ws.on('open', () => ws.send(JSON.stringify({ height: '0x1' })));
+    ws.on('message', (m) => {
+      messages.push(JSON.parse(String(m)));
+      if (messages.length === 2) done({ messages });
+    });
+    ws.on('unexpected-response', (_req, res) => done({ status: res.statusCode }));
+    ws.on('error', (error) => done({ error, messages }));
+  });
+}
+
 // `complexchain ca request` offline: the self-signed certificate over an ICON key, as the chain CA's profile wants.
 function requestCert(dir, name, keyFile, subject) {
   const certFile = path.join(dir, `${name}.pem`);
@@ -166,6 +186,12 @@ test('https with chain-CA client certificates: issued reads, the rest refused wi
       '--rpc', url, '--wait', '--json'], { env });
     assert.equal(sent.code, 0, sent.out + sent.err);
     assert.equal(JSON.parse(sent.out).result.status, '0x1');
+
+    // The block monitor over wss://, on the same TLS session and client certificate.
+    const monitor = await wssFirstBlock(dir, { cert: cert.pem, key: holder.pem });
+    assert.deepEqual(monitor.messages?.[0], { code: 0 }, String(monitor.error ?? monitor.status));
+    assert.equal(monitor.messages[1].height, '0x1');
+    assert.equal((await wssFirstBlock(dir, {})).status, 401, 'no certificate, no monitor');
 
     // A stranger's self-made certificate with the same issuer name passes the profile, not the chain.
     const strangerKeyFile = path.join(dir, 'stranger.hex');
