@@ -159,12 +159,11 @@ std::string env_or(const std::string& value, const char* name) {
 }
 
 // The client's side of docs/membership.md "TLS": the node's certificate checked (trust store or
-// CX_RPC_CA, host name), secp256k1 offered so that a chain-CA client key can sign (TLS 1.2).
+// CX_RPC_CA, host name); with a client certificate, secp256k1 offered so that a chain-CA key can sign (TLS 1.2).
 Result<std::unique_ptr<asio::ssl::context>> client_tls(const RpcClientOptions& o, const Url& url) {
   using R = Result<std::unique_ptr<asio::ssl::context>>;
   auto ctx = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_client);
   SSL_CTX_set_min_proto_version(ctx->native_handle(), TLS1_2_VERSION);
-  SSL_CTX_set1_groups_list(ctx->native_handle(), rpc::kTlsGroups);
   beast::error_code ec;
   const std::string ca = env_or(o.ca_file, "CX_RPC_CA");
   if (ca.empty() ? ctx->set_default_verify_paths(ec) : ctx->load_verify_file(ca, ec))
@@ -175,6 +174,9 @@ Result<std::unique_ptr<asio::ssl::context>> client_tls(const RpcClientOptions& o
   const std::string key = env_or(o.client_key_file, "CX_RPC_CLIENT_KEY");
   if (cert.empty() != key.empty()) return R::error("a TLS client certificate needs both --client-cert and --client-key");
   if (!cert.empty()) {
+    // Listing secp256k1 lets a chain-CA key sign (and makes the node hold this connection to TLS 1.2);
+    // without a client certificate the defaults (and TLS 1.3) stay.
+    SSL_CTX_set1_groups_list(ctx->native_handle(), rpc::kTlsGroups);
     if (ctx->use_certificate_file(cert, asio::ssl::context::pem, ec))
       return R::error("cannot load the client certificate '" + cert + "': " + ec.message());
     if (ctx->use_private_key_file(key, asio::ssl::context::pem, ec))
