@@ -46,11 +46,18 @@ struct Totals {
   std::atomic<uint64_t> failed{0};
 };
 
-void client_loop(const Url& url, const std::vector<std::string>& bodies, size_t batch,
+struct ClientSetup {
+  Url url;
+  RpcClientOptions options;
+  bool reconnect = false;  // a new connection (with https, a full TLS handshake) for every exchange
+};
+
+void client_loop(const ClientSetup& setup, const std::vector<std::string>& bodies, size_t batch,
                  std::chrono::steady_clock::time_point until, Totals* totals) {
-  RpcClient client(url);
+  RpcClient client(setup.url, setup.options);
   uint64_t answered = 0, failed = 0;
   for (size_t i = 0; std::chrono::steady_clock::now() < until; ++i) {
+    if (setup.reconnect) client.close();
     auto r = client.post(bodies[i % bodies.size()]);
     const size_t got = r && r->status == 200 ? std::min(answers_in(r->body), batch) : 0;
     answered += got;
@@ -63,14 +70,18 @@ void client_loop(const Url& url, const std::vector<std::string>& bodies, size_t 
 }  // namespace
 
 int ca_bench(const Argv& argv) {
+  std::vector<OptionSpec> options{
+      {"rpc", "URL", "node JSON-RPC endpoint", kDefaultRpcUrl},
+      {"serials", "S,S,...", "serials of recorded certificates (at most 1000)", ""},
+      {"clients", "C", "concurrent keep-alive connections (1..256)", "8"},
+      {"batch", "B", "getStatus calls per JSON-RPC batch (1 = one per HTTP exchange; at most 1000)", "1"},
+      {"seconds", "T", "how long to run (1..600)", "5"},
+      {"reconnect", "", "a new connection for every exchange (measures TCP/TLS handshakes)", ""}};
+  for (auto& a : client_auth_options()) options.push_back(std::move(a));
   Args args("complexchain ca bench --serials S[,S...] [options]",
             "Certificate-status queries per second from one node: C keep-alive clients send icx_call getStatus for "
             "the serials round-robin (B per JSON-RPC batch) for T seconds. Prints one JSON line.",
-            {{"rpc", "URL", "node JSON-RPC endpoint", kDefaultRpcUrl},
-             {"serials", "S,S,...", "serials of recorded certificates (at most 1000)", ""},
-             {"clients", "C", "concurrent keep-alive connections (1..256)", "8"},
-             {"batch", "B", "getStatus calls per JSON-RPC batch (1 = one per HTTP exchange; at most 1000)", "1"},
-             {"seconds", "T", "how long to run (1..600)", "5"}});
+            std::move(options));
   int code = 0;
   if (!args.parse(argv, code)) return code;
   std::vector<std::string> serials;
@@ -89,13 +100,16 @@ int ca_bench(const Argv& argv) {
   if (!seconds || *seconds == 0 || *seconds > 600) return std::fprintf(stderr, "error: --seconds: expected 1..600\n"), 1;
   auto url = Url::parse(args.get_or("rpc", kDefaultRpcUrl));
   if (!url) return std::fprintf(stderr, "error: --rpc: %s\n", url.message().c_str()), 1;
+  ClientSetup setup{*url, {}, args.flag("reconnect")};
+  if (Status st = apply_client_auth_options(args, setup.options); !st)
+    return std::fprintf(stderr, "error: %s\n", st.message().c_str()), 1;
   std::vector<std::string> bodies;  // prepared once: the loop measures the node, not JSON building
   for (size_t first = 0; first < serials.size(); first += *batch) bodies.push_back(status_body(serials, first, *batch));
   Totals totals;
   const auto start = std::chrono::steady_clock::now();
   const auto until = start + std::chrono::seconds(*seconds);
   std::vector<std::thread> threads;
-  for (uint64_t c = 0; c < *clients; ++c) threads.emplace_back(client_loop, std::cref(*url), std::cref(bodies), *batch, until, &totals);
+  for (uint64_t c = 0; c < *clients; ++c) threads.emplace_back(client_loop, std::cref(setup), std::cref(bodies), *batch, until, &totals);
   for (auto& t : threads) t.join();
   const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const uint64_t answered = totals.answered.load(), failed = totals.failed.load();
@@ -105,6 +119,8 @@ int ca_bench(const Argv& argv) {
   o["failed"] = failed;
   o["clients"] = *clients;
   o["batch"] = *batch;
+  o["reconnect"] = setup.reconnect;
+  o["tls"] = setup.url.tls;
   o["seconds"] = elapsed;
   std::printf("%s\n", json::serialize(o).c_str());
   return failed == 0 && answered > 0 ? 0 : 1;

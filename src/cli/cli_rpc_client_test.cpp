@@ -34,8 +34,17 @@ TEST(Url, ParsesHostPortAndPath) {
   EXPECT_EQ(v6->to_string(), "http://[::1]:9100/api/v3/chan");
 }
 
+TEST(Url, HttpsDefaultsToPort443AndKeepsItsScheme) {
+  auto u = Url::parse("https://node.bank-a.example/api/v3/trade");
+  ASSERT_TRUE(u.is_ok());
+  EXPECT_TRUE(u->tls);
+  EXPECT_EQ(u->port, "443");
+  EXPECT_EQ(u->to_string(), "https://node.bank-a.example:443/api/v3/trade");
+  EXPECT_FALSE(Url::parse("http://h:1/")->tls);
+}
+
 TEST(Url, RejectsWhatItCannotSpeak) {
-  for (std::string_view bad : {"https://x:1/", "127.0.0.1:9000", "http://", "http://:9000/", "http://h:0/",
+  for (std::string_view bad : {"ftp://x:1/", "127.0.0.1:9000", "http://", "http://:9000/", "http://h:0/",
                                "http://h:70000/", "http://h:9x/", "http://[::1/"}) {
     EXPECT_FALSE(Url::parse(bad).is_ok()) << bad;
   }

@@ -33,7 +33,7 @@ int fail(const std::string& message) {
 std::vector<OptionSpec> with_common(std::vector<OptionSpec> o) {
   o.push_back({"rpc", "URL", "node JSON-RPC endpoint", kDefaultRpcUrl});
   o.push_back({"json", "", "print the node's JSON result", ""});
-  o.push_back({"auth-key", "FILE", "sign the request with the member key in FILE (64 hex digits), for a channel with rpcAuth signed", ""});
+  for (auto& a : client_auth_options()) o.push_back(std::move(a));
   return o;
 }
 
@@ -70,11 +70,7 @@ int run(const Args& args, std::string_view method, json::value params, PrintText
   auto url = Url::parse(args.get_or("rpc", kDefaultRpcUrl));
   if (!url) return fail(url.message());
   RpcClientOptions options;
-  if (auto key_file = args.get("auth-key"); key_file && !key_file->empty()) {
-    auto key = node::load_node_key(*key_file);
-    if (!key) return fail(key.message());
-    options.auth_key = *key;
-  }
+  if (Status st = apply_client_auth_options(args, options); !st) return fail(st.message());
   RpcClient client(*url, options);
   RpcReply r = client.call(method, std::move(params));
   if (!r.ok()) return fail(r.error->describe());

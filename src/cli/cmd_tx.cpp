@@ -35,10 +35,12 @@ int fail(const std::string& message) {
 }
 
 std::vector<OptionSpec> send_options() {
-  return {{"rpc", "URL", "node JSON-RPC endpoint", kDefaultRpcUrl},
-          {"wait", "", "wait until the tx is committed and print its result", ""},
-          {"wait-timeout", "SECONDS", "how long --wait waits", "60"},
-          {"json", "", "print JSON (the tx hash, and the result with --wait)", ""}};
+  std::vector<OptionSpec> o{{"rpc", "URL", "node JSON-RPC endpoint", kDefaultRpcUrl},
+                            {"wait", "", "wait until the tx is committed and print its result", ""},
+                            {"wait-timeout", "SECONDS", "how long --wait waits", "60"},
+                            {"json", "", "print JSON (the tx hash, and the result with --wait)", ""}};
+  for (auto& a : client_auth_options()) o.push_back(std::move(a));
+  return o;
 }
 
 std::vector<OptionSpec> signing_options() {
@@ -67,7 +69,9 @@ Result<std::chrono::milliseconds> wait_timeout(const Args& args) {
 Result<RpcClient*> open_client(const Args& args, std::unique_ptr<RpcClient>& holder) {
   auto url = Url::parse(args.get_or("rpc", kDefaultRpcUrl));
   if (!url) return url.status();
-  holder = std::make_unique<RpcClient>(*url);
+  RpcClientOptions options;
+  if (Status st = apply_client_auth_options(args, options); !st) return st;
+  holder = std::make_unique<RpcClient>(*url, options);
   return holder.get();
 }
 

@@ -1,7 +1,9 @@
 #include "cli/rpc_client.hpp"
 
 #include "base/clock.hpp"
+#include "node/config.hpp"
 #include "rpc/client_auth.hpp"
+#include "rpc/tls_context.hpp"
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
@@ -9,8 +11,13 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/asio/ssl/host_name_verification.hpp>
+#include <boost/beast/ssl.hpp>
+#include <openssl/ssl.h>
 #include <boost/json.hpp>
 #include <algorithm>
+#include <cstdlib>
+#include <optional>
 #include <charconv>
 #include <cmath>
 #include <thread>
@@ -24,14 +31,16 @@ namespace json = boost::json;
 using tcp = asio::ip::tcp;
 
 Result<Url> Url::parse(std::string_view text) {
-  constexpr std::string_view kScheme = "http://";
-  if (!text.starts_with(kScheme)) {
-    return Result<Url>::error("bad RPC URL '" + std::string(text) + "': only http://host:port/path is supported");
+  const bool tls = text.starts_with("https://");
+  if (!tls && !text.starts_with("http://")) {
+    return Result<Url>::error("bad RPC URL '" + std::string(text) + "': expected http://host:port/path or https://…");
   }
-  std::string_view rest = text.substr(kScheme.size());
+  std::string_view rest = text.substr(tls ? 8 : 7);
+  const std::string default_port = tls ? "443" : "80";
   size_t slash = rest.find('/');
   std::string_view authority = rest.substr(0, slash);
   Url url;
+  url.tls = tls;
   url.target = slash == std::string_view::npos ? "/" : std::string(rest.substr(slash));
   if (authority.empty()) return Result<Url>::error("bad RPC URL '" + std::string(text) + "': no host");
   if (authority.front() == '[') {  // IPv6 literal: [::1]:9000
@@ -41,11 +50,11 @@ Result<Url> Url::parse(std::string_view text) {
     authority.remove_prefix(close + 1);
     if (!authority.empty() && authority.front() != ':')
       return Result<Url>::error("bad RPC URL '" + std::string(text) + "': junk after ]");
-    url.port = authority.empty() ? "80" : std::string(authority.substr(1));
+    url.port = authority.empty() ? default_port : std::string(authority.substr(1));
   } else {
     size_t colon = authority.rfind(':');
     url.host = std::string(authority.substr(0, colon));
-    url.port = colon == std::string_view::npos ? "80" : std::string(authority.substr(colon + 1));
+    url.port = colon == std::string_view::npos ? default_port : std::string(authority.substr(colon + 1));
   }
   unsigned port_number = 0;
   auto [end, ec] = std::from_chars(url.port.data(), url.port.data() + url.port.size(), port_number);
@@ -58,7 +67,7 @@ Result<Url> Url::parse(std::string_view text) {
 
 std::string Url::to_string() const {
   bool v6 = host.find(':') != std::string::npos;
-  return "http://" + (v6 ? "[" + host + "]" : host) + ":" + port + target;
+  return (tls ? "https://" : "http://") + (v6 ? "[" + host + "]" : host) + ":" + port + target;
 }
 
 Url debug_url(const Url& api_url) {
@@ -129,10 +138,73 @@ void run_io(asio::io_context& io) {
 
 struct RpcClient::Connection {
   asio::io_context io;
-  beast::tcp_stream stream{io};
+  std::optional<beast::tcp_stream> plain;                   // http
+  std::optional<beast::ssl_stream<beast::tcp_stream>> tls;  // https
   beast::flat_buffer buffer;
   bool reused = false;  // at least one exchange completed on this socket
+
+  beast::tcp_stream& lowest() { return tls ? beast::get_lowest_layer(*tls) : *plain; }
+  template <typename F>
+  void with_stream(F&& f) {
+    if (tls) f(*tls); else f(*plain);
+  }
 };
+
+namespace {
+
+std::string env_or(const std::string& value, const char* name) {
+  if (!value.empty()) return value;
+  const char* v = std::getenv(name);
+  return v ? std::string(v) : std::string();
+}
+
+// The client's side of docs/membership.md "TLS": the node's certificate checked (trust store or
+// CX_RPC_CA, host name); with a client certificate, secp256k1 offered so that a chain-CA key can sign (TLS 1.2).
+Result<std::unique_ptr<asio::ssl::context>> client_tls(const RpcClientOptions& o, const Url& url) {
+  using R = Result<std::unique_ptr<asio::ssl::context>>;
+  auto ctx = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_client);
+  SSL_CTX_set_min_proto_version(ctx->native_handle(), TLS1_2_VERSION);
+  beast::error_code ec;
+  const std::string ca = env_or(o.ca_file, "CX_RPC_CA");
+  if (ca.empty() ? ctx->set_default_verify_paths(ec) : ctx->load_verify_file(ca, ec))
+    return R::error("cannot load the CA file '" + ca + "': " + ec.message());
+  ctx->set_verify_mode(asio::ssl::verify_peer);
+  ctx->set_verify_callback(asio::ssl::host_name_verification(url.host));
+  const std::string cert = env_or(o.client_cert_file, "CX_RPC_CLIENT_CERT");
+  const std::string key = env_or(o.client_key_file, "CX_RPC_CLIENT_KEY");
+  if (cert.empty() != key.empty()) return R::error("a TLS client certificate needs both --client-cert and --client-key");
+  if (!cert.empty()) {
+    // Listing secp256k1 lets a chain-CA key sign (and makes the node hold this connection to TLS 1.2);
+    // without a client certificate the defaults (and TLS 1.3) stay.
+    SSL_CTX_set1_groups_list(ctx->native_handle(), rpc::kTlsGroups);
+    if (ctx->use_certificate_file(cert, asio::ssl::context::pem, ec))
+      return R::error("cannot load the client certificate '" + cert + "': " + ec.message());
+    if (ctx->use_private_key_file(key, asio::ssl::context::pem, ec))
+      return R::error("cannot load the client key '" + key + "': " + ec.message());
+  }
+  return R(std::move(ctx));
+}
+
+}  // namespace
+
+std::vector<OptionSpec> client_auth_options() {
+  return {{"auth-key", "FILE", "sign requests with the member key in FILE (64 hex digits), for a channel with rpcAuth signed", ""},
+          {"client-cert", "FILE", "https: TLS client certificate from the chain CA (PEM; env CX_RPC_CLIENT_CERT)", ""},
+          {"client-key", "FILE", "https: its secp256k1 key (PEM; env CX_RPC_CLIENT_KEY)", ""},
+          {"rpc-ca", "FILE", "https: the PEM that signs the node's certificate (env CX_RPC_CA; default: system store)", ""}};
+}
+
+Status apply_client_auth_options(const Args& args, RpcClientOptions& options) {
+  options.client_cert_file = args.get_or("client-cert", "");
+  options.client_key_file = args.get_or("client-key", "");
+  options.ca_file = args.get_or("rpc-ca", "");
+  const std::string key_file = args.get_or("auth-key", "");
+  if (key_file.empty()) return Status::ok();
+  auto key = node::load_node_key(key_file);
+  if (!key) return Status::error("--auth-key: " + key.message());
+  options.auth_key = *key;
+  return Status::ok();
+}
 
 RpcClient::RpcClient(Url url, RpcClientOptions options) : m_url(std::move(url)), m_options(options) {}
 RpcClient::~RpcClient() { close(); }
@@ -140,23 +212,39 @@ RpcClient::~RpcClient() { close(); }
 void RpcClient::close() {
   if (!m_conn) return;
   beast::error_code ignored;
-  m_conn->stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
-  m_conn->stream.close();
+  m_conn->lowest().socket().shutdown(tcp::socket::shutdown_both, ignored);
+  m_conn->lowest().close();
   m_conn.reset();
 }
 
 Status RpcClient::connect() {
   close();
   auto conn = std::make_unique<Connection>();
+  if (m_url.tls) {
+    if (!m_tls_context) {
+      auto ctx = client_tls(m_options, m_url);
+      if (!ctx) return ctx.status();
+      m_tls_context = std::shared_ptr<asio::ssl::context>(std::move(*ctx));
+    }
+    conn->tls.emplace(conn->io, *static_cast<asio::ssl::context*>(m_tls_context.get()));
+    SSL_set_tlsext_host_name(conn->tls->native_handle(), m_url.host.c_str());
+  } else {
+    conn->plain.emplace(conn->io);
+  }
   beast::error_code ec;
   tcp::resolver resolver(conn->io);
   auto endpoints = resolver.resolve(m_url.host, m_url.port, ec);
   if (ec) return Status::error("cannot resolve " + m_url.host + ": " + ec.message());
-  conn->stream.expires_after(m_options.timeout);
-  conn->stream.async_connect(endpoints, [&](beast::error_code e, const tcp::endpoint&) { ec = e; });
+  conn->lowest().expires_after(m_options.timeout);
+  conn->lowest().async_connect(endpoints, [&](beast::error_code e, const tcp::endpoint&) { ec = e; });
   run_io(conn->io);
   if (ec) return Status::error("cannot connect to " + m_url.to_string() + ": " + ec.message());
-  conn->stream.socket().set_option(tcp::no_delay(true), ec);  // batches are latency-measured; no Nagle
+  conn->lowest().socket().set_option(tcp::no_delay(true), ec);  // batches are latency-measured; no Nagle
+  if (conn->tls) {
+    conn->tls->async_handshake(asio::ssl::stream_base::client, [&](beast::error_code e) { ec = e; });
+    run_io(conn->io);
+    if (ec) return Status::error("TLS handshake with " + m_url.to_string() + " failed: " + ec.message());
+  }
   m_conn = std::move(conn);
   return Status::ok();
 }
@@ -178,8 +266,8 @@ Result<HttpReply> RpcClient::exchange(Verb verb, std::string_view body) {
 
   beast::error_code ec;
   // The stream's timer covers the whole write+read; a timed-out exchange closes the socket.
-  m_conn->stream.expires_after(m_options.timeout);
-  http::async_write(m_conn->stream, req, [&](beast::error_code e, size_t) { ec = e; });
+  m_conn->lowest().expires_after(m_options.timeout);
+  m_conn->with_stream([&](auto& stream) { http::async_write(stream, req, [&](beast::error_code e, size_t) { ec = e; }); });
   run_io(m_conn->io);
   if (ec) {
     if (ec == beast::error::timeout)
@@ -188,7 +276,9 @@ Result<HttpReply> RpcClient::exchange(Verb verb, std::string_view body) {
   }
   http::response_parser<http::string_body> parser;
   parser.body_limit(m_options.response_bytes_max);
-  http::async_read(m_conn->stream, m_conn->buffer, parser, [&](beast::error_code e, size_t) { ec = e; });
+  m_conn->with_stream([&](auto& stream) {
+    http::async_read(stream, m_conn->buffer, parser, [&](beast::error_code e, size_t) { ec = e; });
+  });
   run_io(m_conn->io);
   if (ec) {
     if (ec == beast::error::timeout)

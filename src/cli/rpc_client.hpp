@@ -14,6 +14,7 @@
 #include <boost/json/value.hpp>
 
 #include "base/result.hpp"
+#include "cli/args.hpp"
 #include "crypto/secp256k1.hpp"
 #include "rpc/error_codes.hpp"
 
@@ -33,10 +34,11 @@ inline constexpr int64_t kTransportFailure = 1;
 
 struct Url {
   std::string host;
-  std::string port;    // numeric, defaults to 80
+  std::string port;    // numeric, defaults to 80 (443 for https)
   std::string target;  // path and query, starts with '/'
+  bool tls = false;    // https:// (docs/membership.md "TLS")
 
-  // Only plain http:// (the node serves HTTP; TLS terminates in front of it if anywhere).
+  // http:// or https://.
   static Result<Url> parse(std::string_view text);
   std::string to_string() const;
 };
@@ -75,7 +77,18 @@ struct RpcClientOptions {
   // Signs every request with this member key (Cx-Auth, rpc/client_auth.hpp): for channels whose RPC
   // requires signed requests (docs/membership.md).
   std::optional<crypto::PrivateKey> auth_key;
+  // https:// only. Empty fields are taken from the environment: CX_RPC_CLIENT_CERT, CX_RPC_CLIENT_KEY
+  // (a TLS client certificate from the chain CA and its key, PEM) and CX_RPC_CA (the PEM that signs the
+  // node's certificate; empty: the system's trust store). The node's name is checked against the URL's host.
+  std::string client_cert_file{};
+  std::string client_key_file{};
+  std::string ca_file{};
 };
+
+// How a command reaches a channel that authenticates its clients (docs/membership.md): --auth-key (signed
+// requests) and, for https:// endpoints, --client-cert, --client-key and --rpc-ca (else the environment, above).
+std::vector<OptionSpec> client_auth_options();
+Status apply_client_auth_options(const Args& args, RpcClientOptions& options);
 
 class RpcClient {
  public:
@@ -109,6 +122,7 @@ class RpcClient {
 
   Url m_url;
   RpcClientOptions m_options;
+  std::shared_ptr<void> m_tls_context;  // https: the asio::ssl::context, made at the first connect
   std::unique_ptr<Connection> m_conn;
   uint64_t m_next_id = 1;
 };

@@ -89,6 +89,7 @@ std::string ChainParams::to_json() const {
     o["members"] = std::move(ms);
   }
   if (rpc_auth_signed) o["rpcAuth"] = "signed";
+  if (rpc_auth_tls) o["rpcAuth"] = "tls";
   if (!governance_json.empty()) o["governance"] = json::parse(governance_json);
   if (ca) o["ca"] = json::object{{"name", ca->name}, {"ras", addresses(ca->ras)}, {"txPki", ca->tx_pki}};
   return json::serialize(o);

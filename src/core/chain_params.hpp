@@ -101,6 +101,8 @@ struct ChainParams {
   std::vector<Address> node_addresses() const;
   // "rpcAuth": "signed" — the channel's JSON-RPC serves only requests signed by a member (rpc/client_auth.hpp).
   bool rpc_auth_signed = false;
+  // "rpcAuth": "tls" — only TLS clients with a certificate from the channel's CA (rpc/tls_client_check.hpp).
+  bool rpc_auth_tls = false;
   // The genesis "governance" object (rules and parameters overriding the defaults of the governance
   // contract, governance/governance.hpp) as canonical JSON text; empty: the defaults (and absent from
   // the genesis JSON). node/ checks it with governance::parse_genesis.

@@ -82,6 +82,20 @@ std::string get_str(const json::object& o, std::string_view key, std::string fal
   return std::string(it->value().get_string());
 }
 
+// "rpc": {"tls": {"certFile", "keyFile"}}: PEM files, relative to the node directory (node.cpp resolves them).
+std::optional<rpc::TlsOptions> parse_tls(const json::object& r, const std::string& where) {
+  auto it = r.find("tls");
+  if (it == r.end() || it->value().is_null()) return std::nullopt;
+  if (!it->value().is_object()) throw ConfigError{where + ": tls must be an object {certFile, keyFile}"};
+  const auto& t = it->value().get_object();
+  for (const auto& kv : t)
+    if (kv.key() != "certFile" && kv.key() != "keyFile")
+      throw ConfigError{where + " tls: unknown field '" + std::string(kv.key()) + "'"};
+  rpc::TlsOptions tls{get_str(t, "certFile", "", where + " tls"), get_str(t, "keyFile", "", where + " tls")};
+  if (tls.cert_file.empty() || tls.key_file.empty()) throw ConfigError{where + ": tls needs certFile and keyFile (PEM files)"};
+  return tls;
+}
+
 // A "p2p" object: {host, port, peers: [{address, host, port}]}.
 P2pConfig parse_p2p(const json::value& v, const std::string& where) {
   if (!v.is_object()) throw ConfigError{where + " must be an object"};
@@ -171,6 +185,7 @@ Result<NodeConfig> parse_config(std::string_view text, const std::string& dir) {
       if (c.rpc.idle_timeout_ms < 100 || c.rpc.idle_timeout_busy_ms < 100)
         throw ConfigError{where + ": idleTimeoutMs and idleTimeoutBusyMs must be at least 100"};
       c.rpc.web_root = get_str(r, "webRoot", c.rpc.web_root, where);  // "" = serve no pages
+      c.rpc.tls = parse_tls(r, where);
     }
     if (auto it = o.find("mempool"); it != o.end()) {
       if (!it->value().is_object()) throw ConfigError{path + ": mempool must be an object"};
@@ -268,6 +283,7 @@ std::string config_to_json(const NodeConfig& c) {
     rpc["connectionsPerAddressMax"] = c.rpc.connections_per_address_max;
   if (c.rpc.idle_timeout_ms != d.rpc.idle_timeout_ms) rpc["idleTimeoutMs"] = c.rpc.idle_timeout_ms;
   if (c.rpc.idle_timeout_busy_ms != d.rpc.idle_timeout_busy_ms) rpc["idleTimeoutBusyMs"] = c.rpc.idle_timeout_busy_ms;
+  if (c.rpc.tls) rpc["tls"] = json::object{{"certFile", c.rpc.tls->cert_file}, {"keyFile", c.rpc.tls->key_file}};
   json::object m;
   if (c.mempool.count_max != d.mempool.count_max) m["countMax"] = c.mempool.count_max;
   if (c.mempool.bytes_max != d.mempool.bytes_max) m["bytesMax"] = c.mempool.bytes_max;

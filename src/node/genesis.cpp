@@ -251,9 +251,10 @@ Result<core::ChainParams> parse_genesis(std::string_view text) {
     p.members = member_list(o, p.validators);
     if (o.contains("rpcAuth")) {
       const auto& a = o.at("rpcAuth");
-      if (!a.is_string() || (a.get_string() != "signed" && a.get_string() != "none"))
-        throw FieldError{"genesis: rpcAuth must be \"signed\" or \"none\""};
+      if (!a.is_string() || (a.get_string() != "signed" && a.get_string() != "tls" && a.get_string() != "none"))
+        throw FieldError{"genesis: rpcAuth must be \"signed\", \"tls\" or \"none\""};
       p.rpc_auth_signed = a.get_string() == "signed";
+      p.rpc_auth_tls = a.get_string() == "tls";
     }
     if (o.contains("governance")) {
       if (!o.at("governance").is_object()) throw FieldError{"genesis: governance must be an object {rules?, params?}"};
@@ -261,6 +262,8 @@ Result<core::ChainParams> parse_genesis(std::string_view text) {
     }
     if (auto g = governance::parse_genesis(p); !g) throw FieldError{"genesis: " + g.message()};
     p.ca = parse_ca(o, p.channel);
+    if (p.rpc_auth_tls && !p.ca)
+      throw FieldError{"genesis: rpcAuth \"tls\" needs the chain CA (\"ca\"): client certificates come from it"};
     p.genesis_timestamp_us = static_cast<int64_t>(small_hex(o, "timestamp", 0));
     if (o.contains("message") && o.at("message").is_string()) p.genesis_message = std::string(o.at("message").get_string());
   } catch (const FieldError& e) {

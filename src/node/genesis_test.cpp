@@ -61,5 +61,21 @@ TEST(Genesis, BadValidatorEntriesAreRefusedWithTheReason) {
   EXPECT_NE(err("[]").find("validators must be"), std::string::npos);
 }
 
+TEST(Genesis, RpcAuthTlsNeedsTheChainCaAndKeepsItsJson) {
+  const std::string base = std::string(R"({"channel":"c","nid":"0x3","treasury":"hx00000000000000000000000000000000000000ff",)") +
+                           R"("validators":[")" + kA + R"("],"rpcAuth":"tls")";
+  auto no_ca = parse_genesis(base + "}");
+  ASSERT_FALSE(no_ca.is_ok());
+  EXPECT_NE(no_ca.message().find("rpcAuth \"tls\" needs the chain CA"), std::string::npos) << no_ca.message();
+  auto p = parse_genesis(base + R"(,"ca":{"name":"Bank CA","ras":[")" + kB + R"("]}})");
+  ASSERT_TRUE(p.is_ok()) << p.message();
+  EXPECT_TRUE(p->rpc_auth_tls);
+  EXPECT_FALSE(p->rpc_auth_signed);
+  auto again = parse_genesis(p->to_json());
+  ASSERT_TRUE(again.is_ok()) << again.message();
+  EXPECT_EQ(*again, *p);
+  EXPECT_FALSE(parse_genesis(base.substr(0, base.size() - 5) + R"("kerberos"})").is_ok());
+}
+
 }  // namespace
 }  // namespace cx::node

@@ -138,13 +138,19 @@ Result<std::unique_ptr<Node>> start_node(const NodeConfig& config) {
   }
   for (auto& ch : ctx.channels) served->push_back(ch.get());
   for (auto& ch : ctx.channels) ch->start();
-  auto server = rpc::Server::start(config.rpc, apis);
+  rpc::ServerOptions rpc_options = config.rpc;
+  if (rpc_options.tls) {
+    auto resolve = [&](std::string& f) { if (!f.empty() && f[0] != '/') f = config.dir + "/" + f; };
+    resolve(rpc_options.tls->cert_file);
+    resolve(rpc_options.tls->key_file);
+  }
+  auto server = rpc::Server::start(rpc_options, apis);
   if (!server) {
     for (auto& ch : ctx.channels) ch->stop();
     return Status::error("rpc: " + server.message());
   }
   ctx.rpc = std::move(server.value());
-  CX_INFO("node", "JSON-RPC listening on http://" << config.rpc.host << ":" << ctx.rpc->port() << "/api/v3");
+  CX_INFO("node", "JSON-RPC listening on " << (config.rpc.tls ? "https://" : "http://") << config.rpc.host << ":" << ctx.rpc->port() << "/api/v3");
   guard.armed = false;
   return std::unique_ptr<Node>(std::make_unique<NodeImpl>(std::move(ctx)));
 }

@@ -10,7 +10,7 @@
 // A request is refused (HTTP 401, JSON-RPC -32600, with the reason) when the header is missing or
 // malformed, the signature is not the address's, the address is not a member, the timestamp is more than
 // the window away from the server's clock, or the same signed request was accepted before (a replay).
-// TLS client certificates from the chain CA come later.
+// TLS client certificates from the chain CA ("rpcAuth": "tls"): rpc/tls_client_check.hpp.
 #include <cstddef>
 #include <cstdint>
 #include <functional>

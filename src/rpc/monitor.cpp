@@ -10,6 +10,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
 #include <boost/json.hpp>
 
 #include "rpc/json_format.hpp"
@@ -311,12 +312,14 @@ void monitor_notifications(MonitorKind kind, const MonitorRequest& req, const co
 
 namespace {
 
-class MonitorSession : public std::enable_shared_from_this<MonitorSession> {
+// Over a plain TCP stream (ws://) or TLS (wss://, the stream after the HTTP session's handshake).
+template <typename Stream>
+class MonitorSession : public std::enable_shared_from_this<MonitorSession<Stream>> {
  public:
-  MonitorSession(asio::ip::tcp::socket socket, MonitorKind kind, channel::ChannelApi* channel,
+  MonitorSession(Stream stream, MonitorKind kind, channel::ChannelApi* channel,
                  std::shared_ptr<LifeGuard> guard, MonitorLimits limits,
                  std::shared_ptr<void> slot)
-      : m_ws(std::move(socket)), m_kind(kind), m_channel(channel), m_guard(std::move(guard)), m_limits(limits),
+      : m_ws(std::move(stream)), m_kind(kind), m_channel(channel), m_guard(std::move(guard)), m_limits(limits),
         m_slot(std::move(slot)) {}
 
   ~MonitorSession() {
@@ -333,13 +336,13 @@ class MonitorSession : public std::enable_shared_from_this<MonitorSession> {
     t.keep_alive_pings = true;
     m_ws.set_option(t);
     m_ws.read_message_max(kRequestBytesMax);
-    m_ws.async_accept(m_upgrade, [self = shared_from_this()](beast::error_code ec) { self->on_accept(ec); });
+    m_ws.async_accept(m_upgrade, [self = this->shared_from_this()](beast::error_code ec) { self->on_accept(ec); });
   }
 
  private:
   void on_accept(beast::error_code ec) {
     if (ec) return;
-    m_ws.async_read(m_in, [self = shared_from_this()](beast::error_code e, size_t) { self->on_request(e); });
+    m_ws.async_read(m_in, [self = this->shared_from_this()](beast::error_code e, size_t) { self->on_request(e); });
   }
 
   void on_request(beast::error_code ec) {
@@ -370,7 +373,7 @@ class MonitorSession : public std::enable_shared_from_this<MonitorSession> {
   }
 
   void subscribe() {
-    std::weak_ptr<MonitorSession> weak = weak_from_this();
+    std::weak_ptr<MonitorSession> weak = this->weak_from_this();
     std::shared_ptr<LifeGuard> g = m_guard;
     // Runs on a channel thread: only hop away from it (to an I/O thread, then to our strand).
     m_sub = m_channel->subscribe_blocks([g, weak](const channel::BlockEvent& ev) {
@@ -387,7 +390,7 @@ class MonitorSession : public std::enable_shared_from_this<MonitorSession> {
 
   // Reads only to see pongs and the close frame; later messages from the client are ignored.
   void read_more() {
-    m_ws.async_read(m_in, [self = shared_from_this()](beast::error_code ec, size_t) {
+    m_ws.async_read(m_in, [self = this->shared_from_this()](beast::error_code ec, size_t) {
       if (ec) {
         self->m_closed = true;
         return;
@@ -433,7 +436,7 @@ class MonitorSession : public std::enable_shared_from_this<MonitorSession> {
       if (turns++ == kBlocksPerTurn) {
         // Long catch-up without matches: yield the thread, continue in a fresh handler.
         m_pump_posted = true;
-        asio::post(m_ws.get_executor(), [self = shared_from_this()]() {
+        asio::post(m_ws.get_executor(), [self = this->shared_from_this()]() {
           self->m_pump_posted = false;
           self->pump();
         });
@@ -471,7 +474,7 @@ class MonitorSession : public std::enable_shared_from_this<MonitorSession> {
     if (m_writing || m_queue.empty() || m_closed) return;
     m_writing = true;
     m_ws.text(true);
-    m_ws.async_write(asio::buffer(m_queue.front()), [self = shared_from_this()](beast::error_code ec, size_t) {
+    m_ws.async_write(asio::buffer(m_queue.front()), [self = this->shared_from_this()](beast::error_code ec, size_t) {
       self->on_write(ec);
     });
   }
@@ -486,7 +489,7 @@ class MonitorSession : public std::enable_shared_from_this<MonitorSession> {
     m_queue.pop_front();
     if (m_queue.empty() && m_close_when_flushed) {
       m_closed = true;
-      m_ws.async_close(websocket::close_code::normal, [self = shared_from_this()](beast::error_code) {});
+      m_ws.async_close(websocket::close_code::normal, [self = this->shared_from_this()](beast::error_code) {});
       return;
     }
     if (m_queue.size() < kQueueLowWaterMessages) pump();
@@ -499,7 +502,7 @@ class MonitorSession : public std::enable_shared_from_this<MonitorSession> {
     beast::get_lowest_layer(m_ws).socket().close(ignored);
   }
 
-  websocket::stream<beast::tcp_stream> m_ws;
+  websocket::stream<Stream> m_ws;
   MonitorKind m_kind;
   channel::ChannelApi* m_channel;
   std::shared_ptr<LifeGuard> m_guard;
@@ -530,8 +533,18 @@ class MonitorSession : public std::enable_shared_from_this<MonitorSession> {
 void start_monitor_session(asio::ip::tcp::socket socket, beast::http::request<beast::http::string_body> upgrade_request,
                            MonitorKind kind, channel::ChannelApi* channel, std::shared_ptr<LifeGuard> guard,
                            MonitorLimits limits, std::shared_ptr<void> slot) {
-  auto session = std::make_shared<MonitorSession>(std::move(socket), kind, channel, std::move(guard), limits,
-                                                  std::move(slot));
+  auto session = std::make_shared<MonitorSession<beast::tcp_stream>>(beast::tcp_stream(std::move(socket)), kind, channel,
+                                                                     std::move(guard), limits, std::move(slot));
+  session->run(std::move(upgrade_request));
+}
+
+void start_monitor_session(beast::ssl_stream<beast::tcp_stream> stream,
+                           beast::http::request<beast::http::string_body> upgrade_request, MonitorKind kind,
+                           channel::ChannelApi* channel, std::shared_ptr<LifeGuard> guard, MonitorLimits limits,
+                           std::shared_ptr<void> slot) {
+  using Tls = beast::ssl_stream<beast::tcp_stream>;
+  auto session = std::make_shared<MonitorSession<Tls>>(std::move(stream), kind, channel, std::move(guard), limits,
+                                                       std::move(slot));
   session->run(std::move(upgrade_request));
 }
 

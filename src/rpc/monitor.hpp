@@ -11,6 +11,8 @@
 #include <vector>
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/json/value.hpp>
@@ -57,6 +59,11 @@ struct MonitorLimits {
 // Takes over an upgraded connection. `slot` (its place in the server's connection table) is held for
 // the session's lifetime.
 void start_monitor_session(boost::asio::ip::tcp::socket socket,
+                           boost::beast::http::request<boost::beast::http::string_body> upgrade_request,
+                           MonitorKind kind, channel::ChannelApi* channel, std::shared_ptr<LifeGuard> guard,
+                           MonitorLimits limits, std::shared_ptr<void> slot);
+// The same over TLS (wss://): the stream after the HTTP session's handshake.
+void start_monitor_session(boost::beast::ssl_stream<boost::beast::tcp_stream> stream,
                            boost::beast::http::request<boost::beast::http::string_body> upgrade_request,
                            MonitorKind kind, channel::ChannelApi* channel, std::shared_ptr<LifeGuard> guard,
                            MonitorLimits limits, std::shared_ptr<void> slot);

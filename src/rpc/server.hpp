@@ -16,12 +16,20 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "base/result.hpp"
 #include "channel/api.hpp"
 
 namespace cx::rpc {
+
+// TLS on the listener (rpc/tls_context.hpp): ordinary web PKI for the server's side.
+struct TlsOptions {
+  std::string cert_file;  // PEM: the server's certificate (then its chain)
+  std::string key_file;   // PEM: its private key
+  bool operator==(const TlsOptions&) const = default;
+};
 
 struct ServerOptions {
   std::string host = "127.0.0.1";
@@ -41,6 +49,8 @@ struct ServerOptions {
   size_t ws_queue_bytes_max = 16u << 20;  // a monitor client this far behind is disconnected
   // The explorer and GAPP pages served at `/`, read once at start; empty or missing = no pages.
   std::string web_root;
+  // Set: the listener speaks TLS only (https://, and client certificates for channels with rpcAuth "tls").
+  std::optional<TlsOptions> tls;
 };
 
 class Server {
