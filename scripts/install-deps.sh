@@ -15,6 +15,7 @@ PACKAGES=(
   chromium                          # browser tests (tests/browser): headless, driven by playwright-core
   firefox-esr                       # browser tests: the explorer again in Firefox, driven by puppeteer-core (WebDriver BiDi)
   openssl                           # tests parse the chain CA's certificates with `openssl x509`
+  curl xxd                          # the TLS test reads over https with curl, its key converted by xxd + openssl
 )
 
 missing=()
