@@ -12,7 +12,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import IconService from 'icon-sdk-js';
-import { startLocalnet, waitFor, tmpdir, rpc } from './lib.mjs';
+import { startLocalnet, waitFor, tmpdir, rpc, callTx } from './lib.mjs';
 
 const SDK = IconService.default || IconService;
 const { IconWallet, IconBuilder, IconConverter, HttpProvider, SignedTransaction } = SDK;
@@ -58,21 +58,6 @@ function deployTx(wallet, content, { to = SYSTEM, params, contentType = 'applica
     .content(content);
   if (params) b = b.params(params);
   return new SignedTransaction(b.build(), wallet);
-}
-
-function callTx(wallet, to, method, params) {
-  const tx = new IconBuilder.CallTransactionBuilder()
-    .from(wallet.getAddress())
-    .to(to)
-    .stepLimit(IconConverter.toBigNumber('10000000'))
-    .nid(IconConverter.toBigNumber(3))
-    .nonce(IconConverter.toBigNumber(1))
-    .version(IconConverter.toBigNumber(3))
-    .timestamp(Date.now() * 1000)
-    .method(method)
-    .params(params)
-    .build();
-  return new SignedTransaction(tx, wallet);
 }
 
 function call(to, method, params) {
